@@ -1,0 +1,23 @@
+"""Where medlyt keeps its data, and the process-wide offline switch."""
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "medlyt"
+
+
+def data_home() -> Path:
+    """The one data directory: MEDLYT_HOME if set, else the platform's user data dir."""
+    configured = os.environ.get("MEDLYT_HOME")
+    home = Path(configured).expanduser() if configured else Path(platformdirs.user_data_dir(APP_NAME))
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def force_offline() -> None:
+    """Nothing may download at run time: make every Hugging Face client refuse the network."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"

@@ -1,0 +1,91 @@
+"""The meeting record: plain dataclasses shared by every stage. No I/O here."""
+
+from dataclasses import dataclass, field
+
+# Roles a participant can have. The observer sits in without speaking, so does not count
+# towards the speakers whose consent gates the recording.
+ROLES = ("sagsbehandler", "borger", "bisidder", "observatør", "leder")
+SILENT_ROLES = ("observatør",)
+ROLE_LABELS = {
+    "sagsbehandler": "Sagsbehandler",
+    "borger": "Borger",
+    "bisidder": "Bisidder",
+    "observatør": "Observatør",
+    "leder": "Leder",
+}
+CONSENT_METHODS = ("verbal", "written")
+
+
+@dataclass(frozen=True)
+class Consent:
+    """One consent decision: who decided, how and when. The latest decision is in force."""
+
+    given: bool
+    method: str  # one of CONSENT_METHODS
+    recorded_at: str  # ISO 8601, UTC
+    scope: str = "optagelse, transskription og sparring"
+
+
+@dataclass
+class Participant:
+    role: str  # one of ROLES
+    label: str  # what the UI shows; the citizen is always pseudonymous ("Borger")
+    speaks: bool = True
+    consent: Consent | None = None  # the latest decision, None if never asked
+    id: int | None = None
+
+    @property
+    def has_consented(self) -> bool:
+        return self.consent is not None and self.consent.given
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """The stored recording: 16 kHz 16-bit PCM WAV with the source's channels kept."""
+
+    path: str  # relative to the data directory
+    sample_rate: int
+    channels: int
+    duration_s: float
+    source_name: str = ""  # the imported file's name, for the user's own orientation
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+@dataclass
+class Segment:
+    """A stretch of transcript with absolute times in seconds from the start of the meeting."""
+
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+    speaker: str | None = None
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
+
+
+@dataclass
+class Meeting:
+    id: str
+    title: str
+    created_at: str  # ISO 8601, UTC
+    participants: list[Participant] = field(default_factory=list)
+    status: str = "created"  # created -> recorded -> processed
+    audio: AudioInfo | None = None
+    model: str | None = None  # the Whisper model that made the transcript
+    processed_at: str | None = None
+
+    @property
+    def speaking_participants(self) -> list[Participant]:
+        return [p for p in self.participants if p.speaks]
+
+    @property
+    def missing_consent(self) -> list[Participant]:
+        return [p for p in self.speaking_participants if not p.has_consented]
