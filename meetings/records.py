@@ -1,6 +1,7 @@
 """The meeting record: plain dataclasses shared by every stage. No I/O here."""
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 # Roles a participant can have. The observer sits in without speaking, so does not count
 # towards the speakers whose consent gates the recording.
@@ -14,6 +15,11 @@ ROLE_LABELS = {
     "leder": "Leder",
 }
 CONSENT_METHODS = ("verbal", "written")
+
+
+def now_iso() -> str:
+    """The one timestamp format of the record: ISO 8601, UTC, whole seconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)

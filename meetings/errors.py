@@ -1,0 +1,27 @@
+"""Errors of the meeting store. Each message is one clear Danish line for the user.
+
+The CLI maps MeetingError to exit 2 and ConsentError (and so MeetingWithdrawn) to exit 3.
+"""
+
+
+class MeetingError(Exception):
+    """Bad input or a state the store refuses; str(e) is one Danish line."""
+
+
+class MeetingNotFound(MeetingError):
+    def __init__(self, meeting_id: str):
+        super().__init__(f"Mødet '{meeting_id}' findes ikke.")
+        self.meeting_id = meeting_id
+
+
+class ConsentError(MeetingError):
+    """Consent is missing (or was withdrawn), so the store keeps no audio or transcript."""
+
+
+class MeetingWithdrawn(ConsentError):
+    def __init__(self, meeting_id: str, withdrawn_at: str):
+        super().__init__(
+            f"Mødet '{meeting_id}' er slettet (samtykke trukket tilbage {withdrawn_at[:10]})."
+        )
+        self.meeting_id = meeting_id
+        self.withdrawn_at = withdrawn_at

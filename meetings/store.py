@@ -1,0 +1,474 @@
+"""The meeting store: every read and write of meeting data goes through here.
+
+One SQLite file (home/medlyt.sqlite3) plus audio files under home/audio/. Keeping all access in
+this module is what lets encryption, retention or another backend be added in one place.
+
+Privacy rules that shape the code:
+- `secure_delete` is on, so deleted rows are overwritten in the database file, and withdrawal
+  truncates the WAL, so no old page with content survives there either.
+- The audit trail holds codes only (never a title or transcript text); after a withdrawal it
+  is the tombstone that tells the user what happened to the id.
+"""
+
+import dataclasses
+import json
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from meetings import audit
+from meetings.audit import AuditEntry
+from meetings.consent import require_consent
+from meetings.errors import ConsentError, MeetingError, MeetingNotFound, MeetingWithdrawn
+from meetings.records import (
+    CONSENT_METHODS,
+    ROLE_LABELS,
+    ROLES,
+    AudioInfo,
+    Consent,
+    Meeting,
+    Participant,
+    Segment,
+    Word,
+    now_iso,
+)
+
+__all__ = [
+    "AuditEntry",
+    "ConsentError",
+    "DB_NAME",
+    "AUDIO_DIR",
+    "MeetingError",
+    "MeetingNotFound",
+    "MeetingWithdrawn",
+    "Store",
+]
+
+DB_NAME = "medlyt.sqlite3"
+AUDIO_DIR = "audio"
+BUSY_TIMEOUT_S = 5.0
+
+# Ordered schema migrations; the file's `PRAGMA user_version` says how many have been applied.
+# Never edit a released entry: append a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE meetings (
+        id                TEXT PRIMARY KEY,
+        title             TEXT NOT NULL,
+        created_at        TEXT NOT NULL,
+        status            TEXT NOT NULL DEFAULT 'created'
+                          CHECK (status IN ('created', 'recorded', 'processed')),
+        audio_path        TEXT,     -- relative to the data directory
+        audio_sample_rate INTEGER,
+        audio_channels    INTEGER,
+        audio_duration_s  REAL,
+        audio_source_name TEXT,
+        model             TEXT,
+        processed_at      TEXT
+    );
+    CREATE TABLE participants (
+        id         INTEGER PRIMARY KEY,
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL,          -- keeps the order the user gave
+        role       TEXT NOT NULL,
+        label      TEXT NOT NULL,
+        speaks     INTEGER NOT NULL CHECK (speaks IN (0, 1)),
+        UNIQUE (meeting_id, role)             -- record_consent finds a participant by role
+    );
+    -- A history: the latest row (highest id) per participant is the decision in force.
+    CREATE TABLE consents (
+        id             INTEGER PRIMARY KEY,
+        participant_id INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+        given          INTEGER NOT NULL CHECK (given IN (0, 1)),
+        method         TEXT NOT NULL,
+        scope          TEXT NOT NULL,
+        recorded_at    TEXT NOT NULL
+    );
+    CREATE INDEX consents_by_participant ON consents (participant_id, id);
+    CREATE TABLE segments (
+        id             INTEGER PRIMARY KEY,
+        meeting_id     TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        start_s        REAL NOT NULL,
+        end_s          REAL NOT NULL,
+        speaker        TEXT,
+        text           TEXT NOT NULL,
+        avg_logprob    REAL,
+        no_speech_prob REAL,
+        words          TEXT NOT NULL DEFAULT '[]'   -- JSON list of {start, end, text, probability}
+    );
+    CREATE INDEX segments_by_meeting ON segments (meeting_id, start_s);
+    -- No foreign key: audit rows outlive the meeting as its tombstone.
+    CREATE TABLE audit (
+        id         INTEGER PRIMARY KEY,
+        at         TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        meeting_id TEXT,
+        detail     TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_by_meeting ON audit (meeting_id, id);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a script into statements, so migrations can run inside our own transaction
+    (sqlite3's executescript would commit it first)."""
+    statement = ""
+    for part in script.split(";"):
+        statement += part + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \t\n;"):
+                yield statement
+            statement = ""
+
+
+class Store:
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.audio_dir = self.home / AUDIO_DIR
+        # Private by default: the data is about citizens.
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.audio_dir.mkdir(exist_ok=True, mode=0o700)
+        self.db_path = self.home / DB_NAME
+        # One lock per Store so a Store shared between threads (Streamlit) never interleaves
+        # two transactions on the same connection.
+        self._lock = threading.RLock()
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, nothing implicit.
+        self._conn = sqlite3.connect(
+            self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        try:
+            self._open()
+        except sqlite3.DatabaseError as e:
+            self._conn.close()
+            if getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+                raise MeetingError(
+                    f"Filen {self.db_path} er ikke en medlyt-database (ikke SQLite). "
+                    "Flyt den væk, eller sæt MEDLYT_HOME til en anden mappe."
+                ) from None
+            raise MeetingError(f"Kan ikke åbne databasen {self.db_path}: {e}") from None
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _open(self) -> None:
+        conn = self._conn
+        # Reading the version first also tells a non-SQLite file apart before we write anything.
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        self._refuse_newer(version)
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")  # withdrawal must overwrite, not just unlink
+        if version < SCHEMA_VERSION:
+            with self._transaction(write=True):
+                # Re-read under the write lock: another process may have migrated meanwhile.
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                self._refuse_newer(version)
+                for script in MIGRATIONS[version:]:
+                    for statement in _statements(script):
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise MeetingError(
+                f"Databasen er fra en nyere version af medlyt (skema {version}, denne version "
+                f"kender {SCHEMA_VERSION}). Opdatér medlyt: {self.db_path}"
+            )
+
+    def close(self) -> None:
+        # Closing the last connection checkpoints and removes the WAL file.
+        self._conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """One transaction; IMMEDIATE for writes so a busy database waits up front (busy
+        timeout) instead of failing halfway, and reads see one consistent snapshot."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield self._conn
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+
+    # ---- meetings -------------------------------------------------------------------------
+
+    def create_meeting(self, title: str, participants: list[Participant]) -> Meeting:
+        title = title.strip()
+        if not title:
+            raise MeetingError("Mødet skal have en titel.")
+        if not participants:
+            raise MeetingError("Mødet skal have mindst én deltager.")
+        roles = [p.role for p in participants]
+        for participant in participants:
+            _check_role(participant.role)
+            if participant.consent is not None:
+                _check_method(participant.consent.method)
+        duplicates = sorted({r for r in roles if roles.count(r) > 1})
+        if duplicates:
+            raise MeetingError(
+                f"Rollen '{duplicates[0]}' optræder flere gange; hver rolle må kun være der én gang."
+            )
+        now = now_iso()
+        with self._transaction(write=True) as conn:
+            meeting_id = self._new_id(conn)
+            conn.execute(
+                "INSERT INTO meetings (id, title, created_at) VALUES (?, ?, ?)",
+                (meeting_id, title, now),
+            )
+            audit.write(conn, now, audit.MEETING_CREATED, meeting_id, f"participants={len(participants)}")
+            for position, p in enumerate(participants):
+                cursor = conn.execute(
+                    "INSERT INTO participants (meeting_id, position, role, label, speaks)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (meeting_id, position, p.role, p.label.strip() or ROLE_LABELS[p.role], int(p.speaks)),
+                )
+                if p.consent is not None:
+                    self._insert_consent(conn, meeting_id, cursor.lastrowid, p.role, p.consent)
+            return self._load(conn, meeting_id)
+
+    def get_meeting(self, meeting_id: str) -> Meeting:
+        with self._transaction() as conn:
+            return self._load(conn, meeting_id)
+
+    def list_meetings(self) -> list[Meeting]:
+        """Newest first."""
+        with self._transaction() as conn:
+            ids = [
+                row[0]
+                for row in conn.execute("SELECT id FROM meetings ORDER BY created_at DESC, rowid DESC")
+            ]
+            return [self._load(conn, meeting_id) for meeting_id in ids]
+
+    # ---- consent --------------------------------------------------------------------------
+
+    def record_consent(self, meeting_id: str, role: str, given: bool, method: str) -> Meeting | None:
+        """Append a consent decision. A withdrawal (given=False) deletes the whole meeting and
+        returns None: withdrawing consent must really delete."""
+        _check_method(method)
+        with self._transaction(write=True) as conn:
+            meeting = self._load(conn, meeting_id)
+            participant = next((p for p in meeting.participants if p.role == role), None)
+            if participant is None:
+                present = ", ".join(p.role for p in meeting.participants)
+                raise MeetingError(
+                    f"Mødet '{meeting_id}' har ingen deltager med rollen '{role}'. Deltagere: {present}."
+                )
+            if given:
+                consent = Consent(given=True, method=method, recorded_at=now_iso())
+                self._insert_consent(conn, meeting_id, participant.id, role, consent)
+                return self._load(conn, meeting_id)
+        self.withdraw(meeting_id, reason=f"consent_withdrawn:{role}")
+        return None
+
+    # ---- audio ----------------------------------------------------------------------------
+
+    def attach_audio(self, meeting_id: str, produce: Callable[[Path], AudioInfo]) -> Meeting:
+        """Let `produce` write the recording to a temporary path, then move it into place and
+        record it. On any failure nothing is left behind: no file, no change in the database."""
+        meeting = self.get_meeting(meeting_id)
+        require_consent(meeting)  # no consent, no audio kept - not even temporarily
+        if meeting.audio is not None:
+            raise MeetingError(
+                f"Mødet '{meeting_id}' har allerede en optagelse. Træk den tilbage med "
+                f"'medlyt withdraw {meeting_id}' og opret et nyt møde."
+            )
+        partial = self.audio_dir / f".{meeting_id}.partial.wav"
+        final = self.audio_dir / f"{meeting_id}.wav"
+        try:
+            info = produce(partial)
+            if not partial.is_file():
+                raise MeetingError(f"Lydfilen blev ikke skrevet: {partial}")
+            os.replace(partial, final)  # atomic: the final name never holds a half-written file
+            info = dataclasses.replace(info, path=final.relative_to(self.home).as_posix())
+            with self._transaction(write=True) as conn:
+                # Check again under the lock: consent may have changed while we imported.
+                meeting = self._load(conn, meeting_id)
+                require_consent(meeting)
+                if meeting.audio is not None:
+                    raise MeetingError(f"Mødet '{meeting_id}' har allerede en optagelse.")
+                conn.execute(
+                    "UPDATE meetings SET audio_path = ?, audio_sample_rate = ?, audio_channels = ?,"
+                    " audio_duration_s = ?, audio_source_name = ?, status = 'recorded' WHERE id = ?",
+                    (info.path, info.sample_rate, info.channels, info.duration_s, info.source_name,
+                     meeting_id),
+                )
+                audit.write(conn, now_iso(), audit.AUDIO_ATTACHED, meeting_id,
+                            f"duration_s={info.duration_s:.1f} channels={info.channels}")
+                return self._load(conn, meeting_id)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            final.unlink(missing_ok=True)
+            raise
+
+    def audio_path(self, meeting_id: str) -> Path:
+        meeting = self.get_meeting(meeting_id)
+        if meeting.audio is None:
+            raise MeetingError(
+                f"Mødet har ingen optagelse endnu. Kør: medlyt import {meeting_id} FIL"
+            )
+        path = self.home / meeting.audio.path
+        if not path.is_file():
+            raise MeetingError(f"Optagelsen til mødet '{meeting_id}' mangler på disken: {path}")
+        return path
+
+    # ---- transcript -----------------------------------------------------------------------
+
+    def save_transcript(self, meeting_id: str, segments: list[Segment], model: str) -> Meeting:
+        """Replace the meeting's transcript in one transaction."""
+        with self._transaction(write=True) as conn:
+            meeting = self._load(conn, meeting_id)
+            require_consent(meeting)  # consent may have changed since the recording
+            conn.execute("DELETE FROM segments WHERE meeting_id = ?", (meeting_id,))
+            conn.executemany(
+                "INSERT INTO segments (meeting_id, start_s, end_s, speaker, text, avg_logprob,"
+                " no_speech_prob, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (meeting_id, s.start, s.end, s.speaker, s.text, s.avg_logprob, s.no_speech_prob,
+                     json.dumps([dataclasses.asdict(w) for w in s.words], ensure_ascii=False))
+                    for s in segments
+                ],
+            )
+            now = now_iso()
+            conn.execute(
+                "UPDATE meetings SET model = ?, processed_at = ?, status = 'processed' WHERE id = ?",
+                (model, now, meeting_id),
+            )
+            audit.write(conn, now, audit.TRANSCRIPT_SAVED, meeting_id,
+                        f"segments={len(segments)} model={model}")
+            return self._load(conn, meeting_id)
+
+    def segments(self, meeting_id: str) -> list[Segment]:
+        """The transcript, ordered by start."""
+        with self._transaction() as conn:
+            self._load(conn, meeting_id)  # raises for an unknown or withdrawn meeting
+            rows = conn.execute(
+                "SELECT start_s, end_s, text, words, speaker, avg_logprob, no_speech_prob"
+                " FROM segments WHERE meeting_id = ? ORDER BY start_s, id",
+                (meeting_id,),
+            ).fetchall()
+        return [
+            Segment(start=start, end=end, text=text, words=[Word(**w) for w in json.loads(words)],
+                    speaker=speaker, avg_logprob=avg_logprob, no_speech_prob=no_speech_prob)
+            for start, end, text, words, speaker, avg_logprob, no_speech_prob in rows
+        ]
+
+    # ---- withdrawal -----------------------------------------------------------------------
+
+    def withdraw(self, meeting_id: str, reason: str = "withdrawn") -> None:
+        """Delete the meeting's audio, transcript, participants and consents; keep only an
+        audit tombstone (id, time, reason code). `reason` is a code, never content."""
+        self.get_meeting(meeting_id)  # raises MeetingNotFound / MeetingWithdrawn
+        # Audio first: if a file cannot be removed, the meeting stays and withdrawal can be
+        # retried, rather than leaving an orphaned recording nobody can find.
+        for pattern in (f"{meeting_id}.*", f".{meeting_id}.*"):
+            for path in self.audio_dir.glob(pattern):
+                path.unlink(missing_ok=True)
+        with self._transaction(write=True) as conn:
+            conn.execute("DELETE FROM segments WHERE meeting_id = ?", (meeting_id,))
+            conn.execute(
+                "DELETE FROM consents WHERE participant_id IN"
+                " (SELECT id FROM participants WHERE meeting_id = ?)",
+                (meeting_id,),
+            )
+            conn.execute("DELETE FROM participants WHERE meeting_id = ?", (meeting_id,))
+            conn.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
+            audit.write(conn, now_iso(), audit.WITHDRAWN, meeting_id, reason)
+        # secure_delete zeroed the rows in the pages written to the WAL; copy them into the
+        # database file and truncate the WAL, so no older page with content stays there.
+        # (If another connection is mid-read the checkpoint can be partial; the WAL is then
+        # truncated at the next withdrawal or when the last connection closes.)
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def audit_entries(self, meeting_id: str | None = None) -> list[AuditEntry]:
+        with self._transaction() as conn:
+            return audit.read(conn, meeting_id)
+
+    # ---- internals ------------------------------------------------------------------------
+
+    def _new_id(self, conn: sqlite3.Connection) -> str:
+        # 12 hex characters; never reuse an id, not even one that only a tombstone remembers.
+        while True:
+            meeting_id = secrets.token_hex(6)
+            taken = conn.execute(
+                "SELECT 1 FROM meetings WHERE id = ? UNION SELECT 1 FROM audit WHERE meeting_id = ?",
+                (meeting_id, meeting_id),
+            ).fetchone()
+            if not taken:
+                return meeting_id
+
+    def _insert_consent(self, conn: sqlite3.Connection, meeting_id: str, participant_id: int,
+                        role: str, consent: Consent) -> None:
+        conn.execute(
+            "INSERT INTO consents (participant_id, given, method, scope, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (participant_id, int(consent.given), consent.method, consent.scope, consent.recorded_at),
+        )
+        action = audit.CONSENT_GIVEN if consent.given else audit.CONSENT_REFUSED
+        audit.write(conn, now_iso(), action, meeting_id, f"role={role} method={consent.method}")
+
+    def _load(self, conn: sqlite3.Connection, meeting_id: str) -> Meeting:
+        """The meeting with its participants and their latest consent (inside a transaction)."""
+        row = conn.execute(
+            "SELECT id, title, created_at, status, audio_path, audio_sample_rate, audio_channels,"
+            " audio_duration_s, audio_source_name, model, processed_at FROM meetings WHERE id = ?",
+            (meeting_id,),
+        ).fetchone()
+        if row is None:
+            withdrawn_at = audit.withdrawal_time(conn, meeting_id)
+            if withdrawn_at is not None:
+                raise MeetingWithdrawn(meeting_id, withdrawn_at)
+            raise MeetingNotFound(meeting_id)
+        (id_, title, created_at, status, audio_path, rate, channels, duration, source_name,
+         model, processed_at) = row
+        audio = None
+        if audio_path is not None:
+            audio = AudioInfo(path=audio_path, sample_rate=rate, channels=channels,
+                              duration_s=duration, source_name=source_name or "")
+        participants = []
+        for pid, role, label, speaks in conn.execute(
+            "SELECT id, role, label, speaks FROM participants WHERE meeting_id = ? ORDER BY position",
+            (meeting_id,),
+        ):
+            latest = conn.execute(
+                "SELECT given, method, recorded_at, scope FROM consents"
+                " WHERE participant_id = ? ORDER BY id DESC LIMIT 1",
+                (pid,),
+            ).fetchone()
+            consent = None
+            if latest is not None:
+                given, method, recorded_at, scope = latest
+                consent = Consent(given=bool(given), method=method, recorded_at=recorded_at, scope=scope)
+            participants.append(Participant(role=role, label=label, speaks=bool(speaks),
+                                            consent=consent, id=pid))
+        return Meeting(id=id_, title=title, created_at=created_at, participants=participants,
+                       status=status, audio=audio, model=model, processed_at=processed_at)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise MeetingError(f"Ukendt rolle '{role}'. Gyldige roller: {', '.join(ROLES)}.")
+
+
+def _check_method(method: str) -> None:
+    if method not in CONSENT_METHODS:
+        raise MeetingError(
+            f"Ukendt samtykkemetode '{method}'. Brug: {', '.join(CONSENT_METHODS)}."
+        )

@@ -1,0 +1,271 @@
+"""The meeting store against a real SQLite file in a throw-away data directory."""
+
+import sqlite3
+import wave
+from pathlib import Path
+
+import pytest
+
+from meetings.records import AudioInfo, Consent, Participant, Segment, Word
+from meetings.store import (
+    DB_NAME,
+    MIGRATIONS,
+    MeetingError,
+    MeetingNotFound,
+    MeetingWithdrawn,
+    Store,
+)
+
+SECRET_WORD = "Zyxbrandt"
+SECRET_TITLE = "Samtale om Qwortelund"
+
+
+def consent(given: bool = True) -> Consent:
+    return Consent(given=given, method="verbal", recorded_at="2025-01-01T10:00:00+00:00")
+
+
+def people(consented: bool = True) -> list[Participant]:
+    c = consent() if consented else None
+    return [
+        Participant("sagsbehandler", "Sagsbehandler", consent=c),
+        Participant("borger", "Borger", consent=c),
+        Participant("observatør", "Observatør", speaks=False),
+    ]
+
+
+def write_wav(path: Path, seconds: float = 0.5) -> AudioInfo:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"\x01\x02" * int(16000 * seconds))
+    return AudioInfo(path=str(path), sample_rate=16000, channels=1, duration_s=seconds,
+                     source_name="samtale.m4a")
+
+
+def transcript(word: str = SECRET_WORD) -> list[Segment]:
+    return [
+        Segment(5.0, 7.0, "Og hvordan går det?", speaker="S1", avg_logprob=-0.3, no_speech_prob=0.01,
+                words=[Word(5.0, 5.4, " Og", 0.9), Word(5.4, 7.0, " hvordan", 0.8)]),
+        Segment(0.0, 4.5, f"Jeg hedder {word} og bor her.", speaker="S2",
+                words=[Word(0.0, 1.0, " Jeg", 0.99), Word(1.0, 2.0, f" {word}", 0.5)]),
+    ]
+
+
+@pytest.fixture
+def store(medlyt_home):
+    with Store(medlyt_home) as s:
+        yield s
+
+
+def files_containing(home: Path, needle: str) -> list[Path]:
+    found = []
+    for path in home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if needle.encode("utf-8") in data or needle.encode("utf-16-le") in data:
+                found.append(path)
+    return found
+
+
+# ---- round trip -----------------------------------------------------------------------------
+
+def test_create_get_list_round_trip(store):
+    first = store.create_meeting("Første", people())
+    second = store.create_meeting("  Anden  ", people(consented=False))
+    assert len(first.id) == 12 and first.id != second.id
+    got = store.get_meeting(first.id)
+    assert got == first
+    assert got.status == "created" and got.audio is None
+    assert [p.role for p in got.participants] == ["sagsbehandler", "borger", "observatør"]
+    assert got.participants[1].consent == consent()
+    assert got.participants[2].speaks is False and got.participants[2].consent is None
+    assert store.get_meeting(second.id).title == "Anden"
+    assert [m.id for m in store.list_meetings()] == [second.id, first.id]  # newest first
+
+
+def test_segments_round_trip_ordered_with_words(store):
+    meeting = store.create_meeting("Møde", people())
+    saved = store.save_transcript(meeting.id, transcript(), model="base")
+    assert saved.status == "processed" and saved.model == "base" and saved.processed_at
+    segs = store.segments(meeting.id)
+    assert [s.start for s in segs] == [0.0, 5.0]
+    assert segs[0] == transcript()[1]
+    assert segs[1].words[1] == Word(5.4, 7.0, " hvordan", 0.8)
+
+
+def test_save_transcript_replaces(store):
+    meeting = store.create_meeting("Møde", people())
+    store.save_transcript(meeting.id, transcript(), model="base")
+    store.save_transcript(meeting.id, [Segment(1.0, 2.0, "Kun denne")], model="large-v3")
+    assert [s.text for s in store.segments(meeting.id)] == ["Kun denne"]
+    assert store.get_meeting(meeting.id).model == "large-v3"
+
+
+@pytest.mark.parametrize(
+    "title, participants",
+    [
+        ("", people()),
+        ("   ", people()),
+        ("Møde", []),
+        ("Møde", [Participant("borgmester", "X")]),
+        ("Møde", [Participant("borger", "Borger", consent=Consent(True, "telepati", "2025"))]),
+        ("Møde", [Participant("borger", "Borger"), Participant("borger", "Borger 2")]),
+    ],
+)
+def test_create_meeting_validates(store, title, participants):
+    with pytest.raises(MeetingError):
+        store.create_meeting(title, participants)
+    assert store.list_meetings() == []
+
+
+def test_unknown_meeting(store):
+    with pytest.raises(MeetingNotFound, match="Mødet 'nope' findes ikke."):
+        store.get_meeting("nope")
+
+
+def test_audit_records_actions_without_content(store):
+    meeting = store.create_meeting(SECRET_TITLE, people())
+    store.attach_audio(meeting.id, write_wav)
+    store.save_transcript(meeting.id, transcript(), model="base")
+    actions = [e.action for e in store.audit_entries(meeting.id)]
+    assert actions == ["meeting_created", "consent_given", "consent_given", "audio_attached",
+                       "transcript_saved"]
+    text = repr(store.audit_entries())
+    assert "Qwortelund" not in text and SECRET_WORD not in text
+
+
+# ---- schema ---------------------------------------------------------------------------------
+
+def user_version(home: Path) -> int:
+    with sqlite3.connect(home / DB_NAME) as conn:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def test_new_file_gets_latest_schema(store, medlyt_home):
+    assert user_version(medlyt_home) == len(MIGRATIONS)
+
+
+def test_version_zero_file_without_tables_migrates(medlyt_home):
+    conn = sqlite3.connect(medlyt_home / DB_NAME)
+    conn.execute("PRAGMA user_version = 0")
+    conn.close()
+    with Store(medlyt_home) as s:
+        s.create_meeting("Møde", people())
+    assert user_version(medlyt_home) == len(MIGRATIONS)
+    with Store(medlyt_home) as s:  # reopening an up-to-date file changes nothing
+        assert len(s.list_meetings()) == 1
+
+
+def test_newer_schema_is_refused(medlyt_home):
+    conn = sqlite3.connect(medlyt_home / DB_NAME)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.close()
+    with pytest.raises(MeetingError, match="Databasen er fra en nyere version af medlyt"):
+        Store(medlyt_home)
+
+
+def test_non_sqlite_file_is_refused(medlyt_home):
+    (medlyt_home / DB_NAME).write_bytes(b"dette er ikke en database\n" * 100)
+    with pytest.raises(MeetingError, match="ikke en medlyt-database"):
+        Store(medlyt_home)
+
+
+def test_connection_settings(store, medlyt_home):
+    conn = store._conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_second_store_reads_while_first_writes(store, medlyt_home):
+    meeting = store.create_meeting("Møde", people())
+    other = Store(medlyt_home)
+    try:
+        with store._transaction(write=True):  # the first store holds the write lock
+            store._conn.execute("UPDATE meetings SET title = 'Ændret' WHERE id = ?", (meeting.id,))
+            assert other.get_meeting(meeting.id).title == "Møde"  # reader is not blocked
+            assert len(other.list_meetings()) == 1
+        assert other.get_meeting(meeting.id).title == "Ændret"
+        other.create_meeting("Fra den anden", people())  # and may write once the lock is free
+        assert len(store.list_meetings()) == 2
+    finally:
+        other.close()
+
+
+# ---- audio ----------------------------------------------------------------------------------
+
+def test_attach_audio_moves_file_and_records_relative_path(store, medlyt_home):
+    meeting = store.create_meeting("Møde", people())
+    seen = []
+
+    def produce(tmp: Path) -> AudioInfo:
+        seen.append(tmp)
+        assert tmp.parent == medlyt_home / "audio"
+        return write_wav(tmp)
+
+    attached = store.attach_audio(meeting.id, produce)
+    assert attached.status == "recorded"
+    assert attached.audio.path == f"audio/{meeting.id}.wav"
+    assert attached.audio.source_name == "samtale.m4a" and attached.audio.duration_s == 0.5
+    assert not seen[0].exists()
+    assert store.audio_path(meeting.id) == medlyt_home / "audio" / f"{meeting.id}.wav"
+    assert store.audio_path(meeting.id).is_file()
+    with pytest.raises(MeetingError, match="allerede en optagelse"):
+        store.attach_audio(meeting.id, write_wav)
+    assert store.audio_path(meeting.id).is_file()  # the refused second import kept the first
+
+
+def test_attach_audio_failure_leaves_nothing(store, medlyt_home):
+    meeting = store.create_meeting("Møde", people())
+
+    def produce(tmp: Path) -> AudioInfo:
+        write_wav(tmp)
+        raise RuntimeError("dekoderen gik i stå")
+
+    with pytest.raises(RuntimeError):
+        store.attach_audio(meeting.id, produce)
+    assert list((medlyt_home / "audio").iterdir()) == []
+    assert store.get_meeting(meeting.id) == meeting
+    assert [e.action for e in store.audit_entries(meeting.id)][-1] == "consent_given"
+
+
+def test_audio_path_without_audio_or_missing_file(store, medlyt_home):
+    meeting = store.create_meeting("Møde", people())
+    with pytest.raises(MeetingError, match=f"Kør: medlyt import {meeting.id} FIL"):
+        store.audio_path(meeting.id)
+    store.attach_audio(meeting.id, write_wav)
+    store.audio_path(meeting.id).unlink()
+    with pytest.raises(MeetingError, match="mangler på disken"):
+        store.audio_path(meeting.id)
+
+
+# ---- withdrawal -----------------------------------------------------------------------------
+
+def test_withdraw_deletes_everything_but_a_tombstone(store, medlyt_home):
+    keep = store.create_meeting("Et andet møde", people())
+    store.save_transcript(keep.id, transcript(word="Bevaret"), model="base")
+    meeting = store.create_meeting(SECRET_TITLE, people())
+    store.attach_audio(meeting.id, write_wav)
+    store.save_transcript(meeting.id, transcript(), model="base")
+    # Rewrite the transcript a few times so older page versions exist in WAL and free pages.
+    for _ in range(3):
+        store.save_transcript(meeting.id, transcript() * 20, model="base")
+    assert files_containing(medlyt_home, SECRET_WORD)  # the scan can see it before
+
+    store.withdraw(meeting.id)
+
+    with pytest.raises(MeetingWithdrawn, match=f"Mødet '{meeting.id}' er slettet"):
+        store.get_meeting(meeting.id)
+    with pytest.raises(MeetingWithdrawn):
+        store.segments(meeting.id)
+    tombstone = store.audit_entries(meeting.id)[-1]
+    assert (tombstone.action, tombstone.meeting_id, tombstone.detail) == ("withdrawn", meeting.id, "withdrawn")
+    assert "Qwortelund" not in repr(store.audit_entries())
+    assert files_containing(medlyt_home, SECRET_WORD) == []
+    assert files_containing(medlyt_home, "Qwortelund") == []
+    assert list((medlyt_home / "audio").iterdir()) == []
+    # The other meeting is untouched.
+    assert [s.text for s in store.segments(keep.id)][0].startswith("Jeg hedder Bevaret")
+    assert [m.id for m in store.list_meetings()] == [keep.id]
