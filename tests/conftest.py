@@ -1,6 +1,8 @@
 """Shared fixtures: a throw-away data directory per test, the real shared data, the real model."""
 
 import os
+import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,40 @@ def home_with_model(model_home, medlyt_home) -> Path:
 
     shutil.copytree(model_home / "models", medlyt_home / "models", copy_function=os.link)
     return medlyt_home
+
+
+@contextmanager
+def blocked_network():
+    """Any attempt to open a connection fails loudly and is counted."""
+    attempts = []
+    original = socket.socket.connect
+
+    def refuse(self, address):
+        # Local Unix sockets are not the network; anything else is.
+        if self.family == socket.AF_UNIX:
+            return original(self, address)
+        attempts.append(address)
+        raise OSError(f"network blocked in test: {address}")
+
+    socket.socket.connect = refuse
+    try:
+        yield attempts
+    finally:
+        socket.socket.connect = original
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`medlyt demo --no-dashboard` from an empty data directory, fully offline."""
+    from medlyt.cli import main
+
+    home = tmp_path_factory.mktemp("demo-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MEDLYT_HOME", str(home))
+        with blocked_network() as attempts:
+            code = main(["demo", "--no-dashboard"])
+    from meetings.store import Store
+
+    with Store(home) as store:
+        meeting = store.list_meetings()[0]
+    return {"home": home, "code": code, "attempts": attempts, "meeting_id": meeting.id}

@@ -1,0 +1,367 @@
+"""The `medlyt` command line. Parses, calls the pipeline and the store, prints Danish.
+
+Errors are one clear line on stderr and a non-zero exit (2 bad input, 3 consent missing or
+withdrawn); a traceback only with --debug.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from capture.source import AudioError
+from meetings.records import CONSENT_METHODS, ROLE_LABELS, ROLES, SILENT_ROLES, Consent, Participant, now_iso
+from meetings.store import ConsentError, MeetingError, Store
+from medlyt import settings
+from models.store import ModelError
+from transcribe.whisper import TranscriptionError
+
+EXIT_BAD_INPUT = 2
+EXIT_CONSENT = 3
+DEMO_AUDIO = Path(__file__).resolve().parent / "demo" / "demo_meeting.flac"
+DASHBOARD_APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+EXPORT_FORMATS = ("json", "srt", "vtt", "txt")
+
+
+class UsageError(Exception):
+    """Wrong use of a command that argparse cannot see (e.g. an unknown role)."""
+
+
+# ---- small helpers -------------------------------------------------------------------------
+
+
+def progress_bar(total_s: float, description: str) -> tuple[Callable[[float], None], Callable[[], None]]:
+    """A tqdm bar over seconds of audio on stderr (hidden when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=round(total_s, 1), unit="s", desc=description, disable=None, file=sys.stderr,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]")
+
+    def update(seconds_done: float) -> None:
+        bar.update(max(0.0, min(seconds_done, bar.total) - bar.n))
+
+    return update, bar.close
+
+
+def parse_participants(text: str, consent: Consent | None) -> list[Participant]:
+    roles = [r.strip().lower() for r in text.split(",") if r.strip()]
+    if not roles:
+        raise UsageError("Angiv mindst én deltager, fx --participants sagsbehandler,borger")
+    for role in roles:
+        if role not in ROLES:
+            raise UsageError(f"Ukendt rolle '{role}'. Kendte roller: {', '.join(ROLES)}")
+    if len(set(roles)) != len(roles):
+        # Consent is registered per role, so each role may appear once in a meeting.
+        raise UsageError("Hver rolle kan kun optræde én gang i et møde.")
+    return [Participant(role=r, label=ROLE_LABELS[r], speaks=r not in SILENT_ROLES, consent=consent) for r in roles]
+
+
+def write_output(text: str, output: str | None) -> None:
+    if not output:
+        sys.stdout.write(text)
+        return
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)  # a reader never sees half an export
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise UsageError(f"Kan ikke skrive {target}: {error.strerror}") from error
+    print(f"Skrevet: {target}", file=sys.stderr)
+
+
+def describe_meeting(meeting) -> str:
+    duration = f"{meeting.audio.duration_s:.0f} s" if meeting.audio else "ingen optagelse"
+    consents = ", ".join(
+        f"{p.label}: {'samtykke' if p.has_consented else 'mangler samtykke'}" for p in meeting.speaking_participants
+    )
+    return f"{meeting.id}  {meeting.created_at[:16].replace('T', ' ')}  {meeting.status:<9}  {duration:>16}  {meeting.title}  ({consents})"
+
+
+# ---- commands ------------------------------------------------------------------------------
+
+
+def cmd_models(args, home: Path) -> None:
+    from models import store as models
+
+    if args.models_command == "install":
+        if args.name != models.DEFAULT_MODEL:
+            raise UsageError(f"Kun '{models.DEFAULT_MODEL}' kan installeres her. Andre modeller: medlyt models add MAPPE")
+        info = models.install_base(home)
+        print(f"Installeret og verificeret: {info.name} ({info.size_bytes / 1e6:.0f} MB) i {info.path}")
+    elif args.models_command == "add":
+        info = models.add_model(home, Path(args.path), args.name)
+        print(f"Tilføjet: {info.name} ({info.size_bytes / 1e6:.0f} MB) fra {info.path}")
+    else:
+        infos = models.verify_models(home) if args.models_command == "verify" else models.list_models(home)
+        if not infos:
+            print("Ingen modeller installeret. Kør: medlyt models install base")
+        for info in infos:
+            status = "verificeret" if info.verified else "FEJL: kør medlyt models verify / install igen"
+            print(f"{info.name:<20} {info.size_bytes / 1e6:>8.0f} MB  {status:<12}  {info.path}")
+        if args.models_command == "verify" and not all(i.verified for i in infos):
+            raise ModelError("Mindst én model er beskadiget eller mangler filer (se ovenfor).")
+
+
+def cmd_meeting(args, home: Path) -> None:
+    with Store(home) as store:
+        if args.meeting_command == "list":
+            meetings = store.list_meetings()
+            if not meetings:
+                print("Ingen møder endnu. Opret et: medlyt meeting new --title T --participants sagsbehandler,borger")
+            for meeting in meetings:
+                print(describe_meeting(meeting))
+            return
+        consent = None
+        if args.consent_all:
+            consent = Consent(given=True, method=args.consent_method, recorded_at=now_iso())
+        meeting = store.create_meeting(args.title, parse_participants(args.participants, consent))
+        if meeting.missing_consent:
+            missing = ", ".join(p.role for p in meeting.missing_consent)
+            print(f"Bemærk: samtykke mangler fra {missing}. Intet optages eller importeres før det er registreret:",
+                  file=sys.stderr)
+            print(f"  medlyt consent {meeting.id} --participant ROLLE --given --method verbal", file=sys.stderr)
+        print(meeting.id)
+
+
+def cmd_consent(args, home: Path) -> None:
+    with Store(home) as store:
+        meeting = store.record_consent(args.meeting, args.participant, args.given, args.method)
+    if meeting is None:
+        print(f"Samtykket er trukket tilbage. Mødet {args.meeting} og alt dets lyd og tekst er slettet.")
+    else:
+        print(f"Samtykke registreret for {args.participant} ({args.method}).")
+        if not meeting.missing_consent:
+            print("Alle talende deltagere har givet samtykke.")
+
+
+def cmd_import(args, home: Path) -> None:
+    from capture.source import probe_duration
+    from medlyt.pipeline import import_recording
+
+    with Store(home) as store:
+        store.get_meeting(args.meeting)  # a wrong id is reported before any decoding
+        update, close = progress_bar(probe_duration(Path(args.file)), "Importerer")
+        try:
+            meeting = import_recording(store, args.meeting, Path(args.file), update)
+        finally:
+            close()
+    audio = meeting.audio
+    print(f"Importeret: {audio.duration_s:.1f} s, {audio.channels} kanal(er). Næste trin: medlyt process {meeting.id}")
+
+
+def cmd_process(args, home: Path) -> None:
+    from medlyt.pipeline import process_meeting
+
+    with Store(home) as store:
+        meeting = store.get_meeting(args.meeting)
+        update, close = progress_bar(meeting.audio.duration_s if meeting.audio else 0.0, "Transskriberer")
+        try:
+            meeting = process_meeting(store, home, args.meeting, args.model, update)
+        finally:
+            close()
+        count = len(store.segments(meeting.id))
+    print(f"Færdig: {count} tekststykker med model '{meeting.model}'. Se: medlyt export {meeting.id} --format txt")
+
+
+def cmd_export(args, home: Path) -> None:
+    from medlyt.export import Transcript, get_writer
+
+    with Store(home) as store:
+        meeting = store.get_meeting(args.meeting)
+        if meeting.status != "processed":
+            raise UsageError(f"Mødet {meeting.id} er ikke transskriberet endnu. Kør: medlyt process {meeting.id}")
+        transcript = Transcript.of_meeting(meeting, store.segments(meeting.id))
+    write_output(get_writer(args.format)(transcript), args.output)
+
+
+def cmd_withdraw(args, home: Path) -> None:
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("Sletning skal bekræftes: tilføj --yes")
+        answer = input(f"Slet mødet {args.meeting} med al lyd og tekst for altid? Skriv 'ja': ")
+        if answer.strip().lower() != "ja":
+            print("Intet slettet.")
+            return
+    with Store(home) as store:
+        store.get_meeting(args.meeting)
+        store.withdraw(args.meeting)
+    print(f"Mødet {args.meeting} er slettet: lyd, transskription og alt afledt. Kun en indholdsløs logpost er tilbage.")
+
+
+def cmd_transcribe(args, home: Path) -> None:
+    from capture.source import probe_duration
+    from medlyt.export import get_writer
+    from medlyt.pipeline import transcribe_file
+
+    update, close = progress_bar(probe_duration(Path(args.file)), "Transskriberer")
+    try:
+        transcript = transcribe_file(home, Path(args.file), args.model, update)
+    finally:
+        close()
+    write_output(get_writer(args.format)(transcript), args.output)
+
+
+def cmd_dashboard(args, home: Path) -> None:
+    run_dashboard(home, args.port)
+
+
+def run_dashboard(home: Path, port: int) -> None:
+    """Streamlit on loopback only, with its usage statistics off: nothing leaves the machine."""
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+    ]
+    print(f"Dashboardet kører på http://127.0.0.1:{port}  (stop med Ctrl-C)", flush=True)
+    process = subprocess.Popen(command, env={**os.environ, "MEDLYT_HOME": str(home)}, stdout=subprocess.DEVNULL)
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait()
+
+
+def cmd_demo(args, home: Path) -> None:
+    from medlyt.pipeline import import_recording, process_meeting
+    from models.store import install_base
+
+    print("1/4 Standardmodellen (Whisper base) installeres og verificeres ...")
+    install_base(home)
+    with Store(home) as store:
+        consent = Consent(given=True, method="verbal", recorded_at=now_iso())
+        meeting = store.create_meeting("Demomøde: oplæste sætninger (NST, CC0)",
+                                       parse_participants("sagsbehandler,borger", consent))
+        print(f"2/4 Møde {meeting.id} oprettet med samtykke fra sagsbehandler og borger.")
+        import_recording(store, meeting.id, DEMO_AUDIO)
+        print("3/4 Demooptagelsen er importeret. Talen findes og transskriberes på dansk ...")
+        update, close = progress_bar(store.get_meeting(meeting.id).audio.duration_s, "Transskriberer")
+        try:
+            meeting = process_meeting(store, home, meeting.id, on_progress=update)
+        finally:
+            close()
+        segments = store.segments(meeting.id)
+    print(f"4/4 Færdig: {len(segments)} tekststykker gemt i {home}")
+    for segment in segments:
+        print(f"  [{segment.start:6.1f} s] {segment.text}")
+    print(f"Mødets id: {meeting.id}")
+    if not args.no_dashboard:
+        run_dashboard(home, args.port)
+
+
+# ---- parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="medlyt",
+        description="medlyt: samtykkebaseret optagelse, dansk transskription og sparring – helt offline. "
+        f"Data ligger i MEDLYT_HOME (eller brugerens datamappe).",
+    )
+    parser.add_argument("--debug", action="store_true", help="vis fuld fejlsporing ved fejl")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
+
+    models = commands.add_parser("models", help="Whisper-modeller: list, install base, add MAPPE, verify")
+    models_commands = models.add_subparsers(dest="models_command", required=True, metavar="HANDLING")
+    models_commands.add_parser("list", help="vis installerede modeller med størrelse og status")
+    install = models_commands.add_parser("install", help="installér standardmodellen fra de medfølgende pakker")
+    install.add_argument("name", choices=["base"], help="modellens navn (kun base)")
+    add = models_commands.add_parser("add", help="tilføj en CTranslate2 Whisper-mappe, fx en dansk model")
+    add.add_argument("path", help="mappe med model.bin, config.json, tokenizer.json og vocabulary")
+    add.add_argument("--name", help="navnet modellen skal kendes under (standard: mappens navn)")
+    models_commands.add_parser("verify", help="kontrollér alle modellers filer og sha256 igen")
+    models.set_defaults(handler=cmd_models)
+
+    meeting = commands.add_parser("meeting", help="opret eller vis møder")
+    meeting_commands = meeting.add_subparsers(dest="meeting_command", required=True, metavar="HANDLING")
+    new = meeting_commands.add_parser("new", help="opret et møde; udskriver mødets id som sidste linje")
+    new.add_argument("--title", required=True, help="mødets titel (skriv ikke borgerens navn)")
+    new.add_argument("--participants", required=True,
+                     help=f"roller adskilt af komma, fx sagsbehandler,borger (kendte: {', '.join(ROLES)})")
+    new.add_argument("--consent-all", action="store_true", help="registrér at alle deltagere har givet samtykke nu")
+    new.add_argument("--consent-method", choices=CONSENT_METHODS, default="verbal",
+                     help="hvordan samtykket er givet (standard: verbal)")
+    meeting_commands.add_parser("list", help="vis alle møder")
+    meeting.set_defaults(handler=cmd_meeting)
+
+    consent = commands.add_parser("consent", help="registrér at en deltager giver eller trækker samtykke")
+    consent.add_argument("meeting", metavar="MØDE")
+    consent.add_argument("--participant", required=True, metavar="ROLLE", help="deltagerens rolle, fx borger")
+    decision = consent.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--given", dest="given", action="store_true", help="samtykke givet")
+    decision.add_argument("--withdrawn", dest="given", action="store_false",
+                          help="samtykke trukket tilbage: mødets lyd og tekst slettes straks")
+    consent.add_argument("--method", choices=CONSENT_METHODS, default="verbal", help="mundtligt eller skriftligt")
+    consent.set_defaults(handler=cmd_consent)
+
+    imp = commands.add_parser("import", help="importér en lydfil (wav, flac, mp3, m4a, ogg, opus ...) til et møde")
+    imp.add_argument("meeting", metavar="MØDE")
+    imp.add_argument("file", metavar="FIL")
+    imp.set_defaults(handler=cmd_import)
+
+    process = commands.add_parser("process", help="find tale og transskribér mødets optagelse på dansk")
+    process.add_argument("meeting", metavar="MØDE")
+    process.add_argument("--model", default="base", metavar="NAVN|STI", help="model (standard: base)")
+    process.set_defaults(handler=cmd_process)
+
+    export = commands.add_parser("export", help="eksportér et transskriberet møde")
+    export.add_argument("meeting", metavar="MØDE")
+    export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    export.add_argument("-o", "--output", metavar="FIL", help="skriv til fil i stedet for standard output")
+    export.set_defaults(handler=cmd_export)
+
+    withdraw = commands.add_parser("withdraw", help="slet et møde helt: lyd, tekst og alt afledt")
+    withdraw.add_argument("meeting", metavar="MØDE")
+    withdraw.add_argument("--yes", action="store_true", help="bekræft sletningen uden at spørge")
+    withdraw.set_defaults(handler=cmd_withdraw)
+
+    transcribe = commands.add_parser("transcribe", help="transskribér en fil uden at gemme noget")
+    transcribe.add_argument("file", metavar="FIL")
+    transcribe.add_argument("--model", default="base", metavar="NAVN|STI", help="model (standard: base)")
+    transcribe.add_argument("--format", default="txt", choices=EXPORT_FORMATS)
+    transcribe.add_argument("-o", "--output", metavar="FIL", help="skriv til fil i stedet for standard output")
+    transcribe.set_defaults(handler=cmd_transcribe)
+
+    dashboard = commands.add_parser("dashboard", help="start dashboardet på 127.0.0.1")
+    dashboard.add_argument("--port", type=int, default=8501)
+    dashboard.set_defaults(handler=cmd_dashboard)
+
+    demo = commands.add_parser("demo", help="kør et rigtigt demomøde gennem hele forløbet og åbn dashboardet")
+    demo.add_argument("--no-dashboard", action="store_true", help="stop efter transskriptionen")
+    demo.add_argument("--port", type=int, default=8501)
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings.force_offline()
+    try:
+        args.handler(args, settings.data_home())
+    except ConsentError as error:
+        return fail(error, EXIT_CONSENT, args.debug)
+    except (UsageError, AudioError, MeetingError, ModelError, TranscriptionError) as error:
+        return fail(error, EXIT_BAD_INPUT, args.debug)
+    except KeyboardInterrupt:
+        print("medlyt: afbrudt.", file=sys.stderr)
+        return 130
+    except Exception as error:  # the promise is one line, never a traceback, unless --debug
+        if args.debug:
+            raise
+        print(f"medlyt: uventet fejl: {type(error).__name__}: {error} (kør med --debug for detaljer)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def fail(error: Exception, code: int, debug: bool) -> int:
+    if debug:
+        raise error
+    print(f"medlyt: fejl: {error}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""One writer per export format, behind `get_writer(format)` (as openai/whisper does it)."""
+
+import json
+from dataclasses import dataclass, field
+
+from meetings.records import Meeting, Segment
+
+
+@dataclass
+class Transcript:
+    """What every writer needs: the meeting's headline facts and its segments."""
+
+    segments: list[Segment]
+    id: str | None = None
+    title: str = ""
+    duration_s: float = 0.0
+    model: str | None = None
+    speakers: list[dict] = field(default_factory=list)
+    balance: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    flags: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def of_meeting(cls, meeting: Meeting, segments: list[Segment]) -> "Transcript":
+        return cls(
+            segments=segments,
+            id=meeting.id,
+            title=meeting.title,
+            duration_s=meeting.audio.duration_s if meeting.audio else 0.0,
+            model=meeting.model,
+        )
+
+
+def timestamp(seconds: float, decimal: str = ".", always_hours: bool = True) -> str:
+    millis = round(max(seconds, 0.0) * 1000)
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    head = f"{hours:02d}:" if always_hours or hours else ""
+    return f"{head}{minutes:02d}:{secs:02d}{decimal}{millis:03d}"
+
+
+def write_txt(t: Transcript) -> str:
+    return "".join(f"[{timestamp(s.start)[:8]}] {s.text}\n" for s in t.segments)
+
+
+def write_srt(t: Transcript) -> str:
+    blocks = [
+        f"{i}\n{timestamp(s.start, ',')} --> {timestamp(s.end, ',')}\n{s.text}\n"
+        for i, s in enumerate(t.segments, start=1)
+    ]
+    return "\n".join(blocks)
+
+
+def write_vtt(t: Transcript) -> str:
+    cues = [f"{timestamp(s.start)} --> {timestamp(s.end)}\n{s.text}\n" for s in t.segments]
+    return "WEBVTT\n\n" + "\n".join(cues)
+
+
+def write_json(t: Transcript) -> str:
+    document = {
+        "meeting": {"id": t.id, "title": t.title, "duration_s": round(t.duration_s, 3), "model": t.model},
+        "speakers": t.speakers,
+        "segments": [
+            {
+                "start": s.start,
+                "end": s.end,
+                "speaker": s.speaker,
+                "text": s.text,
+                "avg_logprob": s.avg_logprob,
+                "words": [
+                    {"start": w.start, "end": w.end, "word": w.text, "probability": w.probability}
+                    for w in s.words
+                ],
+            }
+            for s in t.segments
+        ],
+        "balance": t.balance,
+        "metrics": t.metrics,
+        "flags": t.flags,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+WRITERS = {"json": write_json, "srt": write_srt, "vtt": write_vtt, "txt": write_txt}
+
+
+def get_writer(fmt: str):
+    return WRITERS[fmt]

@@ -1,0 +1,120 @@
+"""The whole spine, through the CLI: consent, import, process, export, withdraw, offline."""
+
+import json
+import shutil
+
+import pytest
+
+from medlyt.cli import DEMO_AUDIO, main
+from meetings.store import Store
+from tests.text import normalise
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def new_meeting(capsys, *extra) -> str:
+    code, out, err = run(capsys, "meeting", "new", "--title", "Opfølgning", "--participants",
+                         "sagsbehandler,borger", *extra)
+    assert code == 0, err
+    return out.strip().splitlines()[-1]
+
+
+def test_demo_runs_the_real_pipeline_offline(demo_run):
+    assert demo_run["code"] == 0
+    assert demo_run["attempts"] == []  # nothing even tried to reach the network
+    with Store(demo_run["home"]) as store:
+        meeting = store.get_meeting(demo_run["meeting_id"])
+        text = normalise(" ".join(s.text for s in store.segments(meeting.id)))
+    assert meeting.status == "processed" and meeting.model == "base"
+    assert 60 < meeting.audio.duration_s < 75
+    # Words the base model reliably gets from the demo's clips (read Danish speech).
+    for word in ("hjørnet", "forskning", "interesseret", "sundt"):
+        assert word in text.split()
+
+
+def test_export_formats_of_the_demo(demo_run, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("MEDLYT_HOME", str(demo_run["home"]))
+    meeting_id = demo_run["meeting_id"]
+    code, out, err = run(capsys, "export", meeting_id, "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert set(document) == {"meeting", "speakers", "segments", "balance", "metrics", "flags"}
+    assert document["meeting"]["id"] == meeting_id and document["meeting"]["model"] == "base"
+    segments = document["segments"]
+    assert segments and all(s["start"] < s["end"] for s in segments)
+    assert [s["start"] for s in segments] == sorted(s["start"] for s in segments)
+    words = [w for s in segments for w in s["words"]]
+    assert words and all(s["start"] - 0.05 <= w["start"] <= s["end"] + 0.05 for s in segments for w in s["words"])
+    # The demo opens with 1 s of silence: absolute times, not block-relative ones.
+    assert segments[0]["start"] >= 0.8
+
+    code, out, _ = run(capsys, "export", meeting_id, "--format", "srt")
+    assert code == 0 and out.startswith("1\n00:00:0") and " --> " in out
+    code, out, _ = run(capsys, "export", meeting_id, "--format", "vtt")
+    assert code == 0 and out.startswith("WEBVTT\n\n")
+    target = tmp_path / "demo.txt"
+    code, _, err = run(capsys, "export", meeting_id, "--format", "txt", "-o", str(target))
+    assert code == 0 and target.read_text(encoding="utf-8").startswith("[00:00:0")
+
+
+def test_consent_gate_blocks_import_and_process(home_with_model, capsys):
+    meeting_id = new_meeting(capsys)
+    demo = str(DEMO_AUDIO)
+    code, _, err = run(capsys, "import", meeting_id, demo)
+    assert code == 3 and "borger" in err and "medlyt consent" in err and len(err.strip().splitlines()) == 1
+    assert not any((home_with_model / "audio").iterdir())
+
+    assert run(capsys, "consent", meeting_id, "--participant", "sagsbehandler", "--given")[0] == 0
+    assert run(capsys, "import", meeting_id, demo)[0] == 3  # the citizen has still not consented
+    assert run(capsys, "consent", meeting_id, "--participant", "borger", "--given", "--method", "written")[0] == 0
+    code, out, err = run(capsys, "import", meeting_id, demo)
+    assert code == 0, err
+
+
+def test_withdrawal_leaves_no_audio_and_no_transcript_word(demo_run, tmp_path, capsys, monkeypatch):
+    home = tmp_path / "copy"
+    shutil.copytree(demo_run["home"], home)
+    monkeypatch.setenv("MEDLYT_HOME", str(home))
+    with Store(home) as store:
+        words = {w.text.strip(".,?!").lower() for s in store.segments(demo_run["meeting_id"]) for w in s.words}
+    distinctive = sorted(w for w in words if len(w) >= 7)[:15]
+    assert distinctive
+
+    code, _, err = run(capsys, "consent", demo_run["meeting_id"], "--participant", "borger", "--withdrawn")
+    assert code == 0, err
+    leftovers = [p for p in home.rglob("*") if p.is_file() and "models" not in p.relative_to(home).parts]
+    assert not [p for p in leftovers if p.suffix in (".wav", ".flac")]
+    for path in leftovers:
+        data = path.read_bytes().lower()
+        for word in distinctive:
+            assert word.encode() not in data, f"'{word}' remains in {path}"
+    code, _, err = run(capsys, "export", demo_run["meeting_id"], "--format", "json")
+    assert code == 3 and "slettet" in err
+
+
+def test_withdraw_command_deletes_and_needs_confirmation(demo_run, tmp_path, capsys, monkeypatch):
+    home = tmp_path / "copy"
+    shutil.copytree(demo_run["home"], home)
+    monkeypatch.setenv("MEDLYT_HOME", str(home))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    code, _, err = run(capsys, "withdraw", demo_run["meeting_id"])
+    assert code == 2 and "--yes" in err
+    assert run(capsys, "withdraw", demo_run["meeting_id"], "--yes")[0] == 0
+    assert not list((home / "audio").glob("*.wav"))
+    with Store(home) as store:
+        entries = store.audit_entries(demo_run["meeting_id"])
+    assert entries[-1].action == "withdrawn"
+    assert "Demo" not in " ".join(e.detail for e in entries)
+
+
+@pytest.mark.parametrize("fmt", ["txt", "json", "srt", "vtt"])
+def test_stateless_transcribe_stores_nothing(home_with_model, danish_dir, capsys, fmt):
+    before = sorted(p.relative_to(home_with_model) for p in home_with_model.rglob("*"))
+    code, out, err = run(capsys, "transcribe", str(danish_dir / "u0042008.wav"), "--format", fmt)
+    assert code == 0, err
+    assert "bank" in out.lower()
+    assert sorted(p.relative_to(home_with_model) for p in home_with_model.rglob("*")) == before

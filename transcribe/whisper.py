@@ -1,0 +1,148 @@
+"""Danish transcription of speech segments with faster-whisper, the model loaded by path.
+
+VAD hands us speech segments; we join consecutive ones into blocks of bounded length, let
+Whisper transcribe each block as one stretch of audio (so silence costs nothing and the encoder
+sees full 30 s windows), and map the times back onto the meeting's own clock.
+"""
+
+import os
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from capture.vad import SpeechSegment
+from capture.wav import read_mono
+from meetings.records import Segment, Word
+
+SAMPLE_RATE = 16000
+
+
+class TranscriptionError(Exception):
+    """A model that cannot be loaded or run; the message is one Danish line naming the fix."""
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    language: str = "da"
+    beam_size: int = 5
+    # Greedy-deterministic decoding: the same audio always gives the same transcript, so a
+    # flagged moment can be explained later. Whisper's temperature fallback would add chance.
+    temperature: float = 0.0
+    word_timestamps: bool = True
+    condition_on_previous_text: bool = True
+    # Seconds of speech per Whisper call. Bounds memory on long meetings (faster-whisper computes
+    # the whole mel spectrogram of its input at once) while keeping calls few.
+    block_s: float = 240.0
+    compute_type: str = "int8"
+    cpu_threads: int = 0  # 0: all cores
+
+
+def load_model(model_dir: Path, options: TranscribeOptions = TranscribeOptions()):
+    """Load a CTranslate2 Whisper model from a local directory; never from a hub."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from faster_whisper import WhisperModel  # slow import; keep `medlyt --help` quick
+
+    try:
+        return WhisperModel(
+            str(model_dir),
+            device="cpu",
+            compute_type=options.compute_type,
+            cpu_threads=options.cpu_threads,
+            local_files_only=True,
+        )
+    except (RuntimeError, ValueError, OSError) as error:
+        raise TranscriptionError(
+            f"Whisper-modellen i {model_dir} kan ikke indlæses ({error}). Kør: medlyt models verify"
+        ) from error
+
+
+def group_into_blocks(speech: Iterable[SpeechSegment], block_s: float) -> Iterator[list[SpeechSegment]]:
+    """Consecutive speech segments, cut into groups of at most about `block_s` seconds of speech."""
+    block: list[SpeechSegment] = []
+    length = 0.0
+    for segment in speech:
+        duration = segment.end - segment.start
+        if block and length + duration > block_s:
+            yield block
+            block, length = [], 0.0
+        block.append(segment)
+        length += duration
+    if block:
+        yield block
+
+
+class BlockClock:
+    """Maps a time in the joined block audio back to the meeting's clock."""
+
+    def __init__(self, sources: list[float], durations: list[float]):
+        self.sources = sources
+        self.durations = durations
+        self.offsets: list[float] = []
+        offset = 0.0
+        for duration in self.durations:
+            self.offsets.append(offset)
+            offset += duration
+        self.length = offset
+
+    def to_meeting(self, t: float, is_end: bool = False) -> float:
+        # At a joint between two pieces a start belongs to the later piece, an end to the earlier.
+        find = bisect_left if is_end else bisect_right
+        i = max(0, min(len(self.offsets) - 1, find(self.offsets, t) - 1))
+        within = min(max(t - self.offsets[i], 0.0), self.durations[i])
+        return round(self.sources[i] + within, 3)
+
+
+def to_segment(raw, clock: BlockClock) -> Segment:
+    words = [
+        Word(
+            start=clock.to_meeting(w.start),
+            end=clock.to_meeting(w.end, is_end=True),
+            text=w.word.strip(),
+            probability=round(w.probability, 4),
+        )
+        for w in (raw.words or [])
+    ]
+    return Segment(
+        start=clock.to_meeting(raw.start),
+        end=clock.to_meeting(raw.end, is_end=True),
+        text=raw.text.strip(),
+        words=words,
+        avg_logprob=round(raw.avg_logprob, 4),
+        no_speech_prob=round(raw.no_speech_prob, 4),
+    )
+
+
+def transcribe_speech(
+    model,
+    audio_path: Path,
+    speech: Iterable[SpeechSegment],
+    options: TranscribeOptions = TranscribeOptions(),
+    on_progress: Callable[[float], None] | None = None,
+) -> Iterator[Segment]:
+    """Transcribe the speech segments of a stored recording; yields segments in meeting time.
+
+    A generator, so callers can show progress, store as they go, or stop early. `on_progress`
+    gets the meeting time (s) reached after each block.
+    """
+    for block in group_into_blocks(speech, options.block_s):
+        pieces = [read_mono(audio_path, s.start, s.end) for s in block]
+        # Durations from the samples actually read, so rounding never drifts the clock.
+        clock = BlockClock([s.start for s in block], [len(p) / SAMPLE_RATE for p in pieces])
+        audio = np.concatenate(pieces)
+        raw_segments, _info = model.transcribe(
+            audio,
+            language=options.language,
+            beam_size=options.beam_size,
+            temperature=options.temperature,
+            word_timestamps=options.word_timestamps,
+            condition_on_previous_text=options.condition_on_previous_text,
+            vad_filter=False,  # our own VAD has already removed the silence
+        )
+        for raw in raw_segments:
+            if raw.text.strip():
+                yield to_segment(raw, clock)
+        if on_progress:
+            on_progress(block[-1].end)
