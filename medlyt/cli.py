@@ -6,6 +6,7 @@ withdrawn); a traceback only with --debug.
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -211,6 +212,11 @@ def cmd_dashboard(args, home: Path) -> None:
 
 def run_dashboard(home: Path, port: int) -> None:
     """Streamlit on loopback only, with its usage statistics off: nothing leaves the machine."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise UsageError(f"Port {port} er optaget. Vælg en anden med --port.") from None
     command = [
         sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
