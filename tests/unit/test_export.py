@@ -1,0 +1,38 @@
+"""One writer per format, on a hand-made transcript."""
+
+import json
+
+from medlyt.export import Transcript, get_writer, timestamp
+from meetings.records import Segment, Word
+
+TRANSCRIPT = Transcript(
+    id="abc",
+    title="Opfølgning",
+    duration_s=3725.5,
+    model="base",
+    segments=[
+        Segment(1.0, 2.5, "Hvordan går det?", [Word(1.0, 1.6, "Hvordan", 0.9), Word(1.6, 2.5, "går det?", 0.8)]),
+        Segment(3725.0, 3725.4, "Tak.", [Word(3725.0, 3725.4, "Tak.", 0.99)]),
+    ],
+)
+
+
+def test_timestamps():
+    assert timestamp(3725.4) == "01:02:05.400"
+    assert timestamp(3725.4, ",") == "01:02:05,400"
+    assert timestamp(-1) == "00:00:00.000"
+
+
+def test_json_has_the_documented_shape():
+    document = json.loads(get_writer("json")(TRANSCRIPT))
+    assert document["meeting"] == {"id": "abc", "title": "Opfølgning", "duration_s": 3725.5, "model": "base"}
+    assert document["segments"][0]["words"][1] == {"start": 1.6, "end": 2.5, "word": "går det?", "probability": 0.8}
+    assert document["speakers"] == [] and document["flags"] == [] and document["balance"] == {}
+
+
+def test_srt_vtt_txt():
+    assert get_writer("srt")(TRANSCRIPT) == (
+        "1\n00:00:01,000 --> 00:00:02,500\nHvordan går det?\n\n2\n01:02:05,000 --> 01:02:05,400\nTak.\n"
+    )
+    assert get_writer("vtt")(TRANSCRIPT).startswith("WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nHvordan går det?\n")
+    assert get_writer("txt")(TRANSCRIPT) == "[00:00:01] Hvordan går det?\n[01:02:05] Tak.\n"
