@@ -1,0 +1,134 @@
+"""Scoring helpers for speaker attribution: RTTM/UEM reading, DER and per-speaker share error.
+
+Turns are plain tuples `(start, end, speaker)` in seconds so that tests and benchmarks can score
+any output (the JSON export's segments, an RTTM) without depending on project types. DER is
+computed by pyannote.metrics (a test-time dependency only). Collar convention (pyannote's): the
+collar is the *total* width removed around every reference boundary, so `collar=0.5` is the
+usual ±0.25 s.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+Turn = tuple[float, float, str]
+
+
+def read_rttm(path: str | Path) -> dict[str, list[Turn]]:
+    """uri -> [(start, end, speaker)] sorted by start, from `SPEAKER uri chan start dur ... spk ...`."""
+    turns: dict[str, list[Turn]] = defaultdict(list)
+    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        fields = line.split()
+        if not fields or fields[0].startswith((";", "#")):
+            continue
+        if fields[0] != "SPEAKER" or len(fields) < 8:
+            raise ValueError(f"{path}:{number}: not an RTTM SPEAKER line: {line!r}")
+        start, duration = float(fields[3]), float(fields[4])
+        turns[fields[1]].append((start, start + duration, fields[7]))
+    return {uri: sorted(items) for uri, items in turns.items()}
+
+
+def read_uem(path: str | Path) -> list[tuple[float, float]]:
+    """[(start, end)] from `uri channel start end` lines (all uris of the file together)."""
+    regions = []
+    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        fields = line.split()
+        if not fields or fields[0].startswith((";", "#")):
+            continue
+        if len(fields) != 4:
+            raise ValueError(f"{path}:{number}: not a UEM line: {line!r}")
+        regions.append((float(fields[2]), float(fields[3])))
+    return sorted(regions)
+
+
+def _annotation(turns, uri: str = "eval"):
+    """Turns as a pyannote Annotation, each speaker's overlapping turns merged: a speaker either
+    speaks or not (pyannote would otherwise count a self-overlap twice)."""
+    from pyannote.core import Annotation, Segment
+
+    annotation = Annotation(uri=uri)
+    for track, (start, end, speaker) in enumerate(turns):
+        if end > start:
+            annotation[Segment(float(start), float(end)), track] = str(speaker)
+    return annotation.support()
+
+
+def _timeline(regions, uri: str = "eval"):
+    from pyannote.core import Segment, Timeline
+
+    if regions is None:
+        return None
+    return Timeline([Segment(float(start), float(end)) for start, end in regions], uri=uri)
+
+
+def _metric(collar: float = 0.0):
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    return DiarizationErrorRate(collar=collar, skip_overlap=False)
+
+
+def der(reference: list[Turn], hypothesis: list[Turn], uem=None, collar: float = 0.0) -> dict:
+    """Diarization error rate with pyannote.metrics.
+
+    uem: [(start, end)] regions to score, or None for the union of both extents.
+    collar: total width around each reference boundary left out (0.5 = ±0.25 s).
+    Returns {"der": fraction, "confusion", "missed", "false_alarm", "total": seconds}; "total" is
+    the reference speech scored (overlap counted once per speaker).
+    """
+    metric = _metric(collar)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*uem.*approximated.*")
+        components = metric.compute_components(
+            _annotation(reference), _annotation(hypothesis), uem=_timeline(uem)
+        )
+    total = components["total"]
+    errors = components["confusion"] + components["missed detection"] + components["false alarm"]
+    if total == 0:
+        rate = 0.0 if errors == 0 else float("inf")
+    else:
+        rate = errors / total
+    return {
+        "der": rate,
+        "confusion": components["confusion"],
+        "missed": components["missed detection"],
+        "false_alarm": components["false alarm"],
+        "total": total,
+    }
+
+
+def speaker_seconds(turns: list[Turn]) -> dict[str, float]:
+    """Speech seconds per speaker (each speaker's own turns united, so self-overlap counts once)."""
+    annotation = _annotation(turns)
+    return {label: annotation.label_duration(label) for label in annotation.labels()}
+
+
+def share_error_points(reference: list[Turn], hypothesis: list[Turn]) -> float:
+    """Largest per-speaker share error in percentage points.
+
+    Hypothesis speakers are mapped 1:1 onto reference speakers by pyannote's optimal mapping
+    (the one that minimises confusion); share = a speaker's speech seconds / all speakers' speech
+    seconds. A reference speaker with no hypothesis speaker has hypothesis share 0; speech of
+    unmapped hypothesis speakers counts in the hypothesis total only.
+    """
+    ref_seconds = speaker_seconds(reference)
+    hyp_seconds = speaker_seconds(hypothesis)
+    ref_total = sum(ref_seconds.values())
+    hyp_total = sum(hyp_seconds.values())
+    if ref_total == 0:
+        raise ValueError("reference has no speech")
+    mapping = _metric().optimal_mapping(_annotation(reference), _annotation(hypothesis)) if hyp_total else {}
+    mapped = defaultdict(float)
+    for hyp_label, ref_label in mapping.items():
+        mapped[ref_label] += hyp_seconds[hyp_label]
+    worst = 0.0
+    for speaker, seconds in ref_seconds.items():
+        hyp_share = mapped[speaker] / hyp_total if hyp_total else 0.0
+        worst = max(worst, abs(seconds / ref_total - hyp_share) * 100)
+    return worst
+
+
+def speaker_count(hypothesis: list[Turn]) -> int:
+    """Number of distinct speakers with any speech."""
+    return len({speaker for start, end, speaker in hypothesis if end > start})
