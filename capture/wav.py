@@ -21,14 +21,18 @@ def wav_info(path: Path) -> tuple[int, int, int]:
         return wav.getframerate(), wav.getnchannels(), wav.getnframes()
 
 
-def read_mono(path: Path, start_s: float = 0.0, end_s: float | None = None) -> np.ndarray:
-    """float32 mono in [-1, 1] (channels averaged) for [start_s, end_s), clipped to the file."""
+def read_mono(path: Path, start_s: float = 0.0, end_s: float | None = None, channel: int | None = None) -> np.ndarray:
+    """float32 mono in [-1, 1] for [start_s, end_s), clipped to the file: the channels averaged,
+    or only `channel` (0-based) when given."""
     with _open(path) as wav:
         rate, n_total = wav.getframerate(), wav.getnframes()
         start = min(max(0, round(start_s * rate)), n_total)
         end = n_total if end_s is None else min(max(start, round(end_s * rate)), n_total)
         wav.setpos(start)
-        return _to_mono(wav.readframes(end - start), wav.getnchannels())
+        data, channels = wav.readframes(end - start), wav.getnchannels()
+        if channel is None:
+            return _to_mono(data, channels)
+        return (np.frombuffer(data, dtype="<i2").reshape(-1, channels)[:, channel] / INT16_SCALE).astype(np.float32)
 
 
 def iter_mono_blocks(path: Path, block_s: float = 30.0) -> Iterator[np.ndarray]:
@@ -38,6 +42,15 @@ def iter_mono_blocks(path: Path, block_s: float = 30.0) -> Iterator[np.ndarray]:
         channels = wav.getnchannels()
         while data := wav.readframes(block):
             yield _to_mono(data, channels)
+
+
+def iter_blocks(path: Path, block_s: float = 30.0) -> Iterator[np.ndarray]:
+    """Consecutive float32 blocks of shape (frames, channels), every channel kept."""
+    with _open(path) as wav:
+        block = max(1, round(block_s * wav.getframerate()))
+        channels = wav.getnchannels()
+        while data := wav.readframes(block):
+            yield (np.frombuffer(data, dtype="<i2").reshape(-1, channels) / INT16_SCALE).astype(np.float32)
 
 
 def _open(path: Path) -> wave.Wave_read:

@@ -7,7 +7,6 @@ withdrawn); a traceback only with --debug.
 import argparse
 import os
 import socket
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +22,8 @@ EXIT_BAD_INPUT = 2
 EXIT_CONSENT = 3
 DEMO_AUDIO = Path(__file__).resolve().parent / "demo" / "demo_meeting.flac"
 DASHBOARD_APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
-EXPORT_FORMATS = ("json", "srt", "vtt", "txt")
+EXPORT_FORMATS = ("json", "srt", "vtt", "txt", "rttm")
+TRANSCRIBE_FORMATS = ("txt", "json", "srt", "vtt")
 
 
 class UsageError(Exception):
@@ -46,8 +46,26 @@ def progress_bar(total_s: float, description: str) -> tuple[Callable[[float], No
     return update, bar.close
 
 
-def parse_participants(text: str, consent: Consent | None) -> list[Participant]:
+def parse_channel_map(text: str | None) -> dict[str, int]:
+    """"sagsbehandler=1,borger=2" -> {"sagsbehandler": 1, "borger": 2} (1-based channels)."""
+    mapping = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        role, _, channel = item.partition("=")
+        if not channel.strip().isdigit() or int(channel) < 1:
+            raise UsageError(f"Kanalangivelsen '{item.strip()}' skal have formen rolle=kanal, fx borger=2")
+        mapping[role.strip().lower()] = int(channel)
+    return mapping
+
+
+def parse_participants(text: str, consent: Consent | None, channels: dict[str, int] | None = None,
+                       caseworker: str | None = None) -> list[Participant]:
     roles = [r.strip().lower() for r in text.split(",") if r.strip()]
+    channels = channels or {}
+    unknown = sorted(set(channels) - set(roles))
+    if unknown:
+        raise UsageError(f"Kanal angivet for '{unknown[0]}', som ikke er deltager i mødet.")
     if not roles:
         raise UsageError("Angiv mindst én deltager, fx --participants sagsbehandler,borger")
     for role in roles:
@@ -56,7 +74,11 @@ def parse_participants(text: str, consent: Consent | None) -> list[Participant]:
     if len(set(roles)) != len(roles):
         # Consent is registered per role, so each role may appear once in a meeting.
         raise UsageError("Hver rolle kan kun optræde én gang i et møde.")
-    return [Participant(role=r, label=ROLE_LABELS[r], speaks=r not in SILENT_ROLES, consent=consent) for r in roles]
+    return [
+        Participant(role=r, label=ROLE_LABELS[r], speaks=r not in SILENT_ROLES, consent=consent,
+                    channel=channels.get(r), user=caseworker if r == "sagsbehandler" else None)
+        for r in roles
+    ]
 
 
 def write_output(text: str, output: str | None) -> None:
@@ -119,7 +141,9 @@ def cmd_meeting(args, home: Path) -> None:
         consent = None
         if args.consent_all:
             consent = Consent(given=True, method=args.consent_method, recorded_at=now_iso())
-        meeting = store.create_meeting(args.title, parse_participants(args.participants, consent))
+        participants = parse_participants(args.participants, consent, parse_channel_map(args.channels),
+                                          args.caseworker)
+        meeting = store.create_meeting(args.title, participants)
         if meeting.missing_consent:
             missing = ", ".join(p.role for p in meeting.missing_consent)
             print(f"Bemærk: samtykke mangler fra {missing}. Intet optages eller importeres før det er registreret:",
@@ -161,11 +185,19 @@ def cmd_process(args, home: Path) -> None:
         meeting = store.get_meeting(args.meeting)
         update, close = progress_bar(meeting.audio.duration_s if meeting.audio else 0.0, "Transskriberer")
         try:
-            meeting = process_meeting(store, home, args.meeting, args.model, update)
+            meeting, result = process_meeting(store, home, args.meeting, args.model, args.speakers, update)
         finally:
             close()
         count = len(store.segments(meeting.id))
-    print(f"Færdig: {count} tekststykker med model '{meeting.model}'. Se: medlyt export {meeting.id} --format txt")
+    print(f"Færdig: {count} tekststykker med model '{meeting.model}'.")
+    for note in result.notes:
+        print(f"Bemærk: {note}")
+    method = {"channels": "efter mikrofonkanal", "voices": "efter stemme", "none": "ingen tale"}[result.method]
+    print(f"Talere ({method}): " + ", ".join(f"{s.id} {s.label}" for s in result.speakers))
+    if result.estimated and result.estimated != len(result.speakers):
+        print(f"Forslag: lyden ligner {result.estimated} talere. Prøv evt. medlyt process {meeting.id} "
+              f"--speakers {result.estimated}")
+    print(f"Se: medlyt export {meeting.id} --format txt   Ret talere: medlyt speaker list {meeting.id}")
 
 
 def cmd_export(args, home: Path) -> None:
@@ -175,8 +207,62 @@ def cmd_export(args, home: Path) -> None:
         meeting = store.get_meeting(args.meeting)
         if meeting.status != "processed":
             raise UsageError(f"Mødet {meeting.id} er ikke transskriberet endnu. Kør: medlyt process {meeting.id}")
-        transcript = Transcript.of_meeting(meeting, store.segments(meeting.id))
+        transcript = Transcript.of_meeting(meeting, store.segments(meeting.id), store.speakers(meeting.id))
     write_output(get_writer(args.format)(transcript), args.output)
+
+
+def cmd_speaker(args, home: Path) -> None:
+    from meetings.corrections import anchor_of
+    from meetings.records import Correction
+
+    with Store(home) as store:
+        segments = store.segments(args.meeting)
+        known = {s.id: s for s in store.speakers(args.meeting)}
+
+        def anchor(speaker_id: str):
+            if speaker_id not in known:
+                raise UsageError(f"Mødet har ingen taler '{speaker_id}'. Talere: {', '.join(known) or 'ingen'}")
+            return anchor_of(segments, speaker_id)
+
+        if args.speaker_command == "rename":
+            if args.role and args.role not in ROLES:
+                raise UsageError(f"Ukendt rolle '{args.role}'. Kendte roller: {', '.join(ROLES)}")
+            label = args.label or ROLE_LABELS.get(args.role, "")
+            if not label:
+                raise UsageError("Angiv --label eller --role.")
+            store.correct(args.meeting, Correction("rename", anchor=anchor(args.speaker), label=label, role=args.role))
+        elif args.speaker_command == "merge":
+            if args.speaker == args.into:
+                raise UsageError("En taler kan ikke lægges sammen med sig selv.")
+            store.correct(args.meeting, Correction("merge", anchor=anchor(args.speaker), target=anchor(args.into)))
+        elif args.speaker_command == "move":
+            segment = next((s for s in segments if s.start <= args.at <= s.end), None)
+            if segment is None:
+                raise UsageError(f"Der er ingen tekst ved {args.at:.1f} s.")
+            store.correct(args.meeting, Correction("move", start=segment.start, end=segment.end, target=anchor(args.to)))
+        speakers = store.speakers(args.meeting)
+        from feedback.metrics import balance
+
+        shares = balance(store.segments(args.meeting))
+    for speaker in speakers:
+        share = shares.get(speaker.id, {"share": 0.0, "talk_s": 0.0})
+        print(f"{speaker.id:<4} {speaker.label:<16} {speaker.role or '–':<14} {share['talk_s']:>7.1f} s  {share['share']:>5.0%}")
+
+
+def cmd_voice(args, home: Path) -> None:
+    with Store(home) as store:
+        if args.voice_command == "enroll":
+            from medlyt.pipeline import voiceprint_of_file
+
+            vector, speech_s = voiceprint_of_file(Path(args.file))
+            store.save_voiceprint(args.user, vector, args.consent_method)
+            print(f"Stemmeprøve gemt for {args.user} ({speech_s:.0f} s tale). Slet den med: medlyt voice delete {args.user}")
+        elif args.voice_command == "delete":
+            store.delete_voiceprint(args.user)
+            print(f"Stemmeprøven for {args.user} er slettet.")
+        else:
+            users = sorted(store.voiceprints())
+            print("\n".join(users) if users else "Ingen stemmeprøver.")
 
 
 def cmd_withdraw(args, home: Path) -> None:
@@ -220,15 +306,12 @@ def run_dashboard(home: Path, port: int) -> None:
     command = [
         sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+        "--browser.gatherUsageStats", "false", "--global.developmentMode", "false", "--client.toolbarMode", "minimal",
     ]
     print(f"Dashboardet kører på http://127.0.0.1:{port}  (stop med Ctrl-C)", flush=True)
-    process = subprocess.Popen(command, env={**os.environ, "MEDLYT_HOME": str(home)}, stdout=subprocess.DEVNULL)
-    try:
-        process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        process.wait()
+    # Become Streamlit rather than wrap it: Ctrl-C and a stop signal then reach the server itself,
+    # and no orphaned server can outlive the command.
+    os.execve(sys.executable, command, {**os.environ, "MEDLYT_HOME": str(home)})
 
 
 def cmd_demo(args, home: Path) -> None:
@@ -239,20 +322,21 @@ def cmd_demo(args, home: Path) -> None:
     install_base(home)
     with Store(home) as store:
         consent = Consent(given=True, method="verbal", recorded_at=now_iso())
-        meeting = store.create_meeting("Demomøde: oplæste sætninger (NST, CC0)",
+        meeting = store.create_meeting("Demomøde: oplæst dansk tale",
                                        parse_participants("sagsbehandler,borger", consent))
         print(f"2/4 Møde {meeting.id} oprettet med samtykke fra sagsbehandler og borger.")
         import_recording(store, meeting.id, DEMO_AUDIO)
         print("3/4 Demooptagelsen er importeret. Talen findes og transskriberes på dansk ...")
         update, close = progress_bar(store.get_meeting(meeting.id).audio.duration_s, "Transskriberer")
         try:
-            meeting = process_meeting(store, home, meeting.id, on_progress=update)
+            meeting, _result = process_meeting(store, home, meeting.id, on_progress=update)
         finally:
             close()
         segments = store.segments(meeting.id)
+        labels = {s.id: s.label for s in store.speakers(meeting.id)}
     print(f"4/4 Færdig: {len(segments)} tekststykker gemt i {home}")
     for segment in segments:
-        print(f"  [{segment.start:6.1f} s] {segment.text}")
+        print(f"  [{segment.start:6.1f} s] {labels.get(segment.speaker, '')}: {segment.text}")
     print(f"Mødets id: {meeting.id}")
     if not args.no_dashboard:
         run_dashboard(home, args.port)
@@ -290,6 +374,10 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--consent-all", action="store_true", help="registrér at alle deltagere har givet samtykke nu")
     new.add_argument("--consent-method", choices=CONSENT_METHODS, default="verbal",
                      help="hvordan samtykket er givet (standard: verbal)")
+    new.add_argument("--channels", metavar="ROLLE=KANAL,...",
+                     help="hvis hver deltager har sin egen mikrofon på hver sin kanal, fx sagsbehandler=1,borger=2")
+    new.add_argument("--caseworker", metavar="BRUGER",
+                     help="sagsbehandlerens brugernavn; med en indlært stemmeprøve genkendes sagsbehandleren")
     meeting_commands.add_parser("list", help="vis alle møder")
     meeting.set_defaults(handler=cmd_meeting)
 
@@ -311,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     process = commands.add_parser("process", help="find tale og transskribér mødets optagelse på dansk")
     process.add_argument("meeting", metavar="MØDE")
     process.add_argument("--model", default="base", metavar="NAVN|STI", help="model (standard: base)")
+    process.add_argument("--speakers", type=int, metavar="N",
+                         help="antal talere (standard: de talende deltagere i mødet)")
     process.set_defaults(handler=cmd_process)
 
     export = commands.add_parser("export", help="eksportér et transskriberet møde")
@@ -318,6 +408,37 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     export.add_argument("-o", "--output", metavar="FIL", help="skriv til fil i stedet for standard output")
     export.set_defaults(handler=cmd_export)
+
+    speaker = commands.add_parser("speaker", help="vis og ret talere i et møde (rettelser overlever ny kørsel)")
+    speaker_commands = speaker.add_subparsers(dest="speaker_command", required=True, metavar="HANDLING")
+    listing = speaker_commands.add_parser("list", help="vis talerne med taletid og andel")
+    listing.add_argument("meeting", metavar="MØDE")
+    rename = speaker_commands.add_parser("rename", help="giv en taler navn og rolle, fx --role borger")
+    rename.add_argument("meeting", metavar="MØDE")
+    rename.add_argument("speaker", metavar="TALER", help="talerens id, fx S2")
+    rename.add_argument("--label", help="navnet, der vises (standard: rollens navn)")
+    rename.add_argument("--role", help=f"rolle ({', '.join(ROLES)})")
+    merge = speaker_commands.add_parser("merge", help="læg to talere sammen")
+    merge.add_argument("meeting", metavar="MØDE")
+    merge.add_argument("speaker", metavar="TALER", help="taleren, der skal forsvinde")
+    merge.add_argument("--into", required=True, metavar="TALER", help="taleren, der overtager talen")
+    move = speaker_commands.add_parser("move", help="flyt en linje til en anden taler")
+    move.add_argument("meeting", metavar="MØDE")
+    move.add_argument("--at", required=True, type=float, metavar="SEKUNDER", help="et tidspunkt i linjen")
+    move.add_argument("--to", required=True, metavar="TALER")
+    speaker.set_defaults(handler=cmd_speaker)
+
+    voice = commands.add_parser("voice", help="sagsbehandlerens stemmeprøve (med samtykke) til genkendelse")
+    voice_commands = voice.add_subparsers(dest="voice_command", required=True, metavar="HANDLING")
+    enroll = voice_commands.add_parser("enroll", help="indlær en stemme fra en optagelse med kun den person")
+    enroll.add_argument("user", metavar="BRUGER")
+    enroll.add_argument("file", metavar="FIL", help="mindst 10 sekunders tale af personen alene")
+    enroll.add_argument("--consent-method", required=True, choices=CONSENT_METHODS,
+                        help="hvordan personen har givet samtykke til at gemme stemmeprøven")
+    delete = voice_commands.add_parser("delete", help="slet en stemmeprøve")
+    delete.add_argument("user", metavar="BRUGER")
+    voice_commands.add_parser("list", help="vis hvem der har en stemmeprøve")
+    voice.set_defaults(handler=cmd_voice)
 
     withdraw = commands.add_parser("withdraw", help="slet et møde helt: lyd, tekst og alt afledt")
     withdraw.add_argument("meeting", metavar="MØDE")
@@ -327,7 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     transcribe = commands.add_parser("transcribe", help="transskribér en fil uden at gemme noget")
     transcribe.add_argument("file", metavar="FIL")
     transcribe.add_argument("--model", default="base", metavar="NAVN|STI", help="model (standard: base)")
-    transcribe.add_argument("--format", default="txt", choices=EXPORT_FORMATS)
+    transcribe.add_argument("--format", default="txt", choices=TRANSCRIBE_FORMATS)
     transcribe.add_argument("-o", "--output", metavar="FIL", help="skriv til fil i stedet for standard output")
     transcribe.set_defaults(handler=cmd_transcribe)
 

@@ -3,7 +3,8 @@
 import json
 from dataclasses import dataclass, field
 
-from meetings.records import Meeting, Segment
+from feedback.metrics import balance, turns
+from meetings.records import Meeting, Segment, Speaker
 
 
 @dataclass
@@ -21,14 +22,19 @@ class Transcript:
     flags: list[dict] = field(default_factory=list)
 
     @classmethod
-    def of_meeting(cls, meeting: Meeting, segments: list[Segment]) -> "Transcript":
+    def of_meeting(cls, meeting: Meeting, segments: list[Segment], speakers: list[Speaker]) -> "Transcript":
         return cls(
             segments=segments,
             id=meeting.id,
             title=meeting.title,
             duration_s=meeting.audio.duration_s if meeting.audio else 0.0,
             model=meeting.model,
+            speakers=[{"id": s.id, "label": s.label, "role": s.role} for s in speakers],
+            balance=balance(segments),
         )
+
+    def label(self, speaker_id: str | None) -> str:
+        return next((s["label"] for s in self.speakers if s["id"] == speaker_id), speaker_id or "")
 
 
 def timestamp(seconds: float, decimal: str = ".", always_hours: bool = True) -> str:
@@ -40,20 +46,28 @@ def timestamp(seconds: float, decimal: str = ".", always_hours: bool = True) -> 
     return f"{head}{minutes:02d}:{secs:02d}{decimal}{millis:03d}"
 
 
+def spoken(t: Transcript, segment: Segment) -> str:
+    """The line as shown to people: with the speaker's label in front when known."""
+    return f"{t.label(segment.speaker)}: {segment.text}" if segment.speaker else segment.text
+
+
 def write_txt(t: Transcript) -> str:
-    return "".join(f"[{timestamp(s.start)[:8]}] {s.text}\n" for s in t.segments)
+    return "".join(f"[{timestamp(s.start)[:8]}] {spoken(t, s)}\n" for s in t.segments)
 
 
 def write_srt(t: Transcript) -> str:
     blocks = [
-        f"{i}\n{timestamp(s.start, ',')} --> {timestamp(s.end, ',')}\n{s.text}\n"
+        f"{i}\n{timestamp(s.start, ',')} --> {timestamp(s.end, ',')}\n{spoken(t, s)}\n"
         for i, s in enumerate(t.segments, start=1)
     ]
     return "\n".join(blocks)
 
 
 def write_vtt(t: Transcript) -> str:
-    cues = [f"{timestamp(s.start)} --> {timestamp(s.end)}\n{s.text}\n" for s in t.segments]
+    cues = [
+        f"{timestamp(s.start)} --> {timestamp(s.end)}\n" + (f"<v {t.label(s.speaker)}>" if s.speaker else "") + f"{s.text}\n"
+        for s in t.segments
+    ]
     return "WEBVTT\n\n" + "\n".join(cues)
 
 
@@ -69,7 +83,8 @@ def write_json(t: Transcript) -> str:
                 "text": s.text,
                 "avg_logprob": s.avg_logprob,
                 "words": [
-                    {"start": w.start, "end": w.end, "word": w.text, "probability": w.probability}
+                    {"start": w.start, "end": w.end, "word": w.text, "probability": w.probability,
+                     "speaker": s.speaker}
                     for w in s.words
                 ],
             }
@@ -82,7 +97,22 @@ def write_json(t: Transcript) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-WRITERS = {"json": write_json, "srt": write_srt, "vtt": write_vtt, "txt": write_txt}
+RTTM_GAP_S = 0.5  # pauses shorter than this inside one speaker's speech are not cut out
+
+
+def write_rttm(t: Transcript) -> str:
+    """Standard RTTM, one line per stretch of one speaker's speech; the file id is the meeting id.
+
+    Built from word times where there are any: a Whisper segment also spans its pauses."""
+    pieces = [Segment(w.start, w.end, "", speaker=s.speaker) for s in t.segments for w in s.words] or t.segments
+    uri = t.id or "medlyt"
+    return "".join(
+        f"SPEAKER {uri} 1 {turn.start:.3f} {turn.duration:.3f} <NA> <NA> {turn.speaker} <NA> <NA>\n"
+        for turn in turns(pieces, gap_s=RTTM_GAP_S)
+    )
+
+
+WRITERS = {"json": write_json, "srt": write_srt, "vtt": write_vtt, "txt": write_txt, "rttm": write_rttm}
 
 
 def get_writer(fmt: str):

@@ -4,14 +4,19 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from capture.source import import_audio
-from capture.vad import VadOptions, speech_segments
-from capture.wav import iter_mono_blocks
+import numpy as np
+
+from capture.source import AudioError, import_audio
+from capture.vad import SpeechSegment, VadOptions, speech_segments
+from capture.wav import iter_mono_blocks, read_mono
 from meetings.consent import require_consent
 from meetings.records import Meeting, Segment
 from meetings.store import Store
 from medlyt.export import Transcript
 from models.store import DEFAULT_MODEL, locate
+from transcribe.diarize import SpeakerResult, attribute_recording
+from transcribe.embedding import SAMPLE_RATE, SpeakerEncoder, preprocess_wav
+from transcribe.speakers import split_segments
 from transcribe.whisper import TranscribeOptions, load_model, transcribe_speech
 
 Progress = Callable[[float], None]
@@ -22,18 +27,21 @@ def import_recording(store: Store, meeting_id: str, src: Path, on_progress: Prog
     return store.attach_audio(meeting_id, lambda dest: import_audio(src, dest, on_progress))
 
 
+def find_speech(wav: Path, vad: VadOptions = VadOptions()) -> list[SpeechSegment]:
+    return list(speech_segments(iter_mono_blocks(wav), vad))
+
+
 def transcribe_wav(
     home: Path,
     wav: Path,
+    speech: list[SpeechSegment],
     model: str = DEFAULT_MODEL,
-    vad: VadOptions = VadOptions(),
     options: TranscribeOptions = TranscribeOptions(),
     on_progress: Progress | None = None,
 ) -> tuple[str, Iterator[Segment]]:
     """The verified model's name and a generator of the recording's transcript segments."""
     info = locate(home, model)
     whisper = load_model(info.path, options)
-    speech = speech_segments(iter_mono_blocks(wav), vad)
     return info.name, transcribe_speech(whisper, wav, speech, options, on_progress)
 
 
@@ -42,17 +50,79 @@ def process_meeting(
     home: Path,
     meeting_id: str,
     model: str = DEFAULT_MODEL,
+    n_speakers: int | None = None,
     on_progress: Progress | None = None,
-) -> Meeting:
-    """VAD and transcription of a meeting's recording; the transcript replaces any earlier one."""
-    require_consent(store.get_meeting(meeting_id))  # fail before minutes of work, not after
-    model_name, segments = transcribe_wav(home, store.audio_path(meeting_id), model, on_progress=on_progress)
-    return store.save_transcript(meeting_id, list(segments), model_name)
+) -> tuple[Meeting, SpeakerResult]:
+    """VAD, speaker attribution and transcription of a meeting's recording; the result replaces
+    any earlier one (the stored manual corrections are applied again by the store)."""
+    meeting = store.get_meeting(meeting_id)
+    require_consent(meeting)  # fail before minutes of work, not after
+    if n_speakers is not None and n_speakers < 1:
+        raise AudioError("Antallet af talere skal være mindst 1.")
+    wav = store.audio_path(meeting_id)
+    speech = find_speech(wav)
+    voiceprints = {user: np.frombuffer(vector, np.float32) for user, vector in store.voiceprints().items()}
+    result = attribute_recording(wav, [(s.start, s.end) for s in speech], meeting.participants, n_speakers, voiceprints)
+    info = locate(home, model)
+    whisper = load_model(info.path)
+    if result.method == "channels":
+        segments = transcribe_by_channel(whisper, wav, result, meeting, on_progress)
+    else:
+        segments = list(transcribe_speech(whisper, wav, speech, on_progress=on_progress))
+        if result.turns:
+            segments = split_segments(segments, result.turns, [s.id for s in result.speakers])
+    return store.save_transcript(meeting_id, segments, info.name, result.speakers), result
+
+
+CHANNEL_PAD_S = 0.3  # around each channel turn, so Whisper hears the whole first and last word
+
+
+def transcribe_by_channel(whisper, wav: Path, result: SpeakerResult, meeting: Meeting,
+                          on_progress: Progress | None) -> list[Segment]:
+    """One microphone per person: each person's turns transcribed from their own channel, so
+    talk at the same time is heard, and every line has its speaker by construction."""
+    channels = {s.role: p.channel - 1 for s in result.speakers for p in meeting.participants if p.role == s.role}
+    segments: list[Segment] = []
+    for index, speaker in enumerate(result.speakers):
+        regions = merge_regions([(t.start - CHANNEL_PAD_S, t.end + CHANNEL_PAD_S)
+                                 for t in result.turns if t.speaker == index])
+        speech = [SpeechSegment(max(0.0, s), e) for s, e in regions]
+        for segment in transcribe_speech(whisper, wav, speech, on_progress=on_progress, channel=channels[speaker.role]):
+            segment.speaker = speaker.id
+            segments.append(segment)
+    return sorted(segments, key=lambda s: s.start)
+
+
+def merge_regions(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(regions):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def transcribe_file(home: Path, src: Path, model: str = DEFAULT_MODEL, on_progress: Progress | None = None) -> Transcript:
     """Stateless: decode to a temporary WAV, transcribe, and leave nothing behind."""
     with tempfile.TemporaryDirectory(prefix="medlyt-") as tmp:
         audio = import_audio(src, Path(tmp) / "audio.wav")
-        model_name, segments = transcribe_wav(home, Path(audio.path), model, on_progress=on_progress)
+        wav = Path(audio.path)
+        model_name, segments = transcribe_wav(home, wav, find_speech(wav), model, on_progress=on_progress)
         return Transcript(segments=list(segments), title=src.name, duration_s=audio.duration_s, model=model_name)
+
+
+ENROLL_MIN_SPEECH_S = 10.0  # a voice print from less speech is too unreliable to name anyone by
+
+
+def voiceprint_of_file(src: Path) -> tuple[bytes, float]:
+    """A caseworker's voice print (float32 GE2E embedding) from a recording of them alone,
+    and the seconds of speech it rests on. Stores nothing itself."""
+    with tempfile.TemporaryDirectory(prefix="medlyt-") as tmp:
+        audio = import_audio(src, Path(tmp) / "voice.wav")
+        speech = preprocess_wav(read_mono(Path(audio.path)))
+    seconds = len(speech) / SAMPLE_RATE
+    if seconds < ENROLL_MIN_SPEECH_S:
+        raise AudioError(f"'{src.name}' har kun {seconds:.0f} s tale; en stemmeprøve kræver mindst "
+                         f"{ENROLL_MIN_SPEECH_S:.0f} s, hvor personen taler alene.")
+    return SpeakerEncoder.load().embed_utterance(speech).astype(np.float32).tobytes(), seconds

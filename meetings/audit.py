@@ -10,6 +10,9 @@ CONSENT_REFUSED = "consent_refused"  # an initial decision of "no", recorded at 
 AUDIO_ATTACHED = "audio_attached"
 TRANSCRIPT_SAVED = "transcript_saved"
 WITHDRAWN = "withdrawn"
+SPEAKERS_CORRECTED = "speakers_corrected"
+VOICE_ENROLLED = "voice_enrolled"
+VOICE_DELETED = "voice_deleted"
 
 
 @dataclass(frozen=True)

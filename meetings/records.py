@@ -39,6 +39,8 @@ class Participant:
     speaks: bool = True
     consent: Consent | None = None  # the latest decision, None if never asked
     id: int | None = None
+    channel: int | None = None  # 1-based input channel of this person's own microphone, if any
+    user: str | None = None  # the caseworker's user name, linking their enrolled voice print
 
     @property
     def has_consented(self) -> bool:
@@ -75,6 +77,37 @@ class Segment:
     speaker: str | None = None
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A voice in the recording. `id` is stable within a meeting ("S1"); label and role are
+    what the system or a person has concluded about who it is."""
+
+    id: str
+    label: str  # "Sagsbehandler", or "Taler 2" until someone knows
+    role: str | None = None  # one of ROLES when known
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A manual fix to speaker attribution, anchored in time so it survives re-processing:
+    a speaker is named by stretches of meeting time in which they spoke, not by an id that a
+    new clustering may hand out differently.
+
+    kind "rename": the speaker of `anchor` gets `label` (and `role`).
+    kind "merge":  the speaker of `anchor` becomes the speaker of `target`.
+    kind "move":   speech between `start` and `end` goes to the speaker of `target`.
+    """
+
+    kind: str
+    anchor: tuple[tuple[float, float], ...] = ()
+    target: tuple[tuple[float, float], ...] = ()
+    label: str | None = None
+    role: str | None = None
+    start: float | None = None
+    end: float | None = None
+    at: str = ""
 
 
 @dataclass

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from meetings import audit
+from meetings.corrections import apply as apply_correction
+from meetings.corrections import apply_all as apply_corrections
 from meetings.audit import AuditEntry
 from meetings.consent import require_consent
 from meetings.errors import ConsentError, MeetingError, MeetingNotFound, MeetingWithdrawn
@@ -30,9 +32,11 @@ from meetings.records import (
     ROLES,
     AudioInfo,
     Consent,
+    Correction,
     Meeting,
     Participant,
     Segment,
+    Speaker,
     Word,
     now_iso,
 )
@@ -110,6 +114,31 @@ MIGRATIONS: list[str] = [
         detail     TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX audit_by_meeting ON audit (meeting_id, id);
+    """,
+    # 2: who spoke when. Speakers per meeting, manual corrections that survive re-processing,
+    # each participant's own microphone channel, and caseworkers' enrolled voice prints.
+    """
+    ALTER TABLE participants ADD COLUMN channel INTEGER;
+    ALTER TABLE participants ADD COLUMN user TEXT;
+    CREATE TABLE speakers (
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        id         TEXT NOT NULL,
+        label      TEXT NOT NULL,
+        role       TEXT,
+        PRIMARY KEY (meeting_id, id)
+    );
+    CREATE TABLE corrections (
+        id         INTEGER PRIMARY KEY,
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        at         TEXT NOT NULL,
+        correction TEXT NOT NULL   -- JSON of records.Correction
+    );
+    CREATE TABLE voiceprints (
+        user       TEXT PRIMARY KEY,
+        embedding  BLOB NOT NULL,  -- float32, L2-normalised
+        method     TEXT NOT NULL,  -- how the caseworker consented
+        created_at TEXT NOT NULL
+    );
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -235,9 +264,10 @@ class Store:
             audit.write(conn, now, audit.MEETING_CREATED, meeting_id, f"participants={len(participants)}")
             for position, p in enumerate(participants):
                 cursor = conn.execute(
-                    "INSERT INTO participants (meeting_id, position, role, label, speaks)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (meeting_id, position, p.role, p.label.strip() or ROLE_LABELS[p.role], int(p.speaks)),
+                    "INSERT INTO participants (meeting_id, position, role, label, speaks, channel, user)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (meeting_id, position, p.role, p.label.strip() or ROLE_LABELS[p.role], int(p.speaks),
+                     p.channel, p.user),
                 )
                 if p.consent is not None:
                     self._insert_consent(conn, meeting_id, cursor.lastrowid, p.role, p.consent)
@@ -330,44 +360,79 @@ class Store:
 
     # ---- transcript -----------------------------------------------------------------------
 
-    def save_transcript(self, meeting_id: str, segments: list[Segment], model: str) -> Meeting:
-        """Replace the meeting's transcript in one transaction."""
+    def save_transcript(self, meeting_id: str, segments: list[Segment], model: str,
+                        speakers: list[Speaker] = ()) -> Meeting:
+        """Replace the meeting's transcript and speakers in one transaction. The manual
+        corrections stored for the meeting are applied again, so they survive re-processing."""
         with self._transaction(write=True) as conn:
             meeting = self._load(conn, meeting_id)
             require_consent(meeting)  # consent may have changed since the recording
-            conn.execute("DELETE FROM segments WHERE meeting_id = ?", (meeting_id,))
-            conn.executemany(
-                "INSERT INTO segments (meeting_id, start_s, end_s, speaker, text, avg_logprob,"
-                " no_speech_prob, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (meeting_id, s.start, s.end, s.speaker, s.text, s.avg_logprob, s.no_speech_prob,
-                     json.dumps([dataclasses.asdict(w) for w in s.words], ensure_ascii=False))
-                    for s in segments
-                ],
-            )
+            segments, speakers = apply_corrections(list(segments), list(speakers),
+                                                   self._corrections(conn, meeting_id))
+            self._replace_attribution(conn, meeting_id, segments, speakers)
             now = now_iso()
             conn.execute(
                 "UPDATE meetings SET model = ?, processed_at = ?, status = 'processed' WHERE id = ?",
                 (model, now, meeting_id),
             )
             audit.write(conn, now, audit.TRANSCRIPT_SAVED, meeting_id,
-                        f"segments={len(segments)} model={model}")
+                        f"segments={len(segments)} speakers={len(speakers)} model={model}")
             return self._load(conn, meeting_id)
+
+    def speakers(self, meeting_id: str) -> list[Speaker]:
+        with self._transaction() as conn:
+            self._load(conn, meeting_id)
+            rows = conn.execute("SELECT id, label, role FROM speakers WHERE meeting_id = ?",
+                                (meeting_id,)).fetchall()
+        return sorted((Speaker(*row) for row in rows), key=lambda s: (len(s.id), s.id))
+
+    def correct(self, meeting_id: str, correction: Correction) -> None:
+        """Store a manual correction and apply it at once (no re-transcription needed)."""
+        with self._transaction(write=True) as conn:
+            self._load(conn, meeting_id)
+            segments = self._segments(conn, meeting_id)
+            speakers = [Speaker(*row) for row in conn.execute(
+                "SELECT id, label, role FROM speakers WHERE meeting_id = ?", (meeting_id,))]
+            correction = dataclasses.replace(correction, at=now_iso())
+            segments, speakers = apply_correction(segments, speakers, correction)
+            self._replace_attribution(conn, meeting_id, segments, speakers)
+            conn.execute("INSERT INTO corrections (meeting_id, at, correction) VALUES (?, ?, ?)",
+                         (meeting_id, correction.at, json.dumps(dataclasses.asdict(correction))))
+            audit.write(conn, correction.at, audit.SPEAKERS_CORRECTED, meeting_id, f"kind={correction.kind}")
+
+    def corrections(self, meeting_id: str) -> list[Correction]:
+        with self._transaction() as conn:
+            self._load(conn, meeting_id)
+            return self._corrections(conn, meeting_id)
 
     def segments(self, meeting_id: str) -> list[Segment]:
         """The transcript, ordered by start."""
         with self._transaction() as conn:
             self._load(conn, meeting_id)  # raises for an unknown or withdrawn meeting
-            rows = conn.execute(
-                "SELECT start_s, end_s, text, words, speaker, avg_logprob, no_speech_prob"
-                " FROM segments WHERE meeting_id = ? ORDER BY start_s, id",
-                (meeting_id,),
-            ).fetchall()
-        return [
-            Segment(start=start, end=end, text=text, words=[Word(**w) for w in json.loads(words)],
-                    speaker=speaker, avg_logprob=avg_logprob, no_speech_prob=no_speech_prob)
-            for start, end, text, words, speaker, avg_logprob, no_speech_prob in rows
-        ]
+            return self._segments(conn, meeting_id)
+
+    # ---- voice prints ---------------------------------------------------------------------
+
+    def save_voiceprint(self, user: str, embedding: bytes, method: str) -> None:
+        """A caseworker's enrolled voice (with their consent), replacing an earlier one."""
+        _check_method(method)
+        if not user.strip():
+            raise MeetingError("Angiv brugerens navn.")
+        with self._transaction(write=True) as conn:
+            conn.execute("INSERT OR REPLACE INTO voiceprints (user, embedding, method, created_at)"
+                         " VALUES (?, ?, ?, ?)", (user.strip(), embedding, method, now_iso()))
+            audit.write(conn, now_iso(), audit.VOICE_ENROLLED, None, f"user={user.strip()} method={method}")
+
+    def voiceprints(self) -> dict[str, bytes]:
+        with self._transaction() as conn:
+            return dict(conn.execute("SELECT user, embedding FROM voiceprints").fetchall())
+
+    def delete_voiceprint(self, user: str) -> None:
+        with self._transaction(write=True) as conn:
+            if conn.execute("DELETE FROM voiceprints WHERE user = ?", (user,)).rowcount == 0:
+                raise MeetingError(f"Der er ingen stemmeprøve for '{user}'.")
+            audit.write(conn, now_iso(), audit.VOICE_DELETED, None, f"user={user}")
+        self._checkpoint()
 
     # ---- withdrawal -----------------------------------------------------------------------
 
@@ -381,7 +446,8 @@ class Store:
             for path in self.audio_dir.glob(pattern):
                 path.unlink(missing_ok=True)
         with self._transaction(write=True) as conn:
-            conn.execute("DELETE FROM segments WHERE meeting_id = ?", (meeting_id,))
+            for table in ("segments", "speakers", "corrections"):
+                conn.execute(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))
             conn.execute(
                 "DELETE FROM consents WHERE participant_id IN"
                 " (SELECT id FROM participants WHERE meeting_id = ?)",
@@ -394,6 +460,9 @@ class Store:
         # database file and truncate the WAL, so no older page with content stays there.
         # (If another connection is mid-read the checkpoint can be partial; the WAL is then
         # truncated at the next withdrawal or when the last connection closes.)
+        self._checkpoint()
+
+    def _checkpoint(self) -> None:
         with self._lock:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -413,6 +482,39 @@ class Store:
             ).fetchone()
             if not taken:
                 return meeting_id
+
+    def _segments(self, conn: sqlite3.Connection, meeting_id: str) -> list[Segment]:
+        rows = conn.execute(
+            "SELECT start_s, end_s, text, words, speaker, avg_logprob, no_speech_prob"
+            " FROM segments WHERE meeting_id = ? ORDER BY start_s, id",
+            (meeting_id,),
+        ).fetchall()
+        return [
+            Segment(start=start, end=end, text=text, words=[Word(**w) for w in json.loads(words)],
+                    speaker=speaker, avg_logprob=avg_logprob, no_speech_prob=no_speech_prob)
+            for start, end, text, words, speaker, avg_logprob, no_speech_prob in rows
+        ]
+
+    def _corrections(self, conn: sqlite3.Connection, meeting_id: str) -> list[Correction]:
+        rows = conn.execute("SELECT correction FROM corrections WHERE meeting_id = ? ORDER BY id",
+                            (meeting_id,)).fetchall()
+        return [_correction_from_json(row[0]) for row in rows]
+
+    def _replace_attribution(self, conn: sqlite3.Connection, meeting_id: str,
+                             segments: list[Segment], speakers: list[Speaker]) -> None:
+        conn.execute("DELETE FROM segments WHERE meeting_id = ?", (meeting_id,))
+        conn.executemany(
+            "INSERT INTO segments (meeting_id, start_s, end_s, speaker, text, avg_logprob,"
+            " no_speech_prob, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (meeting_id, s.start, s.end, s.speaker, s.text, s.avg_logprob, s.no_speech_prob,
+                 json.dumps([dataclasses.asdict(w) for w in s.words], ensure_ascii=False))
+                for s in segments
+            ],
+        )
+        conn.execute("DELETE FROM speakers WHERE meeting_id = ?", (meeting_id,))
+        conn.executemany("INSERT INTO speakers (meeting_id, id, label, role) VALUES (?, ?, ?, ?)",
+                         [(meeting_id, s.id, s.label, s.role) for s in speakers])
 
     def _insert_consent(self, conn: sqlite3.Connection, meeting_id: str, participant_id: int,
                         role: str, consent: Consent) -> None:
@@ -443,8 +545,9 @@ class Store:
             audio = AudioInfo(path=audio_path, sample_rate=rate, channels=channels,
                               duration_s=duration, source_name=source_name or "")
         participants = []
-        for pid, role, label, speaks in conn.execute(
-            "SELECT id, role, label, speaks FROM participants WHERE meeting_id = ? ORDER BY position",
+        for pid, role, label, speaks, channel, user in conn.execute(
+            "SELECT id, role, label, speaks, channel, user FROM participants WHERE meeting_id = ?"
+            " ORDER BY position",
             (meeting_id,),
         ):
             latest = conn.execute(
@@ -457,9 +560,16 @@ class Store:
                 given, method, recorded_at, scope = latest
                 consent = Consent(given=bool(given), method=method, recorded_at=recorded_at, scope=scope)
             participants.append(Participant(role=role, label=label, speaks=bool(speaks),
-                                            consent=consent, id=pid))
+                                            consent=consent, id=pid, channel=channel, user=user))
         return Meeting(id=id_, title=title, created_at=created_at, participants=participants,
                        status=status, audio=audio, model=model, processed_at=processed_at)
+
+
+def _correction_from_json(text: str) -> Correction:
+    data = json.loads(text)
+    for key in ("anchor", "target"):
+        data[key] = tuple(tuple(pair) for pair in data[key])
+    return Correction(**data)
 
 
 def _check_role(role: str) -> None:

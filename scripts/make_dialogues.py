@@ -298,6 +298,22 @@ def write_references(out: Path, uri: str, placed: list[dict], n_samples: int, ex
     (out / f"{uri}.json").write_text(json.dumps(script, ensure_ascii=False, indent=1) + "\n")
 
 
+# The caseworker alone, other sentences than in the dialogues: a voice-print enrolment recording.
+ENROLMENT = [
+    "Jeg hedder Anne, og jeg er sagsbehandler i jobcentret.",
+    "Denne optagelse bruges kun til at genkende min stemme i mine egne samtaler.",
+    "Jeg kan altid bede om at få stemmeprøven slettet igen.",
+    "Vi taler om uddannelse, praktik, ledighed og om hvad der skal ske de næste måneder.",
+]
+
+
+def build_enrolment(out: Path) -> None:
+    pause = np.zeros(int(0.6 * SAMPLE_RATE), dtype=np.float32)
+    clip = np.concatenate([part for text in ENROLMENT for part in (trim(synthesize(text, CASEWORKER)), pause)])
+    write_flac(to_int16(clip)[None, :], out / "enrol_sagsbehandler.flac")
+    print(f"enrol_sagsbehandler: {len(clip) / SAMPLE_RATE:.1f} s")
+
+
 def espeak_version() -> str:
     return subprocess.run(["espeak-ng", "--version"], check=True, capture_output=True, text=True).stdout.strip()
 
@@ -327,6 +343,7 @@ def build(out: Path) -> None:
             write_flac(stereo, out / f"{stereo_uri}.flac")
             write_references(out, stereo_uri, placed, len(mix), {**extra, "channels": {"0": CASEWORKER, "1": CITIZEN}})
             print(f"{stereo_uri}: {len(mix) / SAMPLE_RATE:.1f} s, {len(placed)} turns, stereo")
+    build_enrolment(out)
 
 
 if __name__ == "__main__":

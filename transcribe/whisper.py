@@ -87,6 +87,9 @@ class BlockClock:
             offset += duration
         self.length = offset
 
+    def piece_of(self, t: float) -> int:
+        return max(0, min(len(self.offsets) - 1, bisect_right(self.offsets, t) - 1))
+
     def to_meeting(self, t: float, is_end: bool = False) -> float:
         # At a joint between two pieces a start belongs to the later piece, an end to the earlier.
         find = bisect_left if is_end else bisect_right
@@ -94,25 +97,29 @@ class BlockClock:
         within = min(max(t - self.offsets[i], 0.0), self.durations[i])
         return round(self.sources[i] + within, 3)
 
+    def piece_end(self, i: int) -> float:
+        return round(self.sources[i] + self.durations[i], 3)
 
-def to_segment(raw, clock: BlockClock) -> Segment:
-    words = [
-        Word(
-            start=clock.to_meeting(w.start),
-            end=clock.to_meeting(w.end, is_end=True),
-            text=w.word.strip(),
-            probability=round(w.probability, 4),
-        )
-        for w in (raw.words or [])
+
+def to_segments(raw, clock: BlockClock) -> list[Segment]:
+    """Whisper's segment in meeting time, cut where it crosses from one speech piece to the next:
+    the audio between pieces was never heard, so no segment or word may span it (else a pause,
+    or the other person's turn, would count as talk)."""
+    if not raw.words:
+        return [Segment(start=clock.to_meeting(raw.start), end=clock.to_meeting(raw.end, is_end=True),
+                        text=raw.text.strip(), avg_logprob=round(raw.avg_logprob, 4),
+                        no_speech_prob=round(raw.no_speech_prob, 4))]
+    by_piece: dict[int, list[Word]] = {}
+    for w in raw.words:
+        piece = clock.piece_of(w.start)
+        start = clock.to_meeting(w.start)
+        end = min(clock.to_meeting(w.end, is_end=True), clock.piece_end(piece))
+        by_piece.setdefault(piece, []).append(Word(start, max(start, end), w.word.strip(), round(w.probability, 4)))
+    return [
+        Segment(start=words[0].start, end=words[-1].end, text=" ".join(w.text for w in words), words=words,
+                avg_logprob=round(raw.avg_logprob, 4), no_speech_prob=round(raw.no_speech_prob, 4))
+        for _piece, words in sorted(by_piece.items())
     ]
-    return Segment(
-        start=clock.to_meeting(raw.start),
-        end=clock.to_meeting(raw.end, is_end=True),
-        text=raw.text.strip(),
-        words=words,
-        avg_logprob=round(raw.avg_logprob, 4),
-        no_speech_prob=round(raw.no_speech_prob, 4),
-    )
 
 
 def transcribe_speech(
@@ -121,14 +128,16 @@ def transcribe_speech(
     speech: Iterable[SpeechSegment],
     options: TranscribeOptions = TranscribeOptions(),
     on_progress: Callable[[float], None] | None = None,
+    channel: int | None = None,
 ) -> Iterator[Segment]:
     """Transcribe the speech segments of a stored recording; yields segments in meeting time.
+    With `channel` (0-based) only that channel is heard, else all channels mixed.
 
     A generator, so callers can show progress, store as they go, or stop early. `on_progress`
     gets the meeting time (s) reached after each block.
     """
     for block in group_into_blocks(speech, options.block_s):
-        pieces = [read_mono(audio_path, s.start, s.end) for s in block]
+        pieces = [read_mono(audio_path, s.start, s.end, channel) for s in block]
         # Durations from the samples actually read, so rounding never drifts the clock.
         clock = BlockClock([s.start for s in block], [len(p) / SAMPLE_RATE for p in pieces])
         audio = np.concatenate(pieces)
@@ -143,6 +152,6 @@ def transcribe_speech(
         )
         for raw in raw_segments:
             if raw.text.strip():
-                yield to_segment(raw, clock)
+                yield from to_segments(raw, clock)
         if on_progress:
             on_progress(block[-1].end)

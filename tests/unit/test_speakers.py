@@ -1,0 +1,549 @@
+"""Speaker attribution: clustering, turns, fallbacks, channels, transcript splitting, voice prints.
+
+Hand-made embeddings test the logic; the end-to-end tests run the real GE2E encoder on the shared
+AMI excerpts and the synthetic Danish dialogues and score with pyannote.metrics
+(tests/diarization_eval.py). Run with -s to see the DER / share-error table.
+"""
+
+import os
+import wave
+from itertools import permutations
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from capture.vad import speech_segments
+from meetings.records import Segment, Word
+from transcribe.speakers import (
+    VOICEPRINT_THRESHOLD,
+    Attribution,
+    SpeakerOptions,
+    Turn,
+    attribute,
+    channel_turns,
+    cluster,
+    estimate_speakers,
+    frame_energies_db,
+    match_voiceprints,
+    plan_windows,
+    split_segments,
+)
+
+# Same as tests/conftest.py (recomputed: tests/ is not a package).
+REPO = Path(__file__).resolve().parents[2]
+SHARED_DATA = Path(os.environ.get("MEDLYT_SHARED_DATA", REPO.parent / "shared" / "data"))
+DIARIZATION = SHARED_DATA / "diarization"
+DIALOGUES = REPO / "tests" / "fixtures" / "dialogues"
+STEREO = DIARIZATION / "stereo_diarization.wav"
+RATE = 16000
+DIM = 256
+
+
+def blobs(sizes, noise=0.6, seed=0):
+    """Well-separated noisy clusters of unit vectors, and their true labels."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(len(sizes), DIM))
+    points = [centres[i] + noise * rng.normal(size=(n, DIM)) for i, n in enumerate(sizes)]
+    x = np.vstack(points)
+    return x / np.linalg.norm(x, axis=1, keepdims=True), np.repeat(np.arange(len(sizes)), sizes)
+
+
+def agreement(labels, truth) -> float:
+    """Fraction of equal labels under the best permutation of label names."""
+    k = max(labels.max(), truth.max()) + 1
+    return max(np.mean(np.array(p)[labels] == truth) for p in permutations(range(k)))
+
+
+def voices(n, seed):
+    """n random unit 'voices'."""
+    v = np.random.default_rng(seed).normal(size=(n, DIM))
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def embeddings_for(windows, script, voice_of, noise=0.4, seed=1):
+    """Embeddings of windows in a scripted conversation: each window gets the voice that speaks
+    most of it, plus noise. script: [(start, end, speaker)]."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for ws, we in windows:
+        share = {}
+        for s, e, speaker in script:
+            share[speaker] = share.get(speaker, 0) + max(0.0, min(we, e) - max(ws, s))
+        v = voice_of[max(share, key=share.get)] + noise * rng.normal(size=DIM) / np.sqrt(DIM) * 4
+        out.append(v / np.linalg.norm(v))
+    return np.array(out)
+
+
+def speaker_at(turns, t):
+    return [turn.speaker for turn in turns if turn.start <= t < turn.end]
+
+
+def check_turns(attribution: Attribution, speech):
+    """Sorted, non-overlapping, inside the speech, and every speech moment covered."""
+    turns = attribution.turns
+    for a, b in zip(turns, turns[1:]):
+        assert a.end <= b.start + 1e-9
+    for turn in turns:
+        assert turn.end > turn.start
+        assert any(s - 1e-9 <= turn.start and turn.end <= e + 1e-9 for s, e in speech)
+        assert 0 <= turn.speaker < attribution.n_speakers
+    covered = sum(t.duration for t in turns)
+    assert covered == pytest.approx(sum(e - s for s, e in speech), abs=0.01)
+
+
+# ----------------------------------------------------------------------------- windows
+
+
+def test_plan_windows_covers_regions_and_short_ones():
+    options = SpeakerOptions(window_s=2.0)
+    windows = plan_windows([(0.0, 5.2), (6.0, 7.0), (8.0, 8.3)], options)
+    long_ones = [w for w in windows if w[1] <= 5.2]
+    assert long_ones[0] == (0.0, 2.0)
+    assert long_ones[-1] == (3.2, 5.2)  # flush with the end, so the tail is heard
+    assert all(round(b - a, 3) == 2.0 for a, b in long_ones)
+    assert (6.0, 7.0) in windows  # shorter than a window: one window covering it
+    assert not any(a >= 8.0 for a, _ in windows)  # 0.3 s is too little voice
+
+
+def test_plan_windows_thins_evenly_to_the_cap():
+    options = SpeakerOptions(max_windows=100)
+    windows = plan_windows([(0.0, 3600.0)], options)
+    assert len(windows) == 100
+    assert windows[0][0] == 0.0 and windows[-1][1] == 3600.0
+    gaps = np.diff([a for a, _ in windows])
+    assert gaps.max() - gaps.min() <= options.step_s + 1e-9
+
+
+# -------------------------------------------------------------------------- clustering
+
+
+@pytest.mark.parametrize("sizes", [(30, 20), (40, 8), (20, 15, 25), (6, 5)])
+def test_cluster_recovers_hand_made_speakers(sizes):
+    x, truth = blobs(sizes)
+    labels = cluster(x, len(sizes))
+    assert agreement(labels, truth) == 1.0
+
+
+def test_cluster_is_deterministic():
+    x, _ = blobs((25, 25, 25), noise=1.2)
+    assert np.array_equal(cluster(x, 3), cluster(x, 3))
+
+
+def test_cluster_subsamples_long_meetings_and_labels_the_rest():
+    x, truth = blobs((900, 700))
+    labels = cluster(x, 2, SpeakerOptions(cluster_max_windows=200))
+    assert agreement(labels, truth) == 1.0
+
+
+@pytest.mark.parametrize("sizes", [(30, 20), (20, 15, 25)])
+def test_estimate_speakers_finds_the_count(sizes):
+    x, _ = blobs(sizes)
+    assert estimate_speakers(x) == len(sizes)
+
+
+def test_cluster_edge_cases():
+    x, _ = blobs((3, 2))
+    assert list(cluster(x, 1)) == [0] * 5
+    assert sorted(cluster(x, 5)) == [0, 1, 2, 3, 4]
+    assert sorted(cluster(x, 9)) == [0, 1, 2, 3, 4]  # never more labels than windows
+    same = np.tile(x[:1], (10, 1))
+    assert list(cluster(same, 2)) == [0] * 10  # identical voices are not split
+    assert estimate_speakers(same) == 1
+    assert len(cluster(np.zeros((0, DIM)), 2)) == 0
+    with pytest.raises(ValueError):
+        cluster(x, 0)
+
+
+# ------------------------------------------------------------------------- attribution
+
+
+SCRIPT = [(0.0, 12.0, "a"), (12.0, 20.0, "b"), (20.5, 31.0, "a"), (31.0, 44.0, "b")]
+SPEECH = [(0.0, 20.0), (20.5, 44.0)]
+
+
+def test_attribute_gives_the_scripted_turns():
+    windows = plan_windows(SPEECH)
+    x = embeddings_for(windows, SCRIPT, dict(zip("ab", voices(2, 3))))
+    result = attribute(SPEECH, windows, x, 2)
+    check_turns(result, SPEECH)
+    assert result.note is None and result.n_speakers == 2 and result.estimated_speakers == 2
+    assert result.turns[0].speaker == 0  # the first to speak is speaker 0 ("Taler 1")
+    # Changes land within a quarter second of the truth.
+    changes = [t.start for t in result.turns[1:]]
+    assert len(result.turns) == 4
+    assert np.allclose(changes, [12.0, 20.5, 31.0], atol=0.25)
+    assert [t.speaker for t in result.turns] == [0, 1, 0, 1]
+    assert result.centroids.shape == (2, DIM)
+    assert np.allclose(np.linalg.norm(result.centroids, axis=1), 1.0)
+
+
+def test_attribute_three_speakers():
+    script = [(0, 8, "a"), (8, 15, "b"), (15, 24, "c"), (24, 30, "a"), (30, 38, "c")]
+    speech = [(0.0, 38.0)]
+    windows = plan_windows(speech)
+    x = embeddings_for(windows, script, dict(zip("abc", voices(3, 4))))
+    result = attribute(speech, windows, x, 3)
+    check_turns(result, speech)
+    assert [t.speaker for t in result.turns] == [0, 1, 2, 0, 2]
+    assert result.estimated_speakers == 3
+
+
+def test_attribute_smooths_flicker_and_short_regions_get_a_speaker():
+    # A lone odd window inside a long turn must not make a 0.3 s "turn".
+    speech = [(0.0, 20.0), (20.3, 20.6)]  # the second region is too short for a window
+    windows = plan_windows(speech)
+    voice = voices(2, 5)
+    x = embeddings_for(windows, [(0, 10, "a"), (10, 20.6, "b")], dict(zip("ab", voice)))
+    x[5] = voice[1]  # one stray window of the other voice
+    result = attribute(speech, windows, x, 2)
+    check_turns(result, speech)
+    assert min(t.duration for t in result.turns if t.end <= 20.0) >= SpeakerOptions().min_turn_s
+    assert speaker_at(result.turns, 20.4) == speaker_at(result.turns, 19.0)
+
+
+def test_attribute_silence_gives_no_turns():
+    result = attribute([], [], np.zeros((0, DIM)), 2)
+    assert result.turns == [] and result.n_speakers == 0 and result.note
+
+
+def test_attribute_too_little_speech_gives_one_speaker_with_a_reason():
+    speech = [(1.0, 3.5)]
+    windows = plan_windows(speech)
+    x = voices(len(windows), 6)
+    result = attribute(speech, windows, x, 2)
+    check_turns(result, speech)
+    assert result.n_speakers == 1 and {t.speaker for t in result.turns} == {0}
+    assert "For lidt tale" in result.note and "(2 s)" in result.note
+
+
+def test_attribute_speech_without_windows_gives_one_speaker():
+    speech = [(1.0, 1.3), (2.0, 2.2)]
+    result = attribute(speech, plan_windows(speech), np.zeros((0, DIM)), 2)
+    check_turns(result, speech)
+    assert result.n_speakers == 1 and result.note
+
+
+def test_attribute_one_speaker():
+    windows = plan_windows(SPEECH)
+    x = embeddings_for(windows, SCRIPT, dict(zip("ab", voices(2, 3))))
+    result = attribute(SPEECH, windows, x, 1)
+    check_turns(result, SPEECH)
+    assert result.n_speakers == 1 and result.note is None
+    assert result.estimated_speakers == 2  # reported as a suggestion, not used
+
+
+def test_attribute_more_speakers_than_windows_is_capped():
+    speech = [(0.0, 2.0), (3.0, 5.0), (6.0, 8.0)]  # 6 s of speech, 3 windows of 2 s
+    options = SpeakerOptions(window_s=2.0, min_speech_s=1.0)
+    windows = plan_windows(speech, options)
+    assert len(windows) == 3
+    result = attribute(speech, windows, voices(3, 7), 5, options)
+    check_turns(result, speech)
+    assert result.n_speakers == 3 and "5 talere ønsket" in result.note
+
+
+def test_attribute_identical_embeddings_give_one_speaker_with_a_reason():
+    windows = plan_windows(SPEECH)
+    x = np.tile(voices(1, 8), (len(windows), 1))
+    result = attribute(SPEECH, windows, x, 2)
+    check_turns(result, SPEECH)
+    assert result.n_speakers == 1 and "ikke skelnes" in result.note
+
+
+def test_attribute_rejects_a_count_below_one_and_mismatched_input():
+    with pytest.raises(ValueError):
+        attribute(SPEECH, [], np.zeros((0, DIM)), 0)
+    with pytest.raises(ValueError):
+        attribute(SPEECH, [(0.0, 2.0)], np.zeros((2, DIM)), 2)
+
+
+def test_attribute_accepts_vad_segments():
+    segments = list(speech_segments([np.zeros(RATE, dtype=np.float32)]))
+    assert attribute(segments, [], np.zeros((0, DIM)), 2).turns == []
+
+
+# ----------------------------------------------------------------------------- channels
+
+
+def read_wav(path: Path) -> np.ndarray:
+    with wave.open(str(path), "rb") as wav:
+        data = wav.readframes(wav.getnframes())
+        return (np.frombuffer(data, "<i2").reshape(-1, wav.getnchannels()) / 32768.0).astype(np.float32)
+
+
+def regions(samples):
+    return [(s.start, s.end) for s in speech_segments([samples])]
+
+
+def test_channel_turns_on_the_real_stereo_file():
+    """Left = speaker 0, right = speaker 1. They talk at the same time for ~2.3 s: with a
+    microphone each that overlap is real, so both speakers have it. Compared against each
+    channel's own speech (webrtcvad per channel): all of it attributed to its speaker, nothing
+    outside it."""
+    from capture.vad import VadOptions
+
+    samples = read_wav(STEREO)
+    energies = frame_energies_db(samples, RATE, 0.02)
+    assert energies.shape == (250, 2)
+    speech = regions(samples.mean(axis=1))
+    channel_speech = [regions(samples[:, c]) for c in range(2)]
+    turns = channel_turns(energies, 0.02, speech, [0, 1], channel_speech=channel_speech)
+    assert {t.speaker for t in turns} == {0, 1}
+    tight = VadOptions(padding_ms=0, min_silence_ms=300)
+    for speaker, channel in enumerate((0, 1)):
+        mine = [t for t in turns if t.speaker == speaker]
+        core = [(s.start + 0.05, s.end - 0.05) for s in speech_segments([samples[:, channel]], tight)]
+        for s, e in core:  # every stretch of this channel's speech is this speaker's
+            assert any(t.start <= s and e <= t.end for t in mine), (speaker, s, e, mine)
+        for t in mine:  # and this speaker is never heard outside their channel's speech
+            assert any(s <= t.start and t.end <= e for s, e in channel_speech[channel])
+    # Swapping the map swaps the speakers.
+    swapped = channel_turns(energies, 0.02, speech, [1, 0], channel_speech=channel_speech)
+    assert sorted((t.start, t.end, 1 - t.speaker) for t in swapped) == sorted(
+        (t.start, t.end, t.speaker) for t in turns
+    )
+
+
+def test_channel_turns_ignores_crosstalk():
+    """Speaker 1's voice leaks into speaker 0's microphone 20 dB down: not speaker 0's speech,
+    beyond the short edge allowance (channel_edge_s) that keeps quiet word endings."""
+    rng = np.random.default_rng(0)
+    voice = rng.normal(size=RATE * 4).astype(np.float32) * 0.1
+    left = np.concatenate([voice[: 2 * RATE], voice[2 * RATE :] * 0.1])
+    right = np.concatenate([voice[: 2 * RATE] * 0.1, voice[2 * RATE :]])
+    energies = frame_energies_db(np.stack([left, right], axis=1), RATE, 0.02)
+    turns = channel_turns(energies, 0.02, [(0.0, 4.0)], [0, 1])
+    edge = SpeakerOptions().channel_edge_s
+    assert [(t.speaker, t.start) for t in turns] == [(0, 0.0), (1, pytest.approx(2.0 - edge, abs=0.02))]
+    assert turns[0].end == pytest.approx(2.0 + edge, abs=0.02) and turns[1].end == 4.0
+    strict = channel_turns(energies, 0.02, [(0.0, 4.0)], [0, 1], SpeakerOptions(channel_edge_s=0))
+    assert [(t.start, t.end, t.speaker) for t in strict] == [(0.0, 2.0, 0), (2.0, 4.0, 1)]
+
+
+def test_channel_map_that_does_not_fit_is_a_clear_error():
+    energies = np.zeros((10, 2))
+    with pytest.raises(ValueError, match="passer ikke"):
+        channel_turns(energies, 0.02, [(0.0, 0.2)], [0, 2])
+    with pytest.raises(ValueError, match="passer ikke"):
+        channel_turns(energies, 0.02, [(0.0, 0.2)], [])
+
+
+def test_frame_energies_of_silence_and_a_full_scale_tone():
+    tone = np.sin(2 * np.pi * 500 * np.arange(RATE) / RATE).astype(np.float32)
+    energies = frame_energies_db(np.stack([tone, np.zeros(RATE, np.float32)], axis=1), RATE, 0.02)
+    assert energies.shape == (50, 2)
+    assert np.allclose(energies[:, 0], -3.01, atol=0.05)  # mean square of a sine is 1/2
+    assert np.all(energies[:, 1] == -120.0)
+
+
+# ---------------------------------------------------------------------------- transcript
+
+
+def words(*items):
+    return [Word(s, e, t, 0.9) for s, e, t in items]
+
+
+def test_split_segments_splits_at_the_speaker_change():
+    segment = Segment(
+        0.0,
+        4.0,
+        "Hvordan går det? Fint tak.",
+        words((0.0, 0.5, "Hvordan"), (0.5, 0.8, "går"), (0.8, 1.4, "det?"), (2.1, 2.5, "Fint"), (2.5, 3.9, "tak.")),
+        avg_logprob=-0.3,
+        no_speech_prob=0.01,
+    )
+    turns = [Turn(0.0, 2.0, 0), Turn(2.0, 4.0, 1)]
+    out = split_segments([segment], turns, ["Taler 1", "Taler 2"])
+    assert [(s.speaker, s.text, s.start, s.end) for s in out] == [
+        ("Taler 1", "Hvordan går det?", 0.0, 1.4),
+        ("Taler 2", "Fint tak.", 2.1, 3.9),
+    ]
+    assert [w for s in out for w in s.words] == segment.words  # every word kept, in order
+    assert all(s.avg_logprob == -0.3 and s.no_speech_prob == 0.01 for s in out)
+    assert segment.speaker is None  # the input is not modified
+
+
+def test_split_segments_word_goes_to_the_speaker_it_overlaps_most_or_nearest():
+    segment = Segment(0.0, 6.0, "a b c", words((0.0, 1.0, "a"), (1.6, 2.6, "b"), (5.0, 6.0, "c")))
+    turns = [Turn(0.0, 2.0, 0), Turn(2.0, 4.0, 1)]
+    out = split_segments([segment], turns, ["S1", "S2"])
+    # "b" overlaps speaker 0 for 0.4 s, speaker 1 for 0.6 s; "c" overlaps nobody: nearest turn.
+    assert [(s.speaker, s.text) for s in out] == [("S1", "a"), ("S2", "b c")]
+
+
+def test_split_segments_keeps_one_speaker_segments_and_labels_wordless_ones():
+    one = Segment(0.0, 1.0, "Hej med dig", words((0.0, 0.3, "Hej"), (0.3, 0.6, "med"), (0.6, 1.0, "dig")))
+    bare = Segment(2.5, 3.8, "mm")
+    turns = [Turn(0.0, 2.0, 0), Turn(2.0, 3.0, 1), Turn(3.0, 4.0, 0)]
+    out = split_segments([one, bare], turns, ["S1", "S2"])
+    assert out[0].text == "Hej med dig" and out[0].speaker == "S1" and out[0].words == one.words
+    assert out[1].speaker == "S1" and out[1].text == "mm"  # 0.8 s with S1 vs 0.5 s with S2
+    assert split_segments([one], [], ["S1"])[0].speaker is None
+
+
+def test_split_segments_never_mixes_speakers():
+    rng = np.random.default_rng(3)
+    turns, t = [], 0.0
+    while t < 60:
+        length = float(rng.uniform(0.5, 6))
+        turns.append(Turn(round(t, 2), round(t + length, 2), len(turns) % 2))
+        t += length
+    ws = [(round(i * 0.4, 2), round(i * 0.4 + 0.35, 2), f"w{i}") for i in range(150)]
+    segments = [
+        Segment(ws[i][0], ws[i + 9][1], " ".join(w[2] for w in ws[i : i + 10]), words(*ws[i : i + 10]))
+        for i in range(0, 150, 10)
+    ]
+    out = split_segments(segments, turns, ["A", "B"])
+    assert [w for s in out for w in s.words] == [w for s in segments for w in s.words]
+
+    def most_overlap(word):
+        overlap = [0.0, 0.0]
+        for t in turns:
+            overlap[t.speaker] += max(0.0, min(word.end, t.end) - max(word.start, t.start))
+        return "AB"[int(np.argmax(overlap))]
+
+    for segment in out:
+        assert {most_overlap(w) for w in segment.words} == {segment.speaker}
+        assert segment.text == " ".join(w.text for w in segment.words)
+    # Pieces of one original segment alternate speakers: a split only at a speaker change.
+    for a, b in zip(out, out[1:]):
+        same_origin = any(a.words[-1] in s.words and b.words[0] in s.words for s in segments)
+        assert not (same_origin and a.speaker == b.speaker)
+
+
+# --------------------------------------------------------------------------- voice prints
+
+
+def test_match_voiceprints_picks_the_nearest_one_to_one_and_refuses_strangers():
+    v = voices(4, 9)
+    noisy = v[:3] + 0.02 * voices(3, 10)
+    centroids = noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
+    prints = {"anna": v[1], "bo": v[0]}
+    assert match_voiceprints(centroids, prints, VOICEPRINT_THRESHOLD) == {1: "anna", 0: "bo"}
+    assert match_voiceprints(centroids, {"stranger": v[3]}, VOICEPRINT_THRESHOLD) == {}
+    # Two prints of the same voice: only the better one gets that speaker.
+    twin = v[1] + 0.3 * voices(1, 11)[0]
+    assert match_voiceprints(centroids[1:2], {"anna": v[1], "twin": twin}, 0.5) == {0: "anna"}
+    assert match_voiceprints(None, prints, 0.5) == {}
+    assert match_voiceprints(centroids, {}, 0.5) == {}
+
+
+# ------------------------------------------------------------------ end to end, real audio
+
+# (uri, audio, rttm, uem). The AMI excerpts are 30 s of far-field meeting audio; the dialogues
+# are synthetic two-voice Danish (tests/fixtures/dialogues/README.md).
+RECORDINGS = [
+    (uri, DIARIZATION / f"{uri}.wav", DIARIZATION / f"{uri}.rttm", DIARIZATION / f"{uri}.uem")
+    for uri in ("dev00", "dev01", "tst00", "tst01")
+] + [
+    (uri, DIALOGUES / f"{uri}.flac", DIALOGUES / f"{uri}.rttm", DIALOGUES / f"{uri}.uem")
+    for uri in ("dialog1", "dialog2", "dialog3")
+]
+# Largest share error (points) each 2-speaker recording may have; the issue asks for < 5.
+SHARE_LIMIT = {"dev00": 5.0, "dev01": 5.0, "dialog1": 5.0, "dialog2": 5.0, "dialog3": 5.0}
+
+
+def read_audio(path: Path) -> np.ndarray:
+    """(n, channels) float32 at 16 kHz from any file PyAV reads (the fixtures are FLAC)."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        assert stream.rate == RATE
+        channels = stream.channels
+        blocks = []
+        for frame in container.decode(stream):
+            array = frame.to_ndarray()  # planar: (channels, n); packed: (1, n * channels)
+            blocks.append(array.T if frame.format.is_planar else array.reshape(-1, channels))
+    samples = np.concatenate(blocks, axis=0)
+    if samples.dtype == np.int16:
+        samples = samples / 32768.0
+    return samples.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def diarization_results(tmp_path_factory):
+    """Every recording attributed as the product does it (16-bit WAV, capture.vad's speech,
+    transcribe.diarize.by_voice with the default options) and scored; printed as a table."""
+    pytest.importorskip("transcribe.embedding")
+    evaluation = pytest.importorskip("tests.diarization_eval")
+    from capture.source import import_audio
+    from capture.vad import speech_segments as vad_segments
+    from capture.wav import iter_mono_blocks
+    from transcribe.diarize import by_voice
+
+    options = SpeakerOptions()
+    folder = tmp_path_factory.mktemp("diarization")
+    results = {}
+    for uri, audio, rttm, uem in RECORDINGS:
+        wav = folder / f"{uri}.wav"
+        import_audio(audio, wav)
+        reference = next(iter(evaluation.read_rttm(rttm).values()))
+        k = len({speaker for _, _, speaker in reference})
+        speech = [(s.start, s.end) for s in vad_segments(iter_mono_blocks(wav))]
+        result = by_voice(wav, speech, k, options)
+        # by_voice attributes the speech trimmed by speech_trim_s at both ends.
+        trim = options.speech_trim_s
+        core = [(s + trim, e - trim) for s, e in speech if e - s > 2 * trim]
+        check_turns(Attribution(result.turns, len(result.speakers), None, None), core)
+        hypothesis = [(t.start, t.end, str(t.speaker)) for t in result.turns]
+        scored = evaluation.read_uem(uem)
+        results[uri] = {
+            "speakers": k,
+            "estimated": result.estimated,
+            "found": evaluation.speaker_count(hypothesis),
+            "der_collar": evaluation.der(reference, hypothesis, scored, collar=0.5)["der"],
+            "der": evaluation.der(reference, hypothesis, scored, collar=0.0)["der"],
+            "confusion": evaluation.der(reference, hypothesis, scored, collar=0.5)["confusion"],
+            "share_error": evaluation.share_error_points(reference, hypothesis),
+        }
+    print("\nuri       spk est found  DER±.25  DER(0)  confusion  share err")
+    for uri, r in results.items():
+        print(
+            f"{uri:9s} {r['speakers']:3d} {r['estimated']:3d} {r['found']:5d} "
+            f"{100 * r['der_collar']:7.1f}% {100 * r['der']:6.1f}% {r['confusion']:8.1f} s "
+            f"{r['share_error']:7.1f}"
+        )
+    return results
+
+
+@pytest.mark.parametrize("uri", list(SHARE_LIMIT))
+def test_two_speaker_recordings_get_two_speakers_and_the_right_balance(diarization_results, uri):
+    result = diarization_results[uri]
+    assert result["found"] == 2
+    assert result["share_error"] < SHARE_LIMIT[uri]
+
+
+def test_dialogues_have_little_confusion(diarization_results):
+    """Clean synthetic voices: the errors left are VAD padding (false alarm), not confusion."""
+    for uri in ("dialog1", "dialog2", "dialog3"):
+        assert diarization_results[uri]["confusion"] < 1.0
+        assert diarization_results[uri]["der_collar"] < 0.10
+
+
+def test_four_speaker_recordings_are_attributed_without_error(diarization_results):
+    # tst00/tst01 have four AMI speakers (tst01 only 6 s of reference speech): reported, and
+    # must run through; their quality is not a product requirement (meetings have 2-3 voices).
+    for uri in ("tst00", "tst01"):
+        assert 1 <= diarization_results[uri]["found"] <= 4
+
+
+def test_channel_attribution_of_the_stereo_dialogue():
+    """dialog1_stereo: caseworker on the left, citizen on the right; channel energy decides."""
+    evaluation = pytest.importorskip("tests.diarization_eval")
+    path = DIALOGUES / "dialog1_stereo.flac"
+    if not path.exists():
+        pytest.skip("dialogue fixtures missing")
+    samples = read_audio(path)
+    reference = next(iter(evaluation.read_rttm(DIALOGUES / "dialog1_stereo.rttm").values()))
+    speech = regions(samples.mean(axis=1))
+    channel_speech = [regions(samples[:, c]) for c in range(2)]
+    energies = frame_energies_db(samples, RATE, 0.02)
+    turns = channel_turns(energies, 0.02, speech, [0, 1], channel_speech=channel_speech)
+    hypothesis = [(t.start, t.end, ("sagsbehandler", "borger")[t.speaker]) for t in turns]
+    uem = evaluation.read_uem(DIALOGUES / "dialog1_stereo.uem")
+    scored = evaluation.der(reference, hypothesis, uem, collar=0.5)
+    assert scored["confusion"] == 0.0
+    assert scored["der"] < 0.02
+    assert evaluation.share_error_points(reference, hypothesis) < 1.0

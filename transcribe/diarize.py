@@ -1,0 +1,112 @@
+"""Who spoke when in a stored recording, and who those voices are.
+
+One microphone per person (the meeting names each participant's channel): channel energy
+decides. Otherwise voices: GE2E embeddings of windows in the speech, clustered with the number
+of speakers the meeting's participants give. A caseworker's enrolled voice print then names
+their voice "Sagsbehandler". The pure work is in transcribe.speakers; this module reads audio.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from capture.vad import VadOptions, speech_segments
+from capture.wav import iter_blocks, read_mono, wav_info
+from meetings.records import Participant, Speaker
+from transcribe.embedding import SpeakerEncoder, normalize_volume
+from transcribe.speakers import (
+    VOICEPRINT_THRESHOLD,
+    SpeakerOptions,
+    Turn,
+    attribute,
+    channel_turns,
+    frame_energies_db,
+    match_voiceprints,
+    plan_windows,
+)
+
+CHANNEL_FRAME_S = 0.02
+
+
+@dataclass
+class SpeakerResult:
+    turns: list[Turn]
+    speakers: list[Speaker]  # speakers[i] is turn speaker i
+    method: str  # "channels", "voices" or "none"
+    estimated: int | None = None  # the automatic estimate of the count: a suggestion only
+    notes: list[str] = field(default_factory=list)  # Danish, for the user
+    centroids: np.ndarray | None = None  # mean voice of each speaker, for voice-print matching
+
+
+def speaker_id(index: int) -> str:
+    return f"S{index + 1}"
+
+
+def attribute_recording(
+    wav: Path,
+    speech: list[tuple[float, float]],
+    participants: list[Participant],
+    n_speakers: int | None = None,
+    voiceprints: dict[str, np.ndarray] | None = None,
+    options: SpeakerOptions = SpeakerOptions(),
+) -> SpeakerResult:
+    speaking = [p for p in participants if p.speaks]
+    notes: list[str] = []
+    if n_speakers is None and speaking and all(p.channel for p in speaking):
+        _rate, channels, _frames = wav_info(wav)
+        if max(p.channel for p in speaking) <= channels and channels > 1:
+            return by_channel(wav, speech, speaking)
+        notes.append(f"Kanaltildelingen ({', '.join(f'{p.role}={p.channel}' for p in speaking)}) passer ikke til "
+                     f"optagelsen med {channels} kanal(er); talerne skelnes på stemmen i stedet.")
+    result = by_voice(wav, speech, n_speakers or max(1, len(speaking)), options)
+    result.notes[:0] = notes
+    name_by_voiceprint(result, speaking, voiceprints or {})
+    return result
+
+
+def by_channel(wav: Path, speech: list[tuple[float, float]], speaking: list[Participant]) -> SpeakerResult:
+    """Each person's own microphone: the louder mapped channel speaks, within each channel's speech."""
+    rate, channels, _frames = wav_info(wav)
+    # Whole seconds per block, so the 20 ms frames line up across blocks.
+    energies = np.concatenate([frame_energies_db(b, rate, CHANNEL_FRAME_S) for b in iter_blocks(wav)])
+    channel_speech = [list(speech_segments((b[:, c] for b in iter_blocks(wav)), VadOptions()))
+                      for c in range(channels)]
+    turns = channel_turns(energies, CHANNEL_FRAME_S, speech, [p.channel - 1 for p in speaking],
+                          channel_speech=channel_speech)
+    speakers = [Speaker(speaker_id(i), p.label, p.role) for i, p in enumerate(speaking)]
+    return SpeakerResult(turns, speakers, "channels")
+
+
+def by_voice(wav: Path, speech: list[tuple[float, float]], n_speakers: int, options: SpeakerOptions) -> SpeakerResult:
+    # The VAD pads its segments generously so Whisper never loses a word edge; for telling
+    # voices apart that padding is silence that blurs the turn edges, so trim it back.
+    trim = options.speech_trim_s
+    core = [(s + trim, e - trim) for s, e in speech if e - s > 2 * trim]
+    windows = plan_windows(core, options)
+    embeddings = np.zeros((0, 256), np.float32)
+    if windows:
+        audio = normalize_volume(read_mono(wav))  # GE2E's input is a linear mel: level matters
+        embeddings = SpeakerEncoder.load().embed_windows(audio, windows)
+    attribution = attribute(core, windows, embeddings, n_speakers, options)
+    speakers = [Speaker(speaker_id(i), f"Taler {i + 1}") for i in range(attribution.n_speakers)]
+    return SpeakerResult(attribution.turns, speakers, "voices" if attribution.turns else "none",
+                         attribution.estimated_speakers, [attribution.note] if attribution.note else [],
+                         attribution.centroids)
+
+
+def name_by_voiceprint(result: SpeakerResult, speaking: list[Participant], voiceprints: dict[str, np.ndarray]) -> None:
+    """The voice nearest an enrolled caseworker's print takes that participant's role. If then
+    one voice and one speaking role are left, they belong together."""
+    by_user = {p.user: p for p in speaking if p.user and p.user in voiceprints}
+    if result.centroids is None or not by_user:
+        return
+    matched = match_voiceprints(result.centroids, {u: voiceprints[u] for u in by_user}, VOICEPRINT_THRESHOLD)
+    for index, user in matched.items():
+        p = by_user[user]
+        result.speakers[index] = Speaker(speaker_id(index), p.label, p.role)
+    unnamed = [i for i, s in enumerate(result.speakers) if s.role is None]
+    roles_left = [p for p in speaking if p.role not in {s.role for s in result.speakers}]
+    if matched and len(unnamed) == 1 and len(roles_left) == 1:
+        i, p = unnamed[0], roles_left[0]
+        result.speakers[i] = Speaker(speaker_id(i), p.label, p.role)
