@@ -2,8 +2,10 @@
 
 The meeting is built by tiling real speech: the synthetic Danish dialogues
 (tests/fixtures/dialogues) and the AMI excerpts (shared data), one after the other with 1-3 s
-pauses, until 60 minutes. Timed: VAD (webrtcvad, reported separately: the pipeline runs it once
-for Whisper anyway), plan_windows, SpeakerEncoder.embed_windows and attribute.
+pauses, until 60 minutes. Timed in a fresh process, exactly as `medlyt process` calls it:
+transcribe.diarize.attribute_recording (reading the WAV, GE2E embeddings of the windows,
+clustering, turns) for two speaking participants. VAD is reported separately: the pipeline runs
+it once for Whisper anyway.
 
     python benchmarks/attribution_speed.py [--minutes 60]
 
@@ -82,62 +84,52 @@ def cold_start() -> tuple[float, float]:
     return float(done.stdout.strip()), time.perf_counter() - start
 
 
+MEASURED = """
+import resource, sys, time
+from pathlib import Path
+start = time.perf_counter()
+from capture.vad import speech_segments
+from capture.wav import iter_mono_blocks
+wav = Path(sys.argv[1])
+speech = [(s.start, s.end) for s in speech_segments(iter_mono_blocks(wav))]
+vad_s = time.perf_counter() - start
+from meetings.records import Participant
+from transcribe.diarize import attribute_recording
+start = time.perf_counter()
+result = attribute_recording(wav, speech, [Participant("sagsbehandler", "Sagsbehandler"), Participant("borger", "Borger")])
+attribution_s = time.perf_counter() - start
+print(vad_s, attribution_s, len(result.turns), len(result.speakers), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def write_wav(samples: np.ndarray, path: Path) -> None:
+    import wave
+
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(RATE)
+        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=60.0)
-    parser.add_argument("--speakers", type=int, default=2)
     args = parser.parse_args()
-
-    inside, whole = cold_start()
-
-    from capture.vad import speech_segments
-    from transcribe.embedding import SpeakerEncoder, normalize_volume
-    from transcribe.speakers import SpeakerOptions, attribute, plan_windows
-
-    audio = build_meeting(args.minutes)
-    duration = len(audio) / RATE
-    encoder = SpeakerEncoder.load()
-    options = SpeakerOptions()
-
-    timings = {}
-    start = time.perf_counter()
-    speech = [(s.start, s.end) for s in speech_segments([audio])]
-    timings["VAD (webrtcvad)"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    windows = plan_windows(speech, options)
-    timings["plan_windows"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    normalised = normalize_volume(audio)
-    embeddings = encoder.embed_windows(normalised, windows)
-    timings["embed_windows"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    result = attribute(speech, windows, embeddings, args.speakers, options)
-    timings["attribute"] = time.perf_counter() - start
-
-    attribution = timings["plan_windows"] + timings["embed_windows"] + timings["attribute"]
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    speech_s = sum(e - s for s, e in speech)
-
-    print(f"meeting: {duration / 60:.0f} min, {speech_s / 60:.0f} min speech, {len(windows)} windows "
-          f"(cap {options.max_windows}), {args.speakers} speakers -> {len(result.turns)} turns, "
-          f"estimate {result.estimated_speakers}")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
-    print()
-    print(f"{'step':32s} {'seconds':>8s} {'x real time':>12s}")
-    for step, seconds in timings.items():
-        print(f"{step:32s} {seconds:8.2f} {duration / seconds:12.0f}")
-    print(f"{'attribution (excl. VAD)':32s} {attribution:8.2f} {duration / attribution:12.0f}   target >= 100")
-    total = attribution + timings["VAD (webrtcvad)"]
-    print(f"{'attribution incl. VAD':32s} {total:8.2f} {duration / total:12.0f}")
-    print(f"{'embedding rate':32s} {len(windows) / timings['embed_windows']:8.0f} windows/s")
-    print(f"{'peak memory (max RSS)':32s} {peak_mb:8.0f} MB        target < 1200 (includes the "
-          f"{audio.nbytes / 2**20:.0f} MB float32 meeting, twice)")
-    print(f"{'cold start (import + load)':32s} {inside:8.2f} s         target < 2")
-    print(f"{'cold start (fresh interpreter)':32s} {whole:8.2f} s")
+    with tempfile.TemporaryDirectory(prefix="medlyt-attr-") as tmp:
+        wav = Path(tmp) / "meeting.wav"
+        write_wav(build_meeting(args.minutes), wav)
+        done = subprocess.run([sys.executable, "-c", MEASURED, str(wav)], cwd=REPO, capture_output=True,
+                              text=True, check=True)
+    vad_s, attribution_s, turns, speakers, peak_mb = (float(x) for x in done.stdout.split())
+    in_process, fresh = cold_start()
+    audio_s = args.minutes * 60
+    print(f"meeting: {args.minutes:.0f} min, {int(turns)} turns, {int(speakers)} speakers")
+    print(f"attribution (read, embed, cluster): {attribution_s:6.1f} s = {audio_s / attribution_s:5.0f}x real time")
+    print(f"VAD (shared with Whisper):           {vad_s:6.1f} s")
+    print(f"attribution + VAD:                   {attribution_s + vad_s:6.1f} s = {audio_s / (attribution_s + vad_s):5.0f}x real time")
+    print(f"peak memory of that process:         {peak_mb:6.0f} MB")
+    print(f"cold start (import + load encoder):  {in_process:6.2f} s  (fresh interpreter {fresh:.2f} s)")
 
 
 if __name__ == "__main__":

@@ -345,8 +345,23 @@ def cmd_demo(args, home: Path) -> None:
 # ---- parser --------------------------------------------------------------------------------
 
 
+class DanishParser(argparse.ArgumentParser):
+    """argparse with its own headings and help line in Danish; sub-commands inherit it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argumenter"
+        self._optionals.title = "valgmuligheder"
+        self.add_argument("-h", "--help", action="help", help="vis denne hjælp og afslut")
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"medlyt: fejl: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = DanishParser(
         prog="medlyt",
         description="medlyt: samtykkebaseret optagelse, dansk transskription og sparring – helt offline. "
         f"Data ligger i MEDLYT_HOME (eller brugerens datamappe).",
@@ -382,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     meeting.set_defaults(handler=cmd_meeting)
 
     consent = commands.add_parser("consent", help="registrér at en deltager giver eller trækker samtykke")
-    consent.add_argument("meeting", metavar="MØDE")
+    consent.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
     consent.add_argument("--participant", required=True, metavar="ROLLE", help="deltagerens rolle, fx borger")
     decision = consent.add_mutually_exclusive_group(required=True)
     decision.add_argument("--given", dest="given", action="store_true", help="samtykke givet")
@@ -392,19 +407,19 @@ def build_parser() -> argparse.ArgumentParser:
     consent.set_defaults(handler=cmd_consent)
 
     imp = commands.add_parser("import", help="importér en lydfil (wav, flac, mp3, m4a, ogg, opus ...) til et møde")
-    imp.add_argument("meeting", metavar="MØDE")
+    imp.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
     imp.add_argument("file", metavar="FIL")
     imp.set_defaults(handler=cmd_import)
 
     process = commands.add_parser("process", help="find tale og transskribér mødets optagelse på dansk")
-    process.add_argument("meeting", metavar="MØDE")
+    process.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
     process.add_argument("--model", default="base", metavar="NAVN|STI", help="model (standard: base)")
     process.add_argument("--speakers", type=int, metavar="N",
                          help="antal talere (standard: de talende deltagere i mødet)")
     process.set_defaults(handler=cmd_process)
 
     export = commands.add_parser("export", help="eksportér et transskriberet møde")
-    export.add_argument("meeting", metavar="MØDE")
+    export.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
     export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     export.add_argument("-o", "--output", metavar="FIL", help="skriv til fil i stedet for standard output")
     export.set_defaults(handler=cmd_export)
@@ -412,18 +427,18 @@ def build_parser() -> argparse.ArgumentParser:
     speaker = commands.add_parser("speaker", help="vis og ret talere i et møde (rettelser overlever ny kørsel)")
     speaker_commands = speaker.add_subparsers(dest="speaker_command", required=True, metavar="HANDLING")
     listing = speaker_commands.add_parser("list", help="vis talerne med taletid og andel")
-    listing.add_argument("meeting", metavar="MØDE")
+    listing.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
     rename = speaker_commands.add_parser("rename", help="giv en taler navn og rolle, fx --role borger")
-    rename.add_argument("meeting", metavar="MØDE")
+    rename.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
     rename.add_argument("speaker", metavar="TALER", help="talerens id, fx S2")
-    rename.add_argument("--label", help="navnet, der vises (standard: rollens navn)")
-    rename.add_argument("--role", help=f"rolle ({', '.join(ROLES)})")
+    rename.add_argument("--label", metavar="NAVN", help="navnet, der vises (standard: rollens navn)")
+    rename.add_argument("--role", metavar="ROLLE", help=f"rolle ({', '.join(ROLES)})")
     merge = speaker_commands.add_parser("merge", help="læg to talere sammen")
-    merge.add_argument("meeting", metavar="MØDE")
+    merge.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
     merge.add_argument("speaker", metavar="TALER", help="taleren, der skal forsvinde")
     merge.add_argument("--into", required=True, metavar="TALER", help="taleren, der overtager talen")
     move = speaker_commands.add_parser("move", help="flyt en linje til en anden taler")
-    move.add_argument("meeting", metavar="MØDE")
+    move.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
     move.add_argument("--at", required=True, type=float, metavar="SEKUNDER", help="et tidspunkt i linjen")
     move.add_argument("--to", required=True, metavar="TALER")
     speaker.set_defaults(handler=cmd_speaker)
@@ -441,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
     voice.set_defaults(handler=cmd_voice)
 
     withdraw = commands.add_parser("withdraw", help="slet et møde helt: lyd, tekst og alt afledt")
-    withdraw.add_argument("meeting", metavar="MØDE")
+    withdraw.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
     withdraw.add_argument("--yes", action="store_true", help="bekræft sletningen uden at spørge")
     withdraw.set_defaults(handler=cmd_withdraw)
 
