@@ -364,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = DanishParser(
         prog="medlyt",
         description="medlyt: samtykkebaseret optagelse, dansk transskription og sparring – helt offline. "
-        f"Data ligger i MEDLYT_HOME (eller brugerens datamappe).",
+        "Data ligger i MEDLYT_HOME (eller brugerens datamappe).",
     )
     parser.add_argument("--debug", action="store_true", help="vis fuld fejlsporing ved fejl")
     commands = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")

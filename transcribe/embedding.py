@@ -1,6 +1,6 @@
 """Speaker embeddings with Resemblyzer's GE2E encoder on numpy + onnxruntime (no torch, no librosa).
 
-The weights come from Resemblyzer 0.1.4 (Apache-2.0), converted once by scripts/convert_ge2e.py
+The weights come from Resemblyzer 0.1.4 (Apache-2.0), converted once by tests/tools/convert_ge2e.py
 into an ONNX graph run on onnxruntime; see transcribe/ge2e/NOTICE.md. Everything here reproduces
 Resemblyzer's own computations (resemblyzer/audio.py and voice_encoder.py) so that embeddings
 equal the reference ones to < 1e-6 (tests/unit/test_embedding.py).
@@ -38,7 +38,7 @@ VAD_MAX_SILENCE = 6
 # for all of it at once (a 60-minute meeting would take over 1 GB).
 MEL_BLOCK_FRAMES = 8192
 
-# Converted by scripts/convert_ge2e.py: ge2e.onnx (network) and mel.npz (filterbank, window).
+# Converted by tests/tools/convert_ge2e.py: ge2e.onnx (network) and mel.npz (filterbank, window).
 MODEL_DIR = Path(__file__).resolve().parent / "ge2e"
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 import numpy as np
 
@@ -550,18 +551,12 @@ def split_segments(segments: Sequence[Segment], turns: Sequence[Turn], labels: S
         if not segment.words:
             out.append(_copy(segment, [], labels[_speaker_at(turns, segment.start, segment.end)]))
             continue
-        speakers = [_speaker_at(turns, w.start, w.end) for w in segment.words]
-        group: list[Word] = []
-        for word, speaker in zip(segment.words, speakers):
-            if group and speaker != current:
-                out.append(_from_words(segment, group, labels[current]))
-                group = []
-            group.append(word)
-            current = speaker
-        if len(group) == len(segment.words):  # one speaker: keep the segment as Whisper made it
-            out.append(_copy(segment, segment.words, labels[current]))
+        runs = [(speaker, [w for w, _ in run]) for speaker, run in
+                groupby(((w, _speaker_at(turns, w.start, w.end)) for w in segment.words), key=lambda pair: pair[1])]
+        if len(runs) == 1:  # one speaker: keep the segment as Whisper made it
+            out.append(_copy(segment, segment.words, labels[runs[0][0]]))
         else:
-            out.append(_from_words(segment, group, labels[current]))
+            out.extend(_from_words(segment, words, labels[speaker]) for speaker, words in runs)
     return out
 
 

@@ -5,7 +5,6 @@ import wave
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from medlyt.cli import main
 from tests.conftest import DIARIZATION, REPO

@@ -10,10 +10,8 @@ import pytest
 
 from capture.source import SAMPLE_RATE, SUPPORTED_EXTENSIONS, AudioError, import_audio
 from capture.wav import iter_mono_blocks, read_mono, wav_info
+from tests.conftest import SHARED_DATA
 
-# Same as tests/conftest.py (recomputed: tests/ is not a package).
-REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(os.environ.get("MEDLYT_SHARED_DATA", REPO.parent / "shared" / "data"))
 DANISH = SHARED_DATA / "danish"
 DIARIZATION = SHARED_DATA / "diarization"
 

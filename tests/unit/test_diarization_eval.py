@@ -2,18 +2,21 @@
 
 import itertools
 import json
-import os
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 
-from tests.diarization_eval import der, read_rttm, read_uem, share_error_points, speaker_count
+from tests.conftest import DIARIZATION, REPO
+from tests.diarization_eval import (
+    der,
+    read_rttm,
+    read_uem,
+    share_error_points,
+    speaker_count,
+)
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(os.environ.get("MEDLYT_SHARED_DATA", REPO.parent / "shared" / "data"))
-DIARIZATION = SHARED_DATA / "diarization"
 DIALOGUES = REPO / "tests" / "fixtures" / "dialogues"
 DIALOGUE_URIS = ["dialog1", "dialog1_stereo", "dialog2", "dialog3"]
 SAMPLE_RATE = 16000

@@ -1,16 +1,16 @@
 """GE2E speaker embeddings in numpy equal Resemblyzer's own (fixture from
-scripts/make_ge2e_reference.py), separate speakers, and load offline without torch or librosa."""
+tests/tools/make_ge2e_reference.py), separate speakers, and load offline without torch or librosa."""
 
 import itertools
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from capture.wav import read_mono
+from tests.conftest import REPO, SHARED_DATA
 from transcribe.embedding import (
     SAMPLE_RATE,
     SpeakerEncoder,
@@ -19,12 +19,9 @@ from transcribe.embedding import (
     preprocess_wav,
 )
 
-# Same as tests/conftest.py (recomputed: tests/ is not a package).
-REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(os.environ.get("MEDLYT_SHARED_DATA", REPO.parent / "shared" / "data"))
 REFERENCE = REPO / "tests" / "fixtures" / "ge2e_reference.npz"
 
-# As in scripts/make_ge2e_reference.py: name -> (path under the shared data, seconds or None).
+# As in tests/tools/make_ge2e_reference.py: name -> (path under the shared data, seconds or None).
 CLIPS = {
     "nst42": ("danish/u0042008.wav", None),
     "nst13": ("danish/u0013002.wav", None),

@@ -5,7 +5,6 @@ AMI excerpts and the synthetic Danish dialogues and score with pyannote.metrics
 (tests/diarization_eval.py). Run with -s to see the DER / share-error table.
 """
 
-import os
 import wave
 from itertools import permutations
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 
 from capture.vad import speech_segments
 from meetings.records import Segment, Word
+from tests.conftest import REPO, SHARED_DATA
 from transcribe.speakers import (
     VOICEPRINT_THRESHOLD,
     Attribution,
@@ -30,9 +30,6 @@ from transcribe.speakers import (
     split_segments,
 )
 
-# Same as tests/conftest.py (recomputed: tests/ is not a package).
-REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(os.environ.get("MEDLYT_SHARED_DATA", REPO.parent / "shared" / "data"))
 DIARIZATION = SHARED_DATA / "diarization"
 DIALOGUES = REPO / "tests" / "fixtures" / "dialogues"
 STEREO = DIARIZATION / "stereo_diarization.wav"
@@ -466,11 +463,10 @@ def read_audio(path: Path) -> np.ndarray:
 def diarization_results(tmp_path_factory):
     """Every recording attributed as the product does it (16-bit WAV, capture.vad's speech,
     transcribe.diarize.by_voice with the default options) and scored; printed as a table."""
-    pytest.importorskip("transcribe.embedding")
-    evaluation = pytest.importorskip("tests.diarization_eval")
     from capture.source import import_audio
     from capture.vad import speech_segments as vad_segments
     from capture.wav import iter_mono_blocks
+    from tests import diarization_eval as evaluation
     from transcribe.diarize import by_voice
 
     options = SpeakerOptions()
@@ -531,10 +527,9 @@ def test_four_speaker_recordings_are_attributed_without_error(diarization_result
 
 def test_channel_attribution_of_the_stereo_dialogue():
     """dialog1_stereo: caseworker on the left, citizen on the right; channel energy decides."""
-    evaluation = pytest.importorskip("tests.diarization_eval")
+    from tests import diarization_eval as evaluation
+
     path = DIALOGUES / "dialog1_stereo.flac"
-    if not path.exists():
-        pytest.skip("dialogue fixtures missing")
     samples = read_audio(path)
     reference = next(iter(evaluation.read_rttm(DIALOGUES / "dialog1_stereo.rttm").values()))
     speech = regions(samples.mean(axis=1))

@@ -1,6 +1,5 @@
 """Speech segmentation on real recordings: streaming, silence, padding, recall against RTTM."""
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -8,10 +7,8 @@ import pytest
 
 from capture.vad import SpeechSegment, VadOptions, VadSegmenter, speech_segments
 from capture.wav import iter_mono_blocks, read_mono
+from tests.conftest import SHARED_DATA
 
-# Same as tests/conftest.py (recomputed: tests/ is not a package).
-REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(os.environ.get("MEDLYT_SHARED_DATA", REPO.parent / "shared" / "data"))
 DANISH = SHARED_DATA / "danish"
 DIARIZATION = SHARED_DATA / "diarization"
 RTTM_FILES = sorted(DIARIZATION.glob("*.rttm"))

@@ -1,8 +1,8 @@
 """Reference speaker embeddings from Resemblyzer itself (development time only, needs torch).
 
-Run in the environment described in scripts/convert_ge2e.py:
+Run in the environment described in tests/tools/convert_ge2e.py:
 
-    /tmp/ge2e-venv/bin/python scripts/make_ge2e_reference.py
+    /tmp/ge2e-venv/bin/python tests/tools/make_ge2e_reference.py
 
 Writes tests/fixtures/ge2e_reference.npz: only small results (lengths, mel excerpts,
 embeddings); tests/unit/test_embedding.py re-reads the audio from the shared data directory
@@ -20,7 +20,7 @@ import torch
 from resemblyzer import VoiceEncoder, preprocess_wav
 from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = Path(os.environ.get("MEDLYT_SHARED_DATA", REPO.parent / "shared" / "data"))
 OUT = REPO / "tests" / "fixtures" / "ge2e_reference.npz"
 

@@ -6,7 +6,7 @@ Run once, in a separate environment that has torch, librosa and Resemblyzer:
     /tmp/ge2e-venv/bin/pip install torch==2.13.0 webrtcvad-wheels librosa numpy scipy
     /tmp/ge2e-venv/bin/pip install --no-deps Resemblyzer==0.1.4
     /tmp/ge2e-venv/bin/pip install onnx
-    /tmp/ge2e-venv/bin/python scripts/convert_ge2e.py
+    /tmp/ge2e-venv/bin/python tests/tools/convert_ge2e.py
 
 It writes, for transcribe/embedding.py (which needs neither torch nor librosa):
 - transcribe/ge2e/ge2e.onnx: the network (3 ONNX LSTM ops, linear, ReLU, L2 normalisation),
@@ -31,7 +31,7 @@ import scipy.signal
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-OUT = Path(__file__).resolve().parents[1] / "transcribe" / "ge2e"
+OUT = Path(__file__).resolve().parents[2] / "transcribe" / "ge2e"
 SAMPLE_RATE = 16000
 N_FFT = 400  # 25 ms windows, as in resemblyzer.hparams
 N_MELS = 40
