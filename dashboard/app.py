@@ -5,7 +5,7 @@ Thin page: all reading goes through meetings.store; no business logic here.
 
 import streamlit as st
 
-from dashboard.data import load_meetings, load_segments
+from dashboard.data import load_meetings, load_transcript
 from medlyt.settings import data_home
 
 STATUS_LABELS = {"created": "Oprettet", "recorded": "Optaget", "processed": "Transskriberet"}
@@ -40,13 +40,13 @@ def show_transcript(home: str, meeting) -> None:
     if meeting.status != "processed":
         st.info(f"Mødet er ikke transskriberet endnu. Kør: `medlyt process {meeting.id}`")
         return
-    segments = load_segments(home, meeting.id, meeting.processed_at)
+    segments, labels = load_transcript(home, meeting.id)
     if not segments:
         st.info("Der blev ikke fundet tale i optagelsen.")
         return
     st.markdown("#### Transskription")
     for segment in segments:
-        speaker = f"**{segment.speaker}** " if segment.speaker else ""
+        speaker = f"**{labels.get(segment.speaker, segment.speaker)}:** " if segment.speaker else ""
         st.markdown(f"`{clock(segment.start)}–{clock(segment.end)}` {speaker}{segment.text}")
 
 

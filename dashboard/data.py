@@ -1,20 +1,20 @@
-"""Reading the store for the dashboard, cached per Streamlit's conventions."""
+"""Reading the store for the dashboard.
+
+Not cached: the CLI may create a meeting or correct its speakers at any moment, and reading one
+meeting from SQLite takes milliseconds.
+"""
 
 from pathlib import Path
-
-import streamlit as st
 
 from meetings.store import Store
 
 
 def load_meetings(home: str):
-    # Not cached: the list must show a meeting the moment the CLI has created it.
     with Store(Path(home)) as store:
         return store.list_meetings()
 
 
-@st.cache_data(show_spinner=False)
-def load_segments(home: str, meeting_id: str, processed_at: str | None):
-    """`processed_at` is part of the cache key, so a re-processed meeting is read afresh."""
+def load_transcript(home: str, meeting_id: str):
+    """The segments and each speaker id's label."""
     with Store(Path(home)) as store:
-        return store.segments(meeting_id)
+        return store.segments(meeting_id), {s.id: s.label for s in store.speakers(meeting_id)}

@@ -19,9 +19,10 @@ def test_meeting_list_and_transcript_of_the_demo(demo_run, monkeypatch):
 
     with Store(demo_run["home"]) as store:
         segments = store.segments(demo_run["meeting_id"])
+        labels = {s.id: s.label for s in store.speakers(demo_run["meeting_id"])}
     shown = [m.value for m in at.markdown]
     for segment in segments:
-        assert any(segment.text in line for line in shown), segment.text
+        assert any(segment.text in line and f"**{labels[segment.speaker]}:**" in line for line in shown), segment.text
     assert any(line.startswith("`00:0") for line in shown)  # lines carry their timestamps
 
 
