@@ -1,7 +1,7 @@
 """Chains the stages: import -> VAD -> transcription -> store. No user interface here."""
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ from models.store import DEFAULT_MODEL, locate
 from transcribe.diarize import SpeakerResult, attribute_recording
 from transcribe.embedding import SAMPLE_RATE, SpeakerEncoder, preprocess_wav
 from transcribe.speakers import split_segments
-from transcribe.whisper import TranscribeOptions, load_model, transcribe_speech
+from transcribe.whisper import load_model, transcribe_speech
 
 Progress = Callable[[float], None]
 
@@ -31,18 +31,10 @@ def find_speech(wav: Path, vad: VadOptions = VadOptions()) -> list[SpeechSegment
     return list(speech_segments(iter_mono_blocks(wav), vad))
 
 
-def transcribe_wav(
-    home: Path,
-    wav: Path,
-    speech: list[SpeechSegment],
-    model: str = DEFAULT_MODEL,
-    options: TranscribeOptions = TranscribeOptions(),
-    on_progress: Progress | None = None,
-) -> tuple[str, Iterator[Segment]]:
-    """The verified model's name and a generator of the recording's transcript segments."""
+def load_whisper(home: Path, model: str = DEFAULT_MODEL):
+    """The verified model's name and the loaded model."""
     info = locate(home, model)
-    whisper = load_model(info.path, options)
-    return info.name, transcribe_speech(whisper, wav, speech, options, on_progress)
+    return info.name, load_model(info.path)
 
 
 def process_meeting(
@@ -63,15 +55,14 @@ def process_meeting(
     speech = find_speech(wav)
     voiceprints = {user: np.frombuffer(vector, np.float32) for user, vector in store.voiceprints().items()}
     result = attribute_recording(wav, [(s.start, s.end) for s in speech], meeting.participants, n_speakers, voiceprints)
-    info = locate(home, model)
-    whisper = load_model(info.path)
+    model_name, whisper = load_whisper(home, model)
     if result.method == "channels":
         segments = transcribe_by_channel(whisper, wav, result, meeting, on_progress)
     else:
         segments = list(transcribe_speech(whisper, wav, speech, on_progress=on_progress))
         if result.turns:
             segments = split_segments(segments, result.turns, [s.id for s in result.speakers])
-    return store.save_transcript(meeting_id, segments, info.name, result.speakers), result
+    return store.save_transcript(meeting_id, segments, model_name, result.speakers), result
 
 
 CHANNEL_PAD_S = 0.3  # around each channel turn, so Whisper hears the whole first and last word
@@ -108,8 +99,9 @@ def transcribe_file(home: Path, src: Path, model: str = DEFAULT_MODEL, on_progre
     with tempfile.TemporaryDirectory(prefix="medlyt-") as tmp:
         audio = import_audio(src, Path(tmp) / "audio.wav")
         wav = Path(audio.path)
-        model_name, segments = transcribe_wav(home, wav, find_speech(wav), model, on_progress=on_progress)
-        return Transcript(segments=list(segments), title=src.name, duration_s=audio.duration_s, model=model_name)
+        model_name, whisper = load_whisper(home, model)
+        segments = list(transcribe_speech(whisper, wav, find_speech(wav), on_progress=on_progress))
+    return Transcript(segments=segments, title=src.name, duration_s=audio.duration_s, model=model_name)
 
 
 ENROLL_MIN_SPEECH_S = 10.0  # a voice print from less speech is too unreliable to name anyone by
