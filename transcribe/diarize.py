@@ -14,7 +14,7 @@ import numpy as np
 from capture.vad import VadOptions, speech_segments
 from capture.wav import iter_blocks, read_mono, wav_info
 from meetings.records import Participant, Speaker
-from transcribe.embedding import SpeakerEncoder, normalize_volume
+from transcribe.embedding import SpeakerEncoder, normalize_volume_in_place
 from transcribe.speakers import (
     VOICEPRINT_THRESHOLD,
     SpeakerOptions,
@@ -86,7 +86,8 @@ def by_voice(wav: Path, speech: list[tuple[float, float]], n_speakers: int, opti
     windows = plan_windows(core, options)
     embeddings = np.zeros((0, 256), np.float32)
     if windows:
-        audio = normalize_volume(read_mono(wav))  # GE2E's input is a linear mel: level matters
+        audio = read_mono(wav)
+        normalize_volume_in_place(audio)  # GE2E's input is a linear mel: level matters
         embeddings = SpeakerEncoder.load().embed_windows(audio, windows)
     attribution = attribute(core, windows, embeddings, n_speakers, options)
     speakers = [Speaker(speaker_id(i), f"Taler {i + 1}") for i in range(attribution.n_speakers)]

@@ -180,6 +180,21 @@ def normalize_volume(wav: np.ndarray, target_dbfs: float = TARGET_DBFS) -> np.nd
     return wav * (10 ** (change / 20))
 
 
+def normalize_volume_in_place(wav: np.ndarray, target_dbfs: float = TARGET_DBFS) -> None:
+    """normalize_volume's gain without copies: a 2-hour meeting is 460 MB of float32, and the
+    to-the-bit version holds three of it at once. The gain differs from it by float rounding."""
+    if not len(wav):
+        return
+    block = 1 << 20
+    square_sum = sum(float(np.dot(part, part)) for part in (wav[i:i + block] for i in range(0, len(wav), block)))
+    rms = np.sqrt(square_sum / len(wav)) * INT16_MAX
+    if not rms > 0:
+        return
+    change = target_dbfs - 20 * np.log10(rms / INT16_MAX)
+    if change >= 0:
+        wav *= np.float32(10 ** (change / 20))
+
+
 def trim_long_silences(wav: np.ndarray) -> np.ndarray:
     """Keep 30 ms windows that the smoothed, dilated webrtcvad (mode 3) marks as voice."""
     wav = wav[: len(wav) - len(wav) % VAD_WINDOW]

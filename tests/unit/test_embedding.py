@@ -144,3 +144,16 @@ print("ok")
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_in_place_volume_normalisation_matches_resemblyzers_gain():
+    from transcribe.embedding import normalize_volume_in_place
+
+    rng = np.random.default_rng(1)
+    quiet = (rng.normal(0, 0.003, 16000 * 3)).astype(np.float32)
+    loud = (rng.normal(0, 0.3, 16000 * 3)).astype(np.float32)
+    for wav in (quiet, loud, np.zeros(100, np.float32)):
+        expected = normalize_volume(wav)
+        actual = wav.copy()
+        normalize_volume_in_place(actual)
+        np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-9)
