@@ -32,7 +32,9 @@ def read_mono(path: Path, start_s: float = 0.0, end_s: float | None = None, chan
         data, channels = wav.readframes(end - start), wav.getnchannels()
         if channel is None:
             return _to_mono(data, channels)
-        return (np.frombuffer(data, dtype="<i2").reshape(-1, channels)[:, channel] / INT16_SCALE).astype(np.float32)
+        one = np.frombuffer(data, dtype="<i2").reshape(-1, channels)[:, channel].astype(np.float32)
+        one *= np.float32(1 / INT16_SCALE)
+        return one
 
 
 def iter_mono_blocks(path: Path, block_s: float = 30.0) -> Iterator[np.ndarray]:
@@ -50,7 +52,9 @@ def iter_blocks(path: Path, block_s: float = 30.0) -> Iterator[np.ndarray]:
         block = max(1, round(block_s * wav.getframerate()))
         channels = wav.getnchannels()
         while data := wav.readframes(block):
-            yield (np.frombuffer(data, dtype="<i2").reshape(-1, channels) / INT16_SCALE).astype(np.float32)
+            block = np.frombuffer(data, dtype="<i2").reshape(-1, channels).astype(np.float32)
+            block *= np.float32(1 / INT16_SCALE)
+            yield block
 
 
 def _open(path: Path) -> wave.Wave_read:
@@ -62,6 +66,9 @@ def _open(path: Path) -> wave.Wave_read:
 
 
 def _to_mono(data: bytes, channels: int) -> np.ndarray:
+    # float32 throughout and scaled in place: int16 / float would make a float64 copy, which
+    # for a whole 2-hour recording is 920 MB on its own.
     samples = np.frombuffer(data, dtype="<i2").reshape(-1, channels)
-    mono = samples.mean(axis=1, dtype=np.float32) if channels > 1 else samples[:, 0]
-    return (mono / INT16_SCALE).astype(np.float32)
+    mono = samples.mean(axis=1, dtype=np.float32) if channels > 1 else samples[:, 0].astype(np.float32)
+    mono *= np.float32(1 / INT16_SCALE)
+    return mono
