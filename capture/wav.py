@@ -52,9 +52,9 @@ def iter_blocks(path: Path, block_s: float = 30.0) -> Iterator[np.ndarray]:
         block = max(1, round(block_s * wav.getframerate()))
         channels = wav.getnchannels()
         while data := wav.readframes(block):
-            block = np.frombuffer(data, dtype="<i2").reshape(-1, channels).astype(np.float32)
-            block *= np.float32(1 / INT16_SCALE)
-            yield block
+            samples = np.frombuffer(data, dtype="<i2").reshape(-1, channels).astype(np.float32)
+            samples *= np.float32(1 / INT16_SCALE)
+            yield samples
 
 
 def _open(path: Path) -> wave.Wave_read:

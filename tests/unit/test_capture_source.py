@@ -286,3 +286,13 @@ def test_import_overwrites_nothing_on_failure_of_callback(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         import_audio(DANISH / "ap_dan.wav", tmp_path / "out.wav", progress=cancel)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_iter_blocks_keeps_every_channel_across_many_blocks():
+    from capture.wav import iter_blocks
+
+    stereo = SHARED_DATA / "diarization" / "stereo_diarization.wav"
+    blocks = list(iter_blocks(stereo, block_s=0.5))
+    assert len(blocks) == 10 and all(b.shape[1] == 2 and b.dtype == np.float32 for b in blocks)
+    whole = np.concatenate(blocks)
+    assert np.array_equal(whole.mean(axis=1, dtype=np.float32), read_mono(stereo))
