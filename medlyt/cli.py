@@ -127,6 +127,25 @@ def cmd_models(args, home: Path) -> None:
             print(f"{info.name:<20} {info.size_bytes / 1e6:>8.0f} MB  {status:<12}  {info.path}")
         if args.models_command == "verify" and not all(i.verified for i in infos):
             raise ModelError("Mindst én model er beskadiget eller mangler filer (se ovenfor).")
+        if args.models_command == "list":
+            print_recommended({i.name for i in infos})
+
+
+def print_recommended(installed: set[str]) -> None:
+    """base is weak on Danish: say which better models exist and how to add one."""
+    from models.registry import ADD_COMMAND, CONVERT_COMMAND, RECOMMENDED_DANISH
+
+    missing = [m for m in RECOMMENDED_DANISH if m.name not in installed]
+    if not missing:
+        return
+    print("\nBedre danske modeller (WER på CoRal, forfatternes egne tal):")
+    for m in missing:
+        wer = f"{m.coral_wer:.1f} %" if m.coral_wer is not None else "ikke offentliggjort"
+        print(f"  {m.name:<16} {m.hf_id:<40} {wer}")
+    example = missing[0]
+    print("Konvertér én gang på en maskine med net, og tilføj den:")
+    print("  " + CONVERT_COMMAND.format(hf_id=example.hf_id, dir=f"{example.name}-ct2"))
+    print("  " + ADD_COMMAND.format(dir=f"{example.name}-ct2", name=example.name))
 
 
 def cmd_meeting(args, home: Path) -> None:

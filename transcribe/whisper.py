@@ -85,7 +85,6 @@ class BlockClock:
         for duration in self.durations:
             self.offsets.append(offset)
             offset += duration
-        self.length = offset
 
     def piece_of(self, t: float) -> int:
         return max(0, min(len(self.offsets) - 1, bisect_right(self.offsets, t) - 1))

@@ -118,3 +118,11 @@ def test_stateless_transcribe_stores_nothing(home_with_model, danish_dir, capsys
     assert code == 0, err
     assert "bank" in out.lower()
     assert sorted(p.relative_to(home_with_model) for p in home_with_model.rglob("*")) == before
+
+
+def test_models_list_shows_size_status_and_better_danish_models(home_with_model, capsys):
+    code, out, err = run(capsys, "models", "list")
+    assert code == 0, err
+    assert out.splitlines()[0].split()[:4] == ["base", "148", "MB", "verificeret"]
+    assert "syvai/hviske-v2" in out and "11.8 %" in out
+    assert "medlyt models add" in out

@@ -12,6 +12,7 @@ embeddings); tests/unit/test_embedding.py re-reads the audio from the shared dat
 from __future__ import annotations
 
 import os
+import sys
 import wave
 from pathlib import Path
 
@@ -23,14 +24,9 @@ from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = Path(os.environ.get("MEDLYT_SHARED_DATA", REPO.parent / "shared" / "data"))
 OUT = REPO / "tests" / "fixtures" / "ge2e_reference.npz"
+sys.path.insert(0, str(REPO))  # run as a script from the development venv
+from tests.ge2e_clips import CLIPS  # noqa: E402
 
-# name -> (path under the shared data, seconds to read or None for all)
-CLIPS = {
-    "nst42": ("danish/u0042008.wav", None),
-    "nst13": ("danish/u0013002.wav", None),
-    "aidan": ("danish/ap_dan.wav", 10.0),
-    "dev00": ("diarization/dev00.wav", 10.0),
-}
 MEL_CLIP = "nst42"
 MEL_HEAD, MEL_TAIL = 60, 20  # frames kept from each end: the ends test the STFT padding
 WINDOW_CLIP = "dev00"

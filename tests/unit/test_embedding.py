@@ -11,6 +11,7 @@ import pytest
 
 from capture.wav import read_mono
 from tests.conftest import REPO, SHARED_DATA
+from tests.ge2e_clips import CLIPS
 from transcribe.embedding import (
     SAMPLE_RATE,
     SpeakerEncoder,
@@ -21,13 +22,6 @@ from transcribe.embedding import (
 
 REFERENCE = REPO / "tests" / "fixtures" / "ge2e_reference.npz"
 
-# As in tests/tools/make_ge2e_reference.py: name -> (path under the shared data, seconds or None).
-CLIPS = {
-    "nst42": ("danish/u0042008.wav", None),
-    "nst13": ("danish/u0013002.wav", None),
-    "aidan": ("danish/ap_dan.wav", 10.0),
-    "dev00": ("diarization/dev00.wav", 10.0),
-}
 TOLERANCE = 1e-5  # max abs difference of unit-length float32 embeddings
 
 
