@@ -1,7 +1,7 @@
 """Generate synthetic two-voice Danish caseworker-citizen conversations for diarization tests.
 
 Each utterance is synthesised with espeak-ng (two clearly different Danish voices), resampled to
-16 kHz with sox, trimmed to its actual speech with an energy threshold, and placed on a timeline
+16 kHz with PyAV, trimmed to its actual speech with an energy threshold, and placed on a timeline
 with known pauses or overlaps. Because every clip is cut to its speech and placed by us, the
 reference RTTM marks exactly where each voice sounds (turn level: a turn's internal sentence
 pauses stay inside its segment).
@@ -17,15 +17,21 @@ Writes, per conversation, into tests/fixtures/dialogues/:
   dialog2         clean, with overlapping turns (0.5-1.0 s) and a backchannel inside a story
   dialog3         pink noise added at 15 dB SNR (seeded)
 
-Generation-time requirements (not needed to run the tests): espeak-ng, sox, numpy, av.
-Usage: python scripts/make_dialogues.py [OUTPUT_DIR]
-Deterministic for a given espeak-ng version (pauses and noise are seeded).
+The voices and the synthesis primitives (VOICES, synthesize, trim) live in tests/synth.py, which
+also builds the synthetic meeting used by the feedback tests.
+
+Generation-time requirements (not needed to run the tests): the espeak-ng binary, numpy, av.
+Usage, from the repository root:
+    python -m scripts.make_dialogues [OUTPUT_DIR]
+    python scripts/make_dialogues.py [OUTPUT_DIR]     (also works: the repo root is put on sys.path)
+Deterministic for a given espeak-ng version (pauses and noise are seeded). The committed fixtures
+were made with sox's resampler; PyAV's gives clips of the same length to within a sample and
+nearly the same samples, so regenerating changes the files' bytes but not their timings.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,23 +39,25 @@ from pathlib import Path
 import av
 import numpy as np
 
-SAMPLE_RATE = 16000
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a file (python scripts/make_dialogues.py), not with -m
+    sys.path.insert(0, str(REPO))
+
+from tests.synth import (
+    CASEWORKER,
+    CITIZEN,
+    SAMPLE_RATE,
+    VOICES,
+    espeak_version,
+    synthesize,
+    trim,
+)
+
 OUTPUT_DIR = REPO / "tests" / "fixtures" / "dialogues"
 
-CASEWORKER = "sagsbehandler"
-CITIZEN = "borger"
-# espeak-ng voice, pitch (0-99), speed (words per minute): a female and a male variant.
-VOICES = {
-    CASEWORKER: {"voice": "da+f3", "pitch": 65, "speed": 170},
-    CITIZEN: {"voice": "da+m3", "pitch": 30, "speed": 155},
-}
-AMPLITUDE = 0.08  # peak of each trimmed utterance (-22 dBFS): a realistic level, and small FLACs
 LEAD_IN_S = 0.5
 TAIL_S = 0.5
 PAUSE_RANGE_S = (0.3, 1.5)
-TRIM_FRAME_S = 0.005
-TRIM_THRESHOLD_DB = -40.0  # frame RMS relative to the utterance's loudest frame
 NOISE_SNR_DB = 15.0
 
 S, B = CASEWORKER, CITIZEN
@@ -154,37 +162,6 @@ DIALOG3 = [
     Turn(S, "Fint. Så sender jeg dig nogle opslag i dag."),
     Turn(B, "Tak for hjælpen."),
 ]
-
-
-def synthesize(text: str, role: str) -> np.ndarray:
-    """espeak-ng -> sox (resample to 16 kHz mono) -> float32 samples."""
-    voice = VOICES[role]
-    espeak = subprocess.run(
-        ["espeak-ng", "-v", voice["voice"], "-p", str(voice["pitch"]), "-s", str(voice["speed"]), "--stdout", text],
-        check=True,
-        capture_output=True,
-    )
-    sox = subprocess.run(
-        ["sox", "-D", "-t", "wav", "-", "-t", "raw", "-e", "signed-integer", "-b", "16", "-c", "1", "-", "rate", "-h", str(SAMPLE_RATE)],
-        input=espeak.stdout,
-        check=True,
-        capture_output=True,
-    )
-    return np.frombuffer(sox.stdout, dtype="<i2").astype(np.float32) / 32768.0
-
-
-def trim(samples: np.ndarray) -> np.ndarray:
-    """Cut leading and trailing silence: keep from the first to the last 5 ms frame whose RMS is
-    within TRIM_THRESHOLD_DB of the loudest frame. The result is padded to whole milliseconds so
-    that placed times are exact in an RTTM's three decimals."""
-    frame = int(TRIM_FRAME_S * SAMPLE_RATE)
-    n = len(samples) // frame
-    rms = np.sqrt(np.mean(samples[: n * frame].reshape(n, frame) ** 2, axis=1))
-    active = np.nonzero(rms > rms.max() * 10 ** (TRIM_THRESHOLD_DB / 20))[0]
-    clip = samples[active[0] * frame : (active[-1] + 1) * frame]
-    clip = clip * (AMPLITUDE / np.abs(clip).max())
-    ms = SAMPLE_RATE // 1000
-    return np.pad(clip, (0, -len(clip) % ms))
 
 
 def place(turns: list[Turn], rng: np.random.Generator) -> tuple[list[dict], dict[str, np.ndarray]]:
@@ -312,10 +289,6 @@ def build_enrolment(out: Path) -> None:
     clip = np.concatenate([part for text in ENROLMENT for part in (trim(synthesize(text, CASEWORKER)), pause)])
     write_flac(to_int16(clip)[None, :], out / "enrol_sagsbehandler.flac")
     print(f"enrol_sagsbehandler: {len(clip) / SAMPLE_RATE:.1f} s")
-
-
-def espeak_version() -> str:
-    return subprocess.run(["espeak-ng", "--version"], check=True, capture_output=True, text=True).stdout.strip()
 
 
 def build(out: Path) -> None:
