@@ -5,7 +5,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.medlyt-installed
 
-.PHONY: setup demo test bench clean
+# Debian programs the tests need: espeak-ng speaks the synthetic Danish meetings.
+SYSTEM_PROGRAMS := espeak-ng
+SYSTEM_PACKAGES := espeak-ng
+
+.PHONY: setup demo test bench clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +23,23 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/medlyt demo
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
+
+system-deps:
+	@missing=""; for p in $(SYSTEM_PROGRAMS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installerer Debian-pakker til testene:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+		else \
+			echo "Testene kræver:$$missing. Installér med: sudo apt-get install $(SYSTEM_PACKAGES)"; exit 1; \
+		fi; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/process_vs_whisper.py
+	$(BIN)/python benchmarks/feedback_speed.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

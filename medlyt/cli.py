@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from capture.source import AudioError
+from feedback.config import ConfigError
 from meetings.records import CONSENT_METHODS, ROLE_LABELS, ROLES, SILENT_ROLES, Consent, Participant, now_iso
 from meetings.store import ConsentError, MeetingError, Store
 from medlyt import settings
@@ -23,6 +24,8 @@ EXIT_CONSENT = 3
 DEMO_AUDIO = Path(__file__).resolve().parent / "demo" / "demo_meeting.flac"
 DASHBOARD_APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 EXPORT_FORMATS = ("json", "srt", "vtt", "txt", "rttm")
+CONFIG_HELP = ("organisationens grænseværdier og ordlister (TOML; standard: MEDLYT_CONFIG eller config.toml "
+               "i datamappen, ellers de indbyggede – se medlyt config default)")
 TRANSCRIBE_FORMATS = ("txt", "json", "srt", "vtt")
 
 
@@ -197,18 +200,30 @@ def cmd_import(args, home: Path) -> None:
     print(f"Importeret: {audio.duration_s:.1f} s, {audio.channels} kanal(er). Næste trin: medlyt process {meeting.id}")
 
 
+def feedback_config(home: Path, explicit: str | None):
+    """The feedback settings in force, checked before any long work starts."""
+    from feedback.analysis import check_config
+    from feedback.config import load_config
+
+    config = load_config(settings.config_path(home, explicit))
+    check_config(config)
+    return config
+
+
 def cmd_process(args, home: Path) -> None:
     from medlyt.pipeline import process_meeting
 
+    config = feedback_config(home, args.config)
     with Store(home) as store:
         meeting = store.get_meeting(args.meeting)
         update, close = progress_bar(meeting.audio.duration_s if meeting.audio else 0.0, "Transskriberer")
         try:
-            meeting, result = process_meeting(store, home, args.meeting, args.model, args.speakers, update)
+            meeting, result = process_meeting(store, home, args.meeting, args.model, args.speakers, update, config)
         finally:
             close()
         count = len(store.segments(meeting.id))
-    print(f"Færdig: {count} tekststykker med model '{meeting.model}'.")
+        flags = store.analysis(meeting.id).flags
+    print(f"Færdig: {count} tekststykker med model '{meeting.model}', {len(flags)} markeringer.")
     for note in result.notes:
         print(f"Bemærk: {note}")
     method = {"channels": "efter mikrofonkanal", "voices": "efter stemme", "none": "ingen tale"}[result.method]
@@ -216,26 +231,66 @@ def cmd_process(args, home: Path) -> None:
     if result.estimated and result.estimated != len(result.speakers):
         print(f"Forslag: lyden ligner {result.estimated} talere. Prøv evt. medlyt process {meeting.id} "
               f"--speakers {result.estimated}")
-    print(f"Se: medlyt export {meeting.id} --format txt   Ret talere: medlyt speaker list {meeting.id}")
+    print(f"Se: medlyt show {meeting.id}   Ret talere: medlyt speaker list {meeting.id}")
+
+
+def processed(store: Store, meeting_id: str):
+    """The meeting and its analysis; an analysis missing (a meeting processed by an older
+    version) is computed now, from the stored transcript."""
+    from medlyt.pipeline import analyser
+
+    meeting = store.get_meeting(meeting_id)
+    if meeting.status != "processed":
+        raise UsageError(f"Mødet {meeting.id} er ikke transskriberet endnu. Kør: medlyt process {meeting.id}")
+    return meeting, store.analysis(meeting_id) or store.reanalyse(meeting_id, analyser())
 
 
 def cmd_export(args, home: Path) -> None:
     from medlyt.export import Transcript, get_writer
 
     with Store(home) as store:
-        meeting = store.get_meeting(args.meeting)
-        if meeting.status != "processed":
-            raise UsageError(f"Mødet {meeting.id} er ikke transskriberet endnu. Kør: medlyt process {meeting.id}")
-        transcript = Transcript.of_meeting(meeting, store.segments(meeting.id), store.speakers(meeting.id))
+        meeting, analysis = processed(store, args.meeting)
+        transcript = Transcript.of_meeting(meeting, store.segments(meeting.id), store.speakers(meeting.id), analysis)
     write_output(get_writer(args.format)(transcript), args.output)
+
+
+def cmd_show(args, home: Path) -> None:
+    from medlyt.summary import render
+
+    with Store(home) as store:
+        meeting, analysis = processed(store, args.meeting)
+        print(render(meeting, store.speakers(meeting.id), analysis), end="")
+
+
+def cmd_analyse(args, home: Path) -> None:
+    from medlyt.pipeline import analyser
+
+    config = feedback_config(home, args.config)
+    with Store(home) as store:
+        analysis = store.reanalyse(args.meeting, analyser(config))
+    print(f"Analyseret igen med {'standardindstillingerne' if config.source == 'standard' else config.source}: "
+          f"{len(analysis.flags)} markeringer. Se: medlyt show {args.meeting}")
+
+
+def cmd_config(args, home: Path) -> None:
+    from feedback.config import DEFAULT_PATH
+
+    if args.config_command == "default":
+        sys.stdout.write(DEFAULT_PATH.read_text(encoding="utf-8"))
+        return
+    config = feedback_config(home, args.file)
+    print(f"Konfigurationen i {config.source} er gyldig (fingeraftryk {config.digest}).")
 
 
 def cmd_speaker(args, home: Path) -> None:
     from meetings.corrections import anchor_of
     from meetings.records import Correction
+    from medlyt.pipeline import analyser
 
     with Store(home) as store:
+        meeting, _analysis = processed(store, args.meeting)
         segments = store.segments(args.meeting)
+        fix = lambda correction: store.correct(meeting.id, correction, analyser())
         known = {s.id: s for s in store.speakers(args.meeting)}
 
         def anchor(speaker_id: str):
@@ -249,20 +304,18 @@ def cmd_speaker(args, home: Path) -> None:
             label = args.label or ROLE_LABELS.get(args.role, "")
             if not label:
                 raise UsageError("Angiv --label eller --role.")
-            store.correct(args.meeting, Correction("rename", anchor=anchor(args.speaker), label=label, role=args.role))
+            fix(Correction("rename", anchor=anchor(args.speaker), label=label, role=args.role))
         elif args.speaker_command == "merge":
             if args.speaker == args.into:
                 raise UsageError("En taler kan ikke lægges sammen med sig selv.")
-            store.correct(args.meeting, Correction("merge", anchor=anchor(args.speaker), target=anchor(args.into)))
+            fix(Correction("merge", anchor=anchor(args.speaker), target=anchor(args.into)))
         elif args.speaker_command == "move":
             segment = next((s for s in segments if s.start <= args.at <= s.end), None)
             if segment is None:
                 raise UsageError(f"Der er ingen tekst ved {args.at:.1f} s.")
-            store.correct(args.meeting, Correction("move", start=segment.start, end=segment.end, target=anchor(args.to)))
+            fix(Correction("move", start=segment.start, end=segment.end, target=anchor(args.to)))
         speakers = store.speakers(args.meeting)
-        from feedback.metrics import balance
-
-        shares = balance(store.segments(args.meeting))
+        shares = store.analysis(args.meeting).balance
     for speaker in speakers:
         share = shares.get(speaker.id, {"share": 0.0, "talk_s": 0.0})
         print(f"{speaker.id:<4} {speaker.label:<16} {speaker.role or '–':<14} {share['talk_s']:>7.1f} s  {share['share']:>5.0%}")
@@ -351,14 +404,31 @@ def cmd_demo(args, home: Path) -> None:
             meeting, _result = process_meeting(store, home, meeting.id, on_progress=update)
         finally:
             close()
+        name_demo_voices(store, meeting.id)
         segments = store.segments(meeting.id)
         labels = {s.id: s.label for s in store.speakers(meeting.id)}
-    print(f"4/4 Færdig: {len(segments)} tekststykker gemt i {home}")
+        flags = store.analysis(meeting.id).flags
+    print(f"4/4 Færdig: {len(segments)} tekststykker og {len(flags)} markeringer gemt i {home}")
     for segment in segments:
         print(f"  [{segment.start:6.1f} s] {labels.get(segment.speaker, '')}: {segment.text}")
-    print(f"Mødets id: {meeting.id}")
+    print(f"Mødets id: {meeting.id}   Overblik: medlyt show {meeting.id}")
     if not args.no_dashboard:
         run_dashboard(home, args.port)
+
+
+def name_demo_voices(store: Store, meeting_id: str) -> None:
+    """The demo knows its script: the caseworker opens, the citizen answers. Naming the voices
+    is what an observer does by hand (medlyt speaker rename), and it gives the roles that the
+    caseworker-and-citizen metrics need."""
+    from meetings.corrections import anchor_of
+    from meetings.records import Correction
+    from medlyt.pipeline import analyser
+
+    segments = store.segments(meeting_id)
+    voices = list(dict.fromkeys(s.speaker for s in segments if s.speaker))
+    for voice, role in zip(voices, ("sagsbehandler", "borger")):
+        store.correct(meeting_id, Correction("rename", anchor=anchor_of(segments, voice), label=ROLE_LABELS[role],
+                                             role=role), analyser())
 
 
 # ---- parser --------------------------------------------------------------------------------
@@ -435,7 +505,24 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--model", default="base", metavar="NAVN|STI", help="model (standard: base)")
     process.add_argument("--speakers", type=int, metavar="N",
                          help="antal talere (standard: de talende deltagere i mødet)")
+    process.add_argument("--config", metavar="FIL", help=CONFIG_HELP)
     process.set_defaults(handler=cmd_process)
+
+    show = commands.add_parser("show", help="vis taletid, nøgletal og markeringer for et møde")
+    show.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
+    show.set_defaults(handler=cmd_show)
+
+    analyse = commands.add_parser("analyse", help="beregn nøgletal og markeringer igen uden ny transskription")
+    analyse.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
+    analyse.add_argument("--config", metavar="FIL", help=CONFIG_HELP)
+    analyse.set_defaults(handler=cmd_analyse)
+
+    config = commands.add_parser("config", help="grænseværdier og ordlister for markeringerne")
+    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="HANDLING")
+    config_commands.add_parser("default", help="udskriv standardindstillingerne (en skabelon til jeres egen fil)")
+    check = config_commands.add_parser("check", help="kontrollér en konfigurationsfil")
+    check.add_argument("file", metavar="FIL")
+    config.set_defaults(handler=cmd_config)
 
     export = commands.add_parser("export", help="eksportér et transskriberet møde")
     export.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
@@ -504,7 +591,7 @@ def main(argv: list[str] | None = None) -> int:
         args.handler(args, settings.data_home())
     except ConsentError as error:
         return fail(error, EXIT_CONSENT, args.debug)
-    except (UsageError, AudioError, MeetingError, ModelError, TranscriptionError) as error:
+    except (UsageError, AudioError, MeetingError, ModelError, TranscriptionError, ConfigError) as error:
         return fail(error, EXIT_BAD_INPUT, args.debug)
     except KeyboardInterrupt:
         print("medlyt: afbrudt.", file=sys.stderr)

@@ -1,10 +1,11 @@
 """One writer per export format, behind `get_writer(format)` (as openai/whisper does it)."""
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
-from feedback.metrics import balance, turns
-from meetings.records import Meeting, Segment, Speaker
+from feedback.metrics import turns
+from meetings.records import Analysis, Meeting, Segment, Speaker
 
 
 @dataclass
@@ -20,9 +21,11 @@ class Transcript:
     balance: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     flags: list[dict] = field(default_factory=list)
+    analysis: dict = field(default_factory=dict)  # when and with which settings it was computed
 
     @classmethod
-    def of_meeting(cls, meeting: Meeting, segments: list[Segment], speakers: list[Speaker]) -> "Transcript":
+    def of_meeting(cls, meeting: Meeting, segments: list[Segment], speakers: list[Speaker],
+                   analysis: Analysis | None = None) -> "Transcript":
         return cls(
             segments=segments,
             id=meeting.id,
@@ -30,7 +33,11 @@ class Transcript:
             duration_s=meeting.audio.duration_s if meeting.audio else 0.0,
             model=meeting.model,
             speakers=[{"id": s.id, "label": s.label, "role": s.role} for s in speakers],
-            balance=balance(segments),
+            balance=analysis.balance if analysis else {},
+            metrics=analysis.metrics if analysis else {},
+            flags=[dataclasses.asdict(f) for f in analysis.flags] if analysis else [],
+            analysis={"computed_at": analysis.computed_at, "config_source": analysis.config_source,
+                      "config": analysis.config} if analysis else {},
         )
 
     def label(self, speaker_id: str | None) -> str:
@@ -82,9 +89,10 @@ def write_json(t: Transcript) -> str:
                 "speaker": s.speaker,
                 "text": s.text,
                 "avg_logprob": s.avg_logprob,
+                "loudness_db": s.loudness_db,
                 "words": [
                     {"start": w.start, "end": w.end, "word": w.text, "probability": w.probability,
-                     "speaker": s.speaker}
+                     "loudness_db": w.loudness_db, "speaker": s.speaker}
                     for w in s.words
                 ],
             }
@@ -93,6 +101,7 @@ def write_json(t: Transcript) -> str:
         "balance": t.balance,
         "metrics": t.metrics,
         "flags": t.flags,
+        "analysis": t.analysis,
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
@@ -108,7 +117,7 @@ def write_rttm(t: Transcript) -> str:
     uri = t.id or "medlyt"
     return "".join(
         f"SPEAKER {uri} 1 {turn.start:.3f} {turn.duration:.3f} <NA> <NA> {turn.speaker} <NA> <NA>\n"
-        for turn in turns(pieces, gap_s=RTTM_GAP_S)
+        for turn in turns(pieces, RTTM_GAP_S)
     )
 
 

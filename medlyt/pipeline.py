@@ -1,17 +1,22 @@
 """Chains the stages: import -> VAD -> transcription -> store. No user interface here."""
 
+import dataclasses
+import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from capture.loudness import LoudnessTrack
 from capture.source import AudioError, import_audio
 from capture.vad import SpeechSegment, VadOptions, speech_segments
 from capture.wav import iter_mono_blocks, read_mono
+from feedback.analysis import analyse
+from feedback.config import Config, load_config, replay
 from meetings.consent import require_consent
-from meetings.records import Meeting, Segment
-from meetings.store import Store
+from meetings.records import Analysis, Meeting, Segment, Speaker, Speech
+from meetings.store import Analyse, Store
 from medlyt.export import Transcript
 from models.store import DEFAULT_MODEL, locate
 from transcribe.diarize import SpeakerResult, attribute_recording
@@ -44,9 +49,12 @@ def process_meeting(
     model: str = DEFAULT_MODEL,
     n_speakers: int | None = None,
     on_progress: Progress | None = None,
+    config: Config | None = None,
 ) -> tuple[Meeting, SpeakerResult]:
-    """VAD, speaker attribution and transcription of a meeting's recording; the result replaces
-    any earlier one (the stored manual corrections are applied again by the store)."""
+    """VAD, speaker attribution, transcription, loudness and feedback analysis of a meeting's
+    recording; the result replaces any earlier one (the stored manual corrections are applied
+    again by the store). `config` defaults to the shipped feedback settings."""
+    config = config or load_config()
     meeting = store.get_meeting(meeting_id)
     require_consent(meeting)  # fail before minutes of work, not after
     if n_speakers is not None and n_speakers < 1:
@@ -62,7 +70,57 @@ def process_meeting(
         segments = list(transcribe_speech(whisper, wav, speech, on_progress=on_progress))
         if result.turns:
             segments = split_segments(segments, result.turns, [s.id for s in result.speakers])
-    return store.save_transcript(meeting_id, segments, model_name, result.speakers), result
+    track, channels = LoudnessTrack.of_wav(wav), speaker_channels(result, meeting)
+    segments = with_loudness(segments, track, channels)
+    speech = measured_speech(result, track, channels)
+    return store.save_transcript(meeting_id, segments, model_name, result.speakers, analyser(config), speech), result
+
+
+def analyser(config: Config | None = None) -> Analyse:
+    """The store's analysis hook. With `config`: those settings. Without: the settings recorded
+    with the analysis being replaced, so a speaker correction changes nothing else."""
+    def run(meeting: Meeting, segments: list[Segment], speech: list[Speech], speakers: list[Speaker],
+            previous: Analysis | None) -> Analysis:
+        in_force = config or (replay(previous.config, previous.config_source) if previous else load_config())
+        return analyse(segments, speakers, meeting.audio.duration_s if meeting.audio else 0.0, in_force, speech)
+    return run
+
+
+SPEECH_PIECE_S = 0.5  # loudness resolution: a raised voice of 2 s spans several pieces
+
+
+def measured_speech(result: SpeakerResult, track: LoudnessTrack, channels: dict[str, int]) -> list[Speech]:
+    """Who spoke when, from the speaker attribution (not from Whisper's text), cut into short
+    pieces with their loudness."""
+    pieces = []
+    for turn in result.turns:
+        speaker = result.speakers[turn.speaker].id
+        count = max(1, math.ceil((turn.end - turn.start) / SPEECH_PIECE_S - 1e-9))
+        step = (turn.end - turn.start) / count
+        for k in range(count):
+            start, end = turn.start + k * step, turn.start + (k + 1) * step
+            pieces.append(Speech(round(start, 3), round(end, 3), speaker,
+                                 track.level_db(start, end, channels.get(speaker))))
+    return sorted(pieces, key=lambda p: (p.start, p.end))
+
+
+def speaker_channels(result: SpeakerResult, meeting: Meeting) -> dict[str, int]:
+    """0-based channel of each speaker's own microphone, when attribution went by channel."""
+    if result.method != "channels":
+        return {}
+    return {s.id: p.channel - 1 for s in result.speakers for p in meeting.participants if p.role == s.role}
+
+
+def with_loudness(segments: list[Segment], track: LoudnessTrack, channels: dict[str, int]) -> list[Segment]:
+    """Each word's and segment's level, from the speaker's own channel where they have one
+    (so the other person's voice does not count), else from the mix."""
+    measured = []
+    for segment in segments:
+        channel = channels.get(segment.speaker)
+        words = [dataclasses.replace(w, loudness_db=track.level_db(w.start, w.end, channel)) for w in segment.words]
+        spans = [(w.start, w.end) for w in words] or [(segment.start, segment.end)]
+        measured.append(dataclasses.replace(segment, words=words, loudness_db=track.level_of(spans, channel)))
+    return measured
 
 
 CHANNEL_PAD_S = 0.3  # around each channel turn, so Whisper hears the whole first and last word
@@ -72,13 +130,13 @@ def transcribe_by_channel(whisper, wav: Path, result: SpeakerResult, meeting: Me
                           on_progress: Progress | None) -> list[Segment]:
     """One microphone per person: each person's turns transcribed from their own channel, so
     talk at the same time is heard, and every line has its speaker by construction."""
-    channels = {s.role: p.channel - 1 for s in result.speakers for p in meeting.participants if p.role == s.role}
+    channels = speaker_channels(result, meeting)
     segments: list[Segment] = []
     for index, speaker in enumerate(result.speakers):
         regions = merge_regions([(t.start - CHANNEL_PAD_S, t.end + CHANNEL_PAD_S)
                                  for t in result.turns if t.speaker == index])
         speech = [SpeechSegment(max(0.0, s), e) for s, e in regions]
-        for segment in transcribe_speech(whisper, wav, speech, on_progress=on_progress, channel=channels[speaker.role]):
+        for segment in transcribe_speech(whisper, wav, speech, on_progress=on_progress, channel=channels[speaker.id]):
             segment.speaker = speaker.id
             segments.append(segment)
     return sorted(segments, key=lambda s: s.start)

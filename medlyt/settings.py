@@ -21,3 +21,18 @@ def force_offline() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+
+
+CONFIG_NAME = "config.toml"
+
+
+def config_path(home: Path, explicit: str | Path | None = None) -> Path | None:
+    """The organisation's feedback settings: --config, else MEDLYT_CONFIG, else config.toml in
+    the data directory if there is one; None means the shipped defaults."""
+    if explicit:
+        return Path(explicit).expanduser()
+    configured = os.environ.get("MEDLYT_CONFIG")
+    if configured:
+        return Path(configured).expanduser()
+    in_home = home / CONFIG_NAME
+    return in_home if in_home.is_file() else None

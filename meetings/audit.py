@@ -13,6 +13,7 @@ WITHDRAWN = "withdrawn"
 SPEAKERS_CORRECTED = "speakers_corrected"
 VOICE_ENROLLED = "voice_enrolled"
 VOICE_DELETED = "voice_deleted"
+ANALYSED = "analysed"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ so the same correction finds the same voice again after re-processing has renumb
 
 import dataclasses
 
-from meetings.records import Correction, Segment, Speaker
+from meetings.records import Correction, Segment, Speaker, Speech
 
 ANCHOR_SEGMENTS = 20  # enough stretches to find a voice again, few enough to store
 
@@ -56,3 +56,11 @@ def apply_all(segments: list[Segment], speakers: list[Speaker], corrections: lis
     for correction in corrections:
         segments, speakers = apply(segments, speakers, correction)
     return segments, speakers
+
+
+def apply_with_speech(segments: list[Segment], speech: list[Speech], speakers: list[Speaker],
+                      corrections: list[Correction]) -> tuple[list[Segment], list[Speech], list[Speaker]]:
+    """The corrections applied to the transcript and the measured speech together, so both
+    keep saying the same thing about who spoke when."""
+    both, speakers = apply_all([*segments, *speech], speakers, corrections)
+    return ([x for x in both if isinstance(x, Segment)], [x for x in both if isinstance(x, Speech)], speakers)

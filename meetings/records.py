@@ -64,6 +64,7 @@ class Word:
     end: float
     text: str
     probability: float
+    loudness_db: float | None = None  # RMS in dBFS over the word, on the speaker's own channel if any
 
 
 @dataclass
@@ -77,6 +78,19 @@ class Segment:
     speaker: str | None = None
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
+    loudness_db: float | None = None  # RMS in dBFS over the segment's words
+
+
+@dataclass
+class Speech:
+    """A short stretch of one speaker's voice as the audio shows it, apart from what Whisper
+    made of it: who spoke when, and how loud. Timing metrics rest on these, so a word Whisper
+    dropped or a line it made up does not move the balance."""
+
+    start: float
+    end: float
+    speaker: str | None
+    loudness_db: float | None = None  # RMS in dBFS, on the speaker's own channel if any
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,35 @@ class Correction:
     start: float | None = None
     end: float | None = None
     at: str = ""
+
+
+FLAG_TONES = ("concern", "strength", "info")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A moment worth talking about in the feedback session, and why it was flagged."""
+
+    kind: str  # e.g. "long_monologue", "citizen_story"
+    start: float
+    end: float
+    speaker: str | None
+    message: str  # Danish: what happened and why it fired
+    evidence: dict = field(default_factory=dict)  # the numbers, matched words, transcript confidence
+    tone: str = "concern"  # one of FLAG_TONES: the sessions build on strengths too
+
+
+@dataclass
+class Analysis:
+    """Metrics and flags of one meeting, with the settings that produced them, so a result
+    can be explained later."""
+
+    balance: dict
+    metrics: dict
+    flags: list[Flag]
+    config: dict  # the thresholds and word lists in force
+    config_source: str  # "standard" or the organisation's file
+    computed_at: str = ""
 
 
 @dataclass

@@ -21,8 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from meetings import audit
-from meetings.corrections import apply as apply_correction
-from meetings.corrections import apply_all as apply_corrections
+from meetings.corrections import apply_with_speech
 from meetings.audit import AuditEntry
 from meetings.consent import require_consent
 from meetings.errors import ConsentError, MeetingError, MeetingNotFound, MeetingWithdrawn
@@ -32,14 +31,22 @@ from meetings.records import (
     ROLES,
     AudioInfo,
     Consent,
+    Analysis,
     Correction,
+    Flag,
     Meeting,
     Participant,
     Segment,
     Speaker,
+    Speech,
     Word,
     now_iso,
 )
+
+# Recomputes a meeting's analysis from its (corrected) transcript. The store calls it inside
+# the transaction that changes the transcript, so a stored analysis is never stale. It gets
+# the analysis it replaces (None if none), whose recorded settings it may keep using.
+Analyse = Callable[[Meeting, list[Segment], list[Speech], list[Speaker], "Analysis | None"], Analysis]
 
 __all__ = [
     "AuditEntry",
@@ -139,6 +146,40 @@ MIGRATIONS: list[str] = [
         method     TEXT NOT NULL,  -- how the caseworker consented
         created_at TEXT NOT NULL
     );
+    """,
+    # 3: feedback. Loudness per segment (per word inside the words JSON); the measured speech
+    # (who spoke when, how loud, apart from the transcript); and each meeting's analysis:
+    # balance, metrics and flags with the settings that produced them.
+    """
+    ALTER TABLE segments ADD COLUMN loudness_db REAL;
+    CREATE TABLE analyses (
+        meeting_id    TEXT PRIMARY KEY REFERENCES meetings(id) ON DELETE CASCADE,
+        computed_at   TEXT NOT NULL,
+        config        TEXT NOT NULL,   -- JSON: the thresholds and word lists in force
+        config_source TEXT NOT NULL,   -- "standard" or the organisation's file
+        balance       TEXT NOT NULL,   -- JSON
+        metrics       TEXT NOT NULL    -- JSON
+    );
+    CREATE TABLE flags (
+        id         INTEGER PRIMARY KEY,
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL,
+        start_s    REAL NOT NULL,
+        end_s      REAL NOT NULL,
+        speaker    TEXT,
+        tone       TEXT NOT NULL,
+        message    TEXT NOT NULL,
+        evidence   TEXT NOT NULL   -- JSON
+    );
+    CREATE INDEX flags_by_meeting ON flags (meeting_id, start_s);
+    CREATE TABLE speech (
+        meeting_id  TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        start_s     REAL NOT NULL,
+        end_s       REAL NOT NULL,
+        speaker     TEXT,
+        loudness_db REAL
+    );
+    CREATE INDEX speech_by_meeting ON speech (meeting_id, start_s);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -361,15 +402,18 @@ class Store:
     # ---- transcript -----------------------------------------------------------------------
 
     def save_transcript(self, meeting_id: str, segments: list[Segment], model: str,
-                        speakers: list[Speaker] = ()) -> Meeting:
-        """Replace the meeting's transcript and speakers in one transaction. The manual
-        corrections stored for the meeting are applied again, so they survive re-processing."""
+                        speakers: list[Speaker] = (), analyse: Analyse | None = None,
+                        speech: list[Speech] = ()) -> Meeting:
+        """Replace the meeting's transcript, measured speech and speakers in one transaction.
+        The manual corrections stored for the meeting are applied again, so they survive
+        re-processing, and the analysis is replaced with `analyse`'s (or dropped, rather than
+        left stale)."""
         with self._transaction(write=True) as conn:
             meeting = self._load(conn, meeting_id)
             require_consent(meeting)  # consent may have changed since the recording
-            segments, speakers = apply_corrections(list(segments), list(speakers),
-                                                   self._corrections(conn, meeting_id))
-            self._replace_attribution(conn, meeting_id, segments, speakers)
+            segments, speech, speakers = apply_with_speech(list(segments), list(speech), list(speakers),
+                                                           self._corrections(conn, meeting_id))
+            self._replace_attribution(conn, meeting_id, segments, speech, speakers)
             now = now_iso()
             conn.execute(
                 "UPDATE meetings SET model = ?, processed_at = ?, status = 'processed' WHERE id = ?",
@@ -377,28 +421,49 @@ class Store:
             )
             audit.write(conn, now, audit.TRANSCRIPT_SAVED, meeting_id,
                         f"segments={len(segments)} speakers={len(speakers)} model={model}")
-            return self._load(conn, meeting_id)
+            meeting = self._load(conn, meeting_id)
+            self._reanalyse(conn, meeting, segments, speech, speakers, analyse)
+            return meeting
 
     def speakers(self, meeting_id: str) -> list[Speaker]:
         with self._transaction() as conn:
             self._load(conn, meeting_id)
-            rows = conn.execute("SELECT id, label, role FROM speakers WHERE meeting_id = ?",
-                                (meeting_id,)).fetchall()
-        return sorted((Speaker(*row) for row in rows), key=lambda s: (len(s.id), s.id))
+            return self._speakers(conn, meeting_id)
 
-    def correct(self, meeting_id: str, correction: Correction) -> None:
-        """Store a manual correction and apply it at once (no re-transcription needed)."""
+    def correct(self, meeting_id: str, correction: Correction, analyse: Analyse | None = None) -> None:
+        """Store a manual correction and apply it at once (no re-transcription needed); the
+        analysis is recomputed with `analyse` in the same transaction (or dropped)."""
         with self._transaction(write=True) as conn:
-            self._load(conn, meeting_id)
+            meeting = self._load(conn, meeting_id)
             segments = self._segments(conn, meeting_id)
             speakers = [Speaker(*row) for row in conn.execute(
                 "SELECT id, label, role FROM speakers WHERE meeting_id = ?", (meeting_id,))]
             correction = dataclasses.replace(correction, at=now_iso())
-            segments, speakers = apply_correction(segments, speakers, correction)
-            self._replace_attribution(conn, meeting_id, segments, speakers)
+            segments, speech, speakers = apply_with_speech(segments, self._speech(conn, meeting_id), speakers,
+                                                           [correction])
+            self._replace_attribution(conn, meeting_id, segments, speech, speakers)
             conn.execute("INSERT INTO corrections (meeting_id, at, correction) VALUES (?, ?, ?)",
                          (meeting_id, correction.at, json.dumps(dataclasses.asdict(correction))))
             audit.write(conn, correction.at, audit.SPEAKERS_CORRECTED, meeting_id, f"kind={correction.kind}")
+            self._reanalyse(conn, meeting, segments, speech, speakers, analyse)
+
+    # ---- analysis -------------------------------------------------------------------------
+
+    def reanalyse(self, meeting_id: str, analyse: Analyse) -> Analysis:
+        """Recompute the analysis of a processed meeting from its stored transcript."""
+        with self._transaction(write=True) as conn:
+            meeting = self._load(conn, meeting_id)
+            if meeting.status != "processed":
+                raise MeetingError(f"Mødet {meeting_id} er ikke transskriberet endnu. Kør: medlyt process {meeting_id}")
+            self._reanalyse(conn, meeting, self._segments(conn, meeting_id), self._speech(conn, meeting_id),
+                            self._speakers(conn, meeting_id), analyse)
+            return self._analysis(conn, meeting_id)
+
+    def analysis(self, meeting_id: str) -> Analysis | None:
+        """The stored balance, metrics and flags, or None if the meeting has none yet."""
+        with self._transaction() as conn:
+            self._load(conn, meeting_id)
+            return self._analysis(conn, meeting_id)
 
     def corrections(self, meeting_id: str) -> list[Correction]:
         with self._transaction() as conn:
@@ -410,6 +475,12 @@ class Store:
         with self._transaction() as conn:
             self._load(conn, meeting_id)  # raises for an unknown or withdrawn meeting
             return self._segments(conn, meeting_id)
+
+    def speech(self, meeting_id: str) -> list[Speech]:
+        """The measured speech (who spoke when, how loud), ordered by start."""
+        with self._transaction() as conn:
+            self._load(conn, meeting_id)
+            return self._speech(conn, meeting_id)
 
     # ---- voice prints ---------------------------------------------------------------------
 
@@ -446,7 +517,7 @@ class Store:
             for path in self.audio_dir.glob(pattern):
                 path.unlink(missing_ok=True)
         with self._transaction(write=True) as conn:
-            for table in ("segments", "speakers", "corrections"):
+            for table in ("segments", "speech", "speakers", "corrections", "analyses", "flags"):
                 conn.execute(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))
             conn.execute(
                 "DELETE FROM consents WHERE participant_id IN"
@@ -485,29 +556,78 @@ class Store:
 
     def _segments(self, conn: sqlite3.Connection, meeting_id: str) -> list[Segment]:
         rows = conn.execute(
-            "SELECT start_s, end_s, text, words, speaker, avg_logprob, no_speech_prob"
+            "SELECT start_s, end_s, text, words, speaker, avg_logprob, no_speech_prob, loudness_db"
             " FROM segments WHERE meeting_id = ? ORDER BY start_s, id",
             (meeting_id,),
         ).fetchall()
         return [
             Segment(start=start, end=end, text=text, words=[Word(**w) for w in json.loads(words)],
-                    speaker=speaker, avg_logprob=avg_logprob, no_speech_prob=no_speech_prob)
-            for start, end, text, words, speaker, avg_logprob, no_speech_prob in rows
+                    speaker=speaker, avg_logprob=avg_logprob, no_speech_prob=no_speech_prob,
+                    loudness_db=loudness_db)
+            for start, end, text, words, speaker, avg_logprob, no_speech_prob, loudness_db in rows
         ]
+
+    def _speech(self, conn: sqlite3.Connection, meeting_id: str) -> list[Speech]:
+        rows = conn.execute("SELECT start_s, end_s, speaker, loudness_db FROM speech WHERE meeting_id = ?"
+                            " ORDER BY start_s, rowid", (meeting_id,)).fetchall()
+        return [Speech(*row) for row in rows]
+
+    def _speakers(self, conn: sqlite3.Connection, meeting_id: str) -> list[Speaker]:
+        rows = conn.execute("SELECT id, label, role FROM speakers WHERE meeting_id = ?", (meeting_id,)).fetchall()
+        return sorted((Speaker(*row) for row in rows), key=lambda s: (len(s.id), s.id))
+
+    def _analysis(self, conn: sqlite3.Connection, meeting_id: str) -> Analysis | None:
+        row = conn.execute("SELECT computed_at, config, config_source, balance, metrics FROM analyses"
+                           " WHERE meeting_id = ?", (meeting_id,)).fetchone()
+        if row is None:
+            return None
+        computed_at, config, source, balance, metrics = row
+        flags = [
+            Flag(kind, start, end, speaker, message, json.loads(evidence), tone)
+            for kind, start, end, speaker, tone, message, evidence in conn.execute(
+                "SELECT kind, start_s, end_s, speaker, tone, message, evidence FROM flags"
+                " WHERE meeting_id = ? ORDER BY start_s, id", (meeting_id,))
+        ]
+        return Analysis(json.loads(balance), json.loads(metrics), flags, json.loads(config), source, computed_at)
+
+    def _reanalyse(self, conn: sqlite3.Connection, meeting: Meeting, segments: list[Segment],
+                   speech: list[Speech], speakers: list[Speaker], analyse: Analyse | None) -> None:
+        previous = self._analysis(conn, meeting.id)
+        conn.execute("DELETE FROM analyses WHERE meeting_id = ?", (meeting.id,))
+        conn.execute("DELETE FROM flags WHERE meeting_id = ?", (meeting.id,))
+        if analyse is None:
+            return
+        result = analyse(meeting, segments, speech, speakers, previous)
+        conn.execute(
+            "INSERT INTO analyses (meeting_id, computed_at, config, config_source, balance, metrics)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (meeting.id, result.computed_at or now_iso(), json.dumps(result.config, ensure_ascii=False),
+             result.config_source, json.dumps(result.balance), json.dumps(result.metrics)),
+        )
+        conn.executemany(
+            "INSERT INTO flags (meeting_id, kind, start_s, end_s, speaker, tone, message, evidence)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(meeting.id, f.kind, f.start, f.end, f.speaker, f.tone, f.message,
+              json.dumps(f.evidence, ensure_ascii=False)) for f in result.flags],
+        )
+        audit.write(conn, now_iso(), audit.ANALYSED, meeting.id, f"flags={len(result.flags)}")
 
     def _corrections(self, conn: sqlite3.Connection, meeting_id: str) -> list[Correction]:
         rows = conn.execute("SELECT correction FROM corrections WHERE meeting_id = ? ORDER BY id",
                             (meeting_id,)).fetchall()
         return [_correction_from_json(row[0]) for row in rows]
 
-    def _replace_attribution(self, conn: sqlite3.Connection, meeting_id: str,
-                             segments: list[Segment], speakers: list[Speaker]) -> None:
+    def _replace_attribution(self, conn: sqlite3.Connection, meeting_id: str, segments: list[Segment],
+                             speech: list[Speech], speakers: list[Speaker]) -> None:
+        conn.execute("DELETE FROM speech WHERE meeting_id = ?", (meeting_id,))
+        conn.executemany("INSERT INTO speech (meeting_id, start_s, end_s, speaker, loudness_db) VALUES (?, ?, ?, ?, ?)",
+                         [(meeting_id, s.start, s.end, s.speaker, s.loudness_db) for s in speech])
         conn.execute("DELETE FROM segments WHERE meeting_id = ?", (meeting_id,))
         conn.executemany(
             "INSERT INTO segments (meeting_id, start_s, end_s, speaker, text, avg_logprob,"
-            " no_speech_prob, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " no_speech_prob, loudness_db, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (meeting_id, s.start, s.end, s.speaker, s.text, s.avg_logprob, s.no_speech_prob,
+                (meeting_id, s.start, s.end, s.speaker, s.text, s.avg_logprob, s.no_speech_prob, s.loudness_db,
                  json.dumps([dataclasses.asdict(w) for w in s.words], ensure_ascii=False))
                 for s in segments
             ],

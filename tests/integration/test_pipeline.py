@@ -42,7 +42,12 @@ def test_export_formats_of_the_demo(demo_run, capsys, monkeypatch, tmp_path):
     code, out, err = run(capsys, "export", meeting_id, "--format", "json")
     assert code == 0, err
     document = json.loads(out)
-    assert set(document) == {"meeting", "speakers", "segments", "balance", "metrics", "flags"}
+    assert set(document) == {"meeting", "speakers", "segments", "balance", "metrics", "flags", "analysis"}
+    # The demo names its voices as an observer would, so the role metrics are there.
+    assert {s["role"] for s in document["speakers"]} == {"sagsbehandler", "borger"}
+    assert abs(sum(b["share"] for b in document["balance"].values()) - 1) < 1e-3
+    assert document["metrics"]["roles_known"] and document["metrics"]["interactivity_per_min"] > 0
+    assert all(f["message"] for f in document["flags"])
     assert document["meeting"]["id"] == meeting_id and document["meeting"]["model"] == "base"
     segments = document["segments"]
     assert segments and all(s["start"] < s["end"] for s in segments)

@@ -88,4 +88,4 @@ def test_version_1_store_migrates_with_its_data(medlyt_home):
         meeting = store.get_meeting("abc")
         assert meeting.title == "Gammelt møde" and meeting.participants[0].channel is None
         assert store.speakers("abc") == []
-    assert sqlite3.connect(medlyt_home / store_module.DB_NAME).execute("PRAGMA user_version").fetchone()[0] == 2
+    assert sqlite3.connect(medlyt_home / store_module.DB_NAME).execute("PRAGMA user_version").fetchone()[0] == store_module.SCHEMA_VERSION

@@ -27,7 +27,7 @@ def test_json_has_the_documented_shape():
     document = json.loads(get_writer("json")(TRANSCRIPT))
     assert document["meeting"] == {"id": "abc", "title": "Opfølgning", "duration_s": 3725.5, "model": "base"}
     assert document["segments"][0]["words"][1] == {"start": 1.6, "end": 2.5, "word": "går det?", "probability": 0.8,
-                                                   "speaker": None}
+                                                   "loudness_db": None, "speaker": None}
     assert document["speakers"] == [] and document["flags"] == [] and document["balance"] == {}
 
 

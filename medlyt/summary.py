@@ -1,0 +1,79 @@
+"""`medlyt show`: a meeting's balance, key metrics and flagged moments as readable Danish text."""
+
+from feedback.flags import number
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label
+from meetings.records import Analysis, Meeting, Speaker
+
+BAR_WIDTH = 20
+
+
+def clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def bar(share: float) -> str:
+    filled = round(share * BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def render(meeting: Meeting, speakers: list[Speaker], analysis: Analysis) -> str:
+    labels = {s.id: s.label for s in speakers}
+    lines = [
+        f"Møde {meeting.id}: {meeting.title}",
+        f"Varighed {clock(analysis.metrics['duration_s'])}, model {meeting.model}, analyseret "
+        f"{analysis.computed_at[:16].replace('T', ' ')} med "
+        + ("standardindstillingerne" if analysis.config_source == "standard" else f"indstillingerne i {analysis.config_source}"),
+        "",
+        "Taletid",
+    ]
+    for who, b in analysis.balance.items():
+        lines.append(f"  {labels.get(who, who):<15} {who:<4} {bar(b['share'])} {b['share']:>4.0%}  "
+                     f"{clock(b['talk_s']):>7}  ({b['turns']} ture, længste {number(b['longest_turn_s'])} s)")
+    low, high = analysis.config["thresholds"]["balance_band"]
+    lines.append(f"  Referencebånd for sagsbehandlerens andel: {low:.0%}–{high:.0%}")
+    lines += ["", "Nøgletal"]
+    for key, (name, explanation) in METRICS.items():
+        lines.append(f"  {name:<26} {metric_value(key, analysis.metrics.get(key)):<12} {explanation}")
+    per_speaker = analysis.metrics.get("speakers", {})
+    for key, (name, explanation) in SPEAKER_METRICS.items():
+        values = ", ".join(f"{labels.get(who, who)} {speaker_value(key, m)}" for who, m in per_speaker.items())
+        lines.append(f"  {name:<26} {values}  ({explanation})")
+    if not analysis.metrics.get("roles_known"):
+        lines += ["", "Bemærk: talerne har ikke roller endnu, så målinger og markeringer om sagsbehandler og "
+                      "borger mangler. Giv dem roller: medlyt speaker rename "
+                      f"{meeting.id} S1 --role sagsbehandler"]
+    lines += ["", flag_heading(analysis)]
+    for flag in analysis.flags:
+        symbol = TONES.get(flag.tone, ("?", ""))[0]
+        who = labels.get(flag.speaker, "–") if flag.speaker else "–"
+        lines.append(f"  {symbol} {clock(flag.start)}–{clock(flag.end)}  {kind_label(flag.kind):<31} {who:<14} {flag.message}")
+    if not analysis.flags:
+        lines.append("  Ingen markeringer.")
+    return "\n".join(lines) + "\n"
+
+
+def flag_heading(analysis: Analysis) -> str:
+    strengths, concerns, infos = (sum(1 for f in analysis.flags if f.tone == tone) for tone in TONES)
+    return (f"Markeringer: {strengths} styrke{'r' if strengths != 1 else ''} (+), {concerns} "
+            f"opmærksomhedspunkt{'er' if concerns != 1 else ''} (!), {infos} til info (·)")
+
+
+def metric_value(key: str, value) -> str:
+    if value is None:
+        return "–"
+    if key == "interactivity_per_min":
+        return f"{number(value, 1)}/min"
+    if key == "interruptions":
+        return str(value)
+    return f"{number(value, 1)} s"
+
+
+def speaker_value(key: str, m: dict) -> str:
+    if key == "questions":
+        share = m.get("open_question_share")
+        return f"{m['questions_open']} åbne/{m['questions_closed']} lukkede" + (f" ({share:.0%} åbne)" if share is not None else "")
+    if key == "words_per_min":
+        return f"{number(m['words_per_min'])} ord/min" if m.get("words_per_min") is not None else "–"
+    return f"{number(m['loudness_db'])} dBFS" if m.get("loudness_db") is not None else "–"
