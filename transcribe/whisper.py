@@ -32,7 +32,10 @@ class TranscribeOptions:
     # flagged moment can be explained later. Whisper's temperature fallback would add chance.
     temperature: float = 0.0
     word_timestamps: bool = True
-    condition_on_previous_text: bool = True
+    # Off: with temperature 0 and no fallback, a window conditioned on a garbled previous one
+    # tends to repeat it ("og jeg synes jeg ...") for minutes, which would make up words the
+    # feedback then counts. Measured on a synthetic meeting; WER on the shared clips unchanged.
+    condition_on_previous_text: bool = False
     # Seconds of speech per Whisper call. Bounds memory on long meetings (faster-whisper computes
     # the whole mel spectrogram of its input at once) while keeping calls few.
     block_s: float = 240.0
