@@ -26,7 +26,9 @@ sys.path.insert(0, str(REPO))
 
 from feedback.analysis import analyse  # noqa: E402
 from feedback.config import load_config  # noqa: E402
-from meetings.records import Consent, Participant, Segment, Speaker, Word, now_iso  # noqa: E402
+from meetings.corrections import anchor_of  # noqa: E402
+from meetings.records import Consent, Correction, Participant, Segment, Speaker, Word, now_iso  # noqa: E402
+from medlyt.pipeline import analyser  # noqa: E402
 from meetings.store import Store  # noqa: E402
 
 SENTENCES = [
@@ -89,6 +91,13 @@ def main() -> None:
         meeting = store.create_meeting("benchmark", [Participant("sagsbehandler", "Sagsbehandler", consent=consent),
                                                      Participant("borger", "Borger", consent=consent)])
         store.save_transcript(meeting.id, segments, "benchmark", speakers)
+        start = time.perf_counter()
+        analyse(store.segments(meeting.id), speakers, args.hours * 3600, config)
+        cold = time.perf_counter() - start
+        start = time.perf_counter()
+        store.correct(meeting.id, Correction("rename", anchor=anchor_of(segments, "S2"), label="Borgeren",
+                                             role="borger"), analyser(config))
+        correction = time.perf_counter() - start
         load_times, analyse_times = [], []
         for _ in range(args.repeat):
             start = time.perf_counter()
@@ -107,6 +116,8 @@ def main() -> None:
     print(f"Indlæsning fra SQLite (reference): {load:.3f} s (median af {args.repeat})")
     print(f"Nøgletal og markeringer:          {analysed:.3f} s (median af {args.repeat}); "
           f"forhold til indlæsning {analysed / load:.2f}")
+    print(f"Første kørsel i processen (kolde ordcaches), indlæsning medregnet: {cold:.3f} s")
+    print(f"En talerrettelse (medlyt speaker rename) med ny analyse, alt i databasen: {correction:.2f} s")
     print(f"Mål: under 1 s – {'OK' if analysed < 1.0 else 'IKKE NÅET'}")
 
 

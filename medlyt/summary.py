@@ -1,6 +1,6 @@
 """`medlyt show`: a meeting's balance, key metrics and flagged moments as readable Danish text."""
 
-from feedback.flags import number
+from feedback.flags import number, percent
 from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label
 from meetings.records import Analysis, Meeting, Speaker
 
@@ -29,10 +29,10 @@ def render(meeting: Meeting, speakers: list[Speaker], analysis: Analysis) -> str
         "Taletid",
     ]
     for who, b in analysis.balance.items():
-        lines.append(f"  {labels.get(who, who):<15} {who:<4} {bar(b['share'])} {b['share']:>4.0%}  "
+        lines.append(f"  {labels.get(who, who):<15} {who:<4} {bar(b['share'])} {percent(b['share']):>5}  "
                      f"{clock(b['talk_s']):>7}  ({b['turns']} ture, længste {number(b['longest_turn_s'])} s)")
     low, high = analysis.config["thresholds"]["balance_band"]
-    lines.append(f"  Referencebånd for sagsbehandlerens andel: {low:.0%}–{high:.0%}")
+    lines.append(f"  Referencebånd for sagsbehandlerens andel: {round(low * 100)}–{percent(high)}")
     lines += ["", "Nøgletal"]
     for key, (name, explanation) in METRICS.items():
         lines.append(f"  {name:<26} {metric_value(key, analysis.metrics.get(key)):<12} {explanation}")
@@ -73,7 +73,7 @@ def metric_value(key: str, value) -> str:
 def speaker_value(key: str, m: dict) -> str:
     if key == "questions":
         share = m.get("open_question_share")
-        return f"{m['questions_open']} åbne/{m['questions_closed']} lukkede" + (f" ({share:.0%} åbne)" if share is not None else "")
+        return f"{m['questions_open']} åbne/{m['questions_closed']} lukkede" + (f" ({percent(share)} åbne)" if share is not None else "")
     if key == "words_per_min":
         return f"{number(m['words_per_min'])} ord/min" if m.get("words_per_min") is not None else "–"
     return f"{number(m['loudness_db'])} dBFS" if m.get("loudness_db") is not None else "–"
