@@ -13,7 +13,17 @@ from pathlib import Path
 
 from capture.source import AudioError
 from feedback.config import ConfigError
-from meetings.records import CONSENT_METHODS, ROLE_LABELS, ROLES, SILENT_ROLES, Consent, Participant, now_iso
+from meetings.records import (
+    CONSENT_METHODS,
+    ROLE_LABELS,
+    ROLES,
+    SILENT_ROLES,
+    USER_ROLE_LABELS,
+    USER_ROLES,
+    Consent,
+    Participant,
+    now_iso,
+)
 from meetings.store import ConsentError, MeetingError, Store
 from medlyt import settings
 from models.store import ModelError
@@ -153,6 +163,11 @@ def print_recommended(installed: set[str]) -> None:
 
 def cmd_meeting(args, home: Path) -> None:
     with Store(home) as store:
+        if args.meeting_command in ("share", "unshare"):
+            change = store.share if args.meeting_command == "share" else store.unshare
+            meeting = change(args.meeting, args.leader)
+            print(f"Mødet {meeting.id} er delt med: {', '.join(meeting.shared_with) or 'ingen'}.")
+            return
         if args.meeting_command == "list":
             meetings = store.list_meetings()
             if not meetings:
@@ -165,7 +180,9 @@ def cmd_meeting(args, home: Path) -> None:
             consent = Consent(given=True, method=args.consent_method, recorded_at=now_iso())
         participants = parse_participants(args.participants, consent, parse_channel_map(args.channels),
                                           args.caseworker)
-        meeting = store.create_meeting(args.title, participants)
+        if args.observer and store.user(args.observer) is None:
+            raise UsageError(f"Der er ingen bruger '{args.observer}'. Opret den: medlyt user add {args.observer} --role observatør")
+        meeting = store.create_meeting(args.title, participants, recorded_by=args.observer)
         if meeting.missing_consent:
             missing = ", ".join(p.role for p in meeting.missing_consent)
             print(f"Bemærk: samtykke mangler fra {missing}. Intet optages eller importeres før det er registreret:",
@@ -337,6 +354,39 @@ def cmd_voice(args, home: Path) -> None:
             print("\n".join(users) if users else "Ingen stemmeprøver.")
 
 
+def read_password(args) -> str:
+    """From standard input with --password-stdin (for scripts), else asked for twice."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise UsageError("Angiv adgangskoden med --password-stdin, når der ikke er en terminal.")
+    import getpass
+
+    first = getpass.getpass("Adgangskode: ")
+    if getpass.getpass("Gentag adgangskoden: ") != first:
+        raise UsageError("Adgangskoderne er ikke ens.")
+    return first
+
+
+def cmd_user(args, home: Path) -> None:
+    with Store(home) as store:
+        if args.user_command == "add":
+            user = store.add_user(args.name, args.role, read_password(args))
+            print(f"Bruger oprettet: {user.name} ({USER_ROLE_LABELS[user.role]}).")
+        elif args.user_command == "remove":
+            store.remove_user(args.name)
+            print(f"Brugeren {args.name} er fjernet.")
+        elif args.user_command == "passwd":
+            store.set_password(args.name, read_password(args))
+            print(f"Adgangskoden for {args.name} er ændret.")
+        else:
+            users = store.users()
+            if not users:
+                print("Ingen brugere endnu. Opret en: medlyt user add NAVN --role admin")
+            for user in users:
+                print(f"{user.name:<20} {USER_ROLE_LABELS[user.role]:<14} oprettet {user.created_at[:10]}")
+
+
 def cmd_withdraw(args, home: Path) -> None:
     if not args.yes:
         if not sys.stdin.isatty():
@@ -405,6 +455,7 @@ def cmd_demo(args, home: Path) -> None:
         finally:
             close()
         name_demo_voices(store, meeting.id)
+        password = demo_login(store)
         segments = store.segments(meeting.id)
         labels = {s.id: s.label for s in store.speakers(meeting.id)}
         flags = store.analysis(meeting.id).flags
@@ -412,8 +463,25 @@ def cmd_demo(args, home: Path) -> None:
     for segment in segments:
         print(f"  [{segment.start:6.1f} s] {labels.get(segment.speaker, '')}: {segment.text}")
     print(f"Mødets id: {meeting.id}   Overblik: medlyt show {meeting.id}")
+    print(f"Log ind i dashboardet som '{DEMO_USER}' med adgangskoden: {password}")
     if not args.no_dashboard:
         run_dashboard(home, args.port)
+
+
+DEMO_USER = "demo"
+
+
+def demo_login(store: Store) -> str:
+    """An administrator for the demo, with a fresh random password each run: no known default
+    password is ever left behind in a data directory."""
+    import secrets
+
+    password = secrets.token_urlsafe(9)
+    if store.user(DEMO_USER) is None:
+        store.add_user(DEMO_USER, "admin", password)
+    else:
+        store.set_password(DEMO_USER, password)
+    return password
 
 
 def name_demo_voices(store: Store, meeting_id: str) -> None:
@@ -482,7 +550,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="hvis hver deltager har sin egen mikrofon på hver sin kanal, fx sagsbehandler=1,borger=2")
     new.add_argument("--caseworker", metavar="BRUGER",
                      help="sagsbehandlerens brugernavn; med en indlært stemmeprøve genkendes sagsbehandleren")
+    new.add_argument("--observer", metavar="BRUGER", help="observatøren, der optager (kan se mødet i dashboardet)")
     meeting_commands.add_parser("list", help="vis alle møder")
+    share = meeting_commands.add_parser("share", help="del et møde med en leder (en bevidst handling, der logges)")
+    share.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
+    share.add_argument("--with", dest="leader", required=True, metavar="LEDER", help="lederens brugernavn")
+    unshare = meeting_commands.add_parser("unshare", help="stop delingen af et møde med en leder")
+    unshare.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
+    unshare.add_argument("--with", dest="leader", required=True, metavar="LEDER", help="lederens brugernavn")
     meeting.set_defaults(handler=cmd_meeting)
 
     consent = commands.add_parser("consent", help="registrér at en deltager giver eller trækker samtykke")
@@ -560,6 +635,22 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("user", metavar="BRUGER")
     voice_commands.add_parser("list", help="vis hvem der har en stemmeprøve")
     voice.set_defaults(handler=cmd_voice)
+
+    user = commands.add_parser("user", help="dashboardets brugere: add, remove, passwd, list")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="HANDLING")
+    user_add = user_commands.add_parser("add", help="opret en bruger med en rolle")
+    user_add.add_argument("name", metavar="NAVN")
+    user_add.add_argument("--role", required=True, choices=USER_ROLES,
+                          help="observatør ser de møder, hun har optaget; sagsbehandler sine egne; leder dem, der er "
+                               "delt med lederen; admin alle")
+    user_remove = user_commands.add_parser("remove", help="fjern en bruger")
+    user_remove.add_argument("name", metavar="NAVN")
+    user_passwd = user_commands.add_parser("passwd", help="skift en brugers adgangskode")
+    user_passwd.add_argument("name", metavar="NAVN")
+    for command in (user_add, user_passwd):
+        command.add_argument("--password-stdin", action="store_true", help="læs adgangskoden fra standard input")
+    user_commands.add_parser("list", help="vis brugerne og deres roller")
+    user.set_defaults(handler=cmd_user)
 
     withdraw = commands.add_parser("withdraw", help="slet et møde helt: lyd, tekst og alt afledt")
     withdraw.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")

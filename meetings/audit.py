@@ -14,6 +14,16 @@ SPEAKERS_CORRECTED = "speakers_corrected"
 VOICE_ENROLLED = "voice_enrolled"
 VOICE_DELETED = "voice_deleted"
 ANALYSED = "analysed"
+USER_ADDED = "user_added"
+USER_REMOVED = "user_removed"
+PASSWORD_CHANGED = "password_changed"
+LOGIN = "login"
+LOGIN_FAILED = "login_failed"
+SHARED = "shared"
+UNSHARED = "unshared"
+VIEWED = "viewed"
+EXPORTED = "exported"
+FLAG_REVIEWED = "flag_reviewed"
 
 
 @dataclass(frozen=True)
@@ -22,17 +32,19 @@ class AuditEntry:
     action: str
     meeting_id: str | None
     detail: str  # codes and counts only, e.g. "role=borger method=verbal"
+    user: str | None = None  # who did it, when a user did (the dashboard's login)
 
 
-def write(conn: sqlite3.Connection, at: str, action: str, meeting_id: str | None, detail: str = "") -> None:
+def write(conn: sqlite3.Connection, at: str, action: str, meeting_id: str | None, detail: str = "",
+          user: str | None = None) -> None:
     conn.execute(
-        "INSERT INTO audit (at, action, meeting_id, detail) VALUES (?, ?, ?, ?)",
-        (at, action, meeting_id, detail),
+        "INSERT INTO audit (at, action, meeting_id, detail, user) VALUES (?, ?, ?, ?, ?)",
+        (at, action, meeting_id, detail, user),
     )
 
 
 def read(conn: sqlite3.Connection, meeting_id: str | None = None) -> list[AuditEntry]:
-    sql = "SELECT at, action, meeting_id, detail FROM audit"
+    sql = "SELECT at, action, meeting_id, detail, user FROM audit"
     args: tuple = ()
     if meeting_id is not None:
         sql += " WHERE meeting_id = ?"

@@ -16,6 +16,10 @@ ROLE_LABELS = {
 }
 CONSENT_METHODS = ("verbal", "written")
 
+# Who may use the dashboard, and so what they may see (meetings.access).
+USER_ROLES = ("observatør", "sagsbehandler", "leder", "admin")
+USER_ROLE_LABELS = {"observatør": "Observatør", "sagsbehandler": "Sagsbehandler", "leder": "Leder", "admin": "Administrator"}
+
 
 def now_iso() -> str:
     """The one timestamp format of the record: ISO 8601, UTC, whole seconds."""
@@ -124,6 +128,15 @@ class Correction:
     at: str = ""
 
 
+@dataclass(frozen=True)
+class User:
+    """A local user of the dashboard. The password hash never leaves the store."""
+
+    name: str
+    role: str  # one of USER_ROLES
+    created_at: str = ""
+
+
 FLAG_TONES = ("concern", "strength", "info")
 
 
@@ -138,6 +151,22 @@ class Flag:
     message: str  # Danish: what happened and why it fired
     evidence: dict = field(default_factory=dict)  # the numbers, matched words, transcript confidence
     tone: str = "concern"  # one of FLAG_TONES: the sessions build on strengths too
+
+
+REVIEW_STATUSES = ("drøftet", "ikke relevant")
+
+
+@dataclass(frozen=True)
+class FlagReview:
+    status: str  # one of REVIEW_STATUSES
+    note: str = ""
+    by: str | None = None
+    at: str = ""
+
+
+def review_key(flag: Flag) -> tuple[str, int]:
+    """How a review finds its flag again after the flags are recomputed."""
+    return flag.kind, round(flag.start * 1000)
 
 
 @dataclass
@@ -163,6 +192,12 @@ class Meeting:
     audio: AudioInfo | None = None
     model: str | None = None  # the Whisper model that made the transcript
     processed_at: str | None = None
+    recorded_by: str | None = None  # the observer's user name
+    shared_with: tuple[str, ...] = ()  # leaders the caseworker has shared the meeting with
+
+    @property
+    def caseworker(self) -> str | None:
+        return next((p.user for p in self.participants if p.role == "sagsbehandler" and p.user), None)
 
     @property
     def speaking_participants(self) -> list[Participant]:

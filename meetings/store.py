@@ -11,34 +11,40 @@ Privacy rules that shape the code:
 """
 
 import dataclasses
+import io
 import json
 import os
 import secrets
 import sqlite3
 import threading
+import wave
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from meetings import audit
+from meetings import audit, passwords
 from meetings.corrections import apply_with_speech
 from meetings.audit import AuditEntry
 from meetings.consent import require_consent
 from meetings.errors import ConsentError, MeetingError, MeetingNotFound, MeetingWithdrawn
 from meetings.records import (
     CONSENT_METHODS,
+    REVIEW_STATUSES,
     ROLE_LABELS,
     ROLES,
+    USER_ROLES,
     AudioInfo,
     Consent,
     Analysis,
     Correction,
     Flag,
+    FlagReview,
     Meeting,
     Participant,
     Segment,
     Speaker,
     Speech,
+    User,
     Word,
     now_iso,
 )
@@ -181,6 +187,36 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX speech_by_meeting ON speech (meeting_id, start_s);
     """,
+    # 4: the dashboard's local users, who recorded a meeting, and who it is shared with.
+    """
+    ALTER TABLE meetings ADD COLUMN recorded_by TEXT;
+    ALTER TABLE audit ADD COLUMN user TEXT;
+    CREATE TABLE users (
+        name          TEXT PRIMARY KEY,
+        role          TEXT NOT NULL,
+        password_hash TEXT NOT NULL,   -- Argon2id; never the password
+        created_at    TEXT NOT NULL
+    );
+    CREATE TABLE shares (
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        leader     TEXT NOT NULL,
+        shared_by  TEXT,
+        shared_at  TEXT NOT NULL,
+        PRIMARY KEY (meeting_id, leader)
+    );
+    -- The feedback session's verdict on a flagged moment, anchored by kind and start so it
+    -- survives a recomputation of the flags.
+    CREATE TABLE flag_reviews (
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL,
+        start_ms   INTEGER NOT NULL,
+        status     TEXT NOT NULL CHECK (status IN ('drøftet', 'ikke relevant')),
+        note       TEXT NOT NULL DEFAULT '',
+        by_user    TEXT,
+        at         TEXT NOT NULL,
+        PRIMARY KEY (meeting_id, kind, start_ms)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -279,7 +315,7 @@ class Store:
 
     # ---- meetings -------------------------------------------------------------------------
 
-    def create_meeting(self, title: str, participants: list[Participant]) -> Meeting:
+    def create_meeting(self, title: str, participants: list[Participant], recorded_by: str | None = None) -> Meeting:
         title = title.strip()
         if not title:
             raise MeetingError("Mødet skal have en titel.")
@@ -299,8 +335,8 @@ class Store:
         with self._transaction(write=True) as conn:
             meeting_id = self._new_id(conn)
             conn.execute(
-                "INSERT INTO meetings (id, title, created_at) VALUES (?, ?, ?)",
-                (meeting_id, title, now),
+                "INSERT INTO meetings (id, title, created_at, recorded_by) VALUES (?, ?, ?, ?)",
+                (meeting_id, title, now, recorded_by),
             )
             audit.write(conn, now, audit.MEETING_CREATED, meeting_id, f"participants={len(participants)}")
             for position, p in enumerate(participants):
@@ -398,6 +434,22 @@ class Store:
         if not path.is_file():
             raise MeetingError(f"Optagelsen til mødet '{meeting_id}' mangler på disken: {path}")
         return path
+
+    def audio_excerpt(self, meeting_id: str, start_s: float, end_s: float) -> bytes:
+        """A stretch of the recording as a small WAV file in memory, for playing one moment
+        without sending the whole meeting to the browser."""
+        path = self.audio_path(meeting_id)
+        with wave.open(str(path), "rb") as source:
+            rate, n_frames = source.getframerate(), source.getnframes()
+            first = min(max(0, round(start_s * rate)), n_frames)
+            last = min(max(first, round(end_s * rate)), n_frames)
+            source.setpos(first)
+            frames = source.readframes(last - first)
+            buffer = io.BytesIO()
+            with wave.open(buffer, "wb") as excerpt:
+                excerpt.setparams(source.getparams())
+                excerpt.writeframes(frames)
+        return buffer.getvalue()
 
     # ---- transcript -----------------------------------------------------------------------
 
@@ -505,6 +557,103 @@ class Store:
             audit.write(conn, now_iso(), audit.VOICE_DELETED, None, f"user={user}")
         self._checkpoint()
 
+    # ---- users and sharing ----------------------------------------------------------------
+
+    def add_user(self, name: str, role: str, password: str) -> User:
+        name = name.strip()
+        if not name or any(c.isspace() for c in name):
+            raise MeetingError("Et brugernavn skal være ét ord uden mellemrum.")
+        _check_user_role(role)
+        _check_password(password)
+        hashed = passwords.hash_password(password)  # slow on purpose: outside the transaction
+        with self._transaction(write=True) as conn:
+            if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+                raise MeetingError(f"Brugeren '{name}' findes allerede.")
+            now = now_iso()
+            conn.execute("INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                         (name, role, hashed, now))
+            audit.write(conn, now, audit.USER_ADDED, None, f"user={name} role={role}")
+        return User(name, role, now)
+
+    def remove_user(self, name: str) -> None:
+        with self._transaction(write=True) as conn:
+            if conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
+                raise MeetingError(f"Der er ingen bruger '{name}'.")
+            conn.execute("DELETE FROM shares WHERE leader = ?", (name,))
+            audit.write(conn, now_iso(), audit.USER_REMOVED, None, f"user={name}")
+
+    def set_password(self, name: str, password: str) -> None:
+        _check_password(password)
+        hashed = passwords.hash_password(password)
+        with self._transaction(write=True) as conn:
+            if conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (hashed, name)).rowcount == 0:
+                raise MeetingError(f"Der er ingen bruger '{name}'.")
+            audit.write(conn, now_iso(), audit.PASSWORD_CHANGED, None, f"user={name}")
+
+    def users(self) -> list[User]:
+        with self._transaction() as conn:
+            return [User(*row) for row in conn.execute("SELECT name, role, created_at FROM users ORDER BY name")]
+
+    def user(self, name: str) -> User | None:
+        with self._transaction() as conn:
+            row = conn.execute("SELECT name, role, created_at FROM users WHERE name = ?", (name,)).fetchone()
+        return User(*row) if row else None
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The user, if the password is theirs; every attempt is in the audit log."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT name, role, created_at, password_hash FROM users WHERE name = ?",
+                               (name,)).fetchone()
+        ok = passwords.verify(row[3] if row else None, password)
+        with self._transaction(write=True) as conn:
+            audit.write(conn, now_iso(), audit.LOGIN if ok else audit.LOGIN_FAILED, None, "", name if ok else None)
+        return User(*row[:3]) if ok else None
+
+    def share(self, meeting_id: str, leader: str, by: str | None = None) -> Meeting:
+        """Let a leader see the meeting: a deliberate act, written to the audit log."""
+        with self._transaction(write=True) as conn:
+            self._load(conn, meeting_id)
+            row = conn.execute("SELECT role FROM users WHERE name = ?", (leader,)).fetchone()
+            if row is None or row[0] != "leder":
+                raise MeetingError(f"'{leader}' er ikke en bruger med rollen leder.")
+            now = now_iso()
+            conn.execute("INSERT OR IGNORE INTO shares (meeting_id, leader, shared_by, shared_at) VALUES (?, ?, ?, ?)",
+                         (meeting_id, leader, by, now))
+            audit.write(conn, now, audit.SHARED, meeting_id, f"leader={leader}", by)
+            return self._load(conn, meeting_id)
+
+    def unshare(self, meeting_id: str, leader: str, by: str | None = None) -> Meeting:
+        with self._transaction(write=True) as conn:
+            self._load(conn, meeting_id)
+            conn.execute("DELETE FROM shares WHERE meeting_id = ? AND leader = ?", (meeting_id, leader))
+            audit.write(conn, now_iso(), audit.UNSHARED, meeting_id, f"leader={leader}", by)
+            return self._load(conn, meeting_id)
+
+    def review_flag(self, meeting_id: str, flag: Flag, status: str, note: str = "", by: str | None = None) -> None:
+        """Mark a flagged moment "drøftet" or "ikke relevant", with a note."""
+        if status not in REVIEW_STATUSES:
+            raise MeetingError(f"Ukendt status '{status}'. Brug: {', '.join(REVIEW_STATUSES)}.")
+        with self._transaction(write=True) as conn:
+            self._load(conn, meeting_id)
+            now = now_iso()
+            conn.execute("INSERT OR REPLACE INTO flag_reviews (meeting_id, kind, start_ms, status, note, by_user, at)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (meeting_id, flag.kind, round(flag.start * 1000), status, note.strip(), by, now))
+            audit.write(conn, now, audit.FLAG_REVIEWED, meeting_id, f"kind={flag.kind} status={status}", by)
+
+    def reviews(self, meeting_id: str) -> dict[tuple[str, int], FlagReview]:
+        """The reviews by (kind, start in ms), the key `review_key` gives a flag."""
+        with self._transaction() as conn:
+            self._load(conn, meeting_id)
+            rows = conn.execute("SELECT kind, start_ms, status, note, by_user, at FROM flag_reviews"
+                                " WHERE meeting_id = ?", (meeting_id,)).fetchall()
+        return {(kind, start_ms): FlagReview(status, note, by, at) for kind, start_ms, status, note, by, at in rows}
+
+    def log(self, action: str, meeting_id: str | None, user: str | None, detail: str = "") -> None:
+        """Write who viewed or exported what; `detail` is a code, never content."""
+        with self._transaction(write=True) as conn:
+            audit.write(conn, now_iso(), action, meeting_id, detail, user)
+
     # ---- withdrawal -----------------------------------------------------------------------
 
     def withdraw(self, meeting_id: str, reason: str = "withdrawn") -> None:
@@ -517,7 +666,8 @@ class Store:
             for path in self.audio_dir.glob(pattern):
                 path.unlink(missing_ok=True)
         with self._transaction(write=True) as conn:
-            for table in ("segments", "speech", "speakers", "corrections", "analyses", "flags"):
+            for table in ("segments", "speech", "speakers", "corrections", "analyses", "flags", "shares",
+                          "flag_reviews"):
                 conn.execute(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))
             conn.execute(
                 "DELETE FROM consents WHERE participant_id IN"
@@ -650,7 +800,7 @@ class Store:
         """The meeting with its participants and their latest consent (inside a transaction)."""
         row = conn.execute(
             "SELECT id, title, created_at, status, audio_path, audio_sample_rate, audio_channels,"
-            " audio_duration_s, audio_source_name, model, processed_at FROM meetings WHERE id = ?",
+            " audio_duration_s, audio_source_name, model, processed_at, recorded_by FROM meetings WHERE id = ?",
             (meeting_id,),
         ).fetchone()
         if row is None:
@@ -659,7 +809,7 @@ class Store:
                 raise MeetingWithdrawn(meeting_id, withdrawn_at)
             raise MeetingNotFound(meeting_id)
         (id_, title, created_at, status, audio_path, rate, channels, duration, source_name,
-         model, processed_at) = row
+         model, processed_at, recorded_by) = row
         audio = None
         if audio_path is not None:
             audio = AudioInfo(path=audio_path, sample_rate=rate, channels=channels,
@@ -681,8 +831,11 @@ class Store:
                 consent = Consent(given=bool(given), method=method, recorded_at=recorded_at, scope=scope)
             participants.append(Participant(role=role, label=label, speaks=bool(speaks),
                                             consent=consent, id=pid, channel=channel, user=user))
+        shared_with = tuple(r[0] for r in conn.execute(
+            "SELECT leader FROM shares WHERE meeting_id = ? ORDER BY leader", (meeting_id,)))
         return Meeting(id=id_, title=title, created_at=created_at, participants=participants,
-                       status=status, audio=audio, model=model, processed_at=processed_at)
+                       status=status, audio=audio, model=model, processed_at=processed_at,
+                       recorded_by=recorded_by, shared_with=shared_with)
 
 
 def _correction_from_json(text: str) -> Correction:
@@ -695,6 +848,16 @@ def _correction_from_json(text: str) -> Correction:
 def _check_role(role: str) -> None:
     if role not in ROLES:
         raise MeetingError(f"Ukendt rolle '{role}'. Gyldige roller: {', '.join(ROLES)}.")
+
+
+def _check_user_role(role: str) -> None:
+    if role not in USER_ROLES:
+        raise MeetingError(f"Ukendt brugerrolle '{role}'. Gyldige roller: {', '.join(USER_ROLES)}.")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < passwords.MIN_LENGTH:
+        raise MeetingError(f"Adgangskoden skal have mindst {passwords.MIN_LENGTH} tegn.")
 
 
 def _check_method(method: str) -> None:

@@ -73,13 +73,19 @@ def demo_run(tmp_path_factory):
     """`medlyt demo --no-dashboard` from an empty data directory, fully offline."""
     from medlyt.cli import main
 
+    import contextlib
+    import io
+
     home = tmp_path_factory.mktemp("demo-home")
+    printed = io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MEDLYT_HOME", str(home))
-        with blocked_network() as attempts:
+        with blocked_network() as attempts, contextlib.redirect_stdout(printed):
             code = main(["demo", "--no-dashboard"])
     from meetings.store import Store
 
     with Store(home) as store:
         meeting = store.list_meetings()[0]
-    return {"home": home, "code": code, "attempts": attempts, "meeting_id": meeting.id}
+    password = printed.getvalue().rsplit("adgangskoden: ", 1)[-1].strip()
+    return {"home": home, "code": code, "attempts": attempts, "meeting_id": meeting.id,
+            "user": "demo", "password": password, "stdout": printed.getvalue()}
