@@ -5,9 +5,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.medlyt-installed
 
-# Debian programs the tests need: espeak-ng speaks the synthetic Danish meetings.
-SYSTEM_PROGRAMS := espeak-ng
-SYSTEM_PACKAGES := espeak-ng
+# Debian programs the tests need: espeak-ng speaks the synthetic Danish meetings; chromium is the
+# real browser the dashboard tests drive (through Playwright, with Debian's build: no browser download).
+SYSTEM_PROGRAMS := espeak-ng chromium
+SYSTEM_PACKAGES := espeak-ng chromium
 
 .PHONY: setup demo test bench clean system-deps
 

@@ -1,20 +1,50 @@
-"""Reading the store for the dashboard.
+"""Reading the store for the dashboard, always on behalf of the logged-in user.
 
 Not cached: the CLI may create a meeting or correct its speakers at any moment, and reading one
-meeting from SQLite takes milliseconds.
+meeting from SQLite takes milliseconds. Every route to a meeting goes through `meeting_for`,
+which applies meetings.access, so no route is more generous than another.
 """
 
 from pathlib import Path
 
-from meetings.store import Store
+from meetings import audit
+from meetings.access import can_view, visible
+from meetings.records import Meeting, User
+from meetings.store import MeetingError, Store
+from medlyt.settings import data_home
 
 
-def load_meetings(home: str):
-    with Store(Path(home)) as store:
-        return store.list_meetings()
+def store() -> Store:
+    return Store(data_home())
 
 
-def load_transcript(home: str, meeting_id: str):
-    """The segments and each speaker id's label."""
-    with Store(Path(home)) as store:
-        return store.segments(meeting_id), {s.id: s.label for s in store.speakers(meeting_id)}
+def meetings_for(user: User) -> list[Meeting]:
+    with store() as s:
+        return visible(user, s.list_meetings())
+
+
+def meeting_for(user: User, meeting_id: str | None) -> Meeting | None:
+    """The meeting if it exists and the user may see it; None otherwise (the two are not told
+    apart, so the answer does not reveal which ids exist)."""
+    if not meeting_id:
+        return None
+    try:
+        with store() as s:
+            meeting = s.get_meeting(meeting_id)
+    except MeetingError:
+        return None
+    return meeting if can_view(user, meeting) else None
+
+
+def log_view(user: User, meeting_id: str, page: str, seen: set) -> None:
+    """Once per page and meeting in a session: reruns of the same page are not new views."""
+    key = (meeting_id, page)
+    if key in seen:
+        return
+    seen.add(key)
+    with store() as s:
+        s.log(audit.VIEWED, meeting_id, user.name, f"page={page}")
+
+
+def home_path() -> Path:
+    return data_home()

@@ -1,41 +1,146 @@
-"""The first dashboard page through Streamlit's AppTest, on the real processed demo meeting."""
+"""The dashboard through Streamlit's AppTest: log in, who may see which meeting by every route,
+the meeting list, and the overview of a meeting with its flagged moments."""
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.choice import NO_ACCESS
+from meetings import audit
+from meetings.records import review_key
 from meetings.store import Store
 from tests.conftest import REPO
+from tests.dashboard.conftest import PASSWORD, USERS
 
 APP = str(REPO / "dashboard" / "app.py")
+OVERVIEW = "pages/overview.py"
 
 
-def test_meeting_list_and_transcript_of_the_demo(demo_run, monkeypatch):
-    monkeypatch.setenv("MEDLYT_HOME", str(demo_run["home"]))
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    assert not at.exception
-    assert at.title[0].value == "medlyt – møder"
-    table = at.dataframe[0].value
-    assert list(table["Id"]) == [demo_run["meeting_id"]]
-    assert table["Status"][0] == "Transskriberet"
-
-    with Store(demo_run["home"]) as store:
-        segments = store.segments(demo_run["meeting_id"])
-        labels = {s.id: s.label for s in store.speakers(demo_run["meeting_id"])}
-    shown = [m.value for m in at.markdown]
-    for segment in segments:
-        assert any(segment.text in line and f"**{labels[segment.speaker]}:**" in line for line in shown), segment.text
-    assert any(line.startswith("`00:0") for line in shown)  # lines carry their timestamps
-
-
-def test_opening_a_meeting_by_query_parameter(demo_run, monkeypatch):
-    monkeypatch.setenv("MEDLYT_HOME", str(demo_run["home"]))
+def logged_in(name: str, **query) -> AppTest:
+    """Through the real login form, as a person would."""
     at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params["meeting"] = demo_run["meeting_id"]
+    at.query_params.update(query)
     at.run()
-    assert not at.exception
-    assert at.selectbox[0].value == demo_run["meeting_id"]
+    at.text_input[0].input(name)
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
 
 
-def test_empty_store_says_what_to_do(medlyt_home):
+def shown_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "markdown", "caption", "info", "error", "warning", "success")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def listed_ids(at: AppTest) -> list[str]:
+    return list(at.dataframe[0].value["Id"]) if at.dataframe else []
+
+
+def test_login_refuses_a_wrong_password_and_says_nothing_about_which_part(dashboard_home):
     at = AppTest.from_file(APP, default_timeout=30).run()
-    assert not at.exception
-    assert "medlyt demo" in at.info[0].value
+    assert at.title[0].value == "medlyt – log ind"
+    at.text_input[0].input("anne")
+    at.text_input[1].input("forkert-kode")
+    at.button[0].click().run()
+    assert at.error[0].value == "Forkert brugernavn eller adgangskode."
+    at.text_input[0].input("ingen-sådan")
+    at.button[0].click().run()
+    assert at.error[0].value == "Forkert brugernavn eller adgangskode."
+    with Store(dashboard_home.home) as store:
+        assert [e.action for e in store.audit_entries()][-2:] == [audit.LOGIN_FAILED, audit.LOGIN_FAILED]
+
+
+def test_without_users_the_login_says_how_to_create_one(medlyt_home):
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception and "medlyt user add" in at.info[0].value
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("anne", {"annes"}),          # a caseworker: her own
+    ("bo", {"bos"}),
+    ("lis", {"annes"}),           # a leader: what is shared with her
+    ("kim", set()),               # a leader nothing is shared with
+    ("olga", {"annes"}),          # an observer: what she recorded
+    ("root", {"annes", "bos"}),   # an administrator: all
+])
+def test_each_role_sees_exactly_its_meetings(dashboard_home, name, expected):
+    at = logged_in(name)
+    assert at.title[0].value == "Møder"
+    ids = {dashboard_home.meetings[k] for k in expected}
+    assert set(listed_ids(at)) == ids
+    if not ids:
+        assert "ingen møder, du har adgang til" in at.info[0].value
+
+
+def test_a_caseworker_cannot_open_another_caseworkers_meeting_by_link(dashboard_home):
+    other = dashboard_home.meetings["bos"]
+    at = logged_in("anne", meeting=other)
+    at.switch_page(OVERVIEW).run()
+    assert at.error[0].value == NO_ACCESS
+    assert "Bos møde" not in shown_text(at) and not at.dataframe
+
+
+def test_a_caseworker_cannot_open_another_caseworkers_meeting_through_session_state(dashboard_home):
+    at = logged_in("anne")
+    at.session_state["meeting_id"] = dashboard_home.meetings["bos"]
+    at.switch_page(OVERVIEW).run()
+    assert at.error[0].value == NO_ACCESS
+    assert "Bos møde" not in shown_text(at)
+    # An id that does not exist gets the very same answer: ids are not revealed.
+    at.session_state["meeting_id"] = "000000000000"
+    at.run()
+    assert at.error[0].value == NO_ACCESS
+
+
+def test_the_overview_shows_balance_metrics_and_moments(dashboard_home):
+    meeting_id = dashboard_home.meetings["annes"]
+    at = logged_in("anne", meeting=meeting_id)
+    at.switch_page(OVERVIEW).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Opfølgning, Annes møde"
+    assert len(at.get("vega_lite_chart")) == 2  # balance and timeline
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Interaktivitet"].endswith("/min") and metrics["Afbrydelser"] == "0"
+    flags = at.dataframe[0].value
+    assert "Mange lukkede spørgsmål i træk" in list(flags["Art"])
+    assert at.get("audio")  # the chosen moment plays from where it starts
+    with Store(dashboard_home.home) as store:
+        viewed = [e for e in store.audit_entries(meeting_id) if e.action == audit.VIEWED]
+    assert viewed and viewed[-1].user == "anne"
+
+
+def test_marking_a_moment_discussed_is_stored_with_who_and_a_note(dashboard_home):
+    meeting_id = dashboard_home.meetings["bos"]
+    at = logged_in("bo", meeting=meeting_id)
+    at.switch_page(OVERVIEW).run()
+    kinds = list(at.dataframe[0].value["Art"])
+    index = kinds.index("Mange lukkede spørgsmål i træk")
+    at.selectbox(key="moment").set_value(index).run()
+    key = at.radio[0].key.removeprefix("status-")
+    at.radio(key=f"status-{key}").set_value("drøftet")
+    at.text_area(key=f"note-{key}").input("Tre lukkede spørgsmål; prøv et hvad-spørgsmål.")
+    next(b for b in at.button if b.label == "Gem").click().run()
+    assert not at.exception, at.exception
+    assert "Markeret som drøftet." in [s.value for s in at.success]
+    with Store(dashboard_home.home) as store:
+        flag = next(f for f in store.analysis(meeting_id).flags if f.kind == "closed_question_streak")
+        review = store.reviews(meeting_id)[review_key(flag)]
+        entries = store.audit_entries(meeting_id)
+    assert review.status == "drøftet" and review.by == "bo" and "hvad-spørgsmål" in review.note
+    assert entries[-1].action == audit.FLAG_REVIEWED and entries[-1].user == "bo"
+
+
+def test_sharing_with_a_leader_is_a_deliberate_act(dashboard_home):
+    meeting_id = dashboard_home.meetings["bos"]
+    at = logged_in("bo")
+    share = next(b for b in at.button if b.label == "Del mødet")
+    assert share.disabled  # not before the confirmation is ticked
+    at.selectbox(key="share_leader").set_value("kim")
+    at.checkbox(key="share_sure").check().run()
+    next(b for b in at.button if b.label == "Del mødet").click().run()
+    assert not at.exception, at.exception
+    with Store(dashboard_home.home) as store:
+        assert "kim" in store.get_meeting(meeting_id).shared_with
+        store.unshare(meeting_id, "kim")  # leave the shared data as the other tests expect
+    assert set(USERS) >= {"kim"}

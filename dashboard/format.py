@@ -1,0 +1,19 @@
+"""Small Danish formatting shared by the pages."""
+
+STATUS_LABELS = {"created": "Oprettet", "recorded": "Optaget", "processed": "Transskriberet"}
+
+
+def clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def percent(share: float | None) -> str:
+    return "–" if share is None else f"{round(share * 100)} %"
+
+
+def decimal(value: float | None, digits: int = 1, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    return f"{value:.{digits}f}".replace(".", ",") + (f" {unit}" if unit else "")

@@ -1,0 +1,67 @@
+"""Møder: the meetings this user may see, with balance and flags at a glance."""
+
+import streamlit as st
+
+from dashboard.auth import current_user
+from dashboard.choice import choose
+from dashboard.data import meetings_for, store
+from dashboard.format import STATUS_LABELS, clock, percent
+from meetings.access import can_share
+
+
+def render() -> None:
+    user = current_user()
+    st.title("Møder")
+    meetings = meetings_for(user)
+    if not meetings:
+        st.info("Der er ingen møder, du har adgang til. Et møde vises for sagsbehandleren i mødet, "
+                "observatøren der optog det, ledere det er delt med, og administratorer. "
+                "Prøv `medlyt demo`.")
+        return
+    rows = []
+    with store() as s:
+        for m in meetings:
+            analysis = s.analysis(m.id) if m.status == "processed" else None
+            speakers = {sp.id: sp for sp in s.speakers(m.id)} if analysis else {}
+            shares = {speakers[w].role: b["share"] for w, b in (analysis.balance.items() if analysis else [])
+                      if w in speakers and speakers[w].role}
+            rows.append({
+                "Dato": m.created_at[:16].replace("T", " "),
+                "Titel": m.title,
+                "Varighed": clock(m.audio.duration_s) if m.audio else "–",
+                "Status": STATUS_LABELS.get(m.status, m.status),
+                "Sagsbehandlerens andel": percent(shares.get("sagsbehandler")) if analysis else "–",
+                "Markeringer": len(analysis.flags) if analysis else 0,
+                "Delt med": ", ".join(m.shared_with) or "–",
+                "Id": m.id,
+            })
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+    labels = {m.id: f"{m.created_at[:10]} · {m.title}" for m in meetings}
+    chosen = st.selectbox("Åbn et møde", list(labels), format_func=labels.get, key="open_meeting")
+    if st.button("Åbn mødeoverblik", type="primary"):
+        choose(chosen)
+        st.switch_page("pages/overview.py")
+
+    meeting = next(m for m in meetings if m.id == chosen)
+    if can_share(user, meeting):
+        share_form(user, meeting)
+
+
+def share_form(user, meeting) -> None:
+    with store() as s:
+        leaders = [u.name for u in s.users() if u.role == "leder"]
+    with st.expander("Del mødet med en leder"):
+        if not leaders:
+            st.caption("Der er ingen ledere blandt brugerne.")
+            return
+        leader = st.selectbox("Leder", leaders, key="share_leader")
+        sure = st.checkbox("Jeg vil give lederen adgang til lyd, transskription og markeringer i dette møde.",
+                           key="share_sure")
+        if st.button("Del mødet", disabled=not sure):
+            with store() as s:
+                s.share(meeting.id, leader, by=user.name)
+            st.success(f"Mødet er delt med {leader}.")
+
+
+render()

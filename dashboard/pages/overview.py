@@ -1,0 +1,172 @@
+"""Mødeoverblik: speaker balance, who spoke when with the flagged moments on it, key metrics,
+and the flagged moments themselves: play one, read around it, mark it for the session."""
+
+import altair as alt
+import streamlit as st
+
+from dashboard.auth import current_user
+from dashboard.choice import chosen_meeting
+from dashboard.data import log_view, store
+from dashboard.format import clock, decimal, percent
+from feedback.labels import METRICS, TONES, kind_label
+from feedback.metrics import turns
+from meetings.records import REVIEW_STATUSES, review_key
+
+AUDIO_LEAD_S = 3.0  # play a little before the moment, so the listener hears how it came about
+MAX_CLIP_S = 120.0  # a moment spanning the whole meeting still sends only a couple of minutes
+CONTEXT_S = 15.0  # transcript shown around a moment
+TONE_COLOURS = {"strength": "#2e7d32", "concern": "#c62828", "info": "#616161"}
+
+
+def render() -> None:
+    user = current_user()
+    meeting = chosen_meeting(user)
+    if meeting is None:
+        return
+    st.title(meeting.title)
+    if meeting.status != "processed":
+        st.info(f"Mødet er ikke transskriberet endnu. Kør: `medlyt process {meeting.id}`")
+        return
+    with store() as s:
+        analysis = s.analysis(meeting.id)
+        speakers = s.speakers(meeting.id)
+        speech = s.speech(meeting.id)
+        segments = s.segments(meeting.id)
+        reviews = s.reviews(meeting.id)
+    if analysis is None:
+        st.info(f"Mødet har ingen nøgletal endnu. Kør: `medlyt analyse {meeting.id}`")
+        return
+    log_view(user, meeting.id, "overblik", st.session_state.setdefault("viewed", set()))
+    labels = {s.id: s.label for s in speakers}
+    roles = {s.id: s.role for s in speakers}
+    thresholds = analysis.config["thresholds"]
+
+    st.caption(f"{clock(analysis.metrics['duration_s'])} · model {meeting.model} · "
+               f"analyseret {analysis.computed_at[:16].replace('T', ' ')}")
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader("Taletid")
+        st.altair_chart(balance_chart(analysis.balance, labels, roles, thresholds["balance_band"]),
+                        width="stretch", height=chart_height(len(analysis.balance)))
+    with right:
+        st.subheader("Hvem talte hvornår")
+        st.altair_chart(timeline_chart(speech or segments, analysis.flags, labels, thresholds["turn_gap_s"]),
+                        width="stretch", height=chart_height(len(labels)))
+    if not analysis.metrics.get("roles_known"):
+        st.warning("Talerne har ikke roller endnu, så nøgletal og markeringer om sagsbehandler og borger "
+                   f"mangler. Giv dem roller: `medlyt speaker rename {meeting.id} S1 --role sagsbehandler`")
+    metrics_section(analysis.metrics)
+    flags_section(user, meeting, analysis.flags, segments, labels, reviews)
+
+
+def chart_height(rows: int) -> int:
+    return 70 + 45 * max(rows, 1)
+
+
+def balance_chart(balance: dict, labels: dict, roles: dict, band: list[float]) -> alt.LayerChart:
+    rows = [{"Taler": labels.get(who, who), "Andel": b["share"], "Taletid": clock(b["talk_s"]),
+             "Tekst": f"{percent(b['share'])} · {clock(b['talk_s'])}",
+             "fra": band[0], "til": band[1], "Sagsbehandler": roles.get(who) == "sagsbehandler"}
+            for who, b in balance.items()]
+    base = alt.Chart(alt.Data(values=rows)).encode(y=alt.Y("Taler:N", title=None, sort=None))
+    bars = base.mark_bar(size=22).encode(
+        x=alt.X("Andel:Q", axis=alt.Axis(format="%", title="Andel af taletiden"), scale=alt.Scale(domain=[0, 1])),
+        tooltip=["Taler:N", alt.Tooltip("Andel:Q", format=".0%"), "Taletid:N"])
+    text = base.mark_text(align="left", dx=4).encode(x="Andel:Q", text="Tekst:N")
+    # The caseworker's reference band, behind the caseworker's bar.
+    reference = base.transform_filter("datum.Sagsbehandler").mark_bar(size=34, opacity=0.18, color="#1565c0").encode(
+        x="fra:Q", x2="til:Q",
+        tooltip=[alt.Tooltip("fra:Q", format=".0%", title="Referencebånd fra"),
+                 alt.Tooltip("til:Q", format=".0%", title="til")])
+    return alt.layer(reference, bars, text)
+
+
+def timeline_chart(spans, flags, labels: dict, gap_s: float) -> alt.LayerChart:
+    rows = [{"Taler": labels.get(t.speaker, t.speaker), "start": t.start, "slut": t.end,
+             "Tid": f"{clock(t.start)}–{clock(t.end)}"} for t in turns(spans, gap_s)]
+    speech = alt.Chart(alt.Data(values=rows)).mark_bar(height=18).encode(
+        x=alt.X("start:Q", title="Tid i mødet",
+                axis=alt.Axis(tickMinStep=30, labelExpr="utcFormat(datum.value * 1000, datum.value >= 3600 ? '%H:%M:%S' : '%M:%S')")),
+        x2="slut:Q", y=alt.Y("Taler:N", title=None), color=alt.Color("Taler:N", legend=None),
+        tooltip=["Taler:N", "Tid:N"])
+    marks = [{"start": f.start, "Markering": kind_label(f.kind), "Tid": clock(f.start),
+              "Tone": TONES.get(f.tone, ("", f.tone))[1], "farve": TONE_COLOURS.get(f.tone, "#616161")}
+             for f in flags]
+    moments = alt.Chart(alt.Data(values=marks)).mark_rule(strokeWidth=2, opacity=0.8).encode(
+        x="start:Q", color=alt.Color("farve:N", scale=None), tooltip=["Tid:N", "Markering:N", "Tone:N"])
+    return alt.layer(speech, moments)
+
+
+def metrics_section(metrics: dict) -> None:
+    st.subheader("Nøgletal")
+    columns = st.columns(len(METRICS))
+    for column, (key, (name, explanation)) in zip(columns, METRICS.items()):
+        value = metrics.get(key)
+        if key == "interactivity_per_min":
+            shown = decimal(value, 1, "/min")
+        elif key == "interruptions":
+            shown = str(value) if value is not None else "–"
+        else:
+            shown = decimal(value, 1, "s")
+        column.metric(name, shown, help=explanation)
+
+
+def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict) -> None:
+    st.subheader(f"Markerede øjeblikke ({len(flags)})")
+    if not flags:
+        st.info("Ingen markeringer i dette møde.")
+        return
+    tones = st.multiselect("Vis", [name for _, name in TONES.values()], default=[name for _, name in TONES.values()],
+                           key="tone_filter")
+    shown = [f for f in flags if TONES.get(f.tone, ("", ""))[1] in tones]
+    st.dataframe([{
+        "Tid": clock(f.start), "": TONES.get(f.tone, ("?", ""))[0], "Art": kind_label(f.kind),
+        "Taler": labels.get(f.speaker, "–") if f.speaker else "–", "Hvorfor": f.message,
+        "Status": reviews[review_key(f)].status if review_key(f) in reviews else "",
+    } for f in shown], hide_index=True, width="stretch")
+    if not shown:
+        return
+    options = list(range(len(shown)))
+    index = st.selectbox("Øjeblik", options, key="moment",
+                         format_func=lambda i: f"{clock(shown[i].start)} · {kind_label(shown[i].kind)} · "
+                                               f"{labels.get(shown[i].speaker, '–') if shown[i].speaker else '–'}")
+    moment_detail(user, meeting, shown[index], segments, labels, reviews.get(review_key(shown[index])))
+
+
+def moment_detail(user, meeting, flag, segments, labels: dict, review) -> None:
+    symbol, tone = TONES.get(flag.tone, ("?", ""))
+    st.markdown(f"**{symbol} {kind_label(flag.kind)}** ({tone.lower()}) · {clock(flag.start)}–{clock(flag.end)}")
+    st.write(flag.message)
+    start = max(0.0, flag.start - AUDIO_LEAD_S)
+    end = min(flag.end, flag.start + MAX_CLIP_S) + AUDIO_LEAD_S
+    with store() as s:
+        excerpt = s.audio_excerpt(meeting.id, start, end)
+    st.audio(excerpt, format="audio/wav", start_time=round(flag.start - start, 2), end_time=round(end - start, 2))
+    with st.expander("Belæg"):
+        st.json(flag.evidence)
+    st.markdown("**Det blev sagt**")
+    for segment in segments:
+        if segment.end < flag.start - CONTEXT_S or segment.start > flag.end + CONTEXT_S:
+            continue
+        inside = segment.end > flag.start and segment.start < flag.end
+        who = labels.get(segment.speaker, "") if segment.speaker else ""
+        line = f"`{clock(segment.start)}` **{who}:** {segment.text}" if who else f"`{clock(segment.start)}` {segment.text}"
+        st.markdown(f"> {line}" if inside else line)
+    review_form(user, meeting, flag, review)
+
+
+def review_form(user, meeting, flag, review) -> None:
+    key = f"{flag.kind}-{round(flag.start * 1000)}"
+    with st.form(f"review-{key}"):
+        status = st.radio("Til sparringen", REVIEW_STATUSES, horizontal=True, key=f"status-{key}",
+                          index=REVIEW_STATUSES.index(review.status) if review else 0)
+        note = st.text_area("Note", value=review.note if review else "", key=f"note-{key}")
+        if st.form_submit_button("Gem"):
+            with store() as s:
+                s.review_flag(meeting.id, flag, status, note, by=user.name)
+            st.success(f"Markeret som {status}.")
+    if review:
+        st.caption(f"Sidst markeret {review.status} af {review.by or '–'} {review.at[:16].replace('T', ' ')}")
+
+
+render()

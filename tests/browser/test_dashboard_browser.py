@@ -1,0 +1,102 @@
+"""The dashboard in a real browser: log in, the demo meeting is listed, opens, and shows who spoke."""
+
+import re
+import time
+
+DEMO_TITLE = "Demomøde: oplæst dansk tale"
+SPEAKER_LINE = re.compile(r"^(Sagsbehandler|Borger):$")  # the bold label in front of a transcript line
+RENDER_TIMEOUT_MS = 30_000
+
+
+def meeting_list(page):
+    """The meeting table (a canvas; its accessible grid cells carry the text)."""
+    return page.locator('[data-testid="stDataFrame"]').filter(
+        has=page.locator('[role="gridcell"]', has_text=DEMO_TITLE))
+
+
+def login_form(page):
+    return page.locator('[data-testid="stForm"]').filter(has=page.get_by_label("Brugernavn"))
+
+
+def log_in(page, user: str, password: str) -> None:
+    form = login_form(page)
+    form.get_by_label("Brugernavn").fill(user)
+    form.get_by_label("Adgangskode").fill(password)
+    form.get_by_role("button", name="Log ind").click()
+
+
+def test_log_in_open_the_demo_play_a_moment_and_mark_it_discussed(demo_run, dashboard, browser_page):
+    assert demo_run["code"] == 0
+    server = dashboard(demo_run["home"])
+    page = browser_page.page
+
+    # First visit, as a user would: the plain address. Streamlit draws after the page has
+    # loaded, over its WebSocket, so wait for what it draws.
+    start = time.monotonic()
+    page.goto(server.url, wait_until="commit")
+    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    timings = {"navigation → login": time.monotonic() - start}
+    start = time.monotonic()
+    log_in(page, demo_run["user"], demo_run["password"])
+    meeting_list(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    timings["log in → meeting list"] = time.monotonic() - start
+
+    # Open the demo meeting the way a user does: pick it, then open its overview.
+    page.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name=re.compile(re.escape(DEMO_TITLE))).click()
+    start = time.monotonic()
+    page.get_by_role("button", name="Åbn mødeoverblik").click()
+    page.get_by_role("heading", name=DEMO_TITLE).first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()  # charts, metrics and tables drawn
+    timings["open → overview drawn"] = time.monotonic() - start
+    print("\n" + ", ".join(f"{what}: {seconds:.2f} s" for what, seconds in timings.items()))
+
+    assert page.get_by_role("heading", name="Taletid").is_visible()
+    assert page.locator(".vega-embed").count() == 2  # the balance chart and the timeline
+    moments = page.locator('[data-testid="stDataFrame"]').filter(
+        has=page.locator('[role="gridcell"]', has_text="Borgerens fortælling"))
+    assert moments.count() == 1
+    labels = page.locator('[data-testid="stMarkdown"] strong').filter(has_text=SPEAKER_LINE)
+    assert {text.strip() for text in labels.all_inner_texts()} & {"Sagsbehandler:", "Borger:"}
+
+    # Play the chosen moment: it starts where the moment starts (a little lead-in before it).
+    audio = page.locator("audio").first
+    audio.wait_for(state="attached", timeout=RENDER_TIMEOUT_MS)
+    audio.evaluate("a => a.play()")
+    page.wait_for_function("() => { const a = document.querySelector('audio'); "
+                           "return a && !a.paused && a.currentTime > 0; }", timeout=RENDER_TIMEOUT_MS)
+    assert audio.evaluate("a => a.currentTime") >= 2.5  # 3 s of lead-in are skipped
+
+    # Mark it "drøftet" with a note, as in the feedback session.
+    page.get_by_text("drøftet", exact=True).first.click()
+    page.get_by_label("Note").fill("Godt åbent spørgsmål – tal om det.")
+    page.get_by_role("button", name="Gem").click()
+    page.get_by_text("Markeret som drøftet.").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    shot = browser_page.screenshot("dashboard-demo.png")
+    print(f"screenshot: {shot}")
+
+    from meetings.store import Store
+
+    with Store(demo_run["home"]) as store:
+        reviews = store.reviews(demo_run["meeting_id"])
+    assert [r.status for r in reviews.values()] == ["drøftet"]
+    assert all(r.by == demo_run["user"] for r in reviews.values())
+
+
+def test_the_page_cannot_reach_beyond_loopback(browser_page):
+    """The fence the dashboard test relies on: requests and sockets to other hosts are stopped
+    and recorded (the record is emptied here, or the fixture would fail this test)."""
+    page = browser_page.page
+    page.set_content("""<img src="http://example.com/pixel.png">
+        <script>
+          window.fetched = fetch("https://example.org/data.json").then(() => "reached", () => "refused");
+          new WebSocket("wss://example.net/socket");
+        </script>""")
+    assert page.evaluate("window.fetched") == "refused"
+    deadline = time.monotonic() + 5
+    while len(browser_page.blocked) < 3 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    hosts = sorted(url.split("/")[2] for url in browser_page.blocked)
+    assert hosts == ["example.com", "example.net", "example.org"]
+    browser_page.blocked.clear()

@@ -1,0 +1,80 @@
+"""A data directory with users of every role and meetings that belong to different people.
+
+The meetings have real audio (read Danish speech from the shared data) and a transcript typed
+here with the speakers known, analysed by the real feedback code through the real store: the
+dashboard's access rules and pages are what is under test, not Whisper.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from capture.source import import_audio
+from meetings.records import Consent, Participant, Segment, Speaker, Speech, Word, now_iso
+from meetings.store import Store
+from medlyt.pipeline import analyser
+
+PASSWORD = "korrekt-hest-batteri"
+USERS = {"anne": "sagsbehandler", "bo": "sagsbehandler", "lis": "leder", "kim": "leder",
+         "olga": "observatør", "root": "admin"}
+AUDIO = "ap_dan.wav"  # 37 s of read Danish speech
+
+LINES = [
+    ("S1", 0.5, 3.0, "Har du søgt nogen job i denne uge?"),
+    ("S2", 3.4, 4.0, "Nej."),
+    ("S1", 4.5, 7.0, "Er du kommet i gang med praktikken?"),
+    ("S2", 7.3, 8.0, "Ikke endnu."),
+    ("S1", 8.4, 11.0, "Kan du møde på mandag?"),
+    ("S2", 11.4, 12.0, "Ja."),
+    ("S1", 12.5, 17.0, "Ellers kan det give en sanktion, fordi du skal stå til rådighed."),
+    ("S2", 17.5, 35.0, "Jeg har faktisk erfaring fra et lager og er god til at holde styr på tingene, og jeg vil "
+                       "gerne i gang igen, men det er svært med ryggen, og jeg bliver træt."),
+]
+
+
+@dataclass
+class Fixture:
+    home: Path
+    meetings: dict[str, str]  # name -> meeting id
+
+
+def words(start: float, end: float, text: str) -> list[Word]:
+    parts = text.split()
+    step = (end - start) / len(parts)
+    return [Word(start + i * step, start + (i + 1) * step, " " + w, 0.9, -30.0) for i, w in enumerate(parts)]
+
+
+def processed_meeting(store: Store, audio: Path, title: str, caseworker: str, recorded_by: str | None) -> str:
+    consent = Consent(True, "verbal", now_iso())
+    meeting = store.create_meeting(title, [
+        Participant("sagsbehandler", "Sagsbehandler", consent=consent, user=caseworker),
+        Participant("borger", "Borger", consent=consent),
+    ], recorded_by=recorded_by)
+    store.attach_audio(meeting.id, lambda dest: import_audio(audio, dest))
+    segments = [Segment(a, b, text, words(a, b, text), who, avg_logprob=-0.2, loudness_db=-30.0)
+                for who, a, b, text in LINES]
+    speech = [Speech(a, b, who, -30.0) for who, a, b, _ in LINES]
+    speakers = [Speaker("S1", "Sagsbehandler", "sagsbehandler"), Speaker("S2", "Borger", "borger")]
+    store.save_transcript(meeting.id, segments, "base", speakers, analyser(), speech)
+    return meeting.id
+
+
+@pytest.fixture(scope="session")
+def dashboard_data(tmp_path_factory, danish_dir) -> Fixture:
+    home = tmp_path_factory.mktemp("dashboard-home")
+    with Store(home) as store:
+        for name, role in USERS.items():
+            store.add_user(name, role, PASSWORD)
+        ids = {
+            "annes": processed_meeting(store, danish_dir / AUDIO, "Opfølgning, Annes møde", "anne", "olga"),
+            "bos": processed_meeting(store, danish_dir / AUDIO, "Opfølgning, Bos møde", "bo", None),
+        }
+        store.share(ids["annes"], "lis", by="anne")
+    return Fixture(home, ids)
+
+
+@pytest.fixture
+def dashboard_home(dashboard_data, monkeypatch) -> Fixture:
+    monkeypatch.setenv("MEDLYT_HOME", str(dashboard_data.home))
+    return dashboard_data
