@@ -28,7 +28,7 @@ from feedback.analysis import analyse  # noqa: E402
 from feedback.config import load_config  # noqa: E402
 from meetings.corrections import anchor_of  # noqa: E402
 from meetings.records import Consent, Correction, Participant, Segment, Speaker, Word, now_iso  # noqa: E402
-from medlyt.pipeline import analyser  # noqa: E402
+from feedback.analysis import analyser  # noqa: E402
 from meetings.store import Store  # noqa: E402
 
 SENTENCES = [

@@ -5,8 +5,6 @@ meeting from SQLite takes milliseconds. Every route to a meeting goes through `m
 which applies meetings.access, so no route is more generous than another.
 """
 
-from pathlib import Path
-
 from meetings import audit
 from meetings.access import can_view, visible
 from meetings.records import Meeting, User
@@ -44,7 +42,3 @@ def log_view(user: User, meeting_id: str, page: str, seen: set) -> None:
     seen.add(key)
     with store() as s:
         s.log(audit.VIEWED, meeting_id, user.name, f"page={page}")
-
-
-def home_path() -> Path:
-    return data_home()

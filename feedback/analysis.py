@@ -6,7 +6,7 @@ correction, so nothing here may depend on re-transcribing.
 
 import re
 
-from feedback.config import Config, ConfigError
+from feedback.config import Config, ConfigError, load_config, replay
 from feedback.conversation import Conversation
 from feedback.flags import all_flags, find_interruptions
 from feedback.lexicon import Lexicon
@@ -22,7 +22,7 @@ from feedback.metrics import (
 )
 from feedback.questions import QuestionRules
 from feedback.utterances import tokens_of
-from meetings.records import Analysis, Segment, Speaker, Speech, now_iso
+from meetings.records import Analysis, Meeting, Segment, Speaker, Speech, now_iso
 
 
 def analyse(segments: list[Segment], speakers: list[Speaker], duration_s: float, config: Config,
@@ -40,6 +40,17 @@ def analyse(segments: list[Segment], speakers: list[Speaker], duration_s: float,
         config_source=config.source,
         computed_at=now_iso(),
     )
+
+
+def analyser(config: Config | None = None):
+    """The hook the store calls to recompute a meeting's analysis (meetings.store.Analyse).
+    With `config`: those settings. Without: the settings recorded with the analysis being
+    replaced, so a speaker correction changes nothing else."""
+    def run(meeting: Meeting, segments: list[Segment], speech: list[Speech], speakers: list[Speaker],
+            previous: Analysis | None) -> Analysis:
+        in_force = config or (replay(previous.config, previous.config_source) if previous else load_config())
+        return analyse(segments, speakers, meeting.audio.duration_s if meeting.audio else 0.0, in_force, speech)
+    return run
 
 
 def check_config(config: Config) -> None:

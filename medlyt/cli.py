@@ -254,7 +254,7 @@ def cmd_process(args, home: Path) -> None:
 def processed(store: Store, meeting_id: str):
     """The meeting and its analysis; an analysis missing (a meeting processed by an older
     version) is computed now, from the stored transcript."""
-    from medlyt.pipeline import analyser
+    from feedback.analysis import analyser
 
     meeting = store.get_meeting(meeting_id)
     if meeting.status != "processed":
@@ -280,7 +280,7 @@ def cmd_show(args, home: Path) -> None:
 
 
 def cmd_analyse(args, home: Path) -> None:
-    from medlyt.pipeline import analyser
+    from feedback.analysis import analyser
 
     config = feedback_config(home, args.config)
     with Store(home) as store:
@@ -302,7 +302,7 @@ def cmd_config(args, home: Path) -> None:
 def cmd_speaker(args, home: Path) -> None:
     from meetings.corrections import anchor_of
     from meetings.records import Correction
-    from medlyt.pipeline import analyser
+    from feedback.analysis import analyser
 
     with Store(home) as store:
         meeting, _analysis = processed(store, args.meeting)
@@ -490,7 +490,7 @@ def name_demo_voices(store: Store, meeting_id: str) -> None:
     caseworker-and-citizen metrics need."""
     from meetings.corrections import anchor_of
     from meetings.records import Correction
-    from medlyt.pipeline import analyser
+    from feedback.analysis import analyser
 
     segments = store.segments(meeting_id)
     voices = list(dict.fromkeys(s.speaker for s in segments if s.speaker))

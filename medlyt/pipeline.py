@@ -12,11 +12,11 @@ from capture.loudness import LoudnessTrack
 from capture.source import AudioError, import_audio
 from capture.vad import SpeechSegment, VadOptions, speech_segments
 from capture.wav import iter_mono_blocks, read_mono
-from feedback.analysis import analyse
-from feedback.config import Config, load_config, replay
+from feedback.analysis import analyser
+from feedback.config import Config, load_config
 from meetings.consent import require_consent
-from meetings.records import Analysis, Meeting, Segment, Speaker, Speech
-from meetings.store import Analyse, Store
+from meetings.records import Meeting, Segment, Speech
+from meetings.store import Store
 from medlyt.export import Transcript
 from models.store import DEFAULT_MODEL, locate
 from transcribe.diarize import SpeakerResult, attribute_recording
@@ -74,16 +74,6 @@ def process_meeting(
     segments = with_loudness(segments, track, channels)
     speech = measured_speech(result, track, channels)
     return store.save_transcript(meeting_id, segments, model_name, result.speakers, analyser(config), speech), result
-
-
-def analyser(config: Config | None = None) -> Analyse:
-    """The store's analysis hook. With `config`: those settings. Without: the settings recorded
-    with the analysis being replaced, so a speaker correction changes nothing else."""
-    def run(meeting: Meeting, segments: list[Segment], speech: list[Speech], speakers: list[Speaker],
-            previous: Analysis | None) -> Analysis:
-        in_force = config or (replay(previous.config, previous.config_source) if previous else load_config())
-        return analyse(segments, speakers, meeting.audio.duration_s if meeting.audio else 0.0, in_force, speech)
-    return run
 
 
 SPEECH_PIECE_S = 0.5  # loudness resolution: a raised voice of 2 s spans several pieces

@@ -13,7 +13,7 @@ import pytest
 from capture.source import import_audio
 from meetings.records import Consent, Participant, Segment, Speaker, Speech, Word, now_iso
 from meetings.store import Store
-from medlyt.pipeline import analyser
+from feedback.analysis import analyser
 
 PASSWORD = "korrekt-hest-batteri"
 USERS = {"anne": "sagsbehandler", "bo": "sagsbehandler", "lis": "leder", "kim": "leder",

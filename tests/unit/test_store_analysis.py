@@ -10,7 +10,7 @@ import pytest
 
 from feedback.analysis import analyse
 from feedback.config import load_config
-from medlyt.pipeline import analyser
+from feedback.analysis import analyser
 from meetings import store as store_module
 from meetings.corrections import anchor_of
 from meetings.records import AudioInfo, Consent, Correction, Participant, Segment, Speaker, Word
