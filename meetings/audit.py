@@ -24,6 +24,9 @@ UNSHARED = "unshared"
 VIEWED = "viewed"
 EXPORTED = "exported"
 FLAG_REVIEWED = "flag_reviewed"
+SESSION_NOTE_SAVED = "session_note_saved"
+DEVELOPMENT_POINT_ADDED = "development_point_added"
+DEVELOPMENT_POINT_REMOVED = "development_point_removed"
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,32 @@ def review_key(flag: Flag) -> tuple[str, int]:
     return flag.kind, round(flag.start * 1000)
 
 
+# Who a feedback session note is from: the leader giving the sparring or the caseworker.
+NOTE_AUTHORS = ("leder", "sagsbehandler")
+
+
+@dataclass(frozen=True)
+class SessionNote:
+    """A note from the feedback session, on one moment or on the whole session."""
+
+    moment: tuple[str, int] | None  # review_key of the flag it is about; None for the whole session
+    author: str  # one of NOTE_AUTHORS: whose note it is
+    text: str
+    by: str | None = None  # the user who wrote it down
+    at: str = ""
+
+
+@dataclass(frozen=True)
+class DevelopmentPoint:
+    """Something the caseworker and the leader agreed to work on after the session."""
+
+    id: int
+    position: int
+    text: str
+    by: str | None = None
+    at: str = ""
+
+
 @dataclass
 class Analysis:
     """Metrics and flags of one meeting, with the settings that produced them, so a result

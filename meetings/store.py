@@ -29,6 +29,7 @@ from meetings.consent import require_consent
 from meetings.errors import ConsentError, MeetingError, MeetingNotFound, MeetingWithdrawn
 from meetings.records import (
     CONSENT_METHODS,
+    NOTE_AUTHORS,
     REVIEW_STATUSES,
     ROLE_LABELS,
     ROLES,
@@ -37,16 +38,19 @@ from meetings.records import (
     Consent,
     Analysis,
     Correction,
+    DevelopmentPoint,
     Flag,
     FlagReview,
     Meeting,
     Participant,
     Segment,
+    SessionNote,
     Speaker,
     Speech,
     User,
     Word,
     now_iso,
+    review_key,
 )
 
 # Recomputes a meeting's analysis from its (corrected) transcript. The store calls it inside
@@ -216,6 +220,32 @@ MIGRATIONS: list[str] = [
         at         TEXT NOT NULL,
         PRIMARY KEY (meeting_id, kind, start_ms)
     );
+    """,
+    # 5: the feedback session itself. Notes from the leader and the caseworker, on a moment
+    # (anchored by kind and start as in flag_reviews) or on the whole session (both NULL),
+    # one per author and moment, and the development points they agreed on.
+    """
+    CREATE TABLE session_notes (
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        kind       TEXT,
+        start_ms   INTEGER,
+        author     TEXT NOT NULL CHECK (author IN ('leder', 'sagsbehandler')),
+        text       TEXT NOT NULL,
+        by_user    TEXT,
+        at         TEXT NOT NULL,
+        CHECK ((kind IS NULL) = (start_ms IS NULL))
+    );
+    CREATE UNIQUE INDEX session_notes_one_per_author
+        ON session_notes (meeting_id, ifnull(kind, ''), ifnull(start_ms, -1), author);
+    CREATE TABLE development_points (
+        id         INTEGER PRIMARY KEY,
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL,
+        text       TEXT NOT NULL,
+        by_user    TEXT,
+        at         TEXT NOT NULL
+    );
+    CREATE INDEX development_points_by_meeting ON development_points (meeting_id, position);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -649,6 +679,73 @@ class Store:
                                 " WHERE meeting_id = ?", (meeting_id,)).fetchall()
         return {(kind, start_ms): FlagReview(status, note, by, at) for kind, start_ms, status, note, by, at in rows}
 
+    # ---- the feedback session -------------------------------------------------------------
+
+    def save_session_note(self, meeting_id: str, moment: Flag | tuple[str, int] | None, author: str,
+                          text: str, by: str | None = None) -> None:
+        """The leader's or the caseworker's note on a moment (a flag, or its `review_key`) or,
+        with moment None, on the whole session. It replaces that author's earlier note there;
+        an empty text removes it. The audit says where and whose, never what."""
+        if author not in NOTE_AUTHORS:
+            raise MeetingError(f"Ukendt forfatter '{author}'. Brug: {', '.join(NOTE_AUTHORS)}.")
+        kind, start_ms = _moment_key(moment)
+        text = text.strip()
+        with self._transaction(write=True) as conn:
+            self._load(conn, meeting_id)
+            conn.execute("DELETE FROM session_notes WHERE meeting_id = ? AND kind IS ? AND start_ms IS ? AND author = ?",
+                         (meeting_id, kind, start_ms, author))
+            now = now_iso()
+            if text:
+                conn.execute("INSERT INTO session_notes (meeting_id, kind, start_ms, author, text, by_user, at)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?)", (meeting_id, kind, start_ms, author, text, by, now))
+            where = f"kind={kind} start_ms={start_ms}" if kind is not None else "session"
+            audit.write(conn, now, audit.SESSION_NOTE_SAVED, meeting_id,
+                        f"{where} author={author}" + ("" if text else " cleared"), by)
+
+    def session_notes(self, meeting_id: str) -> dict[tuple[tuple[str, int] | None, str], SessionNote]:
+        """The notes by (moment, author): moment is a flag's `review_key`, or None for the session."""
+        with self._transaction() as conn:
+            self._load(conn, meeting_id)
+            rows = conn.execute("SELECT kind, start_ms, author, text, by_user, at FROM session_notes"
+                                " WHERE meeting_id = ? ORDER BY start_ms, kind, author", (meeting_id,)).fetchall()
+        notes = {}
+        for kind, start_ms, author, text, by, at in rows:
+            moment = (kind, start_ms) if kind is not None else None
+            notes[(moment, author)] = SessionNote(moment, author, text, by, at)
+        return notes
+
+    def add_development_point(self, meeting_id: str, text: str, by: str | None = None) -> DevelopmentPoint:
+        """An agreed development point, after the ones already there."""
+        text = text.strip()
+        if not text:
+            raise MeetingError("Et udviklingspunkt skal have en tekst.")
+        with self._transaction(write=True) as conn:
+            self._load(conn, meeting_id)
+            position = conn.execute("SELECT ifnull(max(position), 0) + 1 FROM development_points WHERE meeting_id = ?",
+                                    (meeting_id,)).fetchone()[0]
+            now = now_iso()
+            cursor = conn.execute("INSERT INTO development_points (meeting_id, position, text, by_user, at)"
+                                  " VALUES (?, ?, ?, ?, ?)", (meeting_id, position, text, by, now))
+            audit.write(conn, now, audit.DEVELOPMENT_POINT_ADDED, meeting_id, f"position={position}", by)
+            return DevelopmentPoint(cursor.lastrowid, position, text, by, now)
+
+    def remove_development_point(self, meeting_id: str, point_id: int, by: str | None = None) -> None:
+        with self._transaction(write=True) as conn:
+            self._load(conn, meeting_id)
+            row = conn.execute("SELECT position FROM development_points WHERE meeting_id = ? AND id = ?",
+                               (meeting_id, point_id)).fetchone()
+            if row is None:
+                raise MeetingError("Udviklingspunktet findes ikke (længere).")
+            conn.execute("DELETE FROM development_points WHERE id = ?", (point_id,))
+            audit.write(conn, now_iso(), audit.DEVELOPMENT_POINT_REMOVED, meeting_id, f"position={row[0]}", by)
+
+    def development_points(self, meeting_id: str) -> list[DevelopmentPoint]:
+        with self._transaction() as conn:
+            self._load(conn, meeting_id)
+            rows = conn.execute("SELECT id, position, text, by_user, at FROM development_points"
+                                " WHERE meeting_id = ? ORDER BY position, id", (meeting_id,)).fetchall()
+        return [DevelopmentPoint(*row) for row in rows]
+
     def log(self, action: str, meeting_id: str | None, user: str | None, detail: str = "") -> None:
         """Write who viewed or exported what; `detail` is a code, never content."""
         with self._transaction(write=True) as conn:
@@ -667,7 +764,7 @@ class Store:
                 path.unlink(missing_ok=True)
         with self._transaction(write=True) as conn:
             for table in ("segments", "speech", "speakers", "corrections", "analyses", "flags", "shares",
-                          "flag_reviews"):
+                          "flag_reviews", "session_notes", "development_points"):
                 conn.execute(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))
             conn.execute(
                 "DELETE FROM consents WHERE participant_id IN"
@@ -843,6 +940,15 @@ def _correction_from_json(text: str) -> Correction:
     for key in ("anchor", "target"):
         data[key] = tuple(tuple(pair) for pair in data[key])
     return Correction(**data)
+
+
+def _moment_key(moment: Flag | tuple[str, int] | None) -> tuple[str | None, int | None]:
+    if moment is None:
+        return None, None
+    if isinstance(moment, Flag):
+        return review_key(moment)
+    kind, start_ms = moment
+    return str(kind), int(start_ms)
 
 
 def _check_role(role: str) -> None:

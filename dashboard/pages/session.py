@@ -1,0 +1,225 @@
+"""Sparring: the feedback session itself. Step through the chosen moments (listen, read around
+them, write the leader's and the caseworker's notes), agree on development points, and take
+the session away as a report (HTML to print, or Markdown)."""
+
+import streamlit as st
+
+from dashboard.auth import current_user
+from dashboard.choice import processed_for_page
+from dashboard.data import store
+from dashboard.format import clock
+from dashboard.report import report_html, report_markdown
+from feedback.labels import TONES, kind_label
+from meetings import audit
+from meetings.records import NOTE_AUTHORS, Flag, review_key
+
+AUDIO_LEAD_S = 3.0  # as on the overview: play a little before the moment
+MAX_CLIP_S = 120.0
+CONTEXT_S = 15.0  # transcript shown around a moment
+NOTE_LABELS = {"leder": "Lederens note", "sagsbehandler": "Sagsbehandlerens note"}
+WRITERS = ("sagsbehandler", "leder", "admin")  # an observer recorded the meeting but is not in the session
+
+
+def render() -> None:
+    user = current_user()
+    meeting = processed_for_page(user, "sparring", "Sparring: {title}")
+    if meeting is None:
+        return
+    with store() as s:
+        analysis = s.analysis(meeting.id)
+        speakers = s.speakers(meeting.id)
+        segments = s.segments(meeting.id)
+        reviews = s.reviews(meeting.id)
+        notes = s.session_notes(meeting.id)
+        points = s.development_points(meeting.id)
+    if analysis is None:
+        st.info(f"Mødet har ingen nøgletal endnu. Kør: `medlyt analyse {meeting.id}`")
+        return
+    can_write = user.role in WRITERS
+    labels = {s.id: s.label for s in speakers}
+
+    st.caption("Sparringen bygger på styrker såvel som opmærksomhedspunkter: tal både om det, der "
+               "lykkedes, og om det, der kunne gøres anderledes.")
+    moments = chosen_moments(meeting, analysis.flags, reviews, notes)
+    if moments:
+        stepper(user, meeting, moments, segments, labels, notes, can_write)
+    session_notes_section(user, meeting, notes, can_write)
+    points_section(user, meeting, points, can_write)
+    export_section(user, meeting, speakers, analysis, moments, notes, points)
+
+
+def may_write() -> bool:
+    """Checked again when a write runs, not only when its button was drawn."""
+    user = current_user()
+    return user is not None and user.role in WRITERS
+
+
+def moment_id(flag: Flag) -> str:
+    kind, start_ms = review_key(flag)
+    return f"{kind}-{start_ms}"
+
+
+def moment_title(flag: Flag) -> str:
+    symbol, tone = TONES.get(flag.tone, ("·", flag.tone))
+    return f"{clock(flag.start)} · {symbol} {kind_label(flag.kind)} ({tone.lower()})"
+
+
+def chosen_moments(meeting, flags: list[Flag], reviews: dict, notes: dict) -> list[Flag]:
+    """The moments marked "drøftet" on the overview (and any with a note from the session);
+    without such marks, the ones picked here."""
+    noted = {moment for moment, _ in notes if moment is not None}
+    discussed = [f for f in flags if review_key(f) in reviews and reviews[review_key(f)].status == "drøftet"]
+    st.subheader("Øjeblikke til sparringen")
+    if not flags:
+        st.info("Der er ingen markerede øjeblikke i dette møde. I kan stadig skrive noter og aftale "
+                "udviklingspunkter nedenfor.")
+        return []
+    if discussed:
+        chosen = [f for f in flags if f in discussed or review_key(f) in noted]
+        st.caption(f"{len(chosen)} øjeblikke: dem, der er markeret som drøftet på Mødeoverblik"
+                   + (", og dem, I har skrevet noter til." if len(chosen) > len(discussed) else "."))
+        return chosen
+    st.info("Ingen øjeblikke er markeret som drøftet på Mødeoverblik endnu. Vælg dem, I vil tale om "
+            "– både styrker og opmærksomhedspunkter, for sparringen bygger på det, der lykkedes, "
+            "lige så vel som på det, der kan blive bedre.")
+    by_id = {moment_id(f): f for f in flags}
+    picked = st.multiselect("Øjeblikke", list(by_id), format_func=lambda i: moment_title(by_id[i]),
+                            default=[moment_id(f) for f in flags if review_key(f) in noted],
+                            key=f"session-pick-{meeting.id}", placeholder="Vælg øjeblikke")
+    strengths = sum(1 for f in flags if f.tone == "strength")
+    concerns = sum(1 for f in flags if f.tone == "concern")
+    st.caption(f"Mødet har {strengths} styrker og {concerns} opmærksomhedspunkter blandt {len(flags)} markeringer.")
+    return [f for f in flags if moment_id(f) in picked]
+
+
+def stepper(user, meeting, moments: list[Flag], segments, labels: dict, notes: dict, can_write: bool) -> None:
+    key = f"session-step-{meeting.id}"
+    index = min(max(st.session_state.get(key, 0), 0), len(moments) - 1)
+    st.session_state[key] = index
+
+    def step(by: int) -> None:
+        st.session_state[key] = min(max(st.session_state.get(key, 0) + by, 0), len(moments) - 1)
+
+    back, where, forward = st.columns([1, 3, 1])
+    back.button("Forrige", on_click=step, args=(-1,), disabled=index == 0, key="session-back", width="stretch")
+    where.markdown(f"#### Øjeblik {index + 1} af {len(moments)}")
+    forward.button("Næste", on_click=step, args=(1,), disabled=index == len(moments) - 1, key="session-next",
+                   width="stretch")
+    moment_detail(user, meeting, moments[index], segments, labels, notes, can_write)
+
+
+def moment_detail(user, meeting, flag: Flag, segments, labels: dict, notes: dict, can_write: bool) -> None:
+    symbol, tone = TONES.get(flag.tone, ("·", flag.tone))
+    st.markdown(f"**{symbol} {kind_label(flag.kind)}** ({tone.lower()}) · {clock(flag.start)}–{clock(flag.end)}")
+    st.write(flag.message)
+    start = max(0.0, flag.start - AUDIO_LEAD_S)
+    end = min(flag.end, flag.start + MAX_CLIP_S) + AUDIO_LEAD_S
+    with store() as s:
+        excerpt = s.audio_excerpt(meeting.id, start, end)
+    st.audio(excerpt, format="audio/wav", start_time=round(flag.start - start, 2), end_time=round(end - start, 2))
+    with st.expander("Det blev sagt", expanded=True):
+        for segment in segments:
+            if segment.end < flag.start - CONTEXT_S or segment.start > flag.end + CONTEXT_S:
+                continue
+            inside = segment.end > flag.start and segment.start < flag.end
+            who = labels.get(segment.speaker, "") if segment.speaker else ""
+            line = f"`{clock(segment.start)}` **{who}:** {segment.text}" if who else f"`{clock(segment.start)}` {segment.text}"
+            st.markdown(f"> {line}" if inside else line)
+    notes_form(user, meeting, flag, notes, can_write)
+
+
+def notes_form(user, meeting, flag: Flag | None, notes: dict, can_write: bool) -> None:
+    """The leader's and the caseworker's note on a moment, or on the whole session (flag None)."""
+    moment = review_key(flag) if flag is not None else None
+    form = f"notes-{meeting.id}-{moment_id(flag) if flag is not None else 'session'}"
+    with st.form(form):
+        columns = st.columns(2)
+        for column, author in zip(columns, NOTE_AUTHORS):
+            note = notes.get((moment, author))
+            column.text_area(NOTE_LABELS[author], value=note.text if note else "", key=f"{form}-{author}",
+                             disabled=not can_write)
+            if note:
+                column.caption(f"Skrevet af {note.by or '–'} {note.at[:16].replace('T', ' ')}")
+        st.form_submit_button("Gem noter", key=f"{form}-save", disabled=not can_write, on_click=save_notes,
+                              args=(user.name, meeting.id, flag, form))
+    if not can_write:
+        st.caption("Kun sagsbehandleren, lederen og administratorer kan skrive noter.")
+    elif (said := st.session_state.pop(f"{form}-saved", None)) is not None:
+        st.success(said)
+
+
+def save_notes(user_name: str, meeting_id: str, flag: Flag | None, form: str) -> None:
+    """Runs before the page does, so everything below the form (the report too) sees the notes."""
+    if not may_write():
+        return
+    moment = review_key(flag) if flag is not None else None
+    with store() as s:
+        stored = s.session_notes(meeting_id)
+        changed = [a for a in NOTE_AUTHORS if st.session_state.get(f"{form}-{a}", "").strip()
+                   != (stored[(moment, a)].text if (moment, a) in stored else "")]
+        for author in changed:
+            s.save_session_note(meeting_id, flag, author, st.session_state[f"{form}-{author}"], by=user_name)
+    st.session_state[f"{form}-saved"] = "Noterne er gemt." if changed else "Ingen ændringer at gemme."
+
+
+def session_notes_section(user, meeting, notes: dict, can_write: bool) -> None:
+    st.subheader("Noter til hele sessionen")
+    notes_form(user, meeting, None, notes, can_write)
+
+
+def points_section(user, meeting, points, can_write: bool) -> None:
+    st.subheader("Udviklingspunkter")
+    st.caption("Det, I aftaler, at sagsbehandleren arbejder videre med.")
+    if not points:
+        st.info("Ingen udviklingspunkter endnu.")
+    for number, point in enumerate(points, 1):
+        text, remove = st.columns([6, 1])
+        text.markdown(f"{number}. {point.text}")
+        if can_write:
+            remove.button("Fjern", key=f"remove-point-{point.id}", on_click=remove_point,
+                          args=(user.name, meeting.id, point.id))
+    if not can_write:
+        return
+    with st.form(f"add-point-{meeting.id}", clear_on_submit=True):
+        st.text_input("Nyt udviklingspunkt", key=f"new-point-{meeting.id}",
+                      placeholder="Fx: Stil mindst ét åbent spørgsmål, før jeg forklarer reglerne")
+        st.form_submit_button("Tilføj", key=f"add-point-{meeting.id}-submit", on_click=add_point,
+                              args=(user.name, meeting.id))
+
+
+def add_point(user_name: str, meeting_id: str) -> None:
+    text = st.session_state.get(f"new-point-{meeting_id}", "").strip()
+    if text and may_write():
+        with store() as s:
+            s.add_development_point(meeting_id, text, by=user_name)
+        st.session_state[f"new-point-{meeting_id}"] = ""  # ready for the next one
+
+
+def remove_point(user_name: str, meeting_id: str, point_id: int) -> None:
+    if not may_write():
+        return
+    with store() as s:
+        s.remove_development_point(meeting_id, point_id, by=user_name)
+
+
+def log_export(user_name: str, meeting_id: str, fmt: str) -> None:
+    with store() as s:
+        s.log(audit.EXPORTED, meeting_id, user_name, f"format={fmt}")
+
+
+def export_section(user, meeting, speakers, analysis, moments, notes, points) -> None:
+    st.subheader("Rapport")
+    st.caption("Rapporten har mødets nøgletal, de valgte øjeblikke med jeres noter og udviklingspunkterne. "
+               "Den indeholder ikke transskriptionen, og borgeren omtales kun som «Borger». "
+               "HTML-udgaven kan udskrives fra browseren.")
+    html_col, md_col = st.columns(2)
+    html_col.download_button("Hent rapport (HTML)", report_html(meeting, speakers, analysis, moments, notes, points),
+                             file_name=f"sparring-{meeting.id}.html", mime="text/html", key="report-html",
+                             on_click=log_export, args=(user.name, meeting.id, "html"))
+    md_col.download_button("Hent rapport (Markdown)",
+                           report_markdown(meeting, speakers, analysis, moments, notes, points),
+                           file_name=f"sparring-{meeting.id}.md", mime="text/markdown", key="report-markdown",
+                           on_click=log_export, args=(user.name, meeting.id, "markdown"))
+
+
+render()

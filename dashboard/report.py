@@ -1,0 +1,249 @@
+"""The feedback session's report, as Markdown and as a printable, self-contained HTML page.
+
+Pure functions: no Streamlit, no store. What the report holds is deliberate:
+- the meeting's title and date, its duration, and each speaker's share and talk time;
+- the moments the session talked about (time, kind, why it was flagged) with the notes;
+- the development points agreed on.
+It never holds the transcript, and speakers go by their role, never by a name: the citizen is
+always "Borger", also where a flag's message named them by a label someone typed.
+"""
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+
+from dashboard.format import clock, percent
+from feedback.labels import TONES, kind_label
+from meetings.records import (
+    ROLE_LABELS,
+    Analysis,
+    DevelopmentPoint,
+    Flag,
+    Meeting,
+    SessionNote,
+    Speaker,
+    review_key,
+)
+
+AUTHOR_LABELS = {"leder": "Leder", "sagsbehandler": "Sagsbehandler"}
+CITIZEN = ROLE_LABELS["borger"]
+NO_TRANSCRIPT = ("Rapporten indeholder ikke transskriptionen, og borgeren omtales kun som «Borger». "
+                 "Sparringen bygger på styrker såvel som opmærksomhedspunkter.")
+
+Notes = Mapping[tuple[tuple[str, int] | None, str], SessionNote]
+
+PRINT_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1a1a1a;
+       max-width: 46rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+h2 { font-size: 1.2rem; margin-top: 1.8rem; border-bottom: 1px solid #ccc; padding-bottom: .2rem; }
+h3 { font-size: 1rem; margin: 1.2rem 0 .3rem; }
+.meta, .small { color: #555; font-size: .9rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #e0e0e0; vertical-align: top; }
+.bar { background: #e8eef7; height: .7rem; width: 12rem; }
+.bar span { display: block; height: 100%; background: #1565c0; }
+.moment { border-left: 4px solid #9e9e9e; padding: .1rem 0 .1rem .8rem; margin: 1rem 0; }
+.moment.strength { border-color: #2e7d32; } .moment.concern { border-color: #c62828; }
+.note { white-space: pre-wrap; margin: .2rem 0; }
+.note b { white-space: normal; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 11pt; color: #000; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  .moment, tr { break-inside: avoid; page-break-inside: avoid; }
+  .bar { border: 1px solid #000; } .bar span { background: #000; print-color-adjust: exact;
+                                              -webkit-print-color-adjust: exact; }
+  @page { margin: 18mm; }
+}
+"""
+
+
+# ---- what the report says, apart from how -------------------------------------------------------
+
+def speaker_names(speakers: Iterable[Speaker]) -> dict[str, str]:
+    """Speaker id -> the name the report uses: the role's name when the role is known (never a
+    label someone typed, which could be a name), otherwise "Taler N"."""
+    speakers = list(speakers)
+    names = {}
+    for s in speakers:
+        if s.role in ROLE_LABELS:
+            names[s.id] = ROLE_LABELS[s.role]
+        else:
+            digits = re.sub(r"\D", "", s.id)
+            names[s.id] = f"Taler {digits}" if digits else "Ukendt taler"
+    counts = {}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {sid: (f"{name} ({sid})" if counts[name] > 1 else name) for sid, name in names.items()}
+
+
+def pseudonymised(text: str, speakers: Iterable[Speaker]) -> str:
+    """A flag's message with the citizen's label (should it be a name) replaced by "Borger"."""
+    for s in speakers:
+        label = (s.label or "").strip()
+        if s.role == "borger" and label and label != CITIZEN:
+            text = re.sub(rf"(?<!\w){re.escape(label)}(?!\w)", CITIZEN, text)
+    return text
+
+
+def balance_rows(analysis: Analysis, speakers: Iterable[Speaker]) -> list[dict]:
+    names = speaker_names(speakers)
+    rows = []
+    for who, b in analysis.balance.items():
+        rows.append({"name": names.get(who, "Ukendt taler"), "share": b.get("share"),
+                     "talk_s": b.get("talk_s", 0.0)})
+    return sorted(rows, key=lambda r: -(r["share"] or 0.0))
+
+
+def duration_s(meeting: Meeting, analysis: Analysis | None) -> float | None:
+    if analysis is not None and analysis.metrics.get("duration_s") is not None:
+        return analysis.metrics["duration_s"]
+    return meeting.audio.duration_s if meeting.audio else None
+
+
+def balance_band(analysis: Analysis) -> tuple[float, float] | None:
+    band = (analysis.config or {}).get("thresholds", {}).get("balance_band")
+    return (band[0], band[1]) if band and len(band) == 2 else None
+
+
+def moment_notes(notes: Notes, flag: Flag | None) -> list[tuple[str, str]]:
+    """(author's name, text) for the leader's and the caseworker's note on a moment (or the
+    whole session, flag None), leader first; authors without a note are left out."""
+    key = review_key(flag) if flag is not None else None
+    return [(AUTHOR_LABELS[a], notes[(key, a)].text) for a in AUTHOR_LABELS if (key, a) in notes]
+
+
+def meeting_date(meeting: Meeting) -> str:
+    return meeting.created_at[:10]
+
+
+def tone_name(flag: Flag) -> str:
+    return TONES.get(flag.tone, ("", flag.tone))[1]
+
+
+def moment_time(flag: Flag) -> str:
+    return f"{clock(flag.start)}–{clock(flag.end)}"
+
+
+# ---- Markdown ---------------------------------------------------------------------------------
+
+def _md(text: str) -> str:
+    """User or meeting text inside Markdown: no raw HTML gets through to a renderer."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md_block(text: str, indent: str) -> str:
+    """A multi-line text as one list item's body: following lines indented under it."""
+    lines = _md(text).splitlines() or [""]
+    return lines[0] + "".join(f"\n{indent}{line}" if line.strip() else "\n" for line in lines[1:])
+
+
+def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, moments: list[Flag],
+                    notes: Notes, points: list[DevelopmentPoint]) -> str:
+    out = [f"# Sparring: {_md(meeting.title)}", ""]
+    duration = duration_s(meeting, analysis)
+    out += [f"- **Dato:** {meeting_date(meeting)}",
+            f"- **Varighed:** {clock(duration) if duration is not None else '–'}",
+            f"- **Møde-id:** {meeting.id}", "",
+            f"_{NO_TRANSCRIPT}_", ""]
+
+    out += ["## Taletid", "", "| Taler | Andel | Taletid |", "|---|---:|---:|"]
+    out += [f"| {r['name']} | {percent(r['share'])} | {clock(r['talk_s'])} |" for r in balance_rows(analysis, speakers)]
+    band = balance_band(analysis)
+    if band:
+        out += ["", f"Referencebånd for sagsbehandlerens andel: {percent(band[0])}–{percent(band[1])}."]
+    out.append("")
+
+    out += [f"## Øjeblikke ({len(moments)})", ""]
+    if not moments:
+        out += ["Ingen øjeblikke valgt.", ""]
+    for number, flag in enumerate(moments, 1):
+        symbol = TONES.get(flag.tone, ("·", ""))[0]
+        out += [f"### {number}. {moment_time(flag)} · {kind_label(flag.kind)} ({symbol} {tone_name(flag)})", "",
+                _md(pseudonymised(flag.message, speakers)), ""]
+        for author, text in moment_notes(notes, flag):
+            out.append(f"- **{author}:** {_md_block(text, '  ')}")
+        if moment_notes(notes, flag):
+            out.append("")
+
+    session = moment_notes(notes, None)
+    if session:
+        out += ["## Noter til hele sessionen", ""]
+        out += [f"- **{author}:** {_md_block(text, '  ')}" for author, text in session]
+        out.append("")
+
+    out += ["## Udviklingspunkter", ""]
+    if points:
+        out += [f"{number}. {_md_block(p.text, '   ')}" for number, p in enumerate(points, 1)]
+    else:
+        out.append("Ingen udviklingspunkter aftalt.")
+    out.append("")
+    return "\n".join(out)
+
+
+# ---- HTML -------------------------------------------------------------------------------------
+
+def _h(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, moments: list[Flag],
+                notes: Notes, points: list[DevelopmentPoint]) -> str:
+    title = f"Sparring: {meeting.title}"
+    duration = duration_s(meeting, analysis)
+    body = [f"<h1>{_h(title)}</h1>",
+            f'<p class="meta">Dato {_h(meeting_date(meeting))} · varighed '
+            f"{_h(clock(duration) if duration is not None else '–')} · møde-id {_h(meeting.id)}</p>",
+            f'<p class="small">{_h(NO_TRANSCRIPT)}</p>']
+
+    body += ["<h2>Taletid</h2>", "<table>", "<tr><th>Taler</th><th>Andel</th><th></th><th>Taletid</th></tr>"]
+    for r in balance_rows(analysis, speakers):
+        width = round(100 * min(max(r["share"] or 0.0, 0.0), 1.0))
+        body.append(f"<tr><td>{_h(r['name'])}</td><td>{_h(percent(r['share']))}</td>"
+                    f'<td><div class="bar"><span style="width: {width}%"></span></div></td>'
+                    f"<td>{_h(clock(r['talk_s']))}</td></tr>")
+    body.append("</table>")
+    band = balance_band(analysis)
+    if band:
+        body.append(f'<p class="small">Referencebånd for sagsbehandlerens andel: '
+                    f"{_h(percent(band[0]))}–{_h(percent(band[1]))}.</p>")
+
+    body.append(f"<h2>Øjeblikke ({len(moments)})</h2>")
+    if not moments:
+        body.append("<p>Ingen øjeblikke valgt.</p>")
+    for number, flag in enumerate(moments, 1):
+        symbol = TONES.get(flag.tone, ("·", ""))[0]
+        tone_class = flag.tone if flag.tone in TONES else "info"
+        body += [f'<section class="moment {_h(tone_class)}">',
+                 f"<h3>{number}. {_h(moment_time(flag))} · {_h(kind_label(flag.kind))} "
+                 f"({_h(symbol)} {_h(tone_name(flag))})</h3>",
+                 f"<p>{_h(pseudonymised(flag.message, speakers))}</p>"]
+        body += [f'<p class="note"><b>{_h(author)}:</b> {_h(text)}</p>' for author, text in moment_notes(notes, flag)]
+        body.append("</section>")
+
+    session = moment_notes(notes, None)
+    if session:
+        body.append("<h2>Noter til hele sessionen</h2>")
+        body += [f'<p class="note"><b>{_h(author)}:</b> {_h(text)}</p>' for author, text in session]
+
+    body.append("<h2>Udviklingspunkter</h2>")
+    if points:
+        body += ["<ol>"] + [f'<li class="note">{_h(p.text)}</li>' for p in points] + ["</ol>"]
+    else:
+        body.append("<p>Ingen udviklingspunkter aftalt.</p>")
+
+    return "\n".join([
+        "<!DOCTYPE html>",
+        '<html lang="da">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_h(title)}</title>",
+        f"<style>{PRINT_CSS}</style>",
+        "</head>",
+        "<body>",
+        *body,
+        "</body>",
+        "</html>",
+        "",
+    ])

@@ -1,0 +1,250 @@
+"""The Sparring page through Streamlit's AppTest: step through the chosen moments, write the
+leader's and the caseworker's notes, agree on development points, take the report away; and
+only for those who may see the meeting.
+
+Everything that writes does so on a meeting of its own, withdrawn afterwards, so the shared
+meetings stay as the other dashboard tests expect them."""
+
+import pytest
+from streamlit.testing.v1 import app_test
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+from dashboard.choice import NO_ACCESS
+from meetings import audit
+from meetings.records import review_key
+from meetings.store import Store
+from tests.dashboard.conftest import AUDIO, LINES, processed_meeting
+from tests.dashboard.conftest import logged_in, shown_text
+
+SESSION = "pages/session.py"
+CITIZEN_TEXT = LINES[-1][3]  # the citizen's story: on the page, never in the report
+
+
+@pytest.fixture
+def own_meeting(dashboard_home, danish_dir):
+    """Anne's meeting, shared with Lis, recorded by Olga; gone again after the test."""
+    with Store(dashboard_home.home) as store:
+        meeting_id = processed_meeting(store, danish_dir / AUDIO, "Sparringsmøde", "anne", "olga")
+        store.share(meeting_id, "lis", by="anne")
+    yield meeting_id
+    with Store(dashboard_home.home) as store:
+        store.withdraw(meeting_id)
+
+
+def flags(home, meeting_id):
+    with Store(home) as store:
+        return store.analysis(meeting_id).flags
+
+
+def discuss(home, meeting_id, *kinds) -> list:
+    """Mark the first flag of each kind "drøftet", as the overview does; returns them by time."""
+    chosen = []
+    with Store(home) as store:
+        for kind in kinds:
+            flag = next(f for f in store.analysis(meeting_id).flags if f.kind == kind)
+            store.review_flag(meeting_id, flag, "drøftet", by="anne")
+            chosen.append(flag)
+    return sorted(chosen, key=lambda f: f.start)
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def step_heading(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("#### Øjeblik"))
+
+
+def moment_form(at) -> str:
+    """The notes form of the moment on screen (the other one is the whole session's)."""
+    return next(t.key for t in at.text_area if t.key.endswith("-leder") and "-session-" not in t.key)[:-len("-leder")]
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """What the download buttons would hand the browser: AppTest keeps it in a media store
+    that it makes afresh for every run; keep hold of them."""
+    stores = []
+
+    class Kept(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Kept)
+
+    def file(download_button):
+        return stores[-1].get_file(download_button.proto.url.rsplit("/", 1)[-1])
+
+    return file
+
+
+def test_steps_through_the_moments_marked_discussed(dashboard_home, own_meeting):
+    chosen = discuss(dashboard_home.home, own_meeting, "closed_question_streak", "lexicon")
+    at = logged_in("anne", meeting=own_meeting)
+    at.switch_page(SESSION).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Sparring: Sparringsmøde"
+    assert "styrker såvel som opmærksomhedspunkter" in shown_text(at)
+    assert step_heading(at) == "#### Øjeblik 1 af 2"
+    assert button(at, "Forrige").disabled and not button(at, "Næste").disabled
+    text = shown_text(at)
+    assert "Mange lukkede spørgsmål i træk" in text and chosen[0].message in text
+    assert "Har du søgt nogen job i denne uge?" in text  # the transcript around it
+    assert at.get("audio")
+
+    button(at, "Næste").click().run()
+    assert step_heading(at) == "#### Øjeblik 2 af 2"
+    assert button(at, "Næste").disabled and not button(at, "Forrige").disabled
+    assert "Ordvalg" in shown_text(at) and chosen[1].message in shown_text(at)
+    assert at.get("audio")
+    button(at, "Forrige").click().run()
+    assert step_heading(at) == "#### Øjeblik 1 af 2"
+    with Store(dashboard_home.home) as store:
+        viewed = [e for e in store.audit_entries(own_meeting) if e.action == audit.VIEWED]
+    assert ("anne", "page=sparring") in [(e.user, e.detail) for e in viewed]
+
+
+def test_without_discussed_moments_pick_them_among_strengths_and_concerns(dashboard_home, own_meeting):
+    at = logged_in("anne", meeting=own_meeting)
+    at.switch_page(SESSION).run()
+    assert not at.exception, at.exception
+    assert "Ingen øjeblikke er markeret som drøftet" in at.info[0].value and "styrker" in at.info[0].value
+    assert not any(m.value.startswith("#### Øjeblik") for m in at.markdown)  # nothing chosen yet
+    pick = at.multiselect(key=f"session-pick-{own_meeting}")
+    offered = " ".join(pick.options)
+    assert "(styrke)" in offered and "(opmærksomhedspunkt)" in offered
+    everything = flags(dashboard_home.home, own_meeting)
+    strength = next(f for f in everything if f.tone == "strength")
+    concern = next(f for f in everything if f.tone == "concern")
+    pick.set_value([f"{f.kind}-{review_key(f)[1]}" for f in (strength, concern)]).run()
+    assert not at.exception, at.exception
+    assert step_heading(at) == "#### Øjeblik 1 af 2"
+    assert concern.message in shown_text(at)  # by time: the concern comes first
+    button(at, "Næste").click().run()
+    assert strength.message in shown_text(at)
+
+
+def test_notes_are_saved_with_who_wrote_them(dashboard_home, own_meeting):
+    first, second = discuss(dashboard_home.home, own_meeting, "closed_question_streak", "lexicon")
+    at = logged_in("lis", meeting=own_meeting)
+    at.switch_page(SESSION).run()
+    form = moment_form(at)
+    at.text_area(key=f"{form}-leder").input("Tre lukkede spørgsmål i træk – prøv et hvad-spørgsmål.")
+    at.text_area(key=f"{form}-sagsbehandler").input("Jeg havde travlt.")
+    at.button(key=f"{form}-save").click().run()
+    assert not at.exception, at.exception
+    assert "Noterne er gemt." in [s.value for s in at.success]
+
+    session_form = f"notes-{own_meeting}-session"
+    at.text_area(key=f"{session_form}-leder").input("God stemning hele vejen.")
+    at.button(key=f"{session_form}-save").click().run()
+
+    button(at, "Næste").click().run()  # the second moment's notes are its own
+    assert at.text_area(key=f"{moment_form(at)}-leder").value == ""
+    button(at, "Forrige").click().run()
+    assert at.text_area(key=f"{form}-sagsbehandler").value == "Jeg havde travlt."
+
+    with Store(dashboard_home.home) as store:
+        notes = store.session_notes(own_meeting)
+        entries = [e for e in store.audit_entries(own_meeting) if e.action == audit.SESSION_NOTE_SAVED]
+    assert notes[(review_key(first), "leder")].text.endswith("prøv et hvad-spørgsmål.")
+    assert notes[(review_key(first), "leder")].by == "lis"
+    assert notes[(review_key(first), "sagsbehandler")].text == "Jeg havde travlt."
+    assert notes[(None, "leder")].text == "God stemning hele vejen." and notes[(None, "leder")].by == "lis"
+    assert (review_key(second), "leder") not in notes
+    assert [e.user for e in entries] == ["lis", "lis", "lis"]
+    assert all("travlt" not in e.detail and "stemning" not in e.detail for e in entries)
+
+    # Saving again without a change writes nothing.
+    at.button(key=f"{form}-save").click().run()
+    assert "Ingen ændringer at gemme." in [s.value for s in at.success]
+    with Store(dashboard_home.home) as store:
+        assert len([e for e in store.audit_entries(own_meeting) if e.action == audit.SESSION_NOTE_SAVED]) == 3
+
+
+def test_development_points_can_be_added_and_removed(dashboard_home, own_meeting):
+    at = logged_in("anne", meeting=own_meeting)
+    at.switch_page(SESSION).run()
+    for text in ("Stil et åbent spørgsmål først", "Opsummér til sidst"):
+        at.text_input(key=f"new-point-{own_meeting}").input(text)
+        at.button(key=f"add-point-{own_meeting}-submit").click().run()
+        assert not at.exception, at.exception
+    assert "1. Stil et åbent spørgsmål først" in shown_text(at) and "2. Opsummér til sidst" in shown_text(at)
+    assert at.text_input(key=f"new-point-{own_meeting}").value == ""  # ready for the next one
+    with Store(dashboard_home.home) as store:
+        points = store.development_points(own_meeting)
+    assert [(p.text, p.by) for p in points] == [("Stil et åbent spørgsmål først", "anne"), ("Opsummér til sidst", "anne")]
+
+    at.button(key=f"remove-point-{points[0].id}").click().run()
+    assert not at.exception, at.exception
+    assert "Stil et åbent spørgsmål først" not in shown_text(at) and "1. Opsummér til sidst" in shown_text(at)
+    with Store(dashboard_home.home) as store:
+        assert [p.text for p in store.development_points(own_meeting)] == ["Opsummér til sidst"]
+        removed = [e for e in store.audit_entries(own_meeting) if e.action == audit.DEVELOPMENT_POINT_REMOVED]
+    assert [e.user for e in removed] == ["anne"]
+
+
+def test_the_report_downloads_hold_the_notes_and_are_logged(dashboard_home, own_meeting, downloads):
+    first, _ = discuss(dashboard_home.home, own_meeting, "closed_question_streak", "lexicon")
+    with Store(dashboard_home.home) as store:
+        store.add_development_point(own_meeting, "Stil et åbent spørgsmål først", by="lis")
+    at = logged_in("anne", meeting=own_meeting)
+    at.switch_page(SESSION).run()
+    form = moment_form(at)
+    at.text_area(key=f"{form}-sagsbehandler").input("Jeg vil spørge <åbent>.")
+    at.button(key=f"{form}-save").click().run()
+    assert not at.exception, at.exception
+
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == ["Hent rapport (HTML)", "Hent rapport (Markdown)"]
+    html_file, markdown_file = (downloads(d) for d in at.get("download_button"))
+    assert (html_file.filename, html_file.mimetype) == (f"sparring-{own_meeting}.html", "text/html")
+    assert (markdown_file.filename, markdown_file.mimetype) == (f"sparring-{own_meeting}.md", "text/markdown")
+    page, markdown = html_file.content.decode("utf-8"), markdown_file.content.decode("utf-8")
+    assert "Jeg vil spørge &lt;åbent&gt;." in page and "<åbent>" not in page
+    assert "Jeg vil spørge &lt;åbent&gt;." in markdown
+    for report in (page, markdown):
+        assert "Stil et åbent spørgsmål først" in report and first.message in report
+        assert "Sparringsmøde" in report and "Borger" in report
+        assert CITIZEN_TEXT not in report and "ondt" not in report  # no transcript of the citizen
+
+    at.get("download_button")[0].click().run()
+    at.get("download_button")[1].click().run()
+    assert not at.exception, at.exception
+    with Store(dashboard_home.home) as store:
+        exported = [(e.user, e.detail) for e in store.audit_entries(own_meeting) if e.action == audit.EXPORTED]
+    assert exported == [("anne", "format=html"), ("anne", "format=markdown")]
+
+
+def test_the_observer_may_read_but_not_write(dashboard_home, own_meeting):
+    discuss(dashboard_home.home, own_meeting, "closed_question_streak")
+    at = logged_in("olga", meeting=own_meeting)
+    at.switch_page(SESSION).run()
+    assert not at.exception, at.exception
+    assert step_heading(at) == "#### Øjeblik 1 af 1"
+    assert all(t.disabled for t in at.text_area)
+    assert at.button(key=f"{moment_form(at)}-save").disabled
+    assert not [b for b in at.button if b.label in ("Tilføj", "Fjern")]
+
+
+def test_a_caseworker_cannot_open_another_caseworkers_session_by_link(dashboard_home):
+    other = dashboard_home.meetings["bos"]
+    at = logged_in("anne", meeting=other)
+    at.switch_page(SESSION).run()
+    assert at.error[0].value == NO_ACCESS
+    assert "Bos møde" not in shown_text(at)
+    assert not at.text_area and not at.get("download_button") and not at.get("audio")
+
+
+def test_a_caseworker_cannot_open_another_caseworkers_session_through_session_state(dashboard_home):
+    at = logged_in("anne")
+    at.session_state["meeting_id"] = dashboard_home.meetings["bos"]
+    at.switch_page(SESSION).run()
+    assert at.error[0].value == NO_ACCESS
+    assert "Bos møde" not in shown_text(at)
+    assert not at.text_area and not at.get("download_button")
+    with Store(dashboard_home.home) as store:
+        viewed = [e for e in store.audit_entries(dashboard_home.meetings["bos"])
+                  if e.action == audit.VIEWED and e.user == "anne"]
+    assert viewed == []
