@@ -1,0 +1,277 @@
+"""Transskription: the whole meeting line by line with who spoke and when, search, playback of
+any line, the words Whisper was unsure of, and corrections of who said what.
+
+A correction goes through the store with the analysis hook, so balance and flags are
+recomputed with the meeting's recorded settings in the same transaction. Corrections run as
+button callbacks, before the page is drawn, so the page then shows the corrected meeting.
+"""
+
+import re
+
+import streamlit as st
+
+from dashboard.auth import current_user
+from dashboard.choice import processed_for_page
+from dashboard.data import meeting_for, store
+from dashboard.format import clock, percent
+from feedback.analysis import analyser
+from meetings.corrections import anchor_of
+from meetings.errors import MeetingError
+from meetings.records import ROLE_LABELS, ROLES, Correction, Segment, Speaker
+
+DEFAULT_LOW_CONFIDENCE = 0.6  # feedback/config.toml's, for a meeting without an analysis
+AUDIO_MARGIN_S = 1.0  # a second either side of the line, so its first and last word are whole
+MAX_CLIP_S = 120.0  # a line that runs for minutes still sends only a couple of minutes
+LINES_PER_BLOCK = 250  # one markdown element per this many lines, never one per line or word
+SNIPPET_CHARS = 70
+NOTICE = "transcript_notice"  # (kind, message) left by a correction for the next run
+UNKNOWN = "Ukendt taler"
+
+# Everything that could make transcript text into markup: emphasis, code, links, HTML, maths,
+# Streamlit's :colour[...] directives and :emoji: codes, tables, strikethrough.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~$:&=^])")
+
+
+def escape(text: str) -> str:
+    """Plain text as markdown that shows exactly that text."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def render() -> None:
+    user = current_user()
+    meeting = processed_for_page(user, "transskription")
+    if meeting is None:
+        return
+    with store() as s:
+        segments = s.segments(meeting.id)
+        speakers = s.speakers(meeting.id)
+        analysis = s.analysis(meeting.id)
+    labels = {sp.id: sp.label for sp in speakers}
+    threshold = (analysis.config.get("thresholds", {}).get("low_confidence", DEFAULT_LOW_CONFIDENCE)
+                 if analysis else DEFAULT_LOW_CONFIDENCE)
+
+    duration = clock(meeting.audio.duration_s) if meeting.audio else "–"
+    st.caption(f"{len(segments)} linjer · {duration} · model {meeting.model or '–'}")
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        kind, message = notice
+        (st.success if kind == "success" else st.error)(message)
+
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        chosen = transcript_section(meeting, segments, labels, threshold)
+    with right:
+        balance_section(analysis, speakers)
+        corrections_section(meeting, segments, speakers, chosen)
+
+
+# ---- the transcript -------------------------------------------------------------------------
+
+def transcript_section(meeting, segments: list[Segment], labels: dict, threshold: float) -> int | None:
+    """The transcript, filtered by the search; returns the index of the chosen line."""
+    query = st.text_input("Søg i teksten", key="transcript_search", placeholder="fx praktik").strip()
+    if query:
+        needle = query.lower()
+        shown = [i for i, segment in enumerate(segments) if needle in segment.text.lower()]
+        hits = sum(segments[i].text.lower().count(needle) for i in shown)
+        st.caption(f"{hits} træf i {len(shown)} af {len(segments)} linjer for »{escape(query)}«.")
+    else:
+        shown = list(range(len(segments)))
+    if not shown:
+        st.info("Ingen linjer indeholder søgeteksten." if query else "Mødet har ingen tekst.")
+        return None
+
+    chosen = st.selectbox(
+        "Afspil linje", shown, key="play_line",
+        format_func=lambda i: f"{i + 1} · {clock(segments[i].start)} · {speaker_name(segments[i], labels)}: "
+                              f"{snippet(segments[i].text)}")
+    play(meeting, segments[chosen])
+
+    unsure = sum(1 for i in shown for w in segments[i].words if w.probability < threshold)
+    st.caption(f":gray[*grå kursiv*] = usikker tekst: ord som Whisper var under {percent(threshold)} sikker på"
+               f" ({unsure} her).")
+    lines = [line(segments[i], labels, threshold, i == chosen) for i in shown]
+    with st.container(height=560, border=True):
+        for first in range(0, len(lines), LINES_PER_BLOCK):
+            st.markdown("\n\n".join(lines[first:first + LINES_PER_BLOCK]))
+    return chosen
+
+
+def speaker_name(segment: Segment, labels: dict) -> str:
+    if segment.speaker is None:
+        return UNKNOWN
+    return labels.get(segment.speaker, segment.speaker)
+
+
+def snippet(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS - 1].rstrip() + "…"
+
+
+def line(segment: Segment, labels: dict, threshold: float, chosen: bool) -> str:
+    """One line of markdown: time, speaker and the text with the unsure words marked."""
+    marker = "▶ " if chosen else ""
+    return f"{marker}`{clock(segment.start)}` **{escape(speaker_name(segment, labels))}:** " \
+           f"{marked_text(segment, threshold)}"
+
+
+def marked_text(segment: Segment, threshold: float) -> str:
+    if not segment.words:
+        return escape(segment.text)
+    parts: list[str] = []
+    run: list[str] = []
+    run_unsure = False
+    for word in segment.words:
+        unsure = word.probability < threshold
+        if run and unsure != run_unsure:
+            parts.append(_run(run, run_unsure))
+            run = []
+        run.append(word.text)
+        run_unsure = unsure
+    if run:
+        parts.append(_run(run, run_unsure))
+    return " ".join(p for p in parts if p)
+
+
+def _run(words: list[str], unsure: bool) -> str:
+    """Neighbouring words with the same confidence, as one span (fewer markup characters)."""
+    text = escape("".join(words))
+    return f":gray[*{text}*]" if unsure and text else text
+
+
+def play(meeting, segment: Segment) -> None:
+    start = max(0.0, segment.start - AUDIO_MARGIN_S)
+    end = min(segment.end, segment.start + MAX_CLIP_S) + AUDIO_MARGIN_S
+    try:
+        with store() as s:
+            excerpt = s.audio_excerpt(meeting.id, start, end)
+    except MeetingError as error:
+        st.warning(f"Linjen kan ikke afspilles: {error}")
+        return
+    st.audio(excerpt, format="audio/wav", start_time=round(segment.start - start, 2),
+             end_time=round(end - start, 2))
+
+
+# ---- balance and corrections ----------------------------------------------------------------
+
+def balance_section(analysis, speakers: list[Speaker]) -> None:
+    st.subheader("Taletid")
+    if analysis is None:
+        st.info("Mødet har ingen nøgletal endnu.")
+        return
+    rows = []
+    for sp in speakers:
+        share = analysis.balance.get(sp.id, {"share": 0.0, "talk_s": 0.0})
+        rows.append({"Taler": sp.label, "Rolle": ROLE_LABELS.get(sp.role, "–") if sp.role else "–", "Id": sp.id,
+                     "Taletid": clock(share["talk_s"]), "Andel": percent(share["share"])})
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def corrections_section(meeting, segments: list[Segment], speakers: list[Speaker], chosen: int | None) -> None:
+    st.subheader("Ret talere")
+    if not speakers:
+        st.caption("Mødet har ingen talere at rette.")
+        return
+    ids = [sp.id for sp in speakers]
+    by_id = {sp.id: sp for sp in speakers}
+    name = lambda who: f"{by_id[who].label} ({who})"
+    st.caption("Rettelser gemmes med mødet og gælder også, hvis det behandles igen. "
+               "Taletid og markeringer regnes om med det samme.")
+
+    with st.expander("Omdøb en taler", expanded=True):
+        who = st.selectbox("Taler", ids, key="rename_speaker", format_func=name)
+        current = by_id[who].role if who in by_id else None
+        st.selectbox("Rolle", ["", *ROLES], key=f"rename_role_{who}",
+                     index=ROLES.index(current) + 1 if current in ROLES else 0,
+                     format_func=lambda r: ROLE_LABELS.get(r, "Ingen rolle"))
+        st.text_input("Nyt navn", key="rename_label", placeholder="tomt: rollens navn")
+        st.button("Omdøb", key="do_rename", on_click=correct, args=(meeting.id, "rename", None))
+
+    if len(ids) > 1:
+        with st.expander("Læg to talere sammen"):
+            st.selectbox("Taler", ids, key="merge_source", format_func=name, index=len(ids) - 1)
+            st.selectbox("Er i virkeligheden", ids, key="merge_target", format_func=name)
+            st.button("Læg sammen", key="do_merge", on_click=correct, args=(meeting.id, "merge", None))
+
+    with st.expander("Flyt den valgte linje", expanded=True):
+        if chosen is None:
+            st.caption("Vælg en linje i transskriptionen.")
+            return
+        segment = segments[chosen]
+        others = [i for i in ids if i != segment.speaker]
+        labels = {i: by_id[i].label for i in ids}
+        st.caption(f"`{clock(segment.start)}` **{escape(speaker_name(segment, labels))}:** {escape(snippet(segment.text))}")
+        if not others:
+            st.caption("Der er ingen anden taler at flytte linjen til.")
+            return
+        st.selectbox("Til", others, key="move_to", format_func=name)
+        st.button("Flyt linjen", key="do_move", on_click=correct,
+                  args=(meeting.id, "move", (segment.start, segment.end)))
+
+
+def correct(meeting_id: str, kind: str, span: tuple[float, float] | None) -> None:
+    """A correction button's callback: runs before the page, with the widgets' values in the
+    session state. Access is checked again here: nothing is written to a meeting this user
+    cannot see, whatever the session state says."""
+    user = current_user()
+    meeting = meeting_for(user, meeting_id) if user else None
+    if meeting is None or meeting.status != "processed":
+        return
+    state = st.session_state
+    with store() as s:
+        segments = s.segments(meeting.id)
+        speakers = {sp.id: sp for sp in s.speakers(meeting.id)}
+        try:
+            correction, message = build(kind, span, state, segments, speakers)
+        except ValueError as problem:
+            state[NOTICE] = ("error", str(problem))
+            return
+        s.correct(meeting.id, correction, analyser())
+        analysis = s.analysis(meeting.id)
+        after = s.speakers(meeting.id)
+    if kind == "rename":
+        state["rename_label"] = ""
+    shares = " · ".join(f"{sp.label} {percent(analysis.balance.get(sp.id, {'share': 0.0})['share'])}"
+                        for sp in after) if analysis else "–"
+    state[NOTICE] = ("success", f"{message} Taletid nu: {shares}.")
+
+
+def build(kind: str, span, state, segments: list[Segment], speakers: dict[str, Speaker]) -> tuple[Correction, str]:
+    """The correction the widgets ask for, built as the CLI builds it (`medlyt speaker`)."""
+    def anchor(who: str | None):
+        if who not in speakers:
+            raise ValueError("Taleren findes ikke længere i mødet. Vælg igen.")
+        found = anchor_of(segments, who)
+        if not found:
+            raise ValueError(f"{speakers[who].label} siger intet i mødet, så taleren kan ikke rettes.")
+        return found
+
+    if kind == "rename":
+        who = state.get("rename_speaker")
+        role = state.get(f"rename_role_{who}") or None
+        label = (state.get("rename_label") or "").strip() or ROLE_LABELS.get(role, "")
+        if not label:
+            raise ValueError("Angiv et navn eller en rolle.")
+        correction = Correction("rename", anchor=anchor(who), label=label, role=role)
+        role_text = f" ({ROLE_LABELS[role].lower()})" if role else " (ingen rolle)"
+        return correction, f"{speakers[who].label} ({who}) hedder nu {label}{role_text}."
+    if kind == "merge":
+        source, target = state.get("merge_source"), state.get("merge_target")
+        if source == target:
+            raise ValueError("En taler kan ikke lægges sammen med sig selv.")
+        correction = Correction("merge", anchor=anchor(source), target=anchor(target))
+        return correction, f"{speakers[source].label} ({source}) er lagt sammen med {speakers[target].label}."
+    if kind == "move":
+        start, end = span
+        segment = next((s for s in segments if s.start == start and s.end == end), None)
+        if segment is None:
+            raise ValueError("Linjen findes ikke længere. Vælg den igen.")
+        to = state.get("move_to")
+        if segment.speaker == to:
+            raise ValueError("Linjen er allerede denne talers.")
+        correction = Correction("move", start=segment.start, end=segment.end, target=anchor(to))
+        return correction, f"Linjen ved {clock(segment.start)} er flyttet til {speakers[to].label}."
+    raise ValueError(f"Ukendt rettelse: {kind}")
+
+
+render()

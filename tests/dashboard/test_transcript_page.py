@@ -1,0 +1,318 @@
+"""The transcript page through Streamlit's AppTest and the real store: lines with speakers and
+times, search, playback of the chosen line, the unsure words, speaker corrections that update
+the balance at once, access, and the speed of the page for a two-hour meeting.
+
+Corrections are made on meetings of this file's own, in a data directory of its own, so the
+shared meetings (and the exact lists other tests expect) stay as they are."""
+
+import time
+import wave
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.choice import NO_ACCESS
+from feedback.analysis import analyser
+from meetings import audit
+from meetings.records import (
+    AudioInfo,
+    Consent,
+    Participant,
+    Segment,
+    Speaker,
+    Speech,
+    Word,
+    now_iso,
+)
+from meetings.store import Store
+from tests.dashboard.conftest import APP, AUDIO, LINES, PASSWORD, logged_in, processed_meeting
+PAGE = "pages/transcript.py"
+OWNER = "mie"  # a caseworker of this file's own
+UNSURE_WORD = "praktikken?"  # line 3, said with low confidence in `own_meeting`
+MARKUP_LINE = "Ja, *helt* [sikkert](x) :red[nu] $5 <b>"  # line 6 in `own_meeting`: text, not markup
+
+
+@pytest.fixture(scope="session")
+def transcript_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("transcript-home")
+    with Store(home) as store:
+        store.add_user(OWNER, "sagsbehandler", PASSWORD)
+    return home
+
+
+@pytest.fixture
+def own_meeting(transcript_home, danish_dir, monkeypatch) -> str:
+    """A fresh meeting per test (corrections change it), with one word Whisper was unsure of
+    and one it was nearly sure of."""
+    monkeypatch.setenv("MEDLYT_HOME", str(transcript_home))
+    with Store(transcript_home) as store:
+        meeting_id = processed_meeting(store, danish_dir / AUDIO, "Opfølgning, Mies møde", OWNER, None)
+        segments = store.segments(meeting_id)
+        segments[2].words = [replace(w, probability=0.3) if w.text.strip() == UNSURE_WORD else w
+                             for w in segments[2].words]
+        segments[0].words = [replace(w, probability=0.65) if w.text.strip() == "søgt" else w
+                             for w in segments[0].words]
+        ja = segments[5]
+        segments[5] = replace(ja, text=MARKUP_LINE, words=[
+            Word(ja.start + k * 0.05, ja.start + (k + 1) * 0.05, " " + w, 0.9) for k, w in enumerate(MARKUP_LINE.split())])
+        store.save_transcript(meeting_id, segments, "base", store.speakers(meeting_id), analyser(),
+                              store.speech(meeting_id))
+    return meeting_id
+
+
+
+
+def on_page(name: str, meeting_id: str) -> AppTest:
+    at = logged_in(name, meeting=meeting_id)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def transcript(at: AppTest) -> str:
+    """The transcript blocks (the markdown inside the scrolling container)."""
+    return "\n\n".join(m.value for m in at.markdown if "`" in m.value and "**" in m.value)
+
+
+def shown_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "markdown", "caption", "info", "error", "warning", "success")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def balance(at: AppTest) -> dict[str, tuple[str, str]]:
+    """Speaker id -> (label, share) from the balance table."""
+    table = at.dataframe[0].value
+    return {row["Id"]: (row["Taler"], row["Andel"]) for _, row in table.iterrows()}
+
+
+def button(at: AppTest, key: str):
+    return next(b for b in at.button if b.key == key)
+
+
+def test_every_line_is_shown_with_its_speaker_and_time(dashboard_home):
+    at = on_page("anne", dashboard_home.meetings["annes"])
+    assert at.title[0].value == "Opfølgning, Annes møde"
+    text = transcript(at)
+    assert len(text.split("\n\n")) == len(LINES)
+    assert "`00:00` **Sagsbehandler:** Har du søgt nogen job i denne uge?" in text
+    assert "`00:18` **Borger:** Jeg har faktisk erfaring fra et lager" in text
+    assert "8 linjer" in at.caption[0].value
+    with Store(dashboard_home.home) as store:
+        viewed = [e for e in store.audit_entries(dashboard_home.meetings["annes"]) if e.action == audit.VIEWED]
+    assert viewed[-1].user == "anne" and viewed[-1].detail == "page=transskription"
+
+
+def test_search_filters_the_lines_and_counts_the_hits(dashboard_home):
+    at = on_page("anne", dashboard_home.meetings["annes"])
+    at.text_input(key="transcript_search").input("DU").run()
+    text = transcript(at)
+    lines = text.split("\n\n")
+    # "du" in lines 1, 3, 5 and 7 (once each) - case does not matter.
+    assert len(lines) == 4 and all("Sagsbehandler" in line for line in lines)
+    assert "Nej." not in text
+    assert "4 træf i 4 af 8 linjer" in shown_text(at)
+    # The line chooser offers only the hits, and the first hit is the one that plays.
+    assert len(at.selectbox(key="play_line").options) == 4
+    at.text_input(key="transcript_search").input("ingen sådan tekst").run()
+    assert not transcript(at) and "Ingen linjer indeholder søgeteksten." in shown_text(at)
+    assert "0 træf i 0 af 8 linjer" in shown_text(at)
+
+
+def test_the_chosen_line_plays_from_where_it_starts(dashboard_home):
+    at = on_page("anne", dashboard_home.meetings["annes"])
+    assert len(at.get("audio")) == 1  # one player, for the chosen line, not one per line
+    at.selectbox(key="play_line").set_value(6).run()
+    assert not at.exception, at.exception
+    audio = at.get("audio")
+    assert len(audio) == 1
+    proto = audio[0].proto
+    assert proto.start_time == 1  # the excerpt starts a second before the line
+    assert "▶ `00:12` **Sagsbehandler:** Ellers kan det give en sanktion" in transcript(at)
+
+
+def test_words_whisper_was_unsure_of_are_marked(own_meeting):
+    at = on_page(OWNER, own_meeting)
+    text = transcript(at)
+    assert f":gray[*{UNSURE_WORD}*]" in text  # probability 0.3 < 0.6
+    assert "søgt" in text and ":gray[*søgt" not in text  # 0.65 is sure enough
+    assert text.count(":gray[") == 1
+    assert "usikker tekst" in shown_text(at) and "60 %" in shown_text(at)
+    # Markdown characters in what was said are escaped, so they show as typed.
+    assert r"**Borger:** Ja, \*helt\* \[sikkert\]\(x\) \:red\[nu\] \$5 \<b\>" in text
+
+
+def test_renaming_a_speaker_changes_label_role_and_balance_at_once(own_meeting, transcript_home):
+    at = on_page(OWNER, own_meeting)
+    before = balance(at)
+    assert before["S2"][0] == "Borger"
+    at.selectbox(key="rename_speaker").set_value("S2").run()
+    at.selectbox(key="rename_role_S2").set_value("bisidder")
+    at.text_input(key="rename_label").input("Bisidder Jens")
+    button(at, "do_rename").click().run()
+    assert not at.exception, at.exception
+    success = at.success[0].value
+    assert "Borger (S2) hedder nu Bisidder Jens (bisidder)." in success and "Taletid nu:" in success
+    after = balance(at)
+    assert after["S2"] == ("Bisidder Jens", before["S2"][1])
+    assert at.dataframe[0].value.set_index("Id").loc["S2", "Rolle"] == "Bisidder"
+    assert "**Bisidder Jens:** Nej." in transcript(at)
+    with Store(transcript_home) as store:
+        speakers = store.speakers(own_meeting)
+        analysis = store.analysis(own_meeting)
+        corrections = store.corrections(own_meeting)
+    assert speakers[1] == Speaker("S2", "Bisidder Jens", "bisidder")
+    # With no citizen left the analysis says so: the hook recomputed it with the new role.
+    assert analysis.metrics["roles_known"] is False
+    assert [c.kind for c in corrections] == ["rename"]
+    assert at.text_input(key="rename_label").value == ""  # ready for the next
+
+
+def test_renaming_by_role_alone_uses_the_roles_name(own_meeting):
+    at = on_page(OWNER, own_meeting)
+    at.selectbox(key="rename_speaker").set_value("S1").run()
+    at.selectbox(key="rename_role_S1").set_value("leder")
+    button(at, "do_rename").click().run()
+    assert balance(at)["S1"][0] == "Leder"
+    at.selectbox(key="rename_role_S1").set_value("")
+    button(at, "do_rename").click().run()
+    assert at.error[0].value == "Angiv et navn eller en rolle."
+
+
+def test_merging_two_speakers_leaves_one_with_all_the_talk(own_meeting, transcript_home):
+    at = on_page(OWNER, own_meeting)
+    at.selectbox(key="merge_source").set_value("S2")
+    at.selectbox(key="merge_target").set_value("S1")
+    button(at, "do_merge").click().run()
+    assert not at.exception, at.exception
+    assert "Borger (S2) er lagt sammen med Sagsbehandler." in at.success[0].value
+    assert balance(at) == {"S1": ("Sagsbehandler", "100 %")}
+    assert "Borger" not in transcript(at)
+    with Store(transcript_home) as store:
+        assert [s.id for s in store.speakers(own_meeting)] == ["S1"]
+        assert {s.speaker for s in store.segments(own_meeting)} == {"S1"}
+        assert set(store.analysis(own_meeting).balance) == {"S1"}
+
+
+def test_a_speaker_cannot_be_merged_with_itself(own_meeting, transcript_home):
+    at = on_page(OWNER, own_meeting)
+    at.selectbox(key="merge_source").set_value("S1")
+    at.selectbox(key="merge_target").set_value("S1")
+    button(at, "do_merge").click().run()
+    assert at.error[0].value == "En taler kan ikke lægges sammen med sig selv."
+    with Store(transcript_home) as store:
+        assert store.corrections(own_meeting) == []
+
+
+def test_moving_a_line_gives_it_to_the_other_speaker(own_meeting, transcript_home):
+    at = on_page(OWNER, own_meeting)
+    share_before = balance(at)["S1"][1]
+    at.selectbox(key="play_line").set_value(1).run()  # "Nej." by the citizen
+    assert at.selectbox(key="move_to").options == ["Sagsbehandler (S1)"]
+    button(at, "do_move").click().run()
+    assert not at.exception, at.exception
+    assert "Linjen ved 00:03 er flyttet til Sagsbehandler." in at.success[0].value
+    assert "**Sagsbehandler:** Nej." in transcript(at)
+    assert balance(at)["S1"][1] != share_before
+    with Store(transcript_home) as store:
+        segments = store.segments(own_meeting)
+    assert segments[1].text == "Nej." and segments[1].speaker == "S1"
+    assert [s.speaker for s in segments[2:]] == [who for who, *_ in LINES[2:]]  # only that line
+
+
+def test_a_caseworker_cannot_open_another_caseworkers_transcript_by_link(dashboard_home):
+    at = logged_in("anne", meeting=dashboard_home.meetings["bos"])
+    at.switch_page(PAGE).run()
+    assert at.error[0].value == NO_ACCESS
+    assert not transcript(at) and "Bos møde" not in shown_text(at) and not at.get("audio")
+    assert "sanktion" not in shown_text(at)
+
+
+def test_a_caseworker_cannot_open_another_caseworkers_transcript_through_session_state(dashboard_home):
+    at = logged_in("anne")
+    at.session_state["meeting_id"] = dashboard_home.meetings["bos"]
+    at.switch_page(PAGE).run()
+    assert at.error[0].value == NO_ACCESS
+    assert not transcript(at) and "sanktion" not in shown_text(at)
+    assert not [b for b in at.button if b.key == "do_rename"]
+
+
+def test_a_correction_is_not_written_once_the_meeting_is_out_of_reach(own_meeting, transcript_home, monkeypatch):
+    """The button's callback checks access again, so a stale page writes nothing."""
+    at = on_page(OWNER, own_meeting)
+    at.selectbox(key="merge_source").set_value("S2")
+    at.selectbox(key="merge_target").set_value("S1")
+    monkeypatch.setattr("meetings.access.can_view", lambda user, meeting: False)
+    monkeypatch.setattr("dashboard.data.can_view", lambda user, meeting: False)
+    button(at, "do_merge").click().run()
+    assert at.error[0].value == NO_ACCESS
+    with Store(transcript_home) as store:
+        assert store.corrections(own_meeting) == []
+        assert len(store.speakers(own_meeting)) == 2
+
+
+# ---- a two-hour meeting -----------------------------------------------------------------------
+
+BIG_SEGMENTS = 2000
+BIG_DURATION_S = 7200.0
+SENTENCES = [
+    "Hvordan er det gået siden sidst med jobsøgningen og praktikken?",
+    "Det har været lidt svært, men jeg har søgt tre stillinger på lageret.",
+    "Hvad tænker du selv om at starte på et kursus i truckkørsel?",
+    "Ja, det kunne jeg godt tænke mig, hvis det kan passe med min ryg.",
+]
+
+
+def write_silence(dest: Path, seconds: float, rate: int = 1000) -> AudioInfo:
+    """A two-hour recording without writing 230 MB: a low sample rate, all silence."""
+    with wave.open(str(dest), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\0\0" * int(seconds * rate))
+    return AudioInfo(path=str(dest), sample_rate=rate, channels=1, duration_s=seconds, source_name="stille.wav")
+
+
+@pytest.fixture(scope="session")
+def big_meeting(transcript_home) -> str:
+    step = BIG_DURATION_S / BIG_SEGMENTS
+    segments, speech = [], []
+    for i in range(BIG_SEGMENTS):
+        start, end, who = i * step, i * step + step * 0.9, ("S1", "S2", "S3")[i % 3]
+        text = SENTENCES[i % len(SENTENCES)]
+        parts = text.split()
+        each = (end - start) / len(parts)
+        words = [Word(start + k * each, start + (k + 1) * each, " " + w, 0.4 if k % 7 == 3 else 0.95, -30.0)
+                 for k, w in enumerate(parts)]
+        segments.append(Segment(start, end, text, words, who, avg_logprob=-0.3, loudness_db=-30.0))
+        speech.append(Speech(start, end, who, -30.0))
+    speakers = [Speaker("S1", "Sagsbehandler", "sagsbehandler"), Speaker("S2", "Borger", "borger"),
+                Speaker("S3", "Taler 3")]
+    consent = Consent(True, "verbal", now_iso())
+    with Store(transcript_home) as store:
+        meeting = store.create_meeting("Langt møde", [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user=OWNER),
+            Participant("borger", "Borger", consent=consent)])
+        store.attach_audio(meeting.id, lambda dest: write_silence(dest, BIG_DURATION_S))
+        store.save_transcript(meeting.id, segments, "base", speakers, analyser(), speech)
+    return meeting.id
+
+
+def test_a_two_hour_meeting_with_2000_lines_draws_quickly(big_meeting, transcript_home, monkeypatch):
+    monkeypatch.setenv("MEDLYT_HOME", str(transcript_home))
+    at = on_page(OWNER, big_meeting)
+    assert len(transcript(at).split("\n\n")) == BIG_SEGMENTS
+    assert "`1:59:56` **Borger:**" in transcript(at)  # h:mm:ss past the hour
+    assert len(at.markdown) < 40  # a few blocks, not one element per line or word
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - started)
+    assert not at.exception, at.exception
+    print("page runs (s):", [round(t, 3) for t in times])
+    assert min(times) < 1.5, times
+    at.selectbox(key="play_line").set_value(1500).run()
+    assert len(at.get("audio")) == 1
