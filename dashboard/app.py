@@ -4,6 +4,7 @@ Thin pages: reading and writing go through meetings.store, numbers and words abo
 from feedback/; access is decided by meetings.access (dashboard.data applies it).
 """
 
+import altair  # noqa: F401  imported while the login page shows, so opening a meeting is quick
 import streamlit as st
 
 from dashboard.auth import current_user, login_page, sidebar
@@ -18,4 +19,7 @@ else:
     st.navigation([
         st.Page("pages/meetings.py", title="Møder", url_path="moeder", default=True),
         st.Page("pages/overview.py", title="Mødeoverblik", url_path="overblik"),
+        st.Page("pages/transcript.py", title="Transskription", url_path="transskription"),
+        st.Page("pages/session.py", title="Sparring", url_path="sparring"),
+        st.Page("pages/development.py", title="Udvikling", url_path="udvikling"),
     ]).run()

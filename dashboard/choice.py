@@ -3,7 +3,7 @@ if meetings.access lets this user see it."""
 
 import streamlit as st
 
-from dashboard.data import meeting_for
+from dashboard.data import log_view, meeting_for
 from meetings.records import Meeting, User
 
 MEETING_KEY = "meeting_id"
@@ -26,4 +26,17 @@ def chosen_meeting(user: User) -> Meeting | None:
         st.error(NO_ACCESS)
         return None
     st.session_state[MEETING_KEY] = meeting.id
+    return meeting
+
+
+def processed_for_page(user: User, page: str, title: str = "{title}") -> Meeting | None:
+    """The page's meeting, under its title, if it is transcribed; the view is logged."""
+    meeting = chosen_meeting(user)
+    if meeting is None:
+        return None
+    st.title(title.format(title=meeting.title))
+    if meeting.status != "processed":
+        st.info(f"Mødet er ikke transskriberet endnu. Kør: `medlyt process {meeting.id}`")
+        return None
+    log_view(user, meeting.id, page, st.session_state.setdefault("viewed", set()))
     return meeting

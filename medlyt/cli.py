@@ -34,6 +34,7 @@ EXIT_CONSENT = 3
 DEMO_AUDIO = Path(__file__).resolve().parent / "demo" / "demo_meeting.flac"
 DASHBOARD_APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 EXPORT_FORMATS = ("json", "srt", "vtt", "txt", "rttm")
+SSO_SECRETS = "secrets.toml"
 CONFIG_HELP = ("organisationens grænseværdier og ordlister (TOML; standard: MEDLYT_CONFIG eller config.toml "
                "i datamappen, ellers de indbyggede – se medlyt config default)")
 TRANSCRIBE_FORMATS = ("txt", "json", "srt", "vtt")
@@ -430,6 +431,10 @@ def run_dashboard(home: Path, port: int) -> None:
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--global.developmentMode", "false", "--client.toolbarMode", "minimal",
     ]
+    secrets = home / SSO_SECRETS
+    if secrets.is_file():
+        # The organisation's single sign-on (Streamlit's OIDC [auth] settings); see the README.
+        command += ["--secrets.files", str(secrets)]
     print(f"Dashboardet kører på http://127.0.0.1:{port}  (stop med Ctrl-C)", flush=True)
     # Become Streamlit rather than wrap it: Ctrl-C and a stop signal then reach the server itself,
     # and no orphaned server can outlive the command.

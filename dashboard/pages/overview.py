@@ -2,11 +2,12 @@
 and the flagged moments themselves: play one, read around it, mark it for the session."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from dashboard.auth import current_user
-from dashboard.choice import chosen_meeting
-from dashboard.data import log_view, store
+from dashboard.choice import processed_for_page
+from dashboard.data import store
 from dashboard.format import clock, decimal, percent
 from feedback.labels import METRICS, TONES, kind_label
 from feedback.metrics import turns
@@ -20,12 +21,8 @@ TONE_COLOURS = {"strength": "#2e7d32", "concern": "#c62828", "info": "#616161"}
 
 def render() -> None:
     user = current_user()
-    meeting = chosen_meeting(user)
+    meeting = processed_for_page(user, "overblik")
     if meeting is None:
-        return
-    st.title(meeting.title)
-    if meeting.status != "processed":
-        st.info(f"Mødet er ikke transskriberet endnu. Kør: `medlyt process {meeting.id}`")
         return
     with store() as s:
         analysis = s.analysis(meeting.id)
@@ -36,7 +33,6 @@ def render() -> None:
     if analysis is None:
         st.info(f"Mødet har ingen nøgletal endnu. Kør: `medlyt analyse {meeting.id}`")
         return
-    log_view(user, meeting.id, "overblik", st.session_state.setdefault("viewed", set()))
     labels = {s.id: s.label for s in speakers}
     roles = {s.id: s.role for s in speakers}
     thresholds = analysis.config["thresholds"]
@@ -68,7 +64,9 @@ def balance_chart(balance: dict, labels: dict, roles: dict, band: list[float]) -
              "Tekst": f"{percent(b['share'])} · {clock(b['talk_s'])}",
              "fra": band[0], "til": band[1], "Sagsbehandler": roles.get(who) == "sagsbehandler"}
             for who, b in balance.items()]
-    base = alt.Chart(alt.Data(values=rows)).encode(y=alt.Y("Taler:N", title=None, sort=None))
+    # DataFrames, not inline values: Altair validates inline rows one by one, which for a
+    # two-hour meeting's turns cost most of the page's time.
+    base = alt.Chart(pd.DataFrame(rows)).encode(y=alt.Y("Taler:N", title=None, sort=None))
     bars = base.mark_bar(size=22).encode(
         x=alt.X("Andel:Q", axis=alt.Axis(format="%", title="Andel af taletiden"), scale=alt.Scale(domain=[0, 1])),
         tooltip=["Taler:N", alt.Tooltip("Andel:Q", format=".0%"), "Taletid:N"])
@@ -84,7 +82,7 @@ def balance_chart(balance: dict, labels: dict, roles: dict, band: list[float]) -
 def timeline_chart(spans, flags, labels: dict, gap_s: float) -> alt.LayerChart:
     rows = [{"Taler": labels.get(t.speaker, t.speaker), "start": t.start, "slut": t.end,
              "Tid": f"{clock(t.start)}–{clock(t.end)}"} for t in turns(spans, gap_s)]
-    speech = alt.Chart(alt.Data(values=rows)).mark_bar(height=18).encode(
+    speech = alt.Chart(pd.DataFrame(rows, columns=["Taler", "start", "slut", "Tid"])).mark_bar(height=18).encode(
         x=alt.X("start:Q", title="Tid i mødet",
                 axis=alt.Axis(tickMinStep=30, labelExpr="utcFormat(datum.value * 1000, datum.value >= 3600 ? '%H:%M:%S' : '%M:%S')")),
         x2="slut:Q", y=alt.Y("Taler:N", title=None), color=alt.Color("Taler:N", legend=None),
@@ -92,7 +90,7 @@ def timeline_chart(spans, flags, labels: dict, gap_s: float) -> alt.LayerChart:
     marks = [{"start": f.start, "Markering": kind_label(f.kind), "Tid": clock(f.start),
               "Tone": TONES.get(f.tone, ("", f.tone))[1], "farve": TONE_COLOURS.get(f.tone, "#616161")}
              for f in flags]
-    moments = alt.Chart(alt.Data(values=marks)).mark_rule(strokeWidth=2, opacity=0.8).encode(
+    moments = alt.Chart(pd.DataFrame(marks, columns=["start", "Markering", "Tid", "Tone", "farve"])).mark_rule(strokeWidth=2, opacity=0.8).encode(
         x="start:Q", color=alt.Color("farve:N", scale=None), tooltip=["Tid:N", "Markering:N", "Tone:N"])
     return alt.layer(speech, moments)
 

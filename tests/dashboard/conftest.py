@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from capture.source import import_audio
 from meetings.records import Consent, Participant, Segment, Speaker, Speech, Word, now_iso
 from meetings.store import Store
 from feedback.analysis import analyser
+from tests.conftest import REPO
 
+APP = str(REPO / "dashboard" / "app.py")
 PASSWORD = "korrekt-hest-batteri"
 USERS = {"anne": "sagsbehandler", "bo": "sagsbehandler", "lis": "leder", "kim": "leder",
          "olga": "observatør", "root": "admin"}
@@ -78,3 +81,21 @@ def dashboard_data(tmp_path_factory, danish_dir) -> Fixture:
 def dashboard_home(dashboard_data, monkeypatch) -> Fixture:
     monkeypatch.setenv("MEDLYT_HOME", str(dashboard_data.home))
     return dashboard_data
+
+
+def logged_in(name: str, **query) -> AppTest:
+    """Through the real login form, as a person would."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(query)
+    at.run()
+    at.text_input[0].input(name)
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "markdown", "caption", "info", "error", "warning", "success")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)

@@ -8,29 +8,8 @@ from dashboard.choice import NO_ACCESS
 from meetings import audit
 from meetings.records import review_key
 from meetings.store import Store
-from tests.conftest import REPO
-from tests.dashboard.conftest import PASSWORD, USERS
-
-APP = str(REPO / "dashboard" / "app.py")
+from tests.dashboard.conftest import APP, USERS, logged_in, shown_text
 OVERVIEW = "pages/overview.py"
-
-
-def logged_in(name: str, **query) -> AppTest:
-    """Through the real login form, as a person would."""
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(query)
-    at.run()
-    at.text_input[0].input(name)
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception, at.exception
-    return at
-
-
-def shown_text(at: AppTest) -> str:
-    parts = [e.value for kind in ("title", "markdown", "caption", "info", "error", "warning", "success")
-             for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
 
 
 def listed_ids(at: AppTest) -> list[str]:
@@ -144,3 +123,23 @@ def test_sharing_with_a_leader_is_a_deliberate_act(dashboard_home):
         assert "kim" in store.get_meeting(meeting_id).shared_with
         store.unshare(meeting_id, "kim")  # leave the shared data as the other tests expect
     assert set(USERS) >= {"kim"}
+
+
+def test_single_sign_on_is_offered_when_the_organisation_configures_it(dashboard_home):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.secrets["auth"] = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "medlyt", "client_secret": "hemmelig",
+                          "server_metadata_url": "https://login.kommune.example/.well-known/openid-configuration"}
+    at.run()
+    assert not at.exception, at.exception
+    assert any(b.label == "Log ind med organisationens single sign-on" for b in at.button)
+    assert at.text_input  # local users can still log in beside it
+    plain = AppTest.from_file(APP, default_timeout=30).run()
+    assert not any("single sign-on" in b.label for b in plain.button)
+
+
+def test_a_signed_in_identity_gets_the_role_of_the_local_user_of_that_name(dashboard_home):
+    from dashboard.auth import user_for_identity
+
+    assert user_for_identity("lis").role == "leder"
+    assert user_for_identity("ukendt@kommune.dk") is None and user_for_identity(None) is None
