@@ -24,6 +24,7 @@ from meetings.records import (
     Participant,
     now_iso,
 )
+from meetings import audit
 from meetings.store import ConsentError, MeetingError, Store
 from medlyt import settings
 from models.store import ModelError
@@ -93,6 +94,16 @@ def parse_participants(text: str, consent: Consent | None, channels: dict[str, i
                     channel=channels.get(r), user=caseworker if r == "sagsbehandler" else None)
         for r in roles
     ]
+
+
+def cli_user() -> str:
+    """Who ran a command, for the audit log: the operating system's user."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry for the uid (some containers)
+        return "cli"
 
 
 def write_output(text: str, output: str | None) -> None:
@@ -269,7 +280,8 @@ def cmd_export(args, home: Path) -> None:
     with Store(home) as store:
         meeting, analysis = processed(store, args.meeting)
         transcript = Transcript.of_meeting(meeting, store.segments(meeting.id), store.speakers(meeting.id), analysis)
-    write_output(get_writer(args.format)(transcript), args.output)
+        write_output(get_writer(args.format)(transcript), args.output)
+        store.log(audit.EXPORTED, meeting.id, cli_user(), f"format={args.format}")
 
 
 def cmd_show(args, home: Path) -> None:
@@ -278,6 +290,7 @@ def cmd_show(args, home: Path) -> None:
     with Store(home) as store:
         meeting, analysis = processed(store, args.meeting)
         print(render(meeting, store.speakers(meeting.id), analysis), end="")
+        store.log(audit.VIEWED, meeting.id, cli_user(), "command=show")
 
 
 def cmd_analyse(args, home: Path) -> None:
@@ -308,7 +321,7 @@ def cmd_speaker(args, home: Path) -> None:
     with Store(home) as store:
         meeting, _analysis = processed(store, args.meeting)
         segments = store.segments(args.meeting)
-        fix = lambda correction: store.correct(meeting.id, correction, analyser())
+        fix = lambda correction: store.correct(meeting.id, correction, analyser(), by=cli_user())
         known = {s.id: s for s in store.speakers(args.meeting)}
 
         def anchor(speaker_id: str):

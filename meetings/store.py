@@ -512,7 +512,8 @@ class Store:
             self._load(conn, meeting_id)
             return self._speakers(conn, meeting_id)
 
-    def correct(self, meeting_id: str, correction: Correction, analyse: Analyse | None = None) -> None:
+    def correct(self, meeting_id: str, correction: Correction, analyse: Analyse | None = None,
+                by: str | None = None) -> None:
         """Store a manual correction and apply it at once (no re-transcription needed); the
         analysis is recomputed with `analyse` in the same transaction (or dropped)."""
         with self._transaction(write=True) as conn:
@@ -526,7 +527,7 @@ class Store:
             self._replace_attribution(conn, meeting_id, segments, speech, speakers)
             conn.execute("INSERT INTO corrections (meeting_id, at, correction) VALUES (?, ?, ?)",
                          (meeting_id, correction.at, json.dumps(dataclasses.asdict(correction))))
-            audit.write(conn, correction.at, audit.SPEAKERS_CORRECTED, meeting_id, f"kind={correction.kind}")
+            audit.write(conn, correction.at, audit.SPEAKERS_CORRECTED, meeting_id, f"kind={correction.kind}", by)
             self._reanalyse(conn, meeting, segments, speech, speakers, analyse)
 
     # ---- analysis -------------------------------------------------------------------------

@@ -6,13 +6,24 @@ from dashboard.auth import current_user
 from dashboard.choice import choose
 from dashboard.data import meetings_for, store
 from dashboard.format import STATUS_LABELS, clock, percent
+from meetings import audit
 from meetings.access import can_share
+
+
+def log_list_view(user) -> None:
+    """The list itself is a view too: once per session, with the user."""
+    if st.session_state.get("list_logged"):
+        return
+    st.session_state["list_logged"] = True
+    with store() as s:
+        s.log(audit.VIEWED, None, user.name, "page=moeder")
 
 
 def render() -> None:
     user = current_user()
     st.title("Møder")
     meetings = meetings_for(user)
+    log_list_view(user)
     if not meetings:
         st.info("Der er ingen møder, du har adgang til. Et møde vises for sagsbehandleren i mødet, "
                 "observatøren der optog det, ledere det er delt med, og administratorer. "

@@ -226,7 +226,7 @@ def correct(meeting_id: str, kind: str, span: tuple[float, float] | None) -> Non
         except ValueError as problem:
             state[NOTICE] = ("error", str(problem))
             return
-        s.correct(meeting.id, correction, analyser())
+        s.correct(meeting.id, correction, analyser(), by=user.name)
         analysis = s.analysis(meeting.id)
         after = s.speakers(meeting.id)
     if kind == "rename":

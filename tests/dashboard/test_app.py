@@ -143,3 +143,17 @@ def test_a_signed_in_identity_gets_the_role_of_the_local_user_of_that_name(dashb
 
     assert user_for_identity("lis").role == "leder"
     assert user_for_identity("ukendt@kommune.dk") is None and user_for_identity(None) is None
+
+
+def test_the_meeting_list_is_logged_as_a_view_once_per_session(dashboard_home):
+    at = logged_in("lis")
+    at.run()
+    with Store(dashboard_home.home) as store:
+        listed = [e for e in store.audit_entries() if e.action == audit.VIEWED and e.detail == "page=moeder"
+                  and e.user == "lis"]
+    assert len(listed) >= 1
+    at.run()
+    with Store(dashboard_home.home) as store:
+        again = [e for e in store.audit_entries() if e.action == audit.VIEWED and e.detail == "page=moeder"
+                 and e.user == "lis"]
+    assert len(again) == len(listed)

@@ -163,6 +163,8 @@ def test_renaming_a_speaker_changes_label_role_and_balance_at_once(own_meeting, 
         speakers = store.speakers(own_meeting)
         analysis = store.analysis(own_meeting)
         corrections = store.corrections(own_meeting)
+        corrected_by = [e.user for e in store.audit_entries(own_meeting) if e.action == "speakers_corrected"]
+    assert corrected_by == [OWNER]
     assert speakers[1] == Speaker("S2", "Bisidder Jens", "bisidder")
     # With no citizen left the analysis says so: the hook recomputed it with the new role.
     assert analysis.metrics["roles_known"] is False

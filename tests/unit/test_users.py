@@ -119,3 +119,25 @@ def test_user_commands(medlyt_home, capsys, monkeypatch):
     assert main(["user", "remove", "lis"]) == 0
     with Store(medlyt_home) as store:
         assert [u.name for u in store.users()] == ["anne"]
+
+
+def test_cli_exports_views_and_corrections_are_audited_with_the_user(medlyt_home, capsys):
+    from feedback.analysis import analyser
+    from meetings.corrections import anchor_of
+    from meetings.records import Correction, Segment, Speaker
+
+    with Store(medlyt_home) as store:
+        meeting = meeting_of(store, "anne")
+        segments = [Segment(0.0, 2.0, "Hej", speaker="S1"), Segment(2.5, 4.0, "Hej hej", speaker="S2")]
+        store.save_transcript(meeting.id, segments, "base", [Speaker("S1", "Taler 1"), Speaker("S2", "Taler 2")],
+                              analyser())
+        store.correct(meeting.id, Correction("rename", anchor=anchor_of(segments, "S1"), label="Sagsbehandler",
+                                             role="sagsbehandler"), analyser(), by="anne")
+    assert main(["export", meeting.id, "--format", "txt"]) == 0
+    assert main(["show", meeting.id]) == 0
+    capsys.readouterr()
+    with Store(medlyt_home) as store:
+        entries = {e.action: e for e in store.audit_entries(meeting.id)}
+    assert entries[audit.SPEAKERS_CORRECTED].user == "anne"
+    assert entries[audit.EXPORTED].user.startswith("cli") and entries[audit.EXPORTED].detail == "format=txt"
+    assert entries[audit.VIEWED].user.startswith("cli")
