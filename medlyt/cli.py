@@ -462,8 +462,9 @@ def cmd_demo(args, home: Path) -> None:
     install_base(home)
     with Store(home) as store:
         consent = Consent(given=True, method="verbal", recorded_at=now_iso())
+        # The demo user plays the caseworker too, so Udvikling has someone to show.
         meeting = store.create_meeting("Demomøde: oplæst dansk tale",
-                                       parse_participants("sagsbehandler,borger", consent))
+                                       parse_participants("sagsbehandler,borger", consent, caseworker=DEMO_USER))
         print(f"2/4 Møde {meeting.id} oprettet med samtykke fra sagsbehandler og borger.")
         import_recording(store, meeting.id, DEMO_AUDIO)
         print("3/4 Demooptagelsen er importeret. Talen findes og transskriberes på dansk ...")

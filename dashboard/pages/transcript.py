@@ -135,7 +135,8 @@ def marked_text(segment: Segment, threshold: float) -> str:
 
 def _run(words: list[str], unsure: bool) -> str:
     """Neighbouring words with the same confidence, as one span (fewer markup characters)."""
-    text = escape("".join(words))
+    # Word texts may or may not carry their leading space (Whisper's do, stored ones may not).
+    text = escape(" ".join(w.strip() for w in words))
     return f":gray[*{text}*]" if unsure and text else text
 
 

@@ -45,7 +45,7 @@ class Fixture:
 def words(start: float, end: float, text: str) -> list[Word]:
     parts = text.split()
     step = (end - start) / len(parts)
-    return [Word(start + i * step, start + (i + 1) * step, " " + w, 0.9, -30.0) for i, w in enumerate(parts)]
+    return [Word(start + i * step, start + (i + 1) * step, w, 0.9, -30.0) for i, w in enumerate(parts)]
 
 
 def processed_meeting(store: Store, audio: Path, title: str, caseworker: str, recorded_by: str | None) -> str:
