@@ -106,7 +106,8 @@ def metrics_section(metrics: dict) -> None:
             shown = str(value) if value is not None else "–"
         else:
             shown = decimal(value, 1, "s")
-        column.metric(name, shown, help=explanation)
+        column.metric(name, shown)
+        column.caption(explanation)
 
 
 def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict) -> None:
