@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from capture.recorder import RecorderError
 from capture.source import AudioError
 from feedback.config import ConfigError
 from meetings.records import (
@@ -401,6 +402,38 @@ def cmd_user(args, home: Path) -> None:
                 print(f"{user.name:<20} {USER_ROLE_LABELS[user.role]:<14} oprettet {user.created_at[:10]}")
 
 
+def cmd_record(args, home: Path) -> None:
+    from capture.recorder import FileInput, MicrophoneInput
+    from medlyt.recording import record
+
+    with Store(home) as store:
+        from meetings.consent import require_consent
+
+        require_consent(store.get_meeting(args.meeting))  # exit 3 before any device is opened
+        if args.simulate:
+            source = FileInput(Path(args.simulate))
+        else:
+            device = int(args.device) if args.device and args.device.isdigit() else args.device
+            source = MicrophoneInput(device, args.channels)
+        print("Optager ... stop med Ctrl-C.", file=sys.stderr, flush=True)
+        shown = [0]
+
+        def progress(seconds: float) -> None:
+            if sys.stderr.isatty() and int(seconds) != shown[0]:
+                shown[0] = int(seconds)
+                print(f"\r  {clock_text(seconds)}", end="", file=sys.stderr, flush=True)
+
+        meeting = record(store, args.meeting, source, on_progress=progress)
+    if source.overflows:
+        print(f"Advarsel: lydkortet tabte lyd {source.overflows} gang(e).", file=sys.stderr)
+    print(f"\nOptagelsen er gemt: {meeting.audio.duration_s:.1f} s. Næste trin: medlyt process {meeting.id}")
+
+
+def clock_text(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{secs:02d}"
+
+
 def cmd_withdraw(args, home: Path) -> None:
     if not args.yes:
         if not sys.stdin.isatty():
@@ -671,6 +704,14 @@ def build_parser() -> argparse.ArgumentParser:
     user_commands.add_parser("list", help="vis brugerne og deres roller")
     user.set_defaults(handler=cmd_user)
 
+    record = commands.add_parser("record", help="optag et møde fra mikrofonen (kun med samtykke)")
+    record.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
+    record.add_argument("--device", metavar="ENHED", help="lydenhedens navn eller nummer (standard: systemets)")
+    record.add_argument("--channels", type=int, default=1, metavar="N",
+                        help="antal kanaler, fx 2 med én mikrofon pr. person (standard: 1)")
+    record.add_argument("--simulate", metavar="WAV", help="afspil en 16 kHz WAV i realtid som mikrofon (test og demo)")
+    record.set_defaults(handler=cmd_record)
+
     withdraw = commands.add_parser("withdraw", help="slet et møde helt: lyd, tekst og alt afledt")
     withdraw.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
     withdraw.add_argument("--yes", action="store_true", help="bekræft sletningen uden at spørge")
@@ -698,10 +739,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings.force_offline()
     try:
-        args.handler(args, settings.data_home())
+        home = settings.data_home()
+        recover_recordings(home)
+        args.handler(args, home)
     except ConsentError as error:
         return fail(error, EXIT_CONSENT, args.debug)
-    except (UsageError, AudioError, MeetingError, ModelError, TranscriptionError, ConfigError) as error:
+    except (UsageError, AudioError, MeetingError, ModelError, TranscriptionError, ConfigError, RecorderError) as error:
         return fail(error, EXIT_BAD_INPUT, args.debug)
     except KeyboardInterrupt:
         print("medlyt: afbrudt.", file=sys.stderr)
@@ -712,6 +755,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"medlyt: uventet fejl: {type(error).__name__}: {error} (kør med --debug for detaljer)", file=sys.stderr)
         return 1
     return 0
+
+
+def recover_recordings(home: Path) -> None:
+    """A recording cut off by a crash or power cut becomes its meeting's audio at the next start."""
+    from meetings.store import AUDIO_DIR, RECORDING_SUFFIX
+    from medlyt.recording import recover_unfinished
+
+    if not any((home / AUDIO_DIR).glob(f"*{RECORDING_SUFFIX}")):
+        return  # the common case: nothing to recover, and the store is not even opened
+    with Store(home) as store:
+        for meeting_id, seconds in recover_unfinished(store):
+            print(f"Genoprettet: en afbrudt optagelse af møde {meeting_id} ({seconds:.1f} s) er gemt.", file=sys.stderr)
 
 
 def fail(error: Exception, code: int, debug: bool) -> int:

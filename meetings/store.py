@@ -71,6 +71,7 @@ __all__ = [
 
 DB_NAME = "medlyt.sqlite3"
 AUDIO_DIR = "audio"
+RECORDING_SUFFIX = ".recording.pcm"
 BUSY_TIMEOUT_S = 5.0
 
 # Ordered schema migrations; the file's `PRAGMA user_version` says how many have been applied.
@@ -464,6 +465,14 @@ class Store:
         if not path.is_file():
             raise MeetingError(f"Optagelsen til mødet '{meeting_id}' mangler på disken: {path}")
         return path
+
+    def recording_path(self, meeting_id: str) -> Path:
+        """Where a recording in progress is written (raw PCM beside its format sidecar); it
+        becomes the meeting's audio through attach_audio when it ends or is recovered."""
+        return self.audio_dir / f"{meeting_id}{RECORDING_SUFFIX}"
+
+    def unfinished_recordings(self) -> list[str]:
+        return sorted(p.name.removesuffix(RECORDING_SUFFIX) for p in self.audio_dir.glob(f"*{RECORDING_SUFFIX}"))
 
     def audio_excerpt(self, meeting_id: str, start_s: float, end_s: float) -> bytes:
         """A stretch of the recording as a small WAV file in memory, for playing one moment

@@ -1,0 +1,103 @@
+"""Audio input behind one small interface, so recording can be tested without a sound card.
+
+An input yields blocks of int16 samples shaped (frames, channels) until it is stopped. The real
+one is sounddevice's callback stream, whose callback only copies into a queue (a slow consumer
+never blocks capture; the queue absorbs it). The test one plays a real audio file at real-time
+pace, block by block, as a microphone would deliver it.
+"""
+
+import queue
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+BLOCK_S = 0.1
+
+
+class RecorderError(Exception):
+    """No usable input; the message is one Danish line naming the fix."""
+
+
+class MicrophoneInput:
+    """The default (or a chosen) input device through PortAudio."""
+
+    def __init__(self, device: str | int | None = None, channels: int = 1, sample_rate: int = SAMPLE_RATE,
+                 block_s: float = BLOCK_S):
+        try:
+            import sounddevice
+        except OSError:  # the PortAudio library itself is missing: no sound system at all
+            raise RecorderError("Ingen lydenhed: PortAudio mangler. Installér den (apt-get install libportaudio2) "
+                                "og tilslut en mikrofon.") from None
+        self.sample_rate, self.channels = sample_rate, channels
+        self.overflows = 0
+        self._queue: queue.Queue = queue.Queue()
+        self._stopped = threading.Event()
+        try:
+            self._stream = sounddevice.InputStream(
+                samplerate=sample_rate, channels=channels, dtype="int16", device=device,
+                blocksize=round(block_s * sample_rate), callback=self._callback)
+        except (sounddevice.PortAudioError, ValueError) as error:
+            raise RecorderError(f"Mikrofonen kan ikke åbnes ({error}). Tjek at en mikrofon er tilsluttet, "
+                                "eller vælg en anden med --device.") from None
+
+    def _callback(self, indata, frames, time_info, status) -> None:
+        # Runs on PortAudio's thread: copy and hand over, nothing else.
+        if status.input_overflow:
+            self.overflows += 1
+        self._queue.put(indata.copy())
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        self._stream.start()
+        try:
+            while not (self._stopped.is_set() and self._queue.empty()):
+                try:
+                    yield self._queue.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+        finally:
+            self._stream.stop()
+            self._stream.close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
+class FileInput:
+    """A 16-bit WAV played as if a microphone delivered it: one block per block time."""
+
+    def __init__(self, path: Path, block_s: float = BLOCK_S, realtime: bool = True):
+        try:
+            self._wav = wave.open(str(path), "rb")
+        except (OSError, wave.Error, EOFError) as error:
+            raise RecorderError(f"Kan ikke læse {path} som 16-bit WAV: {error}") from None
+        if self._wav.getsampwidth() != 2:
+            raise RecorderError(f"{path} er ikke 16-bit PCM WAV.")
+        self.sample_rate, self.channels = self._wav.getframerate(), self._wav.getnchannels()
+        self.overflows = 0
+        self._block = max(1, round(block_s * self.sample_rate))
+        self._realtime = realtime
+        self._stopped = threading.Event()
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        started = time.monotonic()
+        delivered = 0
+        try:
+            while not self._stopped.is_set():
+                data = self._wav.readframes(self._block)
+                if not data:
+                    return
+                block = np.frombuffer(data, dtype="<i2").reshape(-1, self.channels)
+                delivered += len(block)
+                if self._realtime:  # a microphone cannot deliver sound before it was made
+                    time.sleep(max(0.0, started + delivered / self.sample_rate - time.monotonic()))
+                yield block
+        finally:
+            self._wav.close()
+
+    def stop(self) -> None:
+        self._stopped.set()

@@ -1,0 +1,119 @@
+"""Crash-safe recording to disk: raw PCM appended and fsync'd about once a second, with its
+format in a small sidecar written first. After a crash or power cut the PCM holds everything up
+to the last sync (so at most about a second is lost) and `to_wav` turns it into the stored WAV.
+"""
+
+import fcntl
+import json
+import os
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from meetings.records import AudioInfo
+
+SYNC_EVERY_S = 1.0
+SIDECAR_SUFFIX = ".json"
+
+
+class RecordingBusy(Exception):
+    def __init__(self, pcm: Path):
+        super().__init__(f"{pcm} is being recorded by another process")
+
+
+def sidecar_of(pcm: Path) -> Path:
+    return pcm.with_name(pcm.name + SIDECAR_SUFFIX)
+
+
+class PcmWriter:
+    def __init__(self, pcm: Path, sample_rate: int, channels: int, sync_every_s: float = SYNC_EVERY_S):
+        self.pcm, self.sample_rate, self.channels = pcm, sample_rate, channels
+        self.sync_every_s = sync_every_s
+        sidecar = sidecar_of(pcm)
+        sidecar.write_text(json.dumps({"sample_rate": sample_rate, "channels": channels}))
+        _fsync_file(sidecar)
+        self._file = open(pcm, "ab")
+        try:
+            # Held while recording; the system drops it when the process dies, which is how a
+            # later start tells a crashed recording from one still running.
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.close()
+            raise RecordingBusy(pcm) from None
+        _fsync_dir(pcm.parent)  # the new names survive a power cut too
+        self._last_sync = time.monotonic()
+        self.frames = 0
+
+    def write(self, block: np.ndarray) -> None:
+        if block.dtype != np.int16 or block.ndim != 2 or block.shape[1] != self.channels:
+            raise ValueError(f"expected int16 blocks of {self.channels} channel(s), got {block.dtype} {block.shape}")
+        self._file.write(block.astype("<i2", copy=False).tobytes())
+        self.frames += len(block)
+        if time.monotonic() - self._last_sync >= self.sync_every_s:
+            self.sync()
+
+    def sync(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._last_sync = time.monotonic()
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self.sync()
+            self._file.close()
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def is_abandoned(pcm: Path) -> bool:
+    """True for a recording no running process is writing (its recorder crashed or was killed)."""
+    try:
+        with open(pcm, "ab") as file:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+    except BlockingIOError:
+        return False
+    except FileNotFoundError:
+        return False
+
+
+def to_wav(pcm: Path, dest: Path, source_name: str = "") -> AudioInfo:
+    """The PCM (whole frames only: a crash may cut the last one) as a 16-bit WAV at `dest`."""
+    form = json.loads(sidecar_of(pcm).read_text())
+    rate, channels = int(form["sample_rate"]), int(form["channels"])
+    frame_bytes = 2 * channels
+    usable = pcm.stat().st_size // frame_bytes * frame_bytes
+    with open(pcm, "rb") as source, wave.open(str(dest), "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        remaining = usable
+        while remaining:
+            chunk = source.read(min(remaining, 1 << 20))
+            out.writeframes(chunk)
+            remaining -= len(chunk)
+    _fsync_file(dest)
+    return AudioInfo(path=str(dest), sample_rate=rate, channels=channels,
+                     duration_s=usable / frame_bytes / rate, source_name=source_name)
+
+
+def discard(pcm: Path) -> None:
+    pcm.unlink(missing_ok=True)
+    sidecar_of(pcm).unlink(missing_ok=True)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as file:
+        os.fsync(file.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
