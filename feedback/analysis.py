@@ -22,15 +22,15 @@ from feedback.metrics import (
 )
 from feedback.questions import QuestionRules
 from feedback.utterances import tokens_of
-from meetings.records import Analysis, Meeting, Segment, Speaker, Speech, now_iso
+from meetings.records import Analysis, Bookmark, Meeting, Segment, Speaker, Speech, now_iso
 
 
 def analyse(segments: list[Segment], speakers: list[Speaker], duration_s: float, config: Config,
-            speech: list[Speech] = ()) -> Analysis:
+            speech: list[Speech] = (), bookmarks: list[Bookmark] = ()) -> Analysis:
     """`speech` is who spoke when as measured in the audio; timing rests on it where given,
     on the transcript's own times otherwise."""
     c = Conversation(list(segments), list(speakers), duration_s, config.thresholds,
-                     QuestionRules.from_config(config.values["questions"]), list(speech))
+                     QuestionRules.from_config(config.values["questions"]), list(speech), list(bookmarks))
     lexicon = Lexicon.from_config(config.values["lexicon"])
     return Analysis(
         balance=balance(c.timing, c.th.turn_gap_s),
@@ -49,7 +49,8 @@ def analyser(config: Config | None = None):
     def run(meeting: Meeting, segments: list[Segment], speech: list[Speech], speakers: list[Speaker],
             previous: Analysis | None) -> Analysis:
         in_force = config or (replay(previous.config, previous.config_source) if previous else load_config())
-        return analyse(segments, speakers, meeting.audio.duration_s if meeting.audio else 0.0, in_force, speech)
+        return analyse(segments, speakers, meeting.audio.duration_s if meeting.audio else 0.0, in_force, speech,
+                       meeting.bookmarks)
     return run
 
 

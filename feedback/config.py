@@ -43,6 +43,7 @@ class Thresholds:
     long_silence_s: float
     citizen_story_s: float
     low_confidence: float
+    bookmark_lead_s: float
 
     @classmethod
     def from_table(cls, table: dict) -> "Thresholds":

@@ -10,7 +10,7 @@ from feedback.config import Thresholds
 from feedback.metrics import CASEWORKER, CITIZEN, Talk, Turn, conversation_turns, talks, turns, valid
 from feedback.questions import QuestionRules
 from feedback.utterances import Utterance, utterances
-from meetings.records import Segment, Speaker, Speech
+from meetings.records import Bookmark, Segment, Speaker, Speech
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class Conversation:
     th: Thresholds
     rules: QuestionRules
     speech: list[Speech] = field(default_factory=list)
+    bookmarks: list[Bookmark] = field(default_factory=list)
     timing: list = field(init=False)  # what timing rests on: the measured speech, else the text
     turns: list[Turn] = field(init=False)
     floor: list[Turn] = field(init=False)  # turns without backchannels

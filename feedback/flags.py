@@ -56,6 +56,7 @@ def all_flags(c: Conversation, lexicon: Lexicon) -> list[Flag]:
         *calm_responses(c, raised),
         *citizen_stories(c),
         *lexicon_flags(c, lexicon),
+        *bookmark_flags(c),
     ]
     # Ties (flags at the same time) are broken on everything else, so input order never shows.
     return sorted(found, key=lambda f: (f.start, f.end, f.kind, f.speaker or "", f.message, str(f.evidence)))
@@ -264,3 +265,13 @@ def lexicon_flags(c: Conversation, lexicon: Lexicon) -> list[Flag]:
                  "terms": [m.term for m in matches], "confidence": sure},
                 category.tone))
     return result
+
+
+def bookmark_flags(c: Conversation) -> list[Flag]:
+    """The observer's bookmarks, kept as flagged moments through every recomputation."""
+    return [
+        Flag("bookmark", max(0.0, b.at_s - c.th.bookmark_lead_s), b.at_s, None,
+             "Observatøren satte et bogmærke her" + (f": {b.note}" if b.note else "."),
+             {"at_s": b.at_s, "by": b.by, "note": b.note}, "info")
+        for b in sorted(c.bookmarks, key=lambda b: b.at_s)
+    ]

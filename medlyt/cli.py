@@ -8,6 +8,7 @@ import argparse
 import os
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -415,18 +416,38 @@ def cmd_record(args, home: Path) -> None:
         else:
             device = int(args.device) if args.device and args.device.isdigit() else args.device
             source = MicrophoneInput(device, args.channels)
-        print("Optager ... stop med Ctrl-C.", file=sys.stderr, flush=True)
-        shown = [0]
+        print("Optager ... tryk Enter for et bogmærke (skriv evt. en note først); stop med Ctrl-C.",
+              file=sys.stderr, flush=True)
+        elapsed = [0.0]
 
         def progress(seconds: float) -> None:
-            if sys.stderr.isatty() and int(seconds) != shown[0]:
-                shown[0] = int(seconds)
+            if sys.stderr.isatty() and int(seconds) != int(elapsed[0]):
                 print(f"\r  {clock_text(seconds)}", end="", file=sys.stderr, flush=True)
+            elapsed[0] = seconds
 
+        if sys.stdin.isatty():
+            threading.Thread(target=bookmark_keys, args=(sys.stdin, store, args.meeting, lambda: elapsed[0]),
+                             daemon=True).start()
         meeting = record(store, args.meeting, source, on_progress=progress)
     if source.overflows:
         print(f"Advarsel: lydkortet tabte lyd {source.overflows} gang(e).", file=sys.stderr)
     print(f"\nOptagelsen er gemt: {meeting.audio.duration_s:.1f} s. Næste trin: medlyt process {meeting.id}")
+
+
+def bookmark_keys(lines, store: Store, meeting_id: str, now: Callable[[], float]) -> None:
+    """Each line typed while recording (Enter, perhaps after a note) is a bookmark at that moment."""
+    for line in lines:
+        at = now()
+        store.add_bookmark(meeting_id, at, by=cli_user(), note=line.strip())
+        print(f"\r  Bogmærke ved {clock_text(at)}", file=sys.stderr, flush=True)
+
+
+def cmd_bookmark(args, home: Path) -> None:
+    from feedback.analysis import analyser
+
+    with Store(home) as store:
+        meeting = store.add_bookmark(args.meeting, args.at, by=cli_user(), note=args.note or "", analyse=analyser())
+    print(f"Bogmærke sat ved {clock_text(args.at)} i møde {meeting.id} ({len(meeting.bookmarks)} i alt).")
 
 
 def clock_text(seconds: float) -> str:
@@ -711,6 +732,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="antal kanaler, fx 2 med én mikrofon pr. person (standard: 1)")
     record.add_argument("--simulate", metavar="WAV", help="afspil en 16 kHz WAV i realtid som mikrofon (test og demo)")
     record.set_defaults(handler=cmd_record)
+
+    bookmark = commands.add_parser("bookmark", help="sæt et bogmærke i et møde (også under optagelse: tryk Enter)")
+    bookmark.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
+    bookmark.add_argument("--at", required=True, type=float, metavar="SEKUNDER", help="tidspunktet i optagelsen")
+    bookmark.add_argument("--note", metavar="TEKST", help="en kort note (skriv ikke borgerens navn)")
+    bookmark.set_defaults(handler=cmd_bookmark)
 
     withdraw = commands.add_parser("withdraw", help="slet et møde helt: lyd, tekst og alt afledt")
     withdraw.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")

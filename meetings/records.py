@@ -208,6 +208,15 @@ class Analysis:
     computed_at: str = ""
 
 
+@dataclass(frozen=True)
+class Bookmark:
+    """A moment the observer marked while listening: a time, not content."""
+
+    at_s: float  # seconds from the start of the recording
+    by: str | None = None
+    note: str = ""
+
+
 @dataclass
 class Meeting:
     id: str
@@ -220,6 +229,7 @@ class Meeting:
     processed_at: str | None = None
     recorded_by: str | None = None  # the observer's user name
     shared_with: tuple[str, ...] = ()  # leaders the caseworker has shared the meeting with
+    bookmarks: tuple[Bookmark, ...] = ()
 
     @property
     def caseworker(self) -> str | None:

@@ -37,6 +37,7 @@ from meetings.records import (
     AudioInfo,
     Consent,
     Analysis,
+    Bookmark,
     Correction,
     DevelopmentPoint,
     Flag,
@@ -247,6 +248,17 @@ MIGRATIONS: list[str] = [
         at         TEXT NOT NULL
     );
     CREATE INDEX development_points_by_meeting ON development_points (meeting_id, position);
+    """,
+    # 6: the observer's bookmarks, set while recording (Enter in the terminal) or afterwards.
+    """
+    CREATE TABLE bookmarks (
+        id         INTEGER PRIMARY KEY,
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        at_s       REAL NOT NULL,
+        by_user    TEXT,
+        note       TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -756,6 +768,23 @@ class Store:
                                 " WHERE meeting_id = ? ORDER BY position, id", (meeting_id,)).fetchall()
         return [DevelopmentPoint(*row) for row in rows]
 
+    def add_bookmark(self, meeting_id: str, at_s: float, by: str | None = None, note: str = "",
+                     analyse: Analyse | None = None) -> Meeting:
+        """Mark a moment; a processed meeting's flags are recomputed so it shows at once."""
+        if at_s < 0:
+            raise MeetingError("Et bogmærke skal have en tid på mindst 0 s.")
+        with self._transaction(write=True) as conn:
+            meeting = self._load(conn, meeting_id)
+            now = now_iso()
+            conn.execute("INSERT INTO bookmarks (meeting_id, at_s, by_user, note, created_at) VALUES (?, ?, ?, ?, ?)",
+                         (meeting_id, round(at_s, 2), by, note.strip(), now))
+            audit.write(conn, now, audit.BOOKMARKED, meeting_id, f"at_s={at_s:.1f}", by)
+            meeting = self._load(conn, meeting_id)
+            if meeting.status == "processed" and analyse is not None:
+                self._reanalyse(conn, meeting, self._segments(conn, meeting_id), self._speech(conn, meeting_id),
+                                self._speakers(conn, meeting_id), analyse)
+            return meeting
+
     def log(self, action: str, meeting_id: str | None, user: str | None, detail: str = "") -> None:
         """Write who viewed or exported what; `detail` is a code, never content."""
         with self._transaction(write=True) as conn:
@@ -774,7 +803,7 @@ class Store:
                 path.unlink(missing_ok=True)
         with self._transaction(write=True) as conn:
             for table in ("segments", "speech", "speakers", "corrections", "analyses", "flags", "shares",
-                          "flag_reviews", "session_notes", "development_points"):
+                          "flag_reviews", "bookmarks", "session_notes", "development_points"):
                 conn.execute(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))
             conn.execute(
                 "DELETE FROM consents WHERE participant_id IN"
@@ -940,9 +969,11 @@ class Store:
                                             consent=consent, id=pid, channel=channel, user=user))
         shared_with = tuple(r[0] for r in conn.execute(
             "SELECT leader FROM shares WHERE meeting_id = ? ORDER BY leader", (meeting_id,)))
+        bookmarks = tuple(Bookmark(*r) for r in conn.execute(
+            "SELECT at_s, by_user, note FROM bookmarks WHERE meeting_id = ? ORDER BY at_s, id", (meeting_id,)))
         return Meeting(id=id_, title=title, created_at=created_at, participants=participants,
                        status=status, audio=audio, model=model, processed_at=processed_at,
-                       recorded_by=recorded_by, shared_with=shared_with)
+                       recorded_by=recorded_by, shared_with=shared_with, bookmarks=bookmarks)
 
 
 def _correction_from_json(text: str) -> Correction:
