@@ -41,6 +41,7 @@ system-deps:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/process_vs_whisper.py
 	$(BIN)/python benchmarks/feedback_speed.py
+	$(BIN)/python benchmarks/dashboard_speed.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

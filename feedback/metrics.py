@@ -6,7 +6,6 @@ A turn is one speaker's run of speech with pauses shorter than the turn gap kept
 of different speakers may overlap (talk at the same time), which is how interruptions show.
 """
 
-import bisect
 import statistics
 from dataclasses import dataclass
 
@@ -99,12 +98,6 @@ def turns(segments: list[Segment], gap_s: float) -> list[Turn]:
     return sorted(result, key=lambda t: (t.start, t.end, speaker_order(t.speaker)))
 
 
-def is_backchannel(turn: Turn, all_turns: list[Turn], backchannel_s: float) -> bool:
-    """A short turn inside someone else's turn: "mm", "ja", not a turn of the conversation."""
-    return turn.duration < backchannel_s and any(
-        t.speaker != turn.speaker and t.start <= turn.start and turn.end <= t.end for t in all_turns)
-
-
 def conversation_turns(all_turns: list[Turn], backchannel_s: float) -> list[Turn]:
     """The turns that take the floor: backchannels left out."""
     covering = _covering(all_turns)
@@ -192,7 +185,3 @@ def median_or_none(values: list[float]) -> float | None:
 def longest(turn_list: list[Turn], speakers: set[str]) -> float | None:
     durations = [t.duration for t in turn_list if t.speaker in speakers]
     return round(max(durations), 2) if durations else None
-
-
-def first_at_or_after(values: list[float], t: float) -> int:
-    return bisect.bisect_left(values, t)
