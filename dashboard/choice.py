@@ -40,3 +40,11 @@ def processed_for_page(user: User, page: str, title: str = "{title}") -> Meeting
         return None
     log_view(user, meeting.id, page, st.session_state.setdefault("viewed", set()))
     return meeting
+
+
+def has_analysis(meeting: Meeting, analysis) -> bool:
+    """False, with the command that fixes it, for a meeting processed before feedback existed."""
+    if analysis is None:
+        st.info(f"Mødet har ingen nøgletal endnu. Kør: `medlyt analyse {meeting.id}`")
+        return False
+    return True

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import current_user
-from dashboard.choice import processed_for_page
+from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import store
 from dashboard.format import clock, decimal, percent
 from feedback.labels import METRICS, TONES, kind_label
@@ -30,8 +30,7 @@ def render() -> None:
         speech = s.speech(meeting.id)
         segments = s.segments(meeting.id)
         reviews = s.reviews(meeting.id)
-    if analysis is None:
-        st.info(f"Mødet har ingen nøgletal endnu. Kør: `medlyt analyse {meeting.id}`")
+    if not has_analysis(meeting, analysis):
         return
     labels = {s.id: s.label for s in speakers}
     roles = {s.id: s.role for s in speakers}

@@ -5,7 +5,7 @@ the session away as a report (HTML to print, or Markdown)."""
 import streamlit as st
 
 from dashboard.auth import current_user
-from dashboard.choice import processed_for_page
+from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import store
 from dashboard.format import clock
 from dashboard.report import report_html, report_markdown
@@ -32,8 +32,7 @@ def render() -> None:
         reviews = s.reviews(meeting.id)
         notes = s.session_notes(meeting.id)
         points = s.development_points(meeting.id)
-    if analysis is None:
-        st.info(f"Mødet har ingen nøgletal endnu. Kør: `medlyt analyse {meeting.id}`")
+    if not has_analysis(meeting, analysis):
         return
     can_write = user.role in WRITERS
     labels = {s.id: s.label for s in speakers}
