@@ -23,7 +23,44 @@ class RecorderError(Exception):
     """No usable input; the message is one Danish line naming the fix."""
 
 
-class MicrophoneInput:
+class QueuedInput:
+    """Blocks handed over by a capture thread (PortAudio's, or a simulated one) through a queue,
+    so a slow consumer never holds up capture: the queue absorbs it."""
+
+    def __init__(self, sample_rate: int, channels: int):
+        self.sample_rate, self.channels = sample_rate, channels
+        self.overflows = 0  # times the capture side lost audio
+        self._queue: queue.Queue = queue.Queue()
+        self._stopped = threading.Event()
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        self._start()
+        try:
+            while True:
+                try:
+                    block = self._queue.get(timeout=0.2)
+                except queue.Empty:
+                    if self._stopped.is_set():
+                        return
+                    continue
+                if block is None:  # the capture side ended (end of file)
+                    return
+                yield block
+        finally:
+            self._stopped.set()
+            self._close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+
+class MicrophoneInput(QueuedInput):
     """The default (or a chosen) input device through PortAudio."""
 
     def __init__(self, device: str | int | None = None, channels: int = 1, sample_rate: int = SAMPLE_RATE,
@@ -33,10 +70,7 @@ class MicrophoneInput:
         except OSError:  # the PortAudio library itself is missing: no sound system at all
             raise RecorderError("Ingen lydenhed: PortAudio mangler. Installér den (apt-get install libportaudio2) "
                                 "og tilslut en mikrofon.") from None
-        self.sample_rate, self.channels = sample_rate, channels
-        self.overflows = 0
-        self._queue: queue.Queue = queue.Queue()
-        self._stopped = threading.Event()
+        super().__init__(sample_rate, channels)
         try:
             self._stream = sounddevice.InputStream(
                 samplerate=sample_rate, channels=channels, dtype="int16", device=device,
@@ -49,26 +83,23 @@ class MicrophoneInput:
         # Runs on PortAudio's thread: copy and hand over, nothing else.
         if status.input_overflow:
             self.overflows += 1
-        self._queue.put(indata.copy())
+        if not self._stopped.is_set():
+            self._queue.put(indata.copy())
 
-    def blocks(self) -> Iterator[np.ndarray]:
+    def _start(self) -> None:
         self._stream.start()
-        try:
-            while not (self._stopped.is_set() and self._queue.empty()):
-                try:
-                    yield self._queue.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-        finally:
-            self._stream.stop()
-            self._stream.close()
 
-    def stop(self) -> None:
-        self._stopped.set()
+    def _close(self) -> None:
+        self._stream.stop()
+        self._stream.close()
 
 
-class FileInput:
-    """A 16-bit WAV played as if a microphone delivered it: one block per block time."""
+class FileInput(QueuedInput):
+    """A 16-bit WAV played as a microphone delivers it: a capture thread hands over one block
+    per block time. A sound card keeps only a short buffer, so a capture thread woken later than
+    DEVICE_BUFFER_S after a block was due counts as an overflow, as PortAudio would report one."""
+
+    DEVICE_BUFFER_S = 0.2
 
     def __init__(self, path: Path, block_s: float = BLOCK_S, realtime: bool = True):
         try:
@@ -77,27 +108,34 @@ class FileInput:
             raise RecorderError(f"Kan ikke læse {path} som 16-bit WAV: {error}") from None
         if self._wav.getsampwidth() != 2:
             raise RecorderError(f"{path} er ikke 16-bit PCM WAV.")
-        self.sample_rate, self.channels = self._wav.getframerate(), self._wav.getnchannels()
-        self.overflows = 0
+        super().__init__(self._wav.getframerate(), self._wav.getnchannels())
         self._block = max(1, round(block_s * self.sample_rate))
         self._realtime = realtime
-        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._play, daemon=True, name="simulated-microphone")
 
-    def blocks(self) -> Iterator[np.ndarray]:
+    def _play(self) -> None:
         started = time.monotonic()
         delivered = 0
-        try:
-            while not self._stopped.is_set():
-                data = self._wav.readframes(self._block)
-                if not data:
-                    return
-                block = np.frombuffer(data, dtype="<i2").reshape(-1, self.channels)
-                delivered += len(block)
-                if self._realtime:  # a microphone cannot deliver sound before it was made
-                    time.sleep(max(0.0, started + delivered / self.sample_rate - time.monotonic()))
-                yield block
-        finally:
-            self._wav.close()
+        while not self._stopped.is_set():
+            data = self._wav.readframes(self._block)
+            if not data:
+                break
+            block = np.frombuffer(data, dtype="<i2").reshape(-1, self.channels)
+            delivered += len(block)
+            if self._realtime:  # a microphone cannot deliver sound before it was made
+                due = started + delivered / self.sample_rate
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                elif -wait > self.DEVICE_BUFFER_S:
+                    self.overflows += 1
+            self._queue.put(block)
+        self._queue.put(None)
 
-    def stop(self) -> None:
+    def _start(self) -> None:
+        self._thread.start()
+
+    def _close(self) -> None:
         self._stopped.set()
+        self._thread.join()
+        self._wav.close()

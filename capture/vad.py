@@ -47,6 +47,10 @@ class VadOptions:
     min_speech_ms: int = 250  # shorter bursts are dropped as noise
     target_level_dbfs: float | None = -20.0  # level the VAD-input gain aims at; None = no gain
     max_gain_db: float = 30.0  # never amplify more (nor ever attenuate)
+    # Live transcription only: a segment longer than this is closed at its next short pause (or
+    # at 1.5 times this in unbroken speech), so a monologue reaches the screen piece by piece
+    # instead of when it ends. None: segments end only at real pauses (the full pass).
+    max_segment_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,9 @@ class VadSegmenter:
         # +1: after a pause of exactly two paddings the padded segments would touch.
         self._close_after = max(_frames(options.min_silence_ms, options), 2 * self._pad + 1)
         self._min_speech = _frames(options.min_speech_ms, options)
+        self._max_len = None if options.max_segment_ms is None else _frames(options.max_segment_ms, options)
+        self.speech_end = 0.0
+        self._floor = 0  # a segment never starts before the end of one cut off in speech
         self._normaliser = (
             None
             if options.target_level_dbfs is None
@@ -125,19 +132,34 @@ class VadSegmenter:
             if self._start is None:
                 self._start = index
             self._end = index + 1
+            if self._max_len is not None and self._end - self._start >= self._max_len * 3 // 2:
+                return self._cut()
             return None
-        if self._start is not None and self._n_frames - self._end >= self._close_after:
+        if self._start is None:
+            return None
+        if self._n_frames - self._end >= self._close_after:
             return self._close(limit=self._n_frames * self._frame_len)
+        if self._max_len is not None and self._end - self._start >= self._max_len:
+            return self._cut()  # a short pause in a long stretch: the best place to cut
         return None
+
+    def _cut(self) -> SpeechSegment | None:
+        """Close the open segment now, without padding past what was heard; the next one
+        starts where this ends, so no audio is transcribed twice."""
+        limit = self._n_frames * self._frame_len
+        segment = self._close(limit=limit)
+        self._floor = limit
+        return segment
 
     def _close(self, limit: int) -> SpeechSegment | None:
         """Close the open segment; padded and clipped to [0, limit samples]. Too-short
         bursts are dropped (None)."""
         start, end = self._start, self._end
         self._start = None
+        self.speech_end = end * self._frame_len / self.sample_rate  # the closed one's, padding excluded
         if end - start < self._min_speech:
             return None
-        first = max(0, (start - self._pad) * self._frame_len)
+        first = max(self._floor, (start - self._pad) * self._frame_len)
         last = min(limit, (end + self._pad) * self._frame_len)
         return SpeechSegment(first / self.sample_rate, last / self.sample_rate)
 

@@ -410,14 +410,18 @@ def cmd_record(args, home: Path) -> None:
     with Store(home) as store:
         from meetings.consent import require_consent
 
-        require_consent(store.get_meeting(args.meeting))  # exit 3 before any device is opened
+        meeting = store.get_meeting(args.meeting)
+        require_consent(meeting)  # exit 3 before any device or model is opened
+        if meeting.audio is not None:
+            raise UsageError(f"Mødet {meeting.id} har allerede en optagelse. Opret et nyt møde til en ny optagelse.")
         if args.simulate:
             source = FileInput(Path(args.simulate))
         else:
             device = int(args.device) if args.device and args.device.isdigit() else args.device
             source = MicrophoneInput(device, args.channels)
-        print("Optager ... tryk Enter for et bogmærke (skriv evt. en note først); stop med Ctrl-C.",
-              file=sys.stderr, flush=True)
+        live = live_transcriber(store, home, meeting, args.model, source.channels) if args.live else None
+        print("Optager ... tryk Enter for et bogmærke (skriv evt. en note først); stop med Ctrl-C"
+              " eller med stopknappen på dashboardets side 'Live'.", file=sys.stderr, flush=True)
         elapsed = [0.0]
 
         def progress(seconds: float) -> None:
@@ -425,13 +429,39 @@ def cmd_record(args, home: Path) -> None:
                 print(f"\r  {clock_text(seconds)}", end="", file=sys.stderr, flush=True)
             elapsed[0] = seconds
 
+        def show_line(line) -> None:
+            print(f"\r[{clock_text(line.start)}] {line.speaker}: {line.text}", flush=True)
+
         if sys.stdin.isatty():
             threading.Thread(target=bookmark_keys, args=(sys.stdin, store, args.meeting, lambda: elapsed[0]),
                              daemon=True).start()
-        meeting = record(store, args.meeting, source, on_progress=progress)
+        def show_error(error: str) -> None:
+            print(f"\r  Advarsel: en linje kunne ikke transskriberes live ({error}). Optagelsen fortsætter.",
+                  file=sys.stderr, flush=True)
+
+        meeting = record(store, args.meeting, source, on_progress=progress, live=live, on_line=show_line,
+                         on_live_error=show_error)
     if source.overflows:
         print(f"Advarsel: lydkortet tabte lyd {source.overflows} gang(e).", file=sys.stderr)
-    print(f"\nOptagelsen er gemt: {meeting.audio.duration_s:.1f} s. Næste trin: medlyt process {meeting.id}")
+    print(f"\nOptagelsen er gemt: {meeting.audio.duration_s:.1f} s.")
+    if args.live and not args.no_process:
+        print("Nu den fulde gennemgang, som erstatter de foreløbige linjer:")
+        args.speakers = None
+        cmd_process(args, home)
+    else:
+        print(f"Næste trin: medlyt process {meeting.id}")
+
+
+def live_transcriber(store: Store, home: Path, meeting, model: str, channels: int):
+    """Whisper and the speaker guesses for --live, loaded before the first sample is heard."""
+    import numpy as np
+
+    from medlyt.pipeline import load_whisper
+    from transcribe.live import LiveTranscriber
+
+    _name, whisper = load_whisper(home, model)
+    voiceprints = {user: np.frombuffer(vector, np.float32) for user, vector in store.voiceprints().items()}
+    return LiveTranscriber(whisper, meeting.speaking_participants, channels, voiceprints)
 
 
 def bookmark_keys(lines, store: Store, meeting_id: str, now: Callable[[], float]) -> None:
@@ -731,6 +761,13 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--channels", type=int, default=1, metavar="N",
                         help="antal kanaler, fx 2 med én mikrofon pr. person (standard: 1)")
     record.add_argument("--simulate", metavar="WAV", help="afspil en 16 kHz WAV i realtid som mikrofon (test og demo)")
+    record.add_argument("--live", action="store_true",
+                        help="transskribér undervejs: linjer og taletid vises på dashboardets side 'Live'; "
+                             "efter stop kører den fulde gennemgang (medlyt process) af sig selv")
+    record.add_argument("--model", default="base", metavar="NAVN|STI",
+                        help="Whisper-model til --live og den fulde gennemgang (standard: base)")
+    record.add_argument("--no-process", action="store_true", help="med --live: kør ikke den fulde gennemgang bagefter")
+    record.add_argument("--config", metavar="FIL", help="feedback-indstillinger til den fulde gennemgang")
     record.set_defaults(handler=cmd_record)
 
     bookmark = commands.add_parser("bookmark", help="sæt et bogmærke i et møde (også under optagelse: tryk Enter)")

@@ -217,6 +217,34 @@ class Bookmark:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class LiveLine:
+    """One utterance as the live path heard it while recording: a first guess, replaced by the
+    full pass when the meeting is processed."""
+
+    start: float  # seconds from the start of the recording
+    end: float
+    speaker: str  # what the live page shows: "Sagsbehandler", or "Taler 2" until known
+    text: str
+    role: str | None = None  # when channels or a voice print tell who it is
+    delay_s: float | None = None  # from the end of the speech to the line being stored
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """A recording in progress (or just ended), as the dashboard sees it."""
+
+    meeting_id: str
+    live: bool  # transcribing while recording
+    status: str  # "recording" or "stopped"
+    started_at: str  # ISO 8601, UTC
+    elapsed_s: float  # recorded audio at the last heartbeat
+    heartbeat: float  # Unix time of the last heartbeat
+    stop_requested: bool = False
+    overflows: int = 0  # times the sound card dropped input
+    lines: tuple[LiveLine, ...] = ()
+
+
 @dataclass
 class Meeting:
     id: str

@@ -17,6 +17,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 import wave
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,6 +43,8 @@ from meetings.records import (
     DevelopmentPoint,
     Flag,
     FlagReview,
+    LiveLine,
+    LiveSession,
     Meeting,
     Participant,
     Segment,
@@ -259,6 +262,31 @@ MIGRATIONS: list[str] = [
         note       TEXT NOT NULL DEFAULT '',
         created_at TEXT NOT NULL
     );
+    """,
+    # 7: recordings in progress (heartbeat, the dashboard's stop request) and the lines the live
+    # path heard; the lines are dropped when the full pass saves the transcript.
+    """
+    CREATE TABLE live_sessions (
+        meeting_id     TEXT PRIMARY KEY REFERENCES meetings(id) ON DELETE CASCADE,
+        live           INTEGER NOT NULL,
+        status         TEXT NOT NULL,
+        started_at     TEXT NOT NULL,
+        elapsed_s      REAL NOT NULL DEFAULT 0,
+        heartbeat      REAL NOT NULL,
+        stop_requested INTEGER NOT NULL DEFAULT 0,
+        overflows      INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE live_lines (
+        id         INTEGER PRIMARY KEY,
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        start      REAL NOT NULL,
+        "end"      REAL NOT NULL,
+        speaker    TEXT NOT NULL,
+        role       TEXT,
+        text       TEXT NOT NULL,
+        delay_s    REAL
+    );
+    CREATE INDEX live_lines_by_meeting ON live_lines (meeting_id, start);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -517,6 +545,7 @@ class Store:
             segments, speech, speakers = apply_with_speech(list(segments), list(speech), list(speakers),
                                                            self._corrections(conn, meeting_id))
             self._replace_attribution(conn, meeting_id, segments, speech, speakers)
+            conn.execute("DELETE FROM live_lines WHERE meeting_id = ?", (meeting_id,))  # the full pass replaces them
             now = now_iso()
             conn.execute(
                 "UPDATE meetings SET model = ?, processed_at = ?, status = 'processed' WHERE id = ?",
@@ -785,6 +814,72 @@ class Store:
                                 self._speakers(conn, meeting_id), analyse)
             return meeting
 
+    # ---- recording in progress ------------------------------------------------------------
+
+    def start_live(self, meeting_id: str, live: bool) -> None:
+        with self._transaction(write=True) as conn:
+            meeting = self._load(conn, meeting_id)
+            require_consent(meeting)
+            conn.execute("DELETE FROM live_lines WHERE meeting_id = ?", (meeting_id,))
+            conn.execute("INSERT OR REPLACE INTO live_sessions (meeting_id, live, status, started_at, heartbeat)"
+                         " VALUES (?, ?, 'recording', ?, ?)", (meeting_id, int(live), now_iso(), time.time()))
+            audit.write(conn, now_iso(), audit.RECORDING_STARTED, meeting_id, f"live={int(live)}")
+
+    def live_heartbeat(self, meeting_id: str, elapsed_s: float, overflows: int = 0) -> bool:
+        """The recorder is alive and has this much audio; True when someone asked it to stop,
+        or the meeting was withdrawn meanwhile (nothing more may be recorded then)."""
+        with self._transaction(write=True) as conn:
+            updated = conn.execute(
+                "UPDATE live_sessions SET elapsed_s = ?, heartbeat = ?, overflows = ? WHERE meeting_id = ?",
+                (round(elapsed_s, 2), time.time(), overflows, meeting_id)).rowcount
+            if not updated:
+                return True
+            return bool(conn.execute("SELECT stop_requested FROM live_sessions WHERE meeting_id = ?",
+                                     (meeting_id,)).fetchone()[0])
+
+    def request_stop(self, meeting_id: str, by: str | None = None) -> None:
+        """Ask the recorder (another process) to end the recording; it sees this within a second."""
+        with self._transaction(write=True) as conn:
+            self._load(conn, meeting_id)
+            if conn.execute("UPDATE live_sessions SET stop_requested = 1 WHERE meeting_id = ? AND status = 'recording'",
+                            (meeting_id,)).rowcount:
+                audit.write(conn, now_iso(), audit.STOP_REQUESTED, meeting_id, "", by)
+
+    def end_live(self, meeting_id: str) -> None:
+        with self._transaction(write=True) as conn:
+            conn.execute("UPDATE live_sessions SET status = 'stopped', heartbeat = ? WHERE meeting_id = ?",
+                         (time.time(), meeting_id))
+
+    def add_live_line(self, meeting_id: str, line: LiveLine) -> None:
+        with self._transaction(write=True) as conn:
+            if conn.execute("SELECT 1 FROM live_sessions WHERE meeting_id = ?", (meeting_id,)).fetchone() is None:
+                return  # withdrawn while the line was being transcribed: keep nothing
+            conn.execute('INSERT INTO live_lines (meeting_id, start, "end", speaker, role, text, delay_s)'
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (meeting_id, line.start, line.end, line.speaker, line.role, line.text, line.delay_s))
+
+    def live_session(self, meeting_id: str, last_lines: int | None = None) -> LiveSession | None:
+        """The recording's state and its live lines (the latest `last_lines`, or all)."""
+        with self._transaction() as conn:
+            self._load(conn, meeting_id)
+            row = conn.execute("SELECT meeting_id, live, status, started_at, elapsed_s, heartbeat, stop_requested,"
+                               " overflows FROM live_sessions WHERE meeting_id = ?", (meeting_id,)).fetchone()
+            if row is None:
+                return None
+            limit = -1 if last_lines is None else last_lines
+            lines = conn.execute('SELECT start, "end", speaker, text, role, delay_s FROM live_lines'
+                                 " WHERE meeting_id = ? ORDER BY start DESC, id DESC LIMIT ?",
+                                 (meeting_id, limit)).fetchall()
+        meeting_id, live, status, started_at, elapsed, heartbeat, stop, overflows = row
+        return LiveSession(meeting_id, bool(live), status, started_at, elapsed, heartbeat, bool(stop), overflows,
+                           tuple(LiveLine(*line) for line in reversed(lines)))
+
+    def recording_now(self) -> list[str]:
+        """Meetings whose recorder has not ended (it may have crashed: see the heartbeat)."""
+        with self._transaction() as conn:
+            return [r[0] for r in conn.execute(
+                "SELECT meeting_id FROM live_sessions WHERE status = 'recording' ORDER BY started_at")]
+
     def log(self, action: str, meeting_id: str | None, user: str | None, detail: str = "") -> None:
         """Write who viewed or exported what; `detail` is a code, never content."""
         with self._transaction(write=True) as conn:
@@ -803,7 +898,8 @@ class Store:
                 path.unlink(missing_ok=True)
         with self._transaction(write=True) as conn:
             for table in ("segments", "speech", "speakers", "corrections", "analyses", "flags", "shares",
-                          "flag_reviews", "bookmarks", "session_notes", "development_points"):
+                          "flag_reviews", "bookmarks", "session_notes", "development_points",
+                          "live_sessions", "live_lines"):
                 conn.execute(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))
             conn.execute(
                 "DELETE FROM consents WHERE participant_id IN"
