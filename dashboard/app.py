@@ -18,6 +18,7 @@ else:
     sidebar(user)
     st.navigation([
         st.Page("pages/meetings.py", title="Møder", url_path="moeder", default=True),
+        st.Page("pages/live.py", title="Live", url_path="live"),
         st.Page("pages/overview.py", title="Mødeoverblik", url_path="overblik"),
         st.Page("pages/transcript.py", title="Transskription", url_path="transskription"),
         st.Page("pages/session.py", title="Sparring", url_path="sparring"),

@@ -1,5 +1,7 @@
 """Small Danish formatting shared by the pages."""
 
+import re
+
 STATUS_LABELS = {"created": "Oprettet", "recorded": "Optaget", "processed": "Transskriberet"}
 
 
@@ -17,3 +19,13 @@ def decimal(value: float | None, digits: int = 1, unit: str = "") -> str:
     if value is None:
         return "–"
     return f"{value:.{digits}f}".replace(".", ",") + (f" {unit}" if unit else "")
+
+
+# Everything that could make transcript text into markup: emphasis, code, links, HTML, maths,
+# Streamlit's :colour[...] directives and :emoji: codes, tables, strikethrough.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~$:&=^])")
+
+
+def escape(text: str) -> str:
+    """Plain text as markdown that shows exactly that text."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))

@@ -44,6 +44,7 @@ class Thresholds:
     citizen_story_s: float
     low_confidence: float
     bookmark_lead_s: float
+    live_turn_nudge_s: float
 
     @classmethod
     def from_table(cls, table: dict) -> "Thresholds":

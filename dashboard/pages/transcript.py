@@ -6,14 +6,13 @@ recomputed with the meeting's recorded settings in the same transaction. Correct
 button callbacks, before the page is drawn, so the page then shows the corrected meeting.
 """
 
-import re
 
 import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.choice import processed_for_page
 from dashboard.data import meeting_for, store
-from dashboard.format import clock, percent
+from dashboard.format import clock, escape, percent
 from feedback.analysis import analyser
 from meetings.corrections import anchor_of
 from meetings.errors import MeetingError
@@ -26,16 +25,6 @@ LINES_PER_BLOCK = 250  # one markdown element per this many lines, never one per
 SNIPPET_CHARS = 70
 NOTICE = "transcript_notice"  # (kind, message) left by a correction for the next run
 UNKNOWN = "Ukendt taler"
-
-# Everything that could make transcript text into markup: emphasis, code, links, HTML, maths,
-# Streamlit's :colour[...] directives and :emoji: codes, tables, strikethrough.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~$:&=^])")
-
-
-def escape(text: str) -> str:
-    """Plain text as markdown that shows exactly that text."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
 
 def render() -> None:
     user = current_user()

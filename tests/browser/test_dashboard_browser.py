@@ -100,3 +100,37 @@ def test_the_page_cannot_reach_beyond_loopback(browser_page):
     hosts = sorted(url.split("/")[2] for url in browser_page.blocked)
     assert hosts == ["example.com", "example.net", "example.org"]
     browser_page.blocked.clear()
+
+
+def test_the_live_page_follows_a_recording_by_itself_and_sets_a_bookmark(tmp_path, dashboard, browser_page):
+    """What AppTest cannot show: the page refreshes on its own while the recorder writes."""
+    from meetings.records import LiveLine
+    from meetings.store import Store
+    from tests.dashboard.conftest import PASSWORD
+    from tests.dashboard.test_live_page import live_meeting
+
+    home = tmp_path / "home"
+    with Store(home) as store:
+        store.add_user("olga", "observatør", PASSWORD)
+        meeting_id = live_meeting(store, "anne", "olga")
+    server = dashboard(home)
+    page = browser_page.page
+    page.goto(server.url, wait_until="commit")
+    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    log_in(page, "olga", PASSWORD)
+    page.get_by_role("link", name="Live").click()
+    page.get_by_role("heading", name="Seneste linjer").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert page.get_by_text("Hvordan er det gået siden sidst?").is_visible()
+
+    # The recorder writes a new line; nobody touches the page.
+    with Store(home) as store:
+        store.add_live_line(meeting_id, LiveLine(121.0, 124.0, "Borger", "Jeg har søgt tre job i denne uge.", "borger"))
+        store.live_heartbeat(meeting_id, 125.0)
+    page.get_by_text("Jeg har søgt tre job i denne uge.").wait_for(timeout=10_000)
+
+    page.get_by_role("button", name="Sæt bogmærke").click()
+    page.get_by_text("Bogmærke ved").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.screenshot("dashboard-live.png")
+    with Store(home) as store:
+        (bookmark,) = store.get_meeting(meeting_id).bookmarks
+    assert bookmark.by == "olga" and bookmark.at_s >= 125.0

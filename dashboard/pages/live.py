@@ -1,0 +1,171 @@
+"""Live: a meeting being recorded right now.
+
+The observer sees the running balance, who has the word and for how long, the latest lines
+(a first guess; the full pass after the recording replaces them), and can set a bookmark or stop
+the recording. The meeting's caseworker sees only a calm private view with gentle nudges. The
+page reads the store every two seconds; the recorder writes it from its own process.
+"""
+
+import time
+
+import streamlit as st
+
+from dashboard.auth import current_user
+from dashboard.choice import NO_ACCESS
+from dashboard.data import log_view, meeting_for, store
+from dashboard.format import clock, escape, percent
+from feedback.config import ConfigError, load_config
+from feedback.live import LiveStatus, live_status, seconds_text
+from meetings.records import LiveSession, Meeting, User
+from meetings.redaction import redact
+from medlyt.settings import config_path, data_home
+
+REFRESH_S = 2.0
+LATEST_LINES = 8
+
+
+def thresholds():
+    try:
+        return load_config(config_path(data_home())).thresholds
+    except ConfigError:
+        return load_config().thresholds  # the organisation's file is checked by the CLI; never block the page
+
+
+def recording_meetings(user: User) -> list[Meeting]:
+    with store() as s:
+        ids = s.recording_now()
+    return [m for m in (meeting_for(user, i) for i in ids) if m is not None]
+
+
+def render() -> None:
+    user = current_user()
+    st.title("Live")
+    meetings = recording_meetings(user)
+    wanted = st.query_params.get("meeting")
+    if wanted and wanted not in {m.id for m in meetings}:
+        meeting = meeting_for(user, wanted)
+        if meeting is None:
+            st.error(NO_ACCESS)
+            return
+        meetings.append(meeting)  # an ended recording: the page says so
+    if not meetings:
+        st.info("Ingen optagelse er i gang lige nu. Start en med `medlyt record MØDE --live`; "
+                "så vises taletid og de seneste linjer her, mens mødet foregår.")
+        return
+    labels = {m.id: m.title for m in meetings}
+    chosen = st.selectbox("Optagelse", list(labels), format_func=labels.get, key="live_meeting",
+                          index=list(labels).index(wanted) if wanted in labels else 0)
+    meeting = next(m for m in meetings if m.id == chosen)
+    log_view(user, meeting.id, "live", st.session_state.setdefault("viewed", set()))
+    if user.role == "sagsbehandler":
+        caseworker_view(meeting.id)
+    else:
+        observer_view(user, meeting)
+
+
+@st.fragment(run_every=REFRESH_S)
+def caseworker_view(meeting_id: str) -> None:
+    session, status = read(meeting_id)
+    if session is None:
+        return
+    st.caption("Din private visning: kun du ser den.")
+    if not status.recording:
+        st.success("Optagelsen er slut. Tak for samtalen.")
+        return
+    if not session.live:
+        st.info("Optagelsen kører uden live-tekst, så der er ingen hints undervejs.")
+        return
+    if not any(role == "sagsbehandler" for role in status.roles.values()):
+        st.info("Din stemme er ikke genkendt endnu, så der er ingen hints. Med en stemmeprøve "
+                "(`medlyt voice enroll`) eller én mikrofon pr. person kendes den fra starten.")
+        return
+    if not status.nudges:
+        st.markdown("### Det går fint 🙂")
+    for tone, text in status.nudges:
+        (st.success if tone == "strength" else st.info)(text)
+    mine = status.shares.get(next(s for s, r in status.roles.items() if r == "sagsbehandler"))
+    st.caption(f"Din andel af taletiden indtil nu: {percent(mine)}")
+
+
+@st.fragment(run_every=REFRESH_S)
+def observer_view(user: User, meeting: Meeting) -> None:
+    session, status = read(meeting.id)
+    if session is None:
+        return
+    if not status.recording:
+        st.success(f"Optagelsen er stoppet efter {clock(status.elapsed_s)}. Den fulde gennemgang erstatter "
+                   "de foreløbige linjer; bogmærkerne bliver til markeringer i mødeoverblikket.")
+    elif status.stale:
+        st.warning("Optageren har ikke meldt sig i over 5 sekunder. Tjek optagelsen i terminalen; "
+                   "lyd, der allerede er optaget, genoprettes ved næste start.")
+    elif session.stop_requested:
+        st.info("Stop er sendt til optageren ...")
+    now_speaking = (f"{status.current.speaker} · {seconds_text(status.elapsed_s - status.current.start)}"
+                    if status.current else "Ingen")
+    left, middle, right = st.columns(3)
+    left.metric("Optaget", clock(status.elapsed_s))
+    middle.metric("Taler nu", now_speaking)
+    right.metric("Bogmærker", len(meeting_bookmarks(meeting.id)))
+    if session.overflows:
+        st.warning(f"Lydkortet har tabt lyd {session.overflows} gang(e).")
+    if status.recording and can_control(user, meeting):
+        controls(user, meeting.id, status)
+    if not session.live:
+        st.caption("Optagelsen kører uden live-tekst (start med `--live` for taletid og linjer undervejs).")
+        return
+    balance(status)
+    latest(session)
+
+
+def read(meeting_id: str) -> tuple[LiveSession | None, LiveStatus | None]:
+    with store() as s:
+        session = s.live_session(meeting_id, last_lines=None)
+    if session is None:
+        st.info("Mødet bliver ikke optaget.")
+        return None, None
+    return session, live_status(session, time.time(), thresholds())
+
+
+def meeting_bookmarks(meeting_id: str):
+    with store() as s:
+        return s.get_meeting(meeting_id).bookmarks
+
+
+def can_control(user: User, meeting: Meeting) -> bool:
+    """The observer who records (or an administrator) sets bookmarks and may stop it."""
+    return user.role == "admin" or meeting.recorded_by == user.name
+
+
+def controls(user: User, meeting_id: str, status: LiveStatus) -> None:
+    note_column, mark_column, stop_column = st.columns([3, 1, 1], vertical_alignment="bottom")
+    note = note_column.text_input("Note til bogmærket (valgfri, skriv ikke borgerens navn)", key="live_note")
+    if mark_column.button("Sæt bogmærke", type="primary", width="stretch"):
+        with store() as s:
+            s.add_bookmark(meeting_id, status.elapsed_s, by=user.name, note=note)
+        st.toast(f"Bogmærke ved {clock(status.elapsed_s)}")
+    if stop_column.button("Stop optagelsen", width="stretch"):
+        with store() as s:
+            s.request_stop(meeting_id, by=user.name)
+        st.toast("Optagelsen stopper om et øjeblik.")
+
+
+def balance(status: LiveStatus) -> None:
+    st.subheader("Taletid indtil nu")
+    if not status.talk_s:
+        st.caption("Ingen tale endnu.")
+        return
+    for speaker, share in sorted(status.shares.items(), key=lambda item: -item[1]):
+        st.progress(share, text=f"{speaker}: {percent(share)} ({clock(status.talk_s[speaker])})")
+    st.caption("Foreløbigt: talerne gættes undervejs og rettes af den fulde gennemgang.")
+
+
+def latest(session: LiveSession) -> None:
+    st.subheader("Seneste linjer")
+    if not session.lines:
+        st.caption("Ingen linjer endnu.")
+        return
+    for line in reversed(session.lines[-LATEST_LINES:]):
+        st.markdown(f"`{clock(line.start)}` **{escape(line.speaker)}:** {escape(redact(line.text))}")
+
+
+render()
