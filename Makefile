@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/process_vs_whisper.py
 	$(BIN)/python benchmarks/feedback_speed.py
 	$(BIN)/python benchmarks/dashboard_speed.py
+	$(BIN)/python benchmarks/live_recording.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
