@@ -5,7 +5,10 @@ Pure functions: no Streamlit, no store. What the report holds is deliberate:
 - the moments the session talked about (time, kind, why it was flagged) with the notes;
 - the development points agreed on.
 It never holds the transcript, and speakers go by their role, never by a name: the citizen is
-always "Borger", also where a flag's message named them by a label someone typed.
+always "Borger", also where a flag's message named them by a label someone typed. A flag's
+message can quote what was said (or an observer's note), so CPR numbers, phone numbers and
+e-mail addresses in it are masked (meetings.redaction). The notes and development points are
+the session's own words and are kept as written.
 """
 
 import html
@@ -24,6 +27,7 @@ from meetings.records import (
     Speaker,
     review_key,
 )
+from meetings.redaction import redact
 
 AUTHOR_LABELS = {"leder": "Leder", "sagsbehandler": "Sagsbehandler"}
 CITIZEN = ROLE_LABELS["borger"]
@@ -78,12 +82,13 @@ def speaker_names(speakers: Iterable[Speaker]) -> dict[str, str]:
 
 
 def pseudonymised(text: str, speakers: Iterable[Speaker]) -> str:
-    """A flag's message with the citizen's label (should it be a name) replaced by "Borger"."""
+    """A flag's message with the citizen's label (should it be a name) replaced by "Borger",
+    and any CPR number, phone number or e-mail address in it masked."""
     for s in speakers:
         label = (s.label or "").strip()
         if s.role == "borger" and label and label != CITIZEN:
             text = re.sub(rf"(?<!\w){re.escape(label)}(?!\w)", CITIZEN, text)
-    return text
+    return redact(text)
 
 
 def balance_rows(analysis: Analysis, speakers: Iterable[Speaker]) -> list[dict]:

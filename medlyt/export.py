@@ -1,4 +1,10 @@
-"""One writer per export format, behind `get_writer(format)` (as openai/whisper does it)."""
+"""One writer per export format, behind `get_writer(format)` (as openai/whisper does it).
+
+Exports are masked by default: `get_writer` gives a writer that first replaces CPR numbers,
+phone numbers and e-mail addresses in the transcript and in the flags' messages and evidence
+by placeholders (meetings.redaction). Only `get_writer(format, unmasked=True)` writes them as
+said; the `write_*` functions themselves write whatever they are given.
+"""
 
 import dataclasses
 import json
@@ -6,6 +12,7 @@ from dataclasses import dataclass, field
 
 from feedback.metrics import turns
 from meetings.records import Analysis, Meeting, Segment, Speaker
+from meetings.redaction import redact_segments, redact_value
 
 
 @dataclass
@@ -39,6 +46,11 @@ class Transcript:
             analysis={"computed_at": analysis.computed_at, "config_source": analysis.config_source,
                       "config": analysis.config} if analysis else {},
         )
+
+    def redacted(self) -> "Transcript":
+        """A copy with personal data masked in the segments (text and words; every time and
+        the number of words kept) and in the flags' messages and evidence."""
+        return dataclasses.replace(self, segments=redact_segments(self.segments), flags=redact_value(self.flags))
 
     def label(self, speaker_id: str | None) -> str:
         return next((s["label"] for s in self.speakers if s["id"] == speaker_id), speaker_id or "")
@@ -124,5 +136,9 @@ def write_rttm(t: Transcript) -> str:
 WRITERS = {"json": write_json, "srt": write_srt, "vtt": write_vtt, "txt": write_txt, "rttm": write_rttm}
 
 
-def get_writer(fmt: str):
-    return WRITERS[fmt]
+def get_writer(fmt: str, unmasked: bool = False):
+    """The writer for a format. It masks personal data (see the module) unless `unmasked`."""
+    write = WRITERS[fmt]
+    if unmasked:
+        return write
+    return lambda t: write(t.redacted())

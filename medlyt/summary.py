@@ -1,8 +1,11 @@
-"""`medlyt show`: a meeting's balance, key metrics and flagged moments as readable Danish text."""
+"""`medlyt show`: a meeting's balance, key metrics and flagged moments as readable Danish text.
+
+Personal data a flag's message may quote (an observer's note, say) is masked (meetings.redaction)."""
 
 from feedback.flags import number, percent
 from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label
 from meetings.records import Analysis, Meeting, Speaker
+from meetings.redaction import redact
 
 BAR_WIDTH = 20
 
@@ -48,7 +51,8 @@ def render(meeting: Meeting, speakers: list[Speaker], analysis: Analysis) -> str
     for flag in analysis.flags:
         symbol = TONES.get(flag.tone, ("?", ""))[0]
         who = labels.get(flag.speaker, "–") if flag.speaker else "–"
-        lines.append(f"  {symbol} {clock(flag.start)}–{clock(flag.end)}  {kind_label(flag.kind):<31} {who:<14} {flag.message}")
+        lines.append(f"  {symbol} {clock(flag.start)}–{clock(flag.end)}  {kind_label(flag.kind):<31} {who:<14} "
+                     f"{redact(flag.message)}")
     if not analysis.flags:
         lines.append("  Ingen markeringer.")
     return "\n".join(lines) + "\n"

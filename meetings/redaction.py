@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from meetings.records import Segment, Word
+from meetings.records import Flag, Segment, Word
 
 CPR_PLACEHOLDER = "[CPR-nummer]"
 PHONE_PLACEHOLDER = "[telefonnummer]"
@@ -90,6 +90,25 @@ def redact_segment(segment: Segment) -> Segment:
 
 def redact_segments(segments: Iterable[Segment]) -> list[Segment]:
     return [redact_segment(s) for s in segments]
+
+
+def redact_value(value):
+    """Every string inside a JSON-like value (dicts, lists, tuples) redacted; keys, numbers and
+    everything else as they were. For a flag's evidence, which quotes what was said."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redact_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(redact_value(item) for item in value)
+    return value
+
+
+def redact_flag(flag: Flag) -> Flag:
+    """A copy of the flag with its message and evidence redacted (a closed question streak, an
+    open question or an observer's note can quote a number or an address); kind, times,
+    speaker and tone, and so the flag's review key, stay as they were."""
+    return replace(flag, message=redact(flag.message), evidence=redact_value(flag.evidence))
 
 
 def _redact_words(words: list[Word]) -> list[Word]:

@@ -1,5 +1,9 @@
 """Mødeoverblik: speaker balance, who spoke when with the flagged moments on it, key metrics,
-and the flagged moments themselves: play one, read around it, mark it for the session."""
+and the flagged moments themselves: play one, read around it, mark it for the session.
+
+What was said around a moment, and a flag's message and evidence (which can quote it), are
+shown with CPR numbers, phone numbers and e-mail addresses masked (meetings.redaction). The
+flags themselves stay as stored: a review is saved against the flag the analysis made."""
 
 import altair as alt
 import pandas as pd
@@ -12,6 +16,7 @@ from dashboard.format import clock, decimal, percent
 from feedback.labels import METRICS, TONES, kind_label
 from feedback.metrics import turns
 from meetings.records import REVIEW_STATUSES, review_key
+from meetings.redaction import redact, redact_segments, redact_value
 
 AUDIO_LEAD_S = 3.0  # play a little before the moment, so the listener hears how it came about
 MAX_CLIP_S = 120.0  # a moment spanning the whole meeting still sends only a couple of minutes
@@ -28,7 +33,7 @@ def render() -> None:
         analysis = s.analysis(meeting.id)
         speakers = s.speakers(meeting.id)
         speech = s.speech(meeting.id)
-        segments = s.segments(meeting.id)
+        segments = redact_segments(s.segments(meeting.id))  # shown around a moment: masked
         reviews = s.reviews(meeting.id)
     if not has_analysis(meeting, analysis):
         return
@@ -119,7 +124,7 @@ def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict) -
     shown = [f for f in flags if TONES.get(f.tone, ("", ""))[1] in tones]
     st.dataframe([{
         "Tid": clock(f.start), "": TONES.get(f.tone, ("?", ""))[0], "Art": kind_label(f.kind),
-        "Taler": labels.get(f.speaker, "–") if f.speaker else "–", "Hvorfor": f.message,
+        "Taler": labels.get(f.speaker, "–") if f.speaker else "–", "Hvorfor": redact(f.message),
         "Status": reviews[review_key(f)].status if review_key(f) in reviews else "",
     } for f in shown], hide_index=True, width="stretch")
     if not shown:
@@ -134,14 +139,14 @@ def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict) -
 def moment_detail(user, meeting, flag, segments, labels: dict, review) -> None:
     symbol, tone = TONES.get(flag.tone, ("?", ""))
     st.markdown(f"**{symbol} {kind_label(flag.kind)}** ({tone.lower()}) · {clock(flag.start)}–{clock(flag.end)}")
-    st.write(flag.message)
+    st.write(redact(flag.message))
     start = max(0.0, flag.start - AUDIO_LEAD_S)
     end = min(flag.end, flag.start + MAX_CLIP_S) + AUDIO_LEAD_S
     with store() as s:
         excerpt = s.audio_excerpt(meeting.id, start, end)
     st.audio(excerpt, format="audio/wav", start_time=round(flag.start - start, 2), end_time=round(end - start, 2))
     with st.expander("Belæg"):
-        st.json(flag.evidence)
+        st.json(redact_value(flag.evidence))
     st.markdown("**Det blev sagt**")
     for segment in segments:
         if segment.end < flag.start - CONTEXT_S or segment.start > flag.end + CONTEXT_S:

@@ -1,6 +1,9 @@
 """Sparring: the feedback session itself. Step through the chosen moments (listen, read around
 them, write the leader's and the caseworker's notes), agree on development points, and take
-the session away as a report (HTML to print, or Markdown)."""
+the session away as a report (HTML to print, or Markdown).
+
+What was said around a moment and a flag's message are shown with CPR numbers, phone numbers
+and e-mail addresses masked (meetings.redaction); the report masks them itself."""
 
 import streamlit as st
 
@@ -12,6 +15,7 @@ from dashboard.report import report_html, report_markdown
 from feedback.labels import TONES, kind_label
 from meetings import audit
 from meetings.records import NOTE_AUTHORS, Flag, review_key
+from meetings.redaction import redact, redact_segments
 
 AUDIO_LEAD_S = 3.0  # as on the overview: play a little before the moment
 MAX_CLIP_S = 120.0
@@ -28,7 +32,7 @@ def render() -> None:
     with store() as s:
         analysis = s.analysis(meeting.id)
         speakers = s.speakers(meeting.id)
-        segments = s.segments(meeting.id)
+        segments = redact_segments(s.segments(meeting.id))  # shown around a moment: masked
         reviews = s.reviews(meeting.id)
         notes = s.session_notes(meeting.id)
         points = s.development_points(meeting.id)
@@ -110,7 +114,7 @@ def stepper(user, meeting, moments: list[Flag], segments, labels: dict, notes: d
 def moment_detail(user, meeting, flag: Flag, segments, labels: dict, notes: dict, can_write: bool) -> None:
     symbol, tone = TONES.get(flag.tone, ("·", flag.tone))
     st.markdown(f"**{symbol} {kind_label(flag.kind)}** ({tone.lower()}) · {clock(flag.start)}–{clock(flag.end)}")
-    st.write(flag.message)
+    st.write(redact(flag.message))
     start = max(0.0, flag.start - AUDIO_LEAD_S)
     end = min(flag.end, flag.start + MAX_CLIP_S) + AUDIO_LEAD_S
     with store() as s:

@@ -4,8 +4,15 @@ any line, the words Whisper was unsure of, and corrections of who said what.
 A correction goes through the store with the analysis hook, so balance and flags are
 recomputed with the meeting's recorded settings in the same transaction. Corrections run as
 button callbacks, before the page is drawn, so the page then shows the corrected meeting.
+
+CPR numbers, phone numbers and e-mail addresses are masked (meetings.redaction) as soon as the
+segments are read, so the lines, the search and the line picker only ever see the masked text:
+searching for a digit of a masked number finds nothing. The words inside a masked number are
+left empty, with their times, and are not drawn.
 """
 
+
+import re
 
 import streamlit as st
 
@@ -16,7 +23,8 @@ from dashboard.format import clock, escape, percent
 from feedback.analysis import analyser
 from meetings.corrections import anchor_of
 from meetings.errors import MeetingError
-from meetings.records import ROLE_LABELS, ROLES, Correction, Segment, Speaker
+from meetings.records import ROLE_LABELS, ROLES, Correction, Segment, Speaker, Word
+from meetings.redaction import redact_segments
 
 DEFAULT_LOW_CONFIDENCE = 0.6  # feedback/config.toml's, for a meeting without an analysis
 AUDIO_MARGIN_S = 1.0  # a second either side of the line, so its first and last word are whole
@@ -25,6 +33,7 @@ LINES_PER_BLOCK = 250  # one markdown element per this many lines, never one per
 SNIPPET_CHARS = 70
 NOTICE = "transcript_notice"  # (kind, message) left by a correction for the next run
 UNKNOWN = "Ukendt taler"
+LONE_PUNCTUATION = re.compile(r"[.,;:!?]+")
 
 def render() -> None:
     user = current_user()
@@ -32,7 +41,7 @@ def render() -> None:
     if meeting is None:
         return
     with store() as s:
-        segments = s.segments(meeting.id)
+        segments = redact_segments(s.segments(meeting.id))  # nothing below sees the unmasked text
         speakers = s.speakers(meeting.id)
         analysis = s.analysis(meeting.id)
     labels = {sp.id: sp.label for sp in speakers}
@@ -76,7 +85,7 @@ def transcript_section(meeting, segments: list[Segment], labels: dict, threshold
                               f"{snippet(segments[i].text)}")
     play(meeting, segments[chosen])
 
-    unsure = sum(1 for i in shown for w in segments[i].words if w.probability < threshold)
+    unsure = sum(1 for i in shown for w in drawn(segments[i]) if w.probability < threshold)
     st.caption(f":gray[*grå kursiv*] = usikker tekst: ord som Whisper var under {percent(threshold)} sikker på"
                f" ({unsure} her).")
     lines = [line(segments[i], labels, threshold, i == chosen) for i in shown]
@@ -104,13 +113,19 @@ def line(segment: Segment, labels: dict, threshold: float, chosen: bool) -> str:
            f"{marked_text(segment, threshold)}"
 
 
+def drawn(segment: Segment) -> list[Word]:
+    """The words that are shown: not the empty ones left where a number was masked."""
+    return [w for w in segment.words if w.text.strip()]
+
+
 def marked_text(segment: Segment, threshold: float) -> str:
-    if not segment.words:
+    words = drawn(segment)
+    if not words:
         return escape(segment.text)
     parts: list[str] = []
     run: list[str] = []
     run_unsure = False
-    for word in segment.words:
+    for word in words:
         unsure = word.probability < threshold
         if run and unsure != run_unsure:
             parts.append(_run(run, run_unsure))
@@ -125,7 +140,13 @@ def marked_text(segment: Segment, threshold: float) -> str:
 def _run(words: list[str], unsure: bool) -> str:
     """Neighbouring words with the same confidence, as one span (fewer markup characters)."""
     # Word texts may or may not carry their leading space (Whisper's do, stored ones may not).
-    text = escape(" ".join(w.strip() for w in words))
+    # A word of punctuation alone (what is left of "78?" when its number is masked) goes with
+    # the word before it.
+    joined = ""
+    for word in words:
+        core = word.strip()
+        joined += core if not joined or LONE_PUNCTUATION.fullmatch(core) else " " + core
+    text = escape(joined)
     return f":gray[*{text}*]" if unsure and text else text
 
 

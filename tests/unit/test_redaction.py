@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meetings.records import Segment, Word
+from meetings.records import Flag, Segment, Word, review_key
 from meetings.redaction import (
     CPR_PATTERN,
     CPR_PLACEHOLDER,
@@ -16,8 +16,10 @@ from meetings.redaction import (
     PHONE_PATTERN,
     PHONE_PLACEHOLDER,
     redact,
+    redact_flag,
     redact_segment,
     redact_segments,
+    redact_value,
 )
 
 CPR = [
@@ -227,6 +229,25 @@ def test_redact_segments_redacts_each_segment():
     redacted = redact_segments(segments)
     assert [s.text for s in redacted] == [f"tlf {PHONE_PLACEHOLDER}", "hej", EMAIL_PLACEHOLDER]
     assert redact_segments([]) == []
+
+
+def test_redact_value_masks_every_string_and_nothing_else():
+    value = {"questions": ["Er dit nummer 12345678?", "Har du mailen a@b.dk?"], "count": 2,
+             "pair": ("010203-1234", 0.5), "nested": {"note": "tlf 12 34 56 78", "at_s": 12345678.0},
+             "010203-1234": None}
+    assert redact_value(value) == {
+        "questions": [f"Er dit nummer {PHONE_PLACEHOLDER}?", f"Har du mailen {EMAIL_PLACEHOLDER}?"], "count": 2,
+        "pair": (CPR_PLACEHOLDER, 0.5), "nested": {"note": f"tlf {PHONE_PLACEHOLDER}", "at_s": 12345678.0},
+        "010203-1234": None}  # keys are names the code chose, not what was said
+
+
+def test_redact_flag_masks_message_and_evidence_and_keeps_its_review_key():
+    flag = Flag("bookmark", 1.5, 3.0, None, "Observatøren satte et bogmærke her: ring 12345678",
+                {"at_s": 3.0, "note": "ring 12345678"}, "info")
+    masked = redact_flag(flag)
+    assert masked.message.endswith(f"ring {PHONE_PLACEHOLDER}") and masked.evidence["note"] == f"ring {PHONE_PLACEHOLDER}"
+    assert review_key(masked) == review_key(flag) and (masked.end, masked.tone) == (flag.end, flag.tone)
+    assert flag.message.endswith("12345678")  # the input is not changed
 
 
 # Text made to hit the patterns' edges: digits, separators, prefixes and address characters,
