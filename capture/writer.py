@@ -81,6 +81,15 @@ def is_abandoned(pcm: Path) -> bool:
         return False
 
 
+def has_audio(pcm: Path) -> bool:
+    """True if the PCM holds at least one whole frame."""
+    try:
+        form = json.loads(sidecar_of(pcm).read_text())
+        return pcm.stat().st_size >= 2 * int(form["channels"])
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 def to_wav(pcm: Path, dest: Path, source_name: str = "") -> AudioInfo:
     """The PCM (whole frames only: a crash may cut the last one) as a 16-bit WAV at `dest`."""
     form = json.loads(sidecar_of(pcm).read_text())

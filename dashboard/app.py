@@ -8,8 +8,11 @@ import altair  # noqa: F401  imported while the login page shows, so opening a m
 import streamlit as st
 
 from dashboard.auth import current_user, login_page, sidebar
+from dashboard.data import purge_due
 
 st.set_page_config(page_title="medlyt", page_icon="🎧", layout="wide")
+if "purged" not in st.session_state:  # once per visit: a server may run for days
+    st.session_state["purged"] = purge_due()
 
 user = current_user()
 if user is None:

@@ -5,6 +5,8 @@ meeting from SQLite takes milliseconds. Every route to a meeting goes through `m
 which applies meetings.access, so no route is more generous than another.
 """
 
+import streamlit as st
+
 from meetings import audit
 from meetings.access import can_view, visible
 from meetings.records import Meeting, User
@@ -42,3 +44,20 @@ def log_view(user: User, meeting_id: str, page: str, seen: set) -> None:
     seen.add(key)
     with store() as s:
         s.log(audit.VIEWED, meeting_id, user.name, f"page={page}")
+
+
+def purge_due() -> list[str]:
+    """Meetings whose retention period has run out go before anyone sees the list."""
+    with store() as s:
+        return s.purge()
+
+
+def play(meeting_id: str, start: float, end: float, play_from: float, play_to: float, what: str = "Øjeblikket") -> None:
+    """A stretch of the recording in an audio player, or one line saying why it cannot be played."""
+    try:
+        with store() as s:
+            excerpt = s.audio_excerpt(meeting_id, start, end)
+    except MeetingError as error:
+        st.warning(f"{what} kan ikke afspilles: {error}")
+        return
+    st.audio(excerpt, format="audio/wav", start_time=round(play_from - start, 2), end_time=round(play_to - start, 2))

@@ -1,7 +1,7 @@
 """The `medlyt` command line. Parses, calls the pipeline and the store, prints Danish.
 
 Errors are one clear line on stderr and a non-zero exit (2 bad input, 3 consent missing or
-withdrawn); a traceback only with --debug.
+withdrawn, 4 the audit log is not intact); a traceback only with --debug.
 """
 
 import argparse
@@ -27,6 +27,7 @@ from meetings.records import (
     now_iso,
 )
 from meetings import audit
+from meetings.redaction import redact
 from meetings.store import ConsentError, MeetingError, Store
 from medlyt import settings
 from models.store import ModelError
@@ -34,6 +35,7 @@ from transcribe.whisper import TranscriptionError
 
 EXIT_BAD_INPUT = 2
 EXIT_CONSENT = 3
+EXIT_AUDIT_BROKEN = 4  # medlyt audit --verify found a break in the hash chain
 DEMO_AUDIO = Path(__file__).resolve().parent / "demo" / "demo_meeting.flac"
 DASHBOARD_APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 EXPORT_FORMATS = ("json", "srt", "vtt", "txt", "rttm")
@@ -45,6 +47,10 @@ TRANSCRIBE_FORMATS = ("txt", "json", "srt", "vtt")
 
 class UsageError(Exception):
     """Wrong use of a command that argparse cannot see (e.g. an unknown role)."""
+
+
+class AuditLogBroken(Exception):
+    """medlyt audit --verify found changed, removed or reordered entries."""
 
 
 # ---- small helpers -------------------------------------------------------------------------
@@ -179,11 +185,12 @@ def cmd_meeting(args, home: Path) -> None:
     with Store(home) as store:
         if args.meeting_command in ("share", "unshare"):
             change = store.share if args.meeting_command == "share" else store.unshare
-            meeting = change(args.meeting, args.leader)
+            meeting = change(args.meeting, args.leader, by=cli_user())
             print(f"Mødet {meeting.id} er delt med: {', '.join(meeting.shared_with) or 'ingen'}.")
             return
         if args.meeting_command == "list":
             meetings = store.list_meetings()
+            store.log(audit.VIEWED, None, cli_user(), "command=meeting-list")
             if not meetings:
                 print("Ingen møder endnu. Opret et: medlyt meeting new --title T --participants sagsbehandler,borger")
             for meeting in meetings:
@@ -196,7 +203,7 @@ def cmd_meeting(args, home: Path) -> None:
                                           args.caseworker)
         if args.observer and store.user(args.observer) is None:
             raise UsageError(f"Der er ingen bruger '{args.observer}'. Opret den: medlyt user add {args.observer} --role observatør")
-        meeting = store.create_meeting(args.title, participants, recorded_by=args.observer)
+        meeting = store.create_meeting(args.title, participants, recorded_by=args.observer, by=cli_user())
         if meeting.missing_consent:
             missing = ", ".join(p.role for p in meeting.missing_consent)
             print(f"Bemærk: samtykke mangler fra {missing}. Intet optages eller importeres før det er registreret:",
@@ -207,7 +214,7 @@ def cmd_meeting(args, home: Path) -> None:
 
 def cmd_consent(args, home: Path) -> None:
     with Store(home) as store:
-        meeting = store.record_consent(args.meeting, args.participant, args.given, args.method)
+        meeting = store.record_consent(args.meeting, args.participant, args.given, args.method, by=cli_user())
     if meeting is None:
         print(f"Samtykket er trukket tilbage. Mødet {args.meeting} og alt dets lyd og tekst er slettet.")
     else:
@@ -224,7 +231,7 @@ def cmd_import(args, home: Path) -> None:
         store.get_meeting(args.meeting)  # a wrong id is reported before any decoding
         update, close = progress_bar(probe_duration(Path(args.file)), "Importerer")
         try:
-            meeting = import_recording(store, args.meeting, Path(args.file), update)
+            meeting = import_recording(store, args.meeting, Path(args.file), update, by=cli_user())
         finally:
             close()
     audio = meeting.audio
@@ -249,7 +256,8 @@ def cmd_process(args, home: Path) -> None:
         meeting = store.get_meeting(args.meeting)
         update, close = progress_bar(meeting.audio.duration_s if meeting.audio else 0.0, "Transskriberer")
         try:
-            meeting, result = process_meeting(store, home, args.meeting, args.model, args.speakers, update, config)
+            meeting, result = process_meeting(store, home, args.meeting, args.model, args.speakers, update, config,
+                                              by=cli_user())
         finally:
             close()
         count = len(store.segments(meeting.id))
@@ -282,8 +290,9 @@ def cmd_export(args, home: Path) -> None:
     with Store(home) as store:
         meeting, analysis = processed(store, args.meeting)
         transcript = Transcript.of_meeting(meeting, store.segments(meeting.id), store.speakers(meeting.id), analysis)
-        write_output(get_writer(args.format)(transcript), args.output)
-        store.log(audit.EXPORTED, meeting.id, cli_user(), f"format={args.format}")
+        write_output(get_writer(args.format, unmasked=args.unmasked)(transcript), args.output)
+        store.log(audit.EXPORTED, meeting.id, cli_user(),
+                  f"format={args.format}" + (" unmasked=1" if args.unmasked else ""))
 
 
 def cmd_show(args, home: Path) -> None:
@@ -300,7 +309,7 @@ def cmd_analyse(args, home: Path) -> None:
 
     config = feedback_config(home, args.config)
     with Store(home) as store:
-        analysis = store.reanalyse(args.meeting, analyser(config))
+        analysis = store.reanalyse(args.meeting, analyser(config), by=cli_user())
     print(f"Analyseret igen med {'standardindstillingerne' if config.source == 'standard' else config.source}: "
           f"{len(analysis.flags)} markeringer. Se: medlyt show {args.meeting}")
 
@@ -349,6 +358,8 @@ def cmd_speaker(args, home: Path) -> None:
             fix(Correction("move", start=segment.start, end=segment.end, target=anchor(args.to)))
         speakers = store.speakers(args.meeting)
         shares = store.analysis(args.meeting).balance
+        if args.speaker_command == "list":
+            store.log(audit.VIEWED, meeting.id, cli_user(), "command=speaker-list")
     for speaker in speakers:
         share = shares.get(speaker.id, {"share": 0.0, "talk_s": 0.0})
         print(f"{speaker.id:<4} {speaker.label:<16} {speaker.role or '–':<14} {share['talk_s']:>7.1f} s  {share['share']:>5.0%}")
@@ -360,10 +371,10 @@ def cmd_voice(args, home: Path) -> None:
             from medlyt.pipeline import voiceprint_of_file
 
             vector, speech_s = voiceprint_of_file(Path(args.file))
-            store.save_voiceprint(args.user, vector, args.consent_method)
+            store.save_voiceprint(args.user, vector, args.consent_method, by=cli_user())
             print(f"Stemmeprøve gemt for {args.user} ({speech_s:.0f} s tale). Slet den med: medlyt voice delete {args.user}")
         elif args.voice_command == "delete":
-            store.delete_voiceprint(args.user)
+            store.delete_voiceprint(args.user, by=cli_user())
             print(f"Stemmeprøven for {args.user} er slettet.")
         else:
             users = sorted(store.voiceprints())
@@ -387,13 +398,13 @@ def read_password(args) -> str:
 def cmd_user(args, home: Path) -> None:
     with Store(home) as store:
         if args.user_command == "add":
-            user = store.add_user(args.name, args.role, read_password(args))
+            user = store.add_user(args.name, args.role, read_password(args), by=cli_user())
             print(f"Bruger oprettet: {user.name} ({USER_ROLE_LABELS[user.role]}).")
         elif args.user_command == "remove":
-            store.remove_user(args.name)
+            store.remove_user(args.name, by=cli_user())
             print(f"Brugeren {args.name} er fjernet.")
         elif args.user_command == "passwd":
-            store.set_password(args.name, read_password(args))
+            store.set_password(args.name, read_password(args), by=cli_user())
             print(f"Adgangskoden for {args.name} er ændret.")
         else:
             users = store.users()
@@ -430,7 +441,7 @@ def cmd_record(args, home: Path) -> None:
             elapsed[0] = seconds
 
         def show_line(line) -> None:
-            print(f"\r[{clock_text(line.start)}] {line.speaker}: {line.text}", flush=True)
+            print(f"\r[{clock_text(line.start)}] {line.speaker}: {redact(line.text)}", flush=True)
 
         if sys.stdin.isatty():
             threading.Thread(target=bookmark_keys, args=(sys.stdin, store, args.meeting, lambda: elapsed[0]),
@@ -440,7 +451,7 @@ def cmd_record(args, home: Path) -> None:
                   file=sys.stderr, flush=True)
 
         meeting = record(store, args.meeting, source, on_progress=progress, live=live, on_line=show_line,
-                         on_live_error=show_error)
+                         on_live_error=show_error, by=cli_user())
     if source.overflows:
         print(f"Advarsel: lydkortet tabte lyd {source.overflows} gang(e).", file=sys.stderr)
     print(f"\nOptagelsen er gemt: {meeting.audio.duration_s:.1f} s.")
@@ -495,8 +506,86 @@ def cmd_withdraw(args, home: Path) -> None:
             return
     with Store(home) as store:
         store.get_meeting(args.meeting)
-        store.withdraw(args.meeting)
+        store.withdraw(args.meeting, by=cli_user())
     print(f"Mødet {args.meeting} er slettet: lyd, transskription og alt afledt. Kun en indholdsløs logpost er tilbage.")
+
+
+def cmd_purge(args, home: Path) -> None:
+    """What the start of every command does anyway, on demand, with a report (or a preview)."""
+    with Store(home) as store:
+        due = store.due_for_deletion()
+        if args.dry_run:
+            print(f"{len(due)} møde(r) er forfaldne til sletning" + (": " + ", ".join(due) if due else "."))
+            return
+        purged = store.purge(by=cli_user())
+    print(f"Slettet efter opbevaringstiden: {len(purged)} møde(r)" + (": " + ", ".join(purged) if purged else "."))
+
+
+def cmd_retention(args, home: Path) -> None:
+    with Store(home) as store:
+        if args.retention_command == "set":
+            store.set_retention_days(args.days, by=cli_user())
+            print(f"Nye møder gemmes i {args.days} dage. Møder, der allerede findes, beholder deres slettedato.")
+        elif args.retention_command == "extend":
+            meeting = store.extend_retention(args.meeting, args.until, args.reason, by=cli_user())
+            print(f"Mødet {meeting.id} slettes nu {meeting.delete_after}.")
+        else:
+            print(f"Opbevaringstid for nye møder: {store.retention_days()} dage.")
+            for meeting in store.list_meetings():
+                print(f"{meeting.id}  slettes {meeting.delete_after}  {meeting.title}")
+            store.log(audit.VIEWED, None, cli_user(), "command=retention_show")
+
+
+def purge_due(home: Path) -> None:
+    """Meetings whose retention period has run out are deleted at the start of every command."""
+    from meetings.store import DB_NAME
+
+    if not (home / DB_NAME).is_file():
+        return
+    with Store(home) as store:
+        purged = store.purge()
+    if purged:
+        print(f"Slettet efter opbevaringstiden: {len(purged)} møde(r) ({', '.join(purged)}).", file=sys.stderr)
+
+
+def cmd_audit(args, home: Path) -> None:
+    """List the audit log, or check its hash chain. Reading the log is itself an admin act on
+    what it records, so it is logged too (after the reading: the listing never shows itself)."""
+    if args.verify and args.meeting:
+        raise UsageError("--verify kontrollerer altid hele loggen (kæden hænger sammen på tværs af møder); "
+                         "udelad --meeting.")
+    with Store(home) as store:
+        records = store.audit_records(args.meeting)
+        if args.verify:
+            problems = store.verify_audit()
+            print_verification(records, problems)
+            store.log(audit.AUDIT_VERIFIED, None, cli_user(), f"entries={len(records)} problems={len(problems)}")
+            if problems:
+                raise AuditLogBroken(f"Revisionsloggen er ikke intakt: {len(problems)} problem(er) blandt "
+                                     f"{len(records)} poster (se ovenfor).")
+            return
+        if args.meeting and not records:
+            raise UsageError(f"Revisionsloggen har ingen poster for mødet '{args.meeting}'.")
+        store.log(audit.AUDIT_VIEWED, args.meeting, cli_user(), f"entries={len(records)}")
+    if not records:
+        print("Revisionsloggen er tom.")
+    for record in records:
+        print(audit_line(record))
+
+
+def audit_line(record) -> str:
+    """One entry: id, time (UTC), who, what, which meeting, detail (codes only)."""
+    at = record.at.replace("T", " ").removesuffix("+00:00")
+    return (f"{record.id:>6}  {at}  {record.user or '-':<16}  {record.action:<24}  {record.meeting_id or '-':<12}"
+            f"  {record.detail}").rstrip()
+
+
+def print_verification(records, problems) -> None:
+    """One Danish line per problem, or the all-clear."""
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"Revisionsloggen er intakt: {len(records)} poster.")
 
 
 def cmd_transcribe(args, home: Path) -> None:
@@ -564,7 +653,7 @@ def cmd_demo(args, home: Path) -> None:
         flags = store.analysis(meeting.id).flags
     print(f"4/4 Færdig: {len(segments)} tekststykker og {len(flags)} markeringer gemt i {home}")
     for segment in segments:
-        print(f"  [{segment.start:6.1f} s] {labels.get(segment.speaker, '')}: {segment.text}")
+        print(f"  [{segment.start:6.1f} s] {labels.get(segment.speaker, '')}: {redact(segment.text)}")
     print(f"Mødets id: {meeting.id}   Overblik: medlyt show {meeting.id}")
     print(f"Log ind i dashboardet som '{DEMO_USER}' med adgangskoden: {password}")
     if not args.no_dashboard:
@@ -706,6 +795,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
     export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     export.add_argument("-o", "--output", metavar="FIL", help="skriv til fil i stedet for standard output")
+    export.add_argument("--unmasked", action="store_true",
+                        help="vis CPR-numre, telefonnumre og e-mailadresser umaskerede (som standard erstattes de "
+                             "af [CPR-nummer], [telefonnummer] og [e-mail]); det skrives i auditloggen")
     export.set_defaults(handler=cmd_export)
 
     speaker = commands.add_parser("speaker", help="vis og ret talere i et møde (rettelser overlever ny kørsel)")
@@ -781,6 +873,30 @@ def build_parser() -> argparse.ArgumentParser:
     withdraw.add_argument("--yes", action="store_true", help="bekræft sletningen uden at spørge")
     withdraw.set_defaults(handler=cmd_withdraw)
 
+    purge = commands.add_parser("purge", help="slet de møder, hvis opbevaringstid er udløbet (sker også ved hver start)")
+    purge.add_argument("--dry-run", action="store_true", help="vis kun, hvilke møder der er forfaldne")
+    purge.set_defaults(handler=cmd_purge)
+
+    keep = commands.add_parser("retention", help="opbevaringstid: vis, sæt for organisationen, forlæng ét møde")
+    keep_commands = keep.add_subparsers(dest="retention_command", metavar="HANDLING")
+    keep_commands.add_parser("show", help="vis opbevaringstiden og hvert mødes slettedato (standard)")
+    keep_set = keep_commands.add_parser("set", help="antal dage, nye møder gemmes (standard 30)")
+    keep_set.add_argument("days", type=int, metavar="DAGE")
+    keep_extend = keep_commands.add_parser("extend", help="gem ét møde længere (en leders beslutning, med begrundelse)")
+    keep_extend.add_argument("meeting", metavar="MØDE")
+    keep_extend.add_argument("--until", required=True, metavar="ÅÅÅÅ-MM-DD", help="den nye slettedato (højst et år frem)")
+    keep_extend.add_argument("--reason", required=True, metavar="TEKST",
+                             help="hvorfor mødet skal gemmes længere (skriv ikke borgerens navn)")
+    keep.set_defaults(handler=cmd_retention)
+
+    audit_log = commands.add_parser("audit", help="vis revisionsloggen (hvem så, eksporterede, ændrede, delte eller "
+                                                  "slettede hvad og hvornår) eller kontrollér, at den er urørt")
+    audit_log.add_argument("--meeting", metavar="MØDE", help="vis kun posterne for ét møde (også et slettet)")
+    audit_log.add_argument("--verify", action="store_true",
+                           help="kontrollér hele loggens hashkæde: afslutter med 0, hvis den er intakt, ellers med "
+                                f"{EXIT_AUDIT_BROKEN} og én linje pr. problem")
+    audit_log.set_defaults(handler=cmd_audit)
+
     transcribe = commands.add_parser("transcribe", help="transskribér en fil uden at gemme noget")
     transcribe.add_argument("file", metavar="FIL")
     transcribe.add_argument("--model", default="base", metavar="NAVN|STI", help="model (standard: base)")
@@ -805,9 +921,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         home = settings.data_home()
         recover_recordings(home)
+        purge_due(home)
         args.handler(args, home)
     except ConsentError as error:
         return fail(error, EXIT_CONSENT, args.debug)
+    except AuditLogBroken as error:
+        return fail(error, EXIT_AUDIT_BROKEN, args.debug)
     except (UsageError, AudioError, MeetingError, ModelError, TranscriptionError, ConfigError, RecorderError) as error:
         return fail(error, EXIT_BAD_INPUT, args.debug)
     except KeyboardInterrupt:

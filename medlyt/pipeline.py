@@ -3,12 +3,14 @@
 import dataclasses
 import math
 import tempfile
+import wave
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from capture.loudness import LoudnessTrack
+from capture.source import SAMPLE_RATE as STORED_RATE
 from capture.source import AudioError, import_audio
 from capture.vad import SpeechSegment, VadOptions, speech_segments
 from capture.wav import iter_mono_blocks, read_mono
@@ -27,9 +29,11 @@ from transcribe.whisper import load_model, transcribe_speech
 Progress = Callable[[float], None]
 
 
-def import_recording(store: Store, meeting_id: str, src: Path, on_progress: Progress | None = None) -> Meeting:
-    """Decode `src` into the meeting's stored recording; the store keeps it all-or-nothing."""
-    return store.attach_audio(meeting_id, lambda dest: import_audio(src, dest, on_progress))
+def import_recording(store: Store, meeting_id: str, src: Path, on_progress: Progress | None = None,
+                     by: str | None = None) -> Meeting:
+    """Decode `src` into the meeting's stored recording; the store keeps it all-or-nothing.
+    `by` is who did it, for the audit log."""
+    return store.attach_audio(meeting_id, lambda dest: import_audio(src, dest, on_progress), by)
 
 
 def find_speech(wav: Path, vad: VadOptions = VadOptions()) -> list[SpeechSegment]:
@@ -50,6 +54,7 @@ def process_meeting(
     n_speakers: int | None = None,
     on_progress: Progress | None = None,
     config: Config | None = None,
+    by: str | None = None,
 ) -> tuple[Meeting, SpeakerResult]:
     """VAD, speaker attribution, transcription, loudness and feedback analysis of a meeting's
     recording; the result replaces any earlier one (the stored manual corrections are applied
@@ -60,6 +65,7 @@ def process_meeting(
     if n_speakers is not None and n_speakers < 1:
         raise AudioError("Antallet af talere skal være mindst 1.")
     wav = store.audio_path(meeting_id)
+    check_recording(wav, meeting)
     speech = find_speech(wav)
     voiceprints = {user: np.frombuffer(vector, np.float32) for user, vector in store.voiceprints().items()}
     result = attribute_recording(wav, [(s.start, s.end) for s in speech], meeting.participants, n_speakers, voiceprints)
@@ -73,7 +79,26 @@ def process_meeting(
     track, channels = LoudnessTrack.of_wav(wav), speaker_channels(result, meeting)
     segments = with_loudness(segments, track, channels)
     speech = measured_speech(result, track, channels)
-    return store.save_transcript(meeting_id, segments, model_name, result.speakers, analyser(config), speech), result
+    return store.save_transcript(meeting_id, segments, model_name, result.speakers, analyser(config), speech,
+                                 by), result
+
+
+def check_recording(wav: Path, meeting: Meeting) -> None:
+    """The stored recording is whole and the one the store describes, before minutes of work:
+    damage on disk gives one clear line, not an unexpected error or a transcript of half of it."""
+    try:
+        with wave.open(str(wav), "rb") as stored:
+            facts = (stored.getframerate(), stored.getsampwidth(), stored.getnchannels())
+            n_frames = stored.getnframes()
+            stored.setpos(max(0, n_frames - 1))
+            last = stored.readframes(1)  # a file cut short has no last frame
+    except (wave.Error, EOFError, OSError):
+        facts, n_frames, last = None, 0, b""
+    whole = len(last) == 2 * meeting.audio.channels if n_frames else facts is not None
+    if (not whole or facts != (STORED_RATE, 2, meeting.audio.channels)
+            or abs(n_frames / STORED_RATE - meeting.audio.duration_s) > 0.5):
+        raise AudioError(f"Optagelsen til mødet '{meeting.id}' er beskadiget på disken og kan ikke behandles. "
+                         f"Træk mødet tilbage med 'medlyt withdraw {meeting.id}', og importér lyden i et nyt møde.")
 
 
 SPEECH_PIECE_S = 0.5  # loudness resolution: a raised voice of 2 s spans several pieces

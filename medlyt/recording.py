@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 from capture.live import LiveSegmenter
 from capture.recorder import SAMPLE_RATE, RecorderError
-from capture.writer import PcmWriter, RecordingBusy, discard, is_abandoned, to_wav
+from capture.writer import PcmWriter, RecordingBusy, discard, has_audio, is_abandoned, to_wav
 from meetings.consent import require_consent
-from meetings.errors import ConsentError, MeetingError, MeetingWithdrawn
+from meetings.errors import ConsentError, MeetingError, MeetingNotFound, MeetingWithdrawn
 from meetings.records import LiveLine, Meeting
 from meetings.store import Store
 
@@ -29,7 +29,7 @@ MAX_BATCH_S = 20.0  # utterances transcribed in one call when they queue up (Whi
 def record(store: Store, meeting_id: str, source, stop: threading.Event | None = None,
            on_progress: Callable[[float], None] | None = None, live=None,
            on_line: Callable[[LiveLine], None] | None = None,
-           on_live_error: Callable[[str], None] | None = None) -> Meeting:
+           on_live_error: Callable[[str], None] | None = None, by: str | None = None) -> Meeting:
     """Record `source` into the meeting until it ends or is stopped. `live` (a
     transcribe.live.LiveTranscriber) adds live lines to the store while recording; a line
     that fails is reported to `on_live_error` and the recording goes on."""
@@ -45,13 +45,19 @@ def record(store: Store, meeting_id: str, source, stop: threading.Event | None =
     except RecordingBusy:
         raise MeetingError(f"Mødet '{meeting_id}' bliver allerede optaget i et andet vindue.") from None
     stop = stop or threading.Event()
-    store.start_live(meeting_id, live is not None)
+    store.start_live(meeting_id, live is not None, by)
     monitor = Monitor(store, meeting_id, writer, source, stop)
     transcribing = (LivePipeline(store, meeting_id, live, source.sample_rate, source.channels, on_line, on_live_error)
                     if live else None)
+    failure: OSError | None = None
     try:
         for block in source.blocks():
-            writer.write(block)
+            try:
+                writer.write(block)
+            except OSError as error:  # a full disk or a failing one: stop, keep what reached it
+                failure = error
+                source.stop()
+                break
             if transcribing:
                 transcribing.put(block)
             if on_progress:
@@ -61,21 +67,39 @@ def record(store: Store, meeting_id: str, source, stop: threading.Event | None =
     except KeyboardInterrupt:
         pass  # Ctrl-C ends the recording; everything heard so far is kept
     finally:
-        writer.close()
+        try:
+            writer.close()
+        except OSError as error:
+            failure = failure or error
         monitor.close()
         if transcribing:
             transcribing.close()
         store.end_live(meeting_id)
     try:
-        return finish(store, meeting_id, "optagelse")
+        meeting = finish(store, meeting_id, "optagelse", by)
     except (ConsentError, MeetingWithdrawn):
         discard(pcm)  # withdrawn while recording: nothing of it may be kept
         raise
+    except MeetingError:
+        if failure is None:
+            raise
+        kept = ("Det, der nåede disken, gemmes ved næste start af medlyt, når der er plads." if pcm.exists()
+                else "Intet nåede disken.")
+        raise RecorderError(f"Optagelsen stoppede efter {writer.seconds:.0f} s: lyden kunne ikke skrives "
+                            f"({failure.strerror or failure}). {kept}") from None
+    if failure is not None:
+        raise RecorderError(f"Optagelsen stoppede efter {writer.seconds:.0f} s, fordi lyden ikke kunne skrives "
+                            f"({failure.strerror or failure}). De {meeting.audio.duration_s:.0f} s, der nåede "
+                            "disken, er gemt.")
+    return meeting
 
 
-def finish(store: Store, meeting_id: str, source_name: str) -> Meeting:
+def finish(store: Store, meeting_id: str, source_name: str, by: str | None = None) -> Meeting:
     pcm = store.recording_path(meeting_id)
-    meeting = store.attach_audio(meeting_id, lambda dest: to_wav(pcm, dest, source_name))
+    if not has_audio(pcm):
+        discard(pcm)
+        raise MeetingError("Optagelsen nåede ikke at få lyd med; intet er gemt.")
+    meeting = store.attach_audio(meeting_id, lambda dest: to_wav(pcm, dest, source_name), by)
     discard(pcm)
     return meeting
 
@@ -89,10 +113,15 @@ def recover_unfinished(store: Store) -> list[tuple[str, float]]:
         if not is_abandoned(pcm):
             continue  # still being recorded by another process
         try:
+            if store.get_meeting(meeting_id).audio is not None:
+                discard(pcm)  # the crash came after it was saved, before it was cleaned up
+                continue
             meeting = finish(store, meeting_id, "genoprettet optagelse")
-        except (ConsentError, MeetingError):
-            discard(pcm)
+        except (ConsentError, MeetingNotFound):
+            discard(pcm)  # withdrawn or deleted meanwhile: nothing of it may be kept
             continue
+        except MeetingError:
+            continue  # e.g. a full disk: keep the recording and try again at the next start
         store.end_live(meeting_id)
         recovered.append((meeting_id, meeting.audio.duration_s))
     return recovered

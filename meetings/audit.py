@@ -1,7 +1,22 @@
 """The audit trail: what happened to which meeting, when. Never content (no title, no text),
-so the trail may outlive a withdrawn meeting as its tombstone."""
+so the trail may outlive a withdrawn meeting as its tombstone.
 
+The trail is append-only and tamper-evident. Each entry holds the hash of the entry before it
+(`prev_hash`; 64 zeros for the first) and its own `hash`: SHA-256 over the canonical JSON of
+[id, at, action, meeting_id, detail, user, prev_hash]. Changing, removing, inserting or
+reordering an entry therefore breaks the chain, and `verify` says where. The store's triggers
+refuse UPDATE and DELETE on the table, and an INSERT that does not extend the chain at its end.
+
+What the chain cannot show on its own: someone with write access to the file who drops the
+triggers and recomputes every hash after their change, or who cuts entries off the end. That
+needs an anchor outside the file (a copy of a recent entry's hash kept elsewhere, or a keyed
+hash); a missing trigger is reported by `verify`, which is a sign of such access.
+"""
+
+import hashlib
+import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 MEETING_CREATED = "meeting_created"
@@ -25,11 +40,19 @@ VIEWED = "viewed"
 EXPORTED = "exported"
 FLAG_REVIEWED = "flag_reviewed"
 BOOKMARKED = "bookmarked"
+RETENTION_SET = "retention_set"
+RETENTION_EXTENDED = "retention_extended"
 RECORDING_STARTED = "recording_started"
 STOP_REQUESTED = "stop_requested"
 SESSION_NOTE_SAVED = "session_note_saved"
 DEVELOPMENT_POINT_ADDED = "development_point_added"
 DEVELOPMENT_POINT_REMOVED = "development_point_removed"
+AUDIT_VIEWED = "audit_viewed"
+AUDIT_VERIFIED = "audit_verified"
+
+GENESIS = "0" * 64  # the prev_hash of the first entry
+# The triggers that keep the table append-only (created by the store's migration 8).
+TRIGGERS = ("audit_append_only_insert", "audit_append_only_update", "audit_append_only_delete")
 
 
 @dataclass(frozen=True)
@@ -41,27 +64,168 @@ class AuditEntry:
     user: str | None = None  # who did it, when a user did (the dashboard's login)
 
 
+@dataclass(frozen=True)
+class Record:
+    """An entry as stored: its place in the log and its link in the chain."""
+    id: int
+    at: str
+    action: str
+    meeting_id: str | None
+    detail: str
+    user: str | None
+    prev_hash: str | None
+    hash: str | None
+
+    @property
+    def entry(self) -> AuditEntry:
+        return AuditEntry(self.at, self.action, self.meeting_id, self.detail, self.user)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A break in the chain: which entry (None for the log as a whole), what kind, and why in Danish."""
+    entry_id: int | None
+    kind: str  # "changed", "removed", "reordered", "broken_link", "unchained", "unprotected"
+    message: str
+
+    def __str__(self) -> str:
+        where = f"Post {self.entry_id}" if self.entry_id is not None else "Loggen"
+        return f"{where}: {self.message}"
+
+
+def entry_hash(entry_id: int, at: str, action: str, meeting_id: str | None, detail: str, user: str | None,
+               prev_hash: str) -> str:
+    """SHA-256 (hex) of the entry's canonical encoding: a JSON list, UTF-8, no spaces."""
+    canonical = json.dumps([entry_id, at, action, meeting_id, detail, user, prev_hash],
+                           ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def record_hash(record: Record) -> str:
+    """The hash the record should carry, given its content and its stored prev_hash."""
+    return entry_hash(record.id, record.at, record.action, record.meeting_id, record.detail, record.user,
+                      record.prev_hash or "")
+
+
 def write(conn: sqlite3.Connection, at: str, action: str, meeting_id: str | None, detail: str = "",
           user: str | None = None) -> None:
+    """Append an entry to the chain. Must run inside a write transaction (the store's BEGIN
+    IMMEDIATE), so reading the last link and appending the next cannot interleave with another
+    writer."""
+    if not conn.in_transaction:
+        raise RuntimeError("audit.write must run inside the store's write transaction")
+    last_id, prev_hash = _last_link(conn)
+    entry_id = last_id + 1
     conn.execute(
-        "INSERT INTO audit (at, action, meeting_id, detail, user) VALUES (?, ?, ?, ?, ?)",
-        (at, action, meeting_id, detail, user),
+        "INSERT INTO audit (id, at, action, meeting_id, detail, user, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (entry_id, at, action, meeting_id, detail, user, prev_hash,
+         entry_hash(entry_id, at, action, meeting_id, detail, user, prev_hash)),
     )
 
 
+def _last_link(conn: sqlite3.Connection) -> tuple[int, str]:
+    row = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    # An unchained last entry (only possible by tampering) is reported by verify; the log must
+    # still take new entries, so they link to the start as the insert trigger expects.
+    return (row[0], row[1] or GENESIS) if row else (0, GENESIS)
+
+
+def chain_unhashed(conn: sqlite3.Connection) -> int:
+    """Link the entries written before the chain existed (hash NULL), in id order, onto the
+    chain; returns how many. The store calls this once, in the transaction that adds the
+    columns, so those entries are vouched for as they were at the upgrade, not before."""
+    rows = conn.execute("SELECT id, at, action, meeting_id, detail, user FROM audit WHERE hash IS NULL"
+                        " ORDER BY id").fetchall()
+    for entry_id, at, action, meeting_id, detail, user in rows:
+        before = conn.execute("SELECT hash FROM audit WHERE id < ? ORDER BY id DESC LIMIT 1", (entry_id,)).fetchone()
+        prev_hash = before[0] if before else GENESIS
+        conn.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?",
+                     (prev_hash, entry_hash(entry_id, at, action, meeting_id, detail, user, prev_hash), entry_id))
+    return len(rows)
+
+
 def read(conn: sqlite3.Connection, meeting_id: str | None = None) -> list[AuditEntry]:
-    sql = "SELECT at, action, meeting_id, detail, user FROM audit"
+    return [record.entry for record in read_records(conn, meeting_id)]
+
+
+def read_records(conn: sqlite3.Connection, meeting_id: str | None = None) -> list[Record]:
+    sql = "SELECT id, at, action, meeting_id, detail, user, prev_hash, hash FROM audit"
     args: tuple = ()
     if meeting_id is not None:
         sql += " WHERE meeting_id = ?"
         args = (meeting_id,)
-    return [AuditEntry(*row) for row in conn.execute(sql + " ORDER BY id", args)]
+    return [Record(*row) for row in conn.execute(sql + " ORDER BY id", args)]
 
 
-def withdrawal_time(conn: sqlite3.Connection, meeting_id: str) -> str | None:
-    """When the meeting was withdrawn, if it was: the tombstone is how we recognise the id."""
+def verify(conn: sqlite3.Connection) -> list[Problem]:
+    """Walk the whole chain in id order and report every break, plus any missing trigger."""
+    return missing_triggers(conn) + check_chain(read_records(conn))
+
+
+def missing_triggers(conn: sqlite3.Connection) -> list[Problem]:
+    present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    return [Problem(None, "unprotected", f"beskyttelsen mod ændringer er fjernet (triggeren {name} mangler).")
+            for name in TRIGGERS if name not in present]
+
+
+def check_chain(records: Iterable[Record]) -> list[Problem]:
+    """The breaks in a chain of records given in id order (pure: no database)."""
+    records = list(records)
+    carriers = {r.hash: r.id for r in records if r.hash}  # a hash -> the entry that now carries it
+    carriers[GENESIS] = 0  # "written first"
+    problems: list[Problem] = []
+    previous: Record | None = None
+    for record in records:
+        problems += _check_content(record) + _check_link(record, previous, carriers)
+        previous = record
+    return problems
+
+
+def _check_content(record: Record) -> list[Problem]:
+    if record.hash is None or record.prev_hash is None:
+        return [Problem(record.id, "unchained", "har ingen kædehash (skrevet uden om medlyt).")]
+    if record_hash(record) != record.hash:
+        return [Problem(record.id, "changed",
+                        "er ændret eller flyttet, efter den blev skrevet (dens hash passer ikke til indholdet).")]
+    return []
+
+
+def _check_link(record: Record, previous: Record | None, carriers: dict[str, int]) -> list[Problem]:
+    expected_id = previous.id + 1 if previous else 1
+    if record.id > expected_id:
+        return [_removed(expected_id, record.id)]
+    if previous is not None and previous.hash is None:
+        return []  # nothing to link to: the previous entry is reported as unchained
+    expected_prev = previous.hash if previous else GENESIS
+    if record.prev_hash is None or record.prev_hash == expected_prev:
+        return []  # in order (an unchained record is reported by _check_content)
+    here = f"post {previous.id}" if previous else "loggens start"
+    after = carriers.get(record.prev_hash)
+    if after is not None:
+        written = f"post {after}" if after else "loggens start"
+        return [Problem(record.id, "reordered",
+                        f"står forkert i rækkefølgen: den blev skrevet lige efter {written}, men står efter {here}.")]
+    if previous is None:
+        return [Problem(record.id, "broken_link", "peger på en forrige post, som ikke findes: loggens første "
+                                                  "poster er slettet, eller posten er indsat.")]
+    return [Problem(record.id, "broken_link",
+                    f"hænger ikke sammen med post {previous.id}: en post imellem er slettet eller indsat, "
+                    f"eller post {previous.id} er ændret og har fået ny hash.")]
+
+
+def _removed(first: int, found: int) -> Problem:
+    """Entries first .. found-1 are gone (ids are dense: each entry is the last one's id + 1)."""
+    others = "" if found == first + 1 else (
+        f", ligesom post {first + 1}" if found == first + 2 else f", ligesom post {first + 1}–{found - 1}")
+    return Problem(first, "removed", f"mangler{others}: slettet fra loggen (opdaget ved post {found}).")
+
+
+def tombstone(conn: sqlite3.Connection, meeting_id: str) -> tuple[str, str] | None:
+    """When and why (a code) the meeting was deleted, if it was: the tombstone is how we
+    recognise the id."""
     row = conn.execute(
-        "SELECT at FROM audit WHERE meeting_id = ? AND action = ? ORDER BY id DESC LIMIT 1",
+        "SELECT at, detail FROM audit WHERE meeting_id = ? AND action = ? ORDER BY id DESC LIMIT 1",
         (meeting_id, WITHDRAWN),
     ).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None

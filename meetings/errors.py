@@ -19,9 +19,10 @@ class ConsentError(MeetingError):
 
 
 class MeetingWithdrawn(ConsentError):
-    def __init__(self, meeting_id: str, withdrawn_at: str):
-        super().__init__(
-            f"Mødet '{meeting_id}' er slettet (samtykke trukket tilbage {withdrawn_at[:10]})."
-        )
+    """The meeting was deleted: consent withdrawn, or its retention period ran out."""
+
+    def __init__(self, meeting_id: str, withdrawn_at: str, reason: str = "withdrawn"):
+        why = "opbevaringstiden udløb" if reason == "retention_expired" else "samtykke trukket tilbage"
+        super().__init__(f"Mødet '{meeting_id}' er slettet ({why} {withdrawn_at[:10]}).")
         self.meeting_id = meeting_id
         self.withdrawn_at = withdrawn_at

@@ -258,6 +258,7 @@ class Meeting:
     recorded_by: str | None = None  # the observer's user name
     shared_with: tuple[str, ...] = ()  # leaders the caseworker has shared the meeting with
     bookmarks: tuple[Bookmark, ...] = ()
+    delete_after: str | None = None  # YYYY-MM-DD: from this day `medlyt purge` deletes it
 
     @property
     def caseworker(self) -> str | None:

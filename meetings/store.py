@@ -7,9 +7,11 @@ Privacy rules that shape the code:
 - `secure_delete` is on, so deleted rows are overwritten in the database file, and withdrawal
   truncates the WAL, so no old page with content survives there either.
 - The audit trail holds codes only (never a title or transcript text); after a withdrawal it
-  is the tombstone that tells the user what happened to the id.
+  is the tombstone that tells the user what happened to the id. It is append-only (triggers
+  refuse UPDATE and DELETE) and a hash chain, so a change made around the store shows.
 """
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -23,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from meetings import audit, passwords
+from meetings import audit, passwords, retention
 from meetings.corrections import apply_with_speech
 from meetings.audit import AuditEntry
 from meetings.consent import require_consent
@@ -76,6 +78,7 @@ __all__ = [
 DB_NAME = "medlyt.sqlite3"
 AUDIO_DIR = "audio"
 RECORDING_SUFFIX = ".recording.pcm"
+RETENTION_EXPIRED = "retention_expired"  # the tombstone's reason code when purge deleted a meeting
 BUSY_TIMEOUT_S = 5.0
 
 # Ordered schema migrations; the file's `PRAGMA user_version` says how many have been applied.
@@ -288,8 +291,57 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX live_lines_by_meeting ON live_lines (meeting_id, start);
     """,
+    # 8: the audit log becomes a hash chain (see meetings/audit.py) and append-only. A new entry
+    # must extend the chain at its end; nothing may be changed or deleted, except that the
+    # entries written before this migration (hash NULL) get their link filled in once, by
+    # audit.chain_unhashed in the same transaction (SQLite has no SHA-256, so that step is Python).
+    """
+    ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+    ALTER TABLE audit ADD COLUMN hash TEXT;
+    CREATE TRIGGER audit_append_only_insert BEFORE INSERT ON audit
+    WHEN NEW.hash IS NULL
+      OR NEW.id IS NOT ifnull((SELECT max(id) FROM audit), 0) + 1
+      OR NEW.prev_hash IS NOT ifnull((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), printf('%064d', 0))
+    BEGIN
+        SELECT RAISE(ABORT, 'audit log is append-only: a new entry must extend the hash chain');
+    END;
+    CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+    WHEN OLD.hash IS NOT NULL
+      OR NEW.id IS NOT OLD.id OR NEW.at IS NOT OLD.at OR NEW.action IS NOT OLD.action
+      OR NEW.meeting_id IS NOT OLD.meeting_id OR NEW.detail IS NOT OLD.detail OR NEW.user IS NOT OLD.user
+    BEGIN
+        SELECT RAISE(ABORT, 'audit log is append-only');
+    END;
+    CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+    BEGIN
+        SELECT RAISE(ABORT, 'audit log is append-only');
+    END;
+    """,
+    # 9: retention. Every meeting has the day it is due for deletion (set when it is created and
+    # again when it is recorded); a leader may extend it with a reason; the organisation's period
+    # is a setting. Meetings from before get the default 30 days from their creation.
+    """
+    ALTER TABLE meetings ADD COLUMN delete_after TEXT;
+    UPDATE meetings SET delete_after = date(created_at, '+30 days');
+    CREATE TABLE retention_extensions (
+        id         INTEGER PRIMARY KEY,
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        until      TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        by_user    TEXT,
+        at         TEXT NOT NULL
+    );
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+# The migration (1-based, as user_version counts) that adds the chain; a file upgraded past it
+# has its older entries chained in the same transaction. Found by content rather than written
+# as 8, so it stays right wherever that migration ends up in the list.
+AUDIT_CHAIN_VERSION = next(n for n, script in enumerate(MIGRATIONS, 1) if "audit_append_only_update" in script)
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -350,6 +402,11 @@ class Store:
                 for script in MIGRATIONS[version:]:
                     for statement in _statements(script):
                         conn.execute(statement)
+                if version < AUDIT_CHAIN_VERSION:
+                    # A migration is SQL only and SQLite has no SHA-256, so the entries of an older
+                    # file are chained here, in the migration's transaction: the upgrade is all or
+                    # nothing, and only rows that were never chained (hash NULL) can be touched.
+                    audit.chain_unhashed(conn)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _refuse_newer(self, version: int) -> None:
@@ -373,20 +430,47 @@ class Store:
     def _transaction(self, write: bool = False) -> Iterator[sqlite3.Connection]:
         """One transaction; IMMEDIATE for writes so a busy database waits up front (busy
         timeout) instead of failing halfway, and reads see one consistent snapshot."""
-        with self._lock:
+        with self._lock, self._plain_errors():
             self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield self._conn
             except BaseException:
                 if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
+                    with contextlib.suppress(sqlite3.Error):  # a failed disk may refuse even this
+                        self._conn.execute("ROLLBACK")
                 raise
             else:
                 self._conn.execute("COMMIT")
 
+    @contextmanager
+    def _plain_errors(self) -> Iterator[None]:
+        """SQLite's failures as one Danish line each. SQLite undoes the whole transaction on
+        any of them, so nothing is ever half written."""
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+            if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise MeetingError(f"Databasen er optaget af en anden medlyt-proces (ventede {BUSY_TIMEOUT_S:.0f} s). "
+                                   "Prøv igen om lidt.") from None
+            if code == sqlite3.SQLITE_FULL:
+                raise MeetingError("Disken er fuld: ændringen blev ikke gemt, og intet er halvt skrevet. "
+                                   "Frigør plads og prøv igen.") from None
+            if code == sqlite3.SQLITE_IOERR:
+                raise MeetingError(f"Databasen {self.db_path} kunne ikke skrives eller læses (I/O-fejl): "
+                                   "ændringen blev ikke gemt. Tjek disken.") from None
+            raise
+        except sqlite3.DatabaseError as error:
+            code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+            if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+                raise MeetingError(f"Databasen {self.db_path} er beskadiget ({error}). Gendan den fra "
+                                   "sikkerhedskopien; medlyt ændrer intet i den.") from None
+            raise
+
     # ---- meetings -------------------------------------------------------------------------
 
-    def create_meeting(self, title: str, participants: list[Participant], recorded_by: str | None = None) -> Meeting:
+    def create_meeting(self, title: str, participants: list[Participant], recorded_by: str | None = None,
+                       by: str | None = None) -> Meeting:
         title = title.strip()
         if not title:
             raise MeetingError("Mødet skal have en titel.")
@@ -406,10 +490,10 @@ class Store:
         with self._transaction(write=True) as conn:
             meeting_id = self._new_id(conn)
             conn.execute(
-                "INSERT INTO meetings (id, title, created_at, recorded_by) VALUES (?, ?, ?, ?)",
-                (meeting_id, title, now, recorded_by),
+                "INSERT INTO meetings (id, title, created_at, recorded_by, delete_after) VALUES (?, ?, ?, ?, ?)",
+                (meeting_id, title, now, recorded_by, self._deletion_date(conn)),
             )
-            audit.write(conn, now, audit.MEETING_CREATED, meeting_id, f"participants={len(participants)}")
+            audit.write(conn, now, audit.MEETING_CREATED, meeting_id, f"participants={len(participants)}", by)
             for position, p in enumerate(participants):
                 cursor = conn.execute(
                     "INSERT INTO participants (meeting_id, position, role, label, speaks, channel, user)"
@@ -418,7 +502,7 @@ class Store:
                      p.channel, p.user),
                 )
                 if p.consent is not None:
-                    self._insert_consent(conn, meeting_id, cursor.lastrowid, p.role, p.consent)
+                    self._insert_consent(conn, meeting_id, cursor.lastrowid, p.role, p.consent, by)
             return self._load(conn, meeting_id)
 
     def get_meeting(self, meeting_id: str) -> Meeting:
@@ -436,7 +520,8 @@ class Store:
 
     # ---- consent --------------------------------------------------------------------------
 
-    def record_consent(self, meeting_id: str, role: str, given: bool, method: str) -> Meeting | None:
+    def record_consent(self, meeting_id: str, role: str, given: bool, method: str,
+                       by: str | None = None) -> Meeting | None:
         """Append a consent decision. A withdrawal (given=False) deletes the whole meeting and
         returns None: withdrawing consent must really delete."""
         _check_method(method)
@@ -450,14 +535,14 @@ class Store:
                 )
             if given:
                 consent = Consent(given=True, method=method, recorded_at=now_iso())
-                self._insert_consent(conn, meeting_id, participant.id, role, consent)
+                self._insert_consent(conn, meeting_id, participant.id, role, consent, by)
                 return self._load(conn, meeting_id)
-        self.withdraw(meeting_id, reason=f"consent_withdrawn:{role}")
+        self.withdraw(meeting_id, reason=f"consent_withdrawn:{role}", by=by)
         return None
 
     # ---- audio ----------------------------------------------------------------------------
 
-    def attach_audio(self, meeting_id: str, produce: Callable[[Path], AudioInfo]) -> Meeting:
+    def attach_audio(self, meeting_id: str, produce: Callable[[Path], AudioInfo], by: str | None = None) -> Meeting:
         """Let `produce` write the recording to a temporary path, then move it into place and
         record it. On any failure nothing is left behind: no file, no change in the database."""
         meeting = self.get_meeting(meeting_id)
@@ -470,10 +555,14 @@ class Store:
         partial = self.audio_dir / f".{meeting_id}.partial.wav"
         final = self.audio_dir / f"{meeting_id}.wav"
         try:
-            info = produce(partial)
-            if not partial.is_file():
-                raise MeetingError(f"Lydfilen blev ikke skrevet: {partial}")
-            os.replace(partial, final)  # atomic: the final name never holds a half-written file
+            try:
+                info = produce(partial)
+                if not partial.is_file():
+                    raise MeetingError(f"Lydfilen blev ikke skrevet: {partial}")
+                os.replace(partial, final)  # atomic: the final name never holds a half-written file
+            except OSError as error:  # a full disk, or a write error: one line, and nothing kept
+                raise MeetingError(f"Lydfilen kunne ikke skrives ({error.strerror or error}); er disken fuld? "
+                                   "Intet er gemt.") from None
             info = dataclasses.replace(info, path=final.relative_to(self.home).as_posix())
             with self._transaction(write=True) as conn:
                 # Check again under the lock: consent may have changed while we imported.
@@ -483,12 +572,13 @@ class Store:
                     raise MeetingError(f"Mødet '{meeting_id}' har allerede en optagelse.")
                 conn.execute(
                     "UPDATE meetings SET audio_path = ?, audio_sample_rate = ?, audio_channels = ?,"
-                    " audio_duration_s = ?, audio_source_name = ?, status = 'recorded' WHERE id = ?",
+                    " audio_duration_s = ?, audio_source_name = ?, status = 'recorded',"
+                    " delete_after = max(ifnull(delete_after, ''), ?) WHERE id = ?",
                     (info.path, info.sample_rate, info.channels, info.duration_s, info.source_name,
-                     meeting_id),
+                     self._deletion_date(conn), meeting_id),
                 )
                 audit.write(conn, now_iso(), audit.AUDIO_ATTACHED, meeting_id,
-                            f"duration_s={info.duration_s:.1f} channels={info.channels}")
+                            f"duration_s={info.duration_s:.1f} channels={info.channels}", by)
                 return self._load(conn, meeting_id)
         except BaseException:
             partial.unlink(missing_ok=True)
@@ -518,23 +608,26 @@ class Store:
         """A stretch of the recording as a small WAV file in memory, for playing one moment
         without sending the whole meeting to the browser."""
         path = self.audio_path(meeting_id)
-        with wave.open(str(path), "rb") as source:
-            rate, n_frames = source.getframerate(), source.getnframes()
-            first = min(max(0, round(start_s * rate)), n_frames)
-            last = min(max(first, round(end_s * rate)), n_frames)
-            source.setpos(first)
-            frames = source.readframes(last - first)
-            buffer = io.BytesIO()
-            with wave.open(buffer, "wb") as excerpt:
-                excerpt.setparams(source.getparams())
-                excerpt.writeframes(frames)
+        try:
+            with wave.open(str(path), "rb") as source:
+                rate, n_frames = source.getframerate(), source.getnframes()
+                first = min(max(0, round(start_s * rate)), n_frames)
+                last = min(max(first, round(end_s * rate)), n_frames)
+                source.setpos(first)
+                frames = source.readframes(last - first)
+                buffer = io.BytesIO()
+                with wave.open(buffer, "wb") as excerpt:
+                    excerpt.setparams(source.getparams())
+                    excerpt.writeframes(frames)
+        except (OSError, EOFError, wave.Error) as error:
+            raise MeetingError(f"Optagelsen til mødet '{meeting_id}' er beskadiget og kan ikke afspilles ({error}).") from None
         return buffer.getvalue()
 
     # ---- transcript -----------------------------------------------------------------------
 
     def save_transcript(self, meeting_id: str, segments: list[Segment], model: str,
                         speakers: list[Speaker] = (), analyse: Analyse | None = None,
-                        speech: list[Speech] = ()) -> Meeting:
+                        speech: list[Speech] = (), by: str | None = None) -> Meeting:
         """Replace the meeting's transcript, measured speech and speakers in one transaction.
         The manual corrections stored for the meeting are applied again, so they survive
         re-processing, and the analysis is replaced with `analyse`'s (or dropped, rather than
@@ -552,9 +645,9 @@ class Store:
                 (model, now, meeting_id),
             )
             audit.write(conn, now, audit.TRANSCRIPT_SAVED, meeting_id,
-                        f"segments={len(segments)} speakers={len(speakers)} model={model}")
+                        f"segments={len(segments)} speakers={len(speakers)} model={model}", by)
             meeting = self._load(conn, meeting_id)
-            self._reanalyse(conn, meeting, segments, speech, speakers, analyse)
+            self._reanalyse(conn, meeting, segments, speech, speakers, analyse, by)
             return meeting
 
     def speakers(self, meeting_id: str) -> list[Speaker]:
@@ -578,18 +671,18 @@ class Store:
             conn.execute("INSERT INTO corrections (meeting_id, at, correction) VALUES (?, ?, ?)",
                          (meeting_id, correction.at, json.dumps(dataclasses.asdict(correction))))
             audit.write(conn, correction.at, audit.SPEAKERS_CORRECTED, meeting_id, f"kind={correction.kind}", by)
-            self._reanalyse(conn, meeting, segments, speech, speakers, analyse)
+            self._reanalyse(conn, meeting, segments, speech, speakers, analyse, by)
 
     # ---- analysis -------------------------------------------------------------------------
 
-    def reanalyse(self, meeting_id: str, analyse: Analyse) -> Analysis:
+    def reanalyse(self, meeting_id: str, analyse: Analyse, by: str | None = None) -> Analysis:
         """Recompute the analysis of a processed meeting from its stored transcript."""
         with self._transaction(write=True) as conn:
             meeting = self._load(conn, meeting_id)
             if meeting.status != "processed":
                 raise MeetingError(f"Mødet {meeting_id} er ikke transskriberet endnu. Kør: medlyt process {meeting_id}")
             self._reanalyse(conn, meeting, self._segments(conn, meeting_id), self._speech(conn, meeting_id),
-                            self._speakers(conn, meeting_id), analyse)
+                            self._speakers(conn, meeting_id), analyse, by)
             return self._analysis(conn, meeting_id)
 
     def analysis(self, meeting_id: str) -> Analysis | None:
@@ -617,7 +710,7 @@ class Store:
 
     # ---- voice prints ---------------------------------------------------------------------
 
-    def save_voiceprint(self, user: str, embedding: bytes, method: str) -> None:
+    def save_voiceprint(self, user: str, embedding: bytes, method: str, by: str | None = None) -> None:
         """A caseworker's enrolled voice (with their consent), replacing an earlier one."""
         _check_method(method)
         if not user.strip():
@@ -625,22 +718,22 @@ class Store:
         with self._transaction(write=True) as conn:
             conn.execute("INSERT OR REPLACE INTO voiceprints (user, embedding, method, created_at)"
                          " VALUES (?, ?, ?, ?)", (user.strip(), embedding, method, now_iso()))
-            audit.write(conn, now_iso(), audit.VOICE_ENROLLED, None, f"user={user.strip()} method={method}")
+            audit.write(conn, now_iso(), audit.VOICE_ENROLLED, None, f"user={user.strip()} method={method}", by)
 
     def voiceprints(self) -> dict[str, bytes]:
         with self._transaction() as conn:
             return dict(conn.execute("SELECT user, embedding FROM voiceprints").fetchall())
 
-    def delete_voiceprint(self, user: str) -> None:
+    def delete_voiceprint(self, user: str, by: str | None = None) -> None:
         with self._transaction(write=True) as conn:
             if conn.execute("DELETE FROM voiceprints WHERE user = ?", (user,)).rowcount == 0:
                 raise MeetingError(f"Der er ingen stemmeprøve for '{user}'.")
-            audit.write(conn, now_iso(), audit.VOICE_DELETED, None, f"user={user}")
+            audit.write(conn, now_iso(), audit.VOICE_DELETED, None, f"user={user}", by)
         self._checkpoint()
 
     # ---- users and sharing ----------------------------------------------------------------
 
-    def add_user(self, name: str, role: str, password: str) -> User:
+    def add_user(self, name: str, role: str, password: str, by: str | None = None) -> User:
         name = name.strip()
         if not name or any(c.isspace() for c in name):
             raise MeetingError("Et brugernavn skal være ét ord uden mellemrum.")
@@ -653,23 +746,23 @@ class Store:
             now = now_iso()
             conn.execute("INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
                          (name, role, hashed, now))
-            audit.write(conn, now, audit.USER_ADDED, None, f"user={name} role={role}")
+            audit.write(conn, now, audit.USER_ADDED, None, f"user={name} role={role}", by)
         return User(name, role, now)
 
-    def remove_user(self, name: str) -> None:
+    def remove_user(self, name: str, by: str | None = None) -> None:
         with self._transaction(write=True) as conn:
             if conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
                 raise MeetingError(f"Der er ingen bruger '{name}'.")
             conn.execute("DELETE FROM shares WHERE leader = ?", (name,))
-            audit.write(conn, now_iso(), audit.USER_REMOVED, None, f"user={name}")
+            audit.write(conn, now_iso(), audit.USER_REMOVED, None, f"user={name}", by)
 
-    def set_password(self, name: str, password: str) -> None:
+    def set_password(self, name: str, password: str, by: str | None = None) -> None:
         _check_password(password)
         hashed = passwords.hash_password(password)
         with self._transaction(write=True) as conn:
             if conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (hashed, name)).rowcount == 0:
                 raise MeetingError(f"Der er ingen bruger '{name}'.")
-            audit.write(conn, now_iso(), audit.PASSWORD_CHANGED, None, f"user={name}")
+            audit.write(conn, now_iso(), audit.PASSWORD_CHANGED, None, f"user={name}", by)
 
     def users(self) -> list[User]:
         with self._transaction() as conn:
@@ -811,19 +904,19 @@ class Store:
             meeting = self._load(conn, meeting_id)
             if meeting.status == "processed" and analyse is not None:
                 self._reanalyse(conn, meeting, self._segments(conn, meeting_id), self._speech(conn, meeting_id),
-                                self._speakers(conn, meeting_id), analyse)
+                                self._speakers(conn, meeting_id), analyse, by)
             return meeting
 
     # ---- recording in progress ------------------------------------------------------------
 
-    def start_live(self, meeting_id: str, live: bool) -> None:
+    def start_live(self, meeting_id: str, live: bool, by: str | None = None) -> None:
         with self._transaction(write=True) as conn:
             meeting = self._load(conn, meeting_id)
             require_consent(meeting)
             conn.execute("DELETE FROM live_lines WHERE meeting_id = ?", (meeting_id,))
             conn.execute("INSERT OR REPLACE INTO live_sessions (meeting_id, live, status, started_at, heartbeat)"
                          " VALUES (?, ?, 'recording', ?, ?)", (meeting_id, int(live), now_iso(), time.time()))
-            audit.write(conn, now_iso(), audit.RECORDING_STARTED, meeting_id, f"live={int(live)}")
+            audit.write(conn, now_iso(), audit.RECORDING_STARTED, meeting_id, f"live={int(live)}", by)
 
     def live_heartbeat(self, meeting_id: str, elapsed_s: float, overflows: int = 0) -> bool:
         """The recorder is alive and has this much audio; True when someone asked it to stop,
@@ -885,9 +978,66 @@ class Store:
         with self._transaction(write=True) as conn:
             audit.write(conn, now_iso(), action, meeting_id, detail, user)
 
+    # ---- retention ------------------------------------------------------------------------
+
+    def retention_days(self) -> int:
+        with self._transaction() as conn:
+            return self._retention_days(conn)
+
+    def set_retention_days(self, days: int, by: str | None = None) -> None:
+        """The organisation's period for meetings recorded from now on; existing ones keep theirs."""
+        retention.check_days(days)
+        with self._transaction(write=True) as conn:
+            conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('retention_days', ?)", (str(days),))
+            audit.write(conn, now_iso(), audit.RETENTION_SET, None, f"days={days}", by)
+
+    def extend_retention(self, meeting_id: str, until: str, reason: str, by: str | None = None) -> Meeting:
+        """Keep one meeting longer (a leader's decision, with a reason kept with the meeting)."""
+        day = retention.parse_date(until)
+        with self._transaction(write=True) as conn:
+            meeting = self._load(conn, meeting_id)
+            new = retention.check_extension(meeting.delete_after or "", day, reason, retention.today())
+            conn.execute("UPDATE meetings SET delete_after = ? WHERE id = ?", (new, meeting_id))
+            conn.execute("INSERT INTO retention_extensions (meeting_id, until, reason, by_user, at) VALUES (?, ?, ?, ?, ?)",
+                         (meeting_id, new, reason.strip(), by, now_iso()))
+            audit.write(conn, now_iso(), audit.RETENTION_EXTENDED, meeting_id, f"until={new}", by)
+            return self._load(conn, meeting_id)
+
+    def retention_extensions(self, meeting_id: str) -> list[tuple[str, str, str | None, str]]:
+        """(until, reason, by, at) of each extension, oldest first."""
+        with self._transaction() as conn:
+            self._load(conn, meeting_id)
+            return [tuple(r) for r in conn.execute("SELECT until, reason, by_user, at FROM retention_extensions"
+                                                   " WHERE meeting_id = ? ORDER BY id", (meeting_id,))]
+
+    def due_for_deletion(self, on: str | None = None) -> list[str]:
+        on = on or retention.today().isoformat()
+        with self._transaction() as conn:
+            return [r[0] for r in conn.execute(
+                "SELECT id FROM meetings WHERE delete_after <= ? ORDER BY delete_after, id", (on,))]
+
+    def purge(self, on: str | None = None, by: str | None = None) -> list[str]:
+        """Delete every meeting whose deletion day has come, as a withdrawal does (an audit
+        tombstone without content stays). A meeting being recorded right now waits."""
+        busy = set(self.recording_now())
+        purged = []
+        for meeting_id in self.due_for_deletion(on):
+            if meeting_id in busy:
+                continue
+            self.withdraw(meeting_id, reason=RETENTION_EXPIRED, by=by)
+            purged.append(meeting_id)
+        return purged
+
+    def _retention_days(self, conn: sqlite3.Connection) -> int:
+        row = conn.execute("SELECT value FROM settings WHERE key = 'retention_days'").fetchone()
+        return int(row[0]) if row else retention.DEFAULT_DAYS
+
+    def _deletion_date(self, conn: sqlite3.Connection) -> str:
+        return retention.deletion_date(retention.today(), self._retention_days(conn))
+
     # ---- withdrawal -----------------------------------------------------------------------
 
-    def withdraw(self, meeting_id: str, reason: str = "withdrawn") -> None:
+    def withdraw(self, meeting_id: str, reason: str = "withdrawn", by: str | None = None) -> None:
         """Delete the meeting's audio, transcript, participants and consents; keep only an
         audit tombstone (id, time, reason code). `reason` is a code, never content."""
         self.get_meeting(meeting_id)  # raises MeetingNotFound / MeetingWithdrawn
@@ -899,7 +1049,7 @@ class Store:
         with self._transaction(write=True) as conn:
             for table in ("segments", "speech", "speakers", "corrections", "analyses", "flags", "shares",
                           "flag_reviews", "bookmarks", "session_notes", "development_points",
-                          "live_sessions", "live_lines"):
+                          "live_sessions", "live_lines", "retention_extensions"):
                 conn.execute(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))
             conn.execute(
                 "DELETE FROM consents WHERE participant_id IN"
@@ -908,7 +1058,7 @@ class Store:
             )
             conn.execute("DELETE FROM participants WHERE meeting_id = ?", (meeting_id,))
             conn.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
-            audit.write(conn, now_iso(), audit.WITHDRAWN, meeting_id, reason)
+            audit.write(conn, now_iso(), audit.WITHDRAWN, meeting_id, reason, by)
         # secure_delete zeroed the rows in the pages written to the WAL; copy them into the
         # database file and truncate the WAL, so no older page with content stays there.
         # (If another connection is mid-read the checkpoint can be partial; the WAL is then
@@ -922,6 +1072,16 @@ class Store:
     def audit_entries(self, meeting_id: str | None = None) -> list[AuditEntry]:
         with self._transaction() as conn:
             return audit.read(conn, meeting_id)
+
+    def audit_records(self, meeting_id: str | None = None) -> list[audit.Record]:
+        """The entries with their ids and chain links, oldest first."""
+        with self._transaction() as conn:
+            return audit.read_records(conn, meeting_id)
+
+    def verify_audit(self) -> list[audit.Problem]:
+        """Every break in the audit log's hash chain, and any missing protection; [] if intact."""
+        with self._transaction() as conn:
+            return audit.verify(conn)
 
     # ---- internals ------------------------------------------------------------------------
 
@@ -973,7 +1133,8 @@ class Store:
         return Analysis(json.loads(balance), json.loads(metrics), flags, json.loads(config), source, computed_at)
 
     def _reanalyse(self, conn: sqlite3.Connection, meeting: Meeting, segments: list[Segment],
-                   speech: list[Speech], speakers: list[Speaker], analyse: Analyse | None) -> None:
+                   speech: list[Speech], speakers: list[Speaker], analyse: Analyse | None,
+                   by: str | None = None) -> None:
         previous = self._analysis(conn, meeting.id)
         conn.execute("DELETE FROM analyses WHERE meeting_id = ?", (meeting.id,))
         conn.execute("DELETE FROM flags WHERE meeting_id = ?", (meeting.id,))
@@ -992,7 +1153,7 @@ class Store:
             [(meeting.id, f.kind, f.start, f.end, f.speaker, f.tone, f.message,
               json.dumps(f.evidence, ensure_ascii=False)) for f in result.flags],
         )
-        audit.write(conn, now_iso(), audit.ANALYSED, meeting.id, f"flags={len(result.flags)}")
+        audit.write(conn, now_iso(), audit.ANALYSED, meeting.id, f"flags={len(result.flags)}", by)
 
     def _corrections(self, conn: sqlite3.Connection, meeting_id: str) -> list[Correction]:
         rows = conn.execute("SELECT correction FROM corrections WHERE meeting_id = ? ORDER BY id",
@@ -1019,29 +1180,30 @@ class Store:
                          [(meeting_id, s.id, s.label, s.role) for s in speakers])
 
     def _insert_consent(self, conn: sqlite3.Connection, meeting_id: str, participant_id: int,
-                        role: str, consent: Consent) -> None:
+                        role: str, consent: Consent, by: str | None = None) -> None:
         conn.execute(
             "INSERT INTO consents (participant_id, given, method, scope, recorded_at)"
             " VALUES (?, ?, ?, ?, ?)",
             (participant_id, int(consent.given), consent.method, consent.scope, consent.recorded_at),
         )
         action = audit.CONSENT_GIVEN if consent.given else audit.CONSENT_REFUSED
-        audit.write(conn, now_iso(), action, meeting_id, f"role={role} method={consent.method}")
+        audit.write(conn, now_iso(), action, meeting_id, f"role={role} method={consent.method}", by)
 
     def _load(self, conn: sqlite3.Connection, meeting_id: str) -> Meeting:
         """The meeting with its participants and their latest consent (inside a transaction)."""
         row = conn.execute(
             "SELECT id, title, created_at, status, audio_path, audio_sample_rate, audio_channels,"
-            " audio_duration_s, audio_source_name, model, processed_at, recorded_by FROM meetings WHERE id = ?",
+            " audio_duration_s, audio_source_name, model, processed_at, recorded_by, delete_after"
+            " FROM meetings WHERE id = ?",
             (meeting_id,),
         ).fetchone()
         if row is None:
-            withdrawn_at = audit.withdrawal_time(conn, meeting_id)
-            if withdrawn_at is not None:
-                raise MeetingWithdrawn(meeting_id, withdrawn_at)
+            tombstone = audit.tombstone(conn, meeting_id)
+            if tombstone is not None:
+                raise MeetingWithdrawn(meeting_id, *tombstone)
             raise MeetingNotFound(meeting_id)
         (id_, title, created_at, status, audio_path, rate, channels, duration, source_name,
-         model, processed_at, recorded_by) = row
+         model, processed_at, recorded_by, delete_after) = row
         audio = None
         if audio_path is not None:
             audio = AudioInfo(path=audio_path, sample_rate=rate, channels=channels,
@@ -1069,7 +1231,8 @@ class Store:
             "SELECT at_s, by_user, note FROM bookmarks WHERE meeting_id = ? ORDER BY at_s, id", (meeting_id,)))
         return Meeting(id=id_, title=title, created_at=created_at, participants=participants,
                        status=status, audio=audio, model=model, processed_at=processed_at,
-                       recorded_by=recorded_by, shared_with=shared_with, bookmarks=bookmarks)
+                       recorded_by=recorded_by, shared_with=shared_with, bookmarks=bookmarks,
+                       delete_after=delete_after)
 
 
 def _correction_from_json(text: str) -> Correction:

@@ -1,5 +1,7 @@
 """Møder: the meetings this user may see, with balance and flags at a glance."""
 
+from datetime import date, timedelta
+
 import streamlit as st
 
 from dashboard.auth import current_user
@@ -8,6 +10,7 @@ from dashboard.data import meetings_for, store
 from dashboard.format import STATUS_LABELS, clock, percent
 from meetings import audit
 from meetings.access import can_share
+from meetings.errors import MeetingError
 
 
 def log_list_view(user) -> None:
@@ -44,6 +47,7 @@ def render() -> None:
                 "Sagsbehandlerens andel": percent(shares.get("sagsbehandler")) if analysis else "–",
                 "Markeringer": len(analysis.flags) if analysis else 0,
                 "Delt med": ", ".join(m.shared_with) or "–",
+                "Slettes": m.delete_after or "–",
                 "Id": m.id,
             })
     st.dataframe(rows, hide_index=True, width="stretch")
@@ -57,6 +61,24 @@ def render() -> None:
     meeting = next(m for m in meetings if m.id == chosen)
     if can_share(user, meeting):
         share_form(user, meeting)
+    if user.role in ("leder", "admin"):
+        retention_form(user, meeting)
+
+
+def retention_form(user, meeting) -> None:
+    """A leader may keep one meeting longer than the organisation's period, with a reason."""
+    with st.expander(f"Gem mødet længere (slettes {meeting.delete_after})"):
+        until = st.date_input("Ny slettedato", value=date.fromisoformat(meeting.delete_after) + timedelta(days=30),
+                              key="retention_until", format="YYYY-MM-DD")
+        reason = st.text_input("Begrundelse (skriv ikke borgerens navn)", key="retention_reason")
+        if st.button("Forlæng"):
+            try:
+                with store() as s:
+                    changed = s.extend_retention(meeting.id, until.isoformat(), reason, by=user.name)
+            except MeetingError as error:
+                st.error(str(error))
+            else:
+                st.success(f"Mødet slettes nu {changed.delete_after}.")
 
 
 def share_form(user, meeting) -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
-from dashboard.data import store
+from dashboard.data import play, store
 from dashboard.format import clock, decimal, percent
 from feedback.labels import METRICS, TONES, kind_label
 from feedback.metrics import turns
@@ -142,9 +142,7 @@ def moment_detail(user, meeting, flag, segments, labels: dict, review) -> None:
     st.write(redact(flag.message))
     start = max(0.0, flag.start - AUDIO_LEAD_S)
     end = min(flag.end, flag.start + MAX_CLIP_S) + AUDIO_LEAD_S
-    with store() as s:
-        excerpt = s.audio_excerpt(meeting.id, start, end)
-    st.audio(excerpt, format="audio/wav", start_time=round(flag.start - start, 2), end_time=round(end - start, 2))
+    play(meeting.id, start, end, flag.start, end)
     with st.expander("Belæg"):
         st.json(redact_value(flag.evidence))
     st.markdown("**Det blev sagt**")

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
-from dashboard.data import store
+from dashboard.data import play, store
 from dashboard.format import clock
 from dashboard.report import report_html, report_markdown
 from feedback.labels import TONES, kind_label
@@ -117,9 +117,7 @@ def moment_detail(user, meeting, flag: Flag, segments, labels: dict, notes: dict
     st.write(redact(flag.message))
     start = max(0.0, flag.start - AUDIO_LEAD_S)
     end = min(flag.end, flag.start + MAX_CLIP_S) + AUDIO_LEAD_S
-    with store() as s:
-        excerpt = s.audio_excerpt(meeting.id, start, end)
-    st.audio(excerpt, format="audio/wav", start_time=round(flag.start - start, 2), end_time=round(end - start, 2))
+    play(meeting.id, start, end, flag.start, end)
     with st.expander("Det blev sagt", expanded=True):
         for segment in segments:
             if segment.end < flag.start - CONTEXT_S or segment.start > flag.end + CONTEXT_S:

@@ -19,10 +19,10 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.choice import processed_for_page
 from dashboard.data import meeting_for, store
+from dashboard.data import play as play_excerpt
 from dashboard.format import clock, escape, percent
 from feedback.analysis import analyser
 from meetings.corrections import anchor_of
-from meetings.errors import MeetingError
 from meetings.records import ROLE_LABELS, ROLES, Correction, Segment, Speaker, Word
 from meetings.redaction import redact_segments
 
@@ -153,14 +153,7 @@ def _run(words: list[str], unsure: bool) -> str:
 def play(meeting, segment: Segment) -> None:
     start = max(0.0, segment.start - AUDIO_MARGIN_S)
     end = min(segment.end, segment.start + MAX_CLIP_S) + AUDIO_MARGIN_S
-    try:
-        with store() as s:
-            excerpt = s.audio_excerpt(meeting.id, start, end)
-    except MeetingError as error:
-        st.warning(f"Linjen kan ikke afspilles: {error}")
-        return
-    st.audio(excerpt, format="audio/wav", start_time=round(segment.start - start, 2),
-             end_time=round(end - start, 2))
+    play_excerpt(meeting.id, start, end, segment.start, end, "Linjen")
 
 
 # ---- balance and corrections ----------------------------------------------------------------
