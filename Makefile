@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/feedback_speed.py
 	$(BIN)/python benchmarks/dashboard_speed.py
 	$(BIN)/python benchmarks/live_recording.py
+	$(BIN)/python benchmarks/bad_input_scale.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -26,6 +26,13 @@ TRUNCATION_TOLERANCE_S = 0.5
 # Less than this is no usable recording (e.g. a WAV header followed by a few stray bytes).
 MIN_DURATION_S = 0.1
 PROGRESS_EVERY_S = 10.0  # report progress about every 10 s of decoded audio
+# Source sample rates outside this range are no speech recording but a damaged or hostile header:
+# 100 KB of WAV claiming 1 Hz would decode to 50,000 s (1.6 GB) of 16 kHz audio.
+MIN_SOURCE_RATE, MAX_SOURCE_RATE = 4000, 384000
+# A WAV written to a pipe (FFmpeg, streaming recorders) keeps this "length unknown" data size.
+WAV_UNKNOWN_SIZE = 0xFFFFFFFF
+# Tags are text of unknown encoding (Windows tools write Latin-1); they must never stop an import.
+METADATA_ERRORS = "replace"
 
 
 class AudioError(Exception):
@@ -99,13 +106,21 @@ def _decode_to_wav(
 ) -> tuple[int, int]:
     """Stream-decode `src` into the WAV `out`; returns (channels, frames written)."""
     try:
-        container = av.open(str(src))
+        container = av.open(str(src), metadata_errors=METADATA_ERRORS)
     except (av.error.FFmpegError, OSError) as e:
         raise AudioError(f"Filen '{src.name}' kan ikke afkodes som lyd.") from e
     with container:
         if not container.streams.audio:
             raise AudioError(f"Filen '{src.name}' indeholder intet lydspor.")
         stream = container.streams.audio[0]
+        if stream.codec_context is None:  # FFmpeg has no decoder for it (e.g. 40-bit PCM)
+            raise AudioError(f"Filen '{src.name}' kan ikke afkodes som lyd.")
+        rate = stream.codec_context.sample_rate or 0
+        if not MIN_SOURCE_RATE <= rate <= MAX_SOURCE_RATE:
+            raise AudioError(
+                f"Filen '{src.name}' har en usædvanlig samplingsfrekvens ({rate} Hz); lyd kan "
+                f"importeres fra {MIN_SOURCE_RATE} til {MAX_SOURCE_RATE} Hz."
+            )
         declared_s = _declared_wav_duration(src)
         n_frames = 0
         next_report = PROGRESS_EVERY_S
@@ -153,7 +168,7 @@ def probe_duration(src: Path) -> float:
 
     Never raises: the import itself reports what is wrong with the file."""
     try:
-        with av.open(str(src)) as container:
+        with av.open(str(src), metadata_errors=METADATA_ERRORS) as container:
             return container.duration / av.time_base if container.duration else 0.0
     except (av.error.FFmpegError, OSError, ValueError):
         return 0.0
@@ -165,6 +180,8 @@ def _declared_wav_duration(src: Path) -> float | None:
     FFmpeg trusts the file size over the header, so read the header ourselves."""
     try:
         with wave.open(str(src), "rb") as header:
+            if header.getnframes() == WAV_UNKNOWN_SIZE // (header.getnchannels() * header.getsampwidth()):
+                return None  # written as a stream: the length was never filled in
             return header.getnframes() / header.getframerate()
     except (wave.Error, EOFError, OSError, ZeroDivisionError):
         return None
@@ -174,12 +191,18 @@ def _resampled_pcm(container, stream):
     """Yield (interleaved s16 bytes, channel count) at 16 kHz, keeping the source layout.
 
     The resampler is built from the first decoded frame's layout (the stream header's may be
-    missing or differ for some codecs), and flushed at the end so no tail is lost.
+    missing or differ for some codecs), and flushed at the end so no tail is lost. A stream
+    whose rate or layout changes midway (ADTS AAC files joined end to end) gets a new resampler
+    at each change, still to the first frame's layout, so the channel count stays that of the start.
     """
-    resampler = None
+    resampler, layout, source = None, None, None
     for frame in container.decode(stream):
-        if resampler is None:
-            resampler = av.AudioResampler(format="s16", layout=frame.layout, rate=SAMPLE_RATE)
+        if (frame.format.name, frame.layout.name, frame.sample_rate) != source:
+            if resampler is not None:
+                yield from _frames_to_pcm(resampler.resample(None))
+            layout = layout or frame.layout
+            resampler = av.AudioResampler(format="s16", layout=layout, rate=SAMPLE_RATE)
+            source = (frame.format.name, frame.layout.name, frame.sample_rate)
         yield from _frames_to_pcm(resampler.resample(frame))
     if resampler is not None:
         yield from _frames_to_pcm(resampler.resample(None))
