@@ -11,16 +11,14 @@ import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
-from dashboard.data import play, store
+from dashboard.data import store
 from dashboard.format import clock, decimal, percent
+from dashboard.moment import header_and_sound, said_around
 from feedback.labels import METRICS, TONES, kind_label
 from feedback.metrics import turns
 from meetings.records import REVIEW_STATUSES, review_key
 from meetings.redaction import redact, redact_segments, redact_value
 
-AUDIO_LEAD_S = 3.0  # play a little before the moment, so the listener hears how it came about
-MAX_CLIP_S = 120.0  # a moment spanning the whole meeting still sends only a couple of minutes
-CONTEXT_S = 15.0  # transcript shown around a moment
 TONE_COLOURS = {"strength": "#2e7d32", "concern": "#c62828", "info": "#616161"}
 
 
@@ -137,22 +135,11 @@ def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict) -
 
 
 def moment_detail(user, meeting, flag, segments, labels: dict, review) -> None:
-    symbol, tone = TONES.get(flag.tone, ("?", ""))
-    st.markdown(f"**{symbol} {kind_label(flag.kind)}** ({tone.lower()}) · {clock(flag.start)}–{clock(flag.end)}")
-    st.write(redact(flag.message))
-    start = max(0.0, flag.start - AUDIO_LEAD_S)
-    end = min(flag.end, flag.start + MAX_CLIP_S) + AUDIO_LEAD_S
-    play(meeting.id, start, end, flag.start, end)
+    header_and_sound(meeting.id, flag)
     with st.expander("Belæg"):
         st.json(redact_value(flag.evidence))
     st.markdown("**Det blev sagt**")
-    for segment in segments:
-        if segment.end < flag.start - CONTEXT_S or segment.start > flag.end + CONTEXT_S:
-            continue
-        inside = segment.end > flag.start and segment.start < flag.end
-        who = labels.get(segment.speaker, "") if segment.speaker else ""
-        line = f"`{clock(segment.start)}` **{who}:** {segment.text}" if who else f"`{clock(segment.start)}` {segment.text}"
-        st.markdown(f"> {line}" if inside else line)
+    said_around(flag, segments, labels)
     review_form(user, meeting, flag, review)
 
 

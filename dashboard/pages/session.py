@@ -9,17 +9,15 @@ import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
-from dashboard.data import play, store
+from dashboard.data import store
+from dashboard.moment import header_and_sound, said_around
 from dashboard.format import clock
 from dashboard.report import report_html, report_markdown
 from feedback.labels import TONES, kind_label
 from meetings import audit
 from meetings.records import NOTE_AUTHORS, Flag, review_key
-from meetings.redaction import redact, redact_segments
+from meetings.redaction import redact_segments
 
-AUDIO_LEAD_S = 3.0  # as on the overview: play a little before the moment
-MAX_CLIP_S = 120.0
-CONTEXT_S = 15.0  # transcript shown around a moment
 NOTE_LABELS = {"leder": "Lederens note", "sagsbehandler": "Sagsbehandlerens note"}
 WRITERS = ("sagsbehandler", "leder", "admin")  # an observer recorded the meeting but is not in the session
 
@@ -112,20 +110,9 @@ def stepper(user, meeting, moments: list[Flag], segments, labels: dict, notes: d
 
 
 def moment_detail(user, meeting, flag: Flag, segments, labels: dict, notes: dict, can_write: bool) -> None:
-    symbol, tone = TONES.get(flag.tone, ("·", flag.tone))
-    st.markdown(f"**{symbol} {kind_label(flag.kind)}** ({tone.lower()}) · {clock(flag.start)}–{clock(flag.end)}")
-    st.write(redact(flag.message))
-    start = max(0.0, flag.start - AUDIO_LEAD_S)
-    end = min(flag.end, flag.start + MAX_CLIP_S) + AUDIO_LEAD_S
-    play(meeting.id, start, end, flag.start, end)
+    header_and_sound(meeting.id, flag)
     with st.expander("Det blev sagt", expanded=True):
-        for segment in segments:
-            if segment.end < flag.start - CONTEXT_S or segment.start > flag.end + CONTEXT_S:
-                continue
-            inside = segment.end > flag.start and segment.start < flag.end
-            who = labels.get(segment.speaker, "") if segment.speaker else ""
-            line = f"`{clock(segment.start)}` **{who}:** {segment.text}" if who else f"`{clock(segment.start)}` {segment.text}"
-            st.markdown(f"> {line}" if inside else line)
+        said_around(flag, segments, labels)
     notes_form(user, meeting, flag, notes, can_write)
 
 

@@ -21,6 +21,7 @@ from dashboard.choice import processed_for_page
 from dashboard.data import meeting_for, store
 from dashboard.data import play as play_excerpt
 from dashboard.format import clock, escape, percent
+from dashboard.moment import MAX_CLIP_S  # a line that runs for minutes still sends only a couple of minutes
 from feedback.analysis import analyser
 from meetings.corrections import anchor_of
 from meetings.records import ROLE_LABELS, ROLES, Correction, Segment, Speaker, Word
@@ -28,7 +29,6 @@ from meetings.redaction import redact_segments
 
 DEFAULT_LOW_CONFIDENCE = 0.6  # feedback/config.toml's, for a meeting without an analysis
 AUDIO_MARGIN_S = 1.0  # a second either side of the line, so its first and last word are whole
-MAX_CLIP_S = 120.0  # a line that runs for minutes still sends only a couple of minutes
 LINES_PER_BLOCK = 250  # one markdown element per this many lines, never one per line or word
 SNIPPET_CHARS = 70
 NOTICE = "transcript_notice"  # (kind, message) left by a correction for the next run

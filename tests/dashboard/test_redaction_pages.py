@@ -166,9 +166,10 @@ def test_the_overview_masks_the_moment_its_evidence_and_what_was_said(meeting_id
                                      f"Kan du bekræfte dit CPR-nummer, {CPR_PLACEHOLDER}?"]
     assert evidence["count"] == 3
     said = [m.value for m in at.markdown if m.value.startswith(("`", "> `"))]
-    assert f"> `00:00` **Sagsbehandler:** Er dit nummer stadig {PHONE_PLACEHOLDER}?" in said
-    assert f"`00:11` **Borger:** Ja, det er {CPR_PLACEHOLDER}." in said
-    assert all(p in shown for p in PLACEHOLDERS)
+    # Escaped as on the transcript page, so the text shows as said and never becomes markup.
+    assert f"> `00:00` **Sagsbehandler:** Er dit nummer stadig {escape(PHONE_PLACEHOLDER)}?" in said
+    assert f"`00:11` **Borger:** Ja, det er {escape(CPR_PLACEHOLDER)}." in said
+    assert all(p in shown or escape(p) in shown for p in PLACEHOLDERS)
 
 
 def test_the_session_page_and_its_reports_are_masked(meeting_id, masked_meeting, monkeypatch):
@@ -189,7 +190,7 @@ def test_the_session_page_and_its_reports_are_masked(meeting_id, masked_meeting,
     assert not at.exception, at.exception
     shown = everything(at)
     assert_masked(shown)
-    assert f"`00:08` **Sagsbehandler:** Kan du bekræfte dit CPR-nummer, {CPR_PLACEHOLDER}?" in \
+    assert f"`00:08` **Sagsbehandler:** {escape(f'Kan du bekræfte dit CPR-nummer, {CPR_PLACEHOLDER}?')}" in \
         [m.value.removeprefix("> ") for m in at.markdown]
     next(b for b in at.button if b.label == "Næste").click().run()
     shown = everything(at)

@@ -1,0 +1,35 @@
+"""One flagged moment as the overview and the session page show it: what and why, the sound
+from a little before it, and what was said around it. One place, so both pages agree."""
+
+import streamlit as st
+
+from dashboard.data import play
+from dashboard.format import clock, escape
+from feedback.labels import TONES, kind_label
+from meetings.records import Flag, Segment
+from meetings.redaction import redact
+
+AUDIO_LEAD_S = 3.0  # play a little before the moment, so the listener hears how it came about
+MAX_CLIP_S = 120.0  # a moment spanning the whole meeting still sends only a couple of minutes
+CONTEXT_S = 15.0  # transcript shown around a moment
+
+
+def header_and_sound(meeting_id: str, flag: Flag) -> None:
+    symbol, tone = TONES.get(flag.tone, ("·", flag.tone))
+    st.markdown(f"**{symbol} {kind_label(flag.kind)}** ({tone.lower()}) · {clock(flag.start)}–{clock(flag.end)}")
+    st.write(redact(flag.message))
+    start = max(0.0, flag.start - AUDIO_LEAD_S)
+    end = min(flag.end, flag.start + MAX_CLIP_S) + AUDIO_LEAD_S
+    play(meeting_id, start, end, flag.start, end)
+
+
+def said_around(flag: Flag, segments: list[Segment], labels: dict[str, str]) -> None:
+    """The (already masked) lines within CONTEXT_S of the moment; those inside it quoted."""
+    for segment in segments:
+        if segment.end < flag.start - CONTEXT_S or segment.start > flag.end + CONTEXT_S:
+            continue
+        inside = segment.end > flag.start and segment.start < flag.end
+        who = labels.get(segment.speaker, "") if segment.speaker else ""
+        text = escape(segment.text)
+        line = f"`{clock(segment.start)}` **{escape(who)}:** {text}" if who else f"`{clock(segment.start)}` {text}"
+        st.markdown(f"> {line}" if inside else line)
