@@ -16,7 +16,7 @@ from capture.live import Utterance
 from meetings.records import LiveLine, Participant
 from transcribe.embedding import SpeakerEncoder, normalize_volume
 from transcribe.speakers import VOICEPRINT_THRESHOLD
-from transcribe.whisper import SAMPLE_RATE, BlockClock, not_speech
+from transcribe.whisper import SAMPLE_RATE, BlockClock
 
 # Below this cosine similarity to every known voice an utterance starts a new voice (while the
 # meeting has room for one). The voice-print threshold, measured on the shared Danish clips.
@@ -26,10 +26,16 @@ MIN_VOICE_S = 1.5  # shorter utterances carry too little voice to start a new on
 # tokens, seconds of work). Danish speech is about 6 tokens a second; allow twice that.
 TOKENS_PER_S = 12
 MIN_TOKENS = 20
+# Text that compresses better than this is a loop, not speech (Whisper's own threshold).
+MAX_COMPRESSION_RATIO = 2.4
 
 
 def max_tokens(seconds: float) -> int:
     return max(MIN_TOKENS, round(TOKENS_PER_S * seconds))
+
+
+def repeats(segment) -> bool:
+    return segment.compression_ratio > MAX_COMPRESSION_RATIO
 
 
 @dataclass
@@ -104,7 +110,7 @@ class LiveTranscriber:
         segments, _info = self.whisper.transcribe(
             audio, language="da", beam_size=self.beam_size, temperature=0.0, condition_on_previous_text=False,
             without_timestamps=True, vad_filter=False, max_new_tokens=max_tokens(len(audio) / SAMPLE_RATE))
-        return " ".join(s.text.strip() for s in segments if s.text.strip() and not not_speech(s))
+        return " ".join(s.text.strip() for s in segments if s.text.strip() and not repeats(s))
 
     def _texts(self, pieces: list[np.ndarray]) -> list[str]:
         """One call for several pieces; the word times tell which piece each word belongs to."""
@@ -115,7 +121,7 @@ class LiveTranscriber:
             max_new_tokens=max_tokens(sum(len(p) for p in pieces) / SAMPLE_RATE))
         words: list[list[str]] = [[] for _ in pieces]
         for segment in segments:
-            if not_speech(segment):
+            if repeats(segment):
                 continue
             for word in segment.words or ():
                 if word.word.strip():

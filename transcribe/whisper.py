@@ -18,13 +18,6 @@ from capture.wav import read_mono
 from meetings.records import Segment, Word
 
 SAMPLE_RATE = 16000
-# Whisper's own tests for text that is not speech, used by its temperature fallback (which we
-# do not use, for determinism): text that compresses this well is a loop ("det er så, at det er
-# så, at ..." for 700 characters on 4 s of hiss), and a segment the model itself finds likely
-# silent and unlikely as text is no speech.
-MAX_COMPRESSION_RATIO = 2.4
-NO_SPEECH_PROB = 0.6
-NO_SPEECH_LOGPROB = -1.0
 
 
 class TranscriptionError(Exception):
@@ -67,12 +60,6 @@ def load_model(model_dir: Path, options: TranscribeOptions = TranscribeOptions()
         raise TranscriptionError(
             f"Whisper-modellen i {model_dir} kan ikke indlæses ({error}). Kør: medlyt models verify"
         ) from error
-
-
-def not_speech(raw) -> bool:
-    """True for a Whisper segment that is a loop or silence, not something said."""
-    return (raw.compression_ratio > MAX_COMPRESSION_RATIO
-            or (raw.no_speech_prob > NO_SPEECH_PROB and raw.avg_logprob < NO_SPEECH_LOGPROB))
 
 
 def group_into_blocks(speech: Iterable[SpeechSegment], block_s: float) -> Iterator[list[SpeechSegment]]:
@@ -166,7 +153,7 @@ def transcribe_speech(
             vad_filter=False,  # our own VAD has already removed the silence
         )
         for raw in raw_segments:
-            if raw.text.strip() and not not_speech(raw):
+            if raw.text.strip():
                 yield from to_segments(raw, clock)
         if on_progress:
             on_progress(block[-1].end)
