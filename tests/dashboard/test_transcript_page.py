@@ -27,7 +27,7 @@ from meetings.records import (
     now_iso,
 )
 from meetings.store import Store
-from tests.dashboard.conftest import APP, AUDIO, LINES, PASSWORD, logged_in, processed_meeting
+from tests.dashboard.conftest import AUDIO, LINES, PASSWORD, logged_in, processed_meeting
 PAGE = "pages/transcript.py"
 OWNER = "mie"  # a caseworker of this file's own
 UNSURE_WORD = "praktikken?"  # line 3, said with low confidence in `own_meeting`

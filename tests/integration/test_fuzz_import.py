@@ -15,7 +15,6 @@ import wave
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
@@ -27,6 +26,7 @@ from medlyt.pipeline import import_recording
 from meetings.errors import MeetingError
 from meetings.records import Consent, Participant, now_iso
 from meetings.store import Store
+from tests.audio_files import encode
 from tests.conftest import DANISH
 
 EXTENSIONS = (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".aac")
@@ -96,24 +96,6 @@ def riff(tag: int, channels: int, rate: int, bits: int, data: bytes, data_size: 
     if len(data) % 2:
         body += b"\x00"
     return b"RIFF" + struct.pack("<I", len(body)) + body
-
-
-def encode(path: Path, samples: np.ndarray, codec: str, rate: int, container: str | None = None) -> Path:
-    """int16 (frames, channels) at 16 kHz encoded with PyAV into `path` at `rate`."""
-    layout = {1: "mono", 2: "stereo"}[samples.shape[1]]
-    with av.open(str(path), "w", format=container) as out:
-        stream = out.add_stream(codec, rate=rate, layout=layout)
-        if codec == "vorbis":  # FFmpeg's own Vorbis encoder is marked experimental
-            stream.codec_context.options = {"strict": "experimental"}
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples).reshape(1, -1), format="s16", layout=layout)
-        frame.sample_rate = SAMPLE_RATE
-        resampler = av.AudioResampler(format=stream.codec_context.format, layout=layout, rate=rate)
-        for converted in resampler.resample(frame) + resampler.resample(None):
-            for packet in stream.encode(converted):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path
 
 
 VALID_FORMATS = {  # extension -> (codec, rate, container); each encoded once per module

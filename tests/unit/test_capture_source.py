@@ -10,6 +10,7 @@ import pytest
 
 from capture.source import SAMPLE_RATE, SUPPORTED_EXTENSIONS, AudioError, import_audio
 from capture.wav import iter_mono_blocks, read_mono, wav_info
+from tests.audio_files import encode
 from tests.conftest import SHARED_DATA
 
 DANISH = SHARED_DATA / "danish"
@@ -33,27 +34,6 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> Path:
         wav.setsampwidth(2)
         wav.setframerate(rate)
         wav.writeframes(samples.astype("<i2").tobytes())
-    return path
-
-
-def encode(path: Path, samples: np.ndarray, codec: str, rate: int) -> Path:
-    """Encode 16 kHz int16 (frames, channels) with PyAV into `path` at `rate`."""
-    channels = samples.shape[1]
-    layout = {1: "mono", 2: "stereo"}.get(channels, f"{channels} channels")
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream(codec, rate=rate, layout=layout)
-        if codec == "vorbis":  # FFmpeg's own Vorbis encoder is marked experimental
-            stream.codec_context.options = {"strict": "experimental"}
-        frame = av.AudioFrame.from_ndarray(
-            np.ascontiguousarray(samples).reshape(1, -1), format="s16", layout=layout
-        )
-        frame.sample_rate = SAMPLE_RATE
-        resampler = av.AudioResampler(format=stream.codec_context.format, layout=layout, rate=rate)
-        for converted in resampler.resample(frame) + resampler.resample(None):
-            for packet in stream.encode(converted):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
     return path
 
 

@@ -2,7 +2,6 @@
 audio itself as far as possible."""
 
 import json
-import shutil
 import wave
 from dataclasses import asdict
 from itertools import pairwise
