@@ -55,12 +55,13 @@ with Store(home) as store:
     meeting = import_recording(store, meeting.id, src)
     import_s = time.perf_counter() - started
     import_peak = peak_mb()
-    wav = store.audio_path(meeting.id)
-    started = time.perf_counter()
-    speech = find_speech(wav)
-    vad_s = time.perf_counter() - started
+    stored_bytes = (store.home / meeting.audio.path).stat().st_size
+    with store.audio_file(meeting.id) as wav:
+        started = time.perf_counter()
+        speech = find_speech(wav)
+        vad_s = time.perf_counter() - started
 print(json.dumps({"duration_s": meeting.audio.duration_s, "channels": meeting.audio.channels,
-                  "sample_rate": meeting.audio.sample_rate, "stored_bytes": wav.stat().st_size,
+                  "sample_rate": meeting.audio.sample_rate, "stored_bytes": stored_bytes,
                   "import_s": import_s, "vad_s": vad_s, "baseline_mb": baseline,
                   "import_peak_mb": import_peak, "peak_mb": peak_mb(),
                   "speech": [[s.start, s.end] for s in speech]}))

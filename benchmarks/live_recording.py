@@ -127,7 +127,7 @@ def main() -> None:
             stop.set()
             reader.join()
             session = store.live_session(meeting.id)
-            with wave.open(str(store.audio_path(meeting.id)), "rb") as wav:
+            with store.audio_file(meeting.id) as stored, wave.open(str(stored), "rb") as wav:
                 stored = np.frombuffer(wav.readframes(wav.getnframes()), "<i2")
     delays = sorted(line.delay_s for line in session.lines)
     figures = {

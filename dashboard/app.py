@@ -9,10 +9,15 @@ import streamlit as st
 
 from dashboard.auth import current_user, login_page, sidebar
 from dashboard.data import purge_due
+from meetings.errors import MeetingError
 
 st.set_page_config(page_title="medlyt", page_icon="🎧", layout="wide")
 if "purged" not in st.session_state:  # once per visit: a server may run for days
-    st.session_state["purged"] = purge_due()
+    try:
+        st.session_state["purged"] = purge_due()
+    except MeetingError as error:  # e.g. the encryption key is missing: say so, show nothing
+        st.error(str(error))
+        st.stop()
 
 user = current_user()
 if user is None:

@@ -2,7 +2,6 @@
 
 import dataclasses
 import math
-import tempfile
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -16,10 +15,11 @@ from capture.vad import SpeechSegment, VadOptions, speech_segments
 from capture.wav import iter_mono_blocks, read_mono
 from feedback.analysis import analyser
 from feedback.config import Config, load_config
+from medlyt.export import Transcript
+from meetings import scratch
 from meetings.consent import require_consent
 from meetings.records import Meeting, Segment, Speech
 from meetings.store import Store
-from medlyt.export import Transcript
 from models.store import DEFAULT_MODEL, locate
 from transcribe.diarize import SpeakerResult, attribute_recording
 from transcribe.embedding import SAMPLE_RATE, SpeakerEncoder, preprocess_wav
@@ -64,19 +64,20 @@ def process_meeting(
     require_consent(meeting)  # fail before minutes of work, not after
     if n_speakers is not None and n_speakers < 1:
         raise AudioError("Antallet af talere skal være mindst 1.")
-    wav = store.audio_path(meeting_id)
-    check_recording(wav, meeting)
-    speech = find_speech(wav)
-    voiceprints = {user: np.frombuffer(vector, np.float32) for user, vector in store.voiceprints().items()}
-    result = attribute_recording(wav, [(s.start, s.end) for s in speech], meeting.participants, n_speakers, voiceprints)
-    model_name, whisper = load_whisper(home, model)
-    if result.method == "channels":
-        segments = transcribe_by_channel(whisper, wav, result, meeting, on_progress)
-    else:
-        segments = list(transcribe_speech(whisper, wav, speech, on_progress=on_progress))
-        if result.turns:
-            segments = split_segments(segments, result.turns, [s.id for s in result.speakers])
-    track, channels = LoudnessTrack.of_wav(wav), speaker_channels(result, meeting)
+    with store.audio_file(meeting_id) as wav:
+        check_recording(wav, meeting)
+        speech = find_speech(wav)
+        voiceprints = {user: np.frombuffer(vector, np.float32) for user, vector in store.voiceprints().items()}
+        result = attribute_recording(wav, [(s.start, s.end) for s in speech], meeting.participants, n_speakers,
+                                     voiceprints)
+        model_name, whisper = load_whisper(home, model)
+        if result.method == "channels":
+            segments = transcribe_by_channel(whisper, wav, result, meeting, on_progress)
+        else:
+            segments = list(transcribe_speech(whisper, wav, speech, on_progress=on_progress))
+            if result.turns:
+                segments = split_segments(segments, result.turns, [s.id for s in result.speakers])
+        track, channels = LoudnessTrack.of_wav(wav), speaker_channels(result, meeting)
     segments = with_loudness(segments, track, channels)
     speech = measured_speech(result, track, channels)
     return store.save_transcript(meeting_id, segments, model_name, result.speakers, analyser(config), speech,
@@ -168,8 +169,8 @@ def merge_regions(regions: list[tuple[float, float]]) -> list[tuple[float, float
 
 
 def transcribe_file(home: Path, src: Path, model: str = DEFAULT_MODEL, on_progress: Progress | None = None) -> Transcript:
-    """Stateless: decode to a temporary WAV, transcribe, and leave nothing behind."""
-    with tempfile.TemporaryDirectory(prefix="medlyt-") as tmp:
+    """Stateless: decode to a WAV in private scratch space, transcribe, and leave nothing behind."""
+    with scratch.directory() as tmp:
         audio = import_audio(src, Path(tmp) / "audio.wav")
         wav = Path(audio.path)
         model_name, whisper = load_whisper(home, model)
@@ -183,7 +184,7 @@ ENROLL_MIN_SPEECH_S = 10.0  # a voice print from less speech is too unreliable t
 def voiceprint_of_file(src: Path) -> tuple[bytes, float]:
     """A caseworker's voice print (float32 GE2E embedding) from a recording of them alone,
     and the seconds of speech it rests on. Stores nothing itself."""
-    with tempfile.TemporaryDirectory(prefix="medlyt-") as tmp:
+    with scratch.directory() as tmp:
         audio = import_audio(src, Path(tmp) / "voice.wav")
         speech = preprocess_wav(read_mono(Path(audio.path)))
     seconds = len(speech) / SAMPLE_RATE

@@ -16,14 +16,19 @@ from collections.abc import Callable
 
 from capture.live import LiveSegmenter
 from capture.recorder import SAMPLE_RATE, RecorderError
-from capture.writer import PcmWriter, RecordingBusy, discard, has_audio, is_abandoned, to_wav
 from meetings.consent import require_consent
-from meetings.errors import ConsentError, MeetingError, MeetingNotFound, MeetingWithdrawn
+from meetings.errors import (
+    ConsentError,
+    MeetingError,
+    MeetingNotFound,
+    MeetingWithdrawn,
+)
+from meetings.recordings import PcmWriter
 from meetings.records import LiveLine, Meeting
 from meetings.store import Store
 
-HEARTBEAT_S = 0.5
-MAX_BATCH_S = 20.0  # utterances transcribed in one call when they queue up (Whisper hears 30 s at a time)  # how often the store hears from the recorder, and how soon a stop request is seen
+HEARTBEAT_S = 0.5  # how often the store hears from the recorder, and how soon a stop request is seen
+MAX_BATCH_S = 20.0  # utterances transcribed in one call when they queue up (Whisper hears 30 s at a time)
 
 
 def record(store: Store, meeting_id: str, source, stop: threading.Event | None = None,
@@ -39,11 +44,7 @@ def record(store: Store, meeting_id: str, source, stop: threading.Event | None =
         raise MeetingError(f"Mødet '{meeting_id}' har allerede en optagelse.")
     if source.sample_rate != SAMPLE_RATE:
         raise RecorderError(f"Optagelsen skal være {SAMPLE_RATE} Hz, ikke {source.sample_rate} Hz.")
-    pcm = store.recording_path(meeting_id)
-    try:
-        writer = PcmWriter(pcm, source.sample_rate, source.channels)
-    except RecordingBusy:
-        raise MeetingError(f"Mødet '{meeting_id}' bliver allerede optaget i et andet vindue.") from None
+    writer = store.open_recording(meeting_id, source.sample_rate, source.channels)
     stop = stop or threading.Event()
     store.start_live(meeting_id, live is not None, by)
     monitor = Monitor(store, meeting_id, writer, source, stop)
@@ -76,15 +77,15 @@ def record(store: Store, meeting_id: str, source, stop: threading.Event | None =
             transcribing.close()
         store.end_live(meeting_id)
     try:
-        meeting = finish(store, meeting_id, "optagelse", by)
+        meeting = store.attach_recording(meeting_id, "optagelse", by)
     except (ConsentError, MeetingWithdrawn):
-        discard(pcm)  # withdrawn while recording: nothing of it may be kept
+        store.discard_recording(meeting_id)  # withdrawn while recording: nothing of it may be kept
         raise
     except MeetingError:
         if failure is None:
             raise
-        kept = ("Det, der nåede disken, gemmes ved næste start af medlyt, når der er plads." if pcm.exists()
-                else "Intet nåede disken.")
+        kept = ("Det, der nåede disken, gemmes ved næste start af medlyt, når der er plads."
+                if meeting_id in store.unfinished_recordings() else "Intet nåede disken.")
         raise RecorderError(f"Optagelsen stoppede efter {writer.seconds:.0f} s: lyden kunne ikke skrives "
                             f"({failure.strerror or failure}). {kept}") from None
     if failure is not None:
@@ -94,31 +95,20 @@ def record(store: Store, meeting_id: str, source, stop: threading.Event | None =
     return meeting
 
 
-def finish(store: Store, meeting_id: str, source_name: str, by: str | None = None) -> Meeting:
-    pcm = store.recording_path(meeting_id)
-    if not has_audio(pcm):
-        discard(pcm)
-        raise MeetingError("Optagelsen nåede ikke at få lyd med; intet er gemt.")
-    meeting = store.attach_audio(meeting_id, lambda dest: to_wav(pcm, dest, source_name), by)
-    discard(pcm)
-    return meeting
-
-
 def recover_unfinished(store: Store) -> list[tuple[str, float]]:
     """Turn recordings left by a crash into their meetings' audio; a recording whose consent
     was withdrawn meanwhile, or whose meeting is gone, is deleted instead."""
     recovered = []
     for meeting_id in store.unfinished_recordings():
-        pcm = store.recording_path(meeting_id)
-        if not is_abandoned(pcm):
+        if not store.recording_abandoned(meeting_id):
             continue  # still being recorded by another process
         try:
             if store.get_meeting(meeting_id).audio is not None:
-                discard(pcm)  # the crash came after it was saved, before it was cleaned up
+                store.discard_recording(meeting_id)  # the crash came after it was saved, before it was cleaned up
                 continue
-            meeting = finish(store, meeting_id, "genoprettet optagelse")
+            meeting = store.attach_recording(meeting_id, "genoprettet optagelse")
         except (ConsentError, MeetingNotFound):
-            discard(pcm)  # withdrawn or deleted meanwhile: nothing of it may be kept
+            store.discard_recording(meeting_id)  # withdrawn or deleted meanwhile: nothing of it may be kept
             continue
         except MeetingError:
             continue  # e.g. a full disk: keep the recording and try again at the next start

@@ -4,6 +4,10 @@ One SQLite file (home/medlyt.sqlite3) plus audio files under home/audio/. Keepin
 this module is what lets encryption, retention or another backend be added in one place.
 
 Privacy rules that shape the code:
+- Encrypted at rest (meetings/crypto.py, AES-256-GCM, the key outside the data directory; see
+  meetings/keys.py): every recording, every recording in progress, and every column with words
+  or voices in it (SEALED_COLUMNS). Stages get a recording as a plain WAV only for as long as
+  they work on it, in a private scratch directory in memory (meetings/scratch.py).
 - `secure_delete` is on, so deleted rows are overwritten in the database file, and withdrawal
   truncates the WAL, so no old page with content survives there either.
 - The audit trail holds codes only (never a title or transcript text); after a withdrawal it
@@ -17,6 +21,7 @@ import io
 import json
 import os
 import secrets
+import shutil
 import sqlite3
 import threading
 import time
@@ -25,11 +30,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from meetings import audit, passwords, retention
-from meetings.corrections import apply_with_speech
+from meetings import audit, keys, passwords, recordings, retention, scratch
 from meetings.audit import AuditEntry
 from meetings.consent import require_consent
-from meetings.errors import ConsentError, MeetingError, MeetingNotFound, MeetingWithdrawn
+from meetings.corrections import apply_with_speech
+from meetings.crypto import CHUNK, Cipher, Damaged, SealedFile, seal_file
+from meetings.errors import (
+    ConsentError,
+    MeetingError,
+    MeetingNotFound,
+    MeetingWithdrawn,
+)
 from meetings.records import (
     CONSENT_METHODS,
     NOTE_AUTHORS,
@@ -37,10 +48,10 @@ from meetings.records import (
     ROLE_LABELS,
     ROLES,
     USER_ROLES,
-    AudioInfo,
-    Consent,
     Analysis,
+    AudioInfo,
     Bookmark,
+    Consent,
     Correction,
     DevelopmentPoint,
     Flag,
@@ -77,7 +88,9 @@ __all__ = [
 
 DB_NAME = "medlyt.sqlite3"
 AUDIO_DIR = "audio"
-RECORDING_SUFFIX = ".recording.pcm"
+AUDIO_SUFFIX = ".audio"  # a sealed WAV (meetings.crypto's file format)
+RECORDING_SUFFIX = ".recording.pcm"  # a sealed log of raw PCM, while recording
+KEY_CHECK = "key_check"  # a settings row sealed with the key: a missing or wrong key is told apart from damage
 RETENTION_EXPIRED = "retention_expired"  # the tombstone's reason code when purge deleted a meeting
 BUSY_TIMEOUT_S = 5.0
 
@@ -336,12 +349,45 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 10: encryption at rest. The columns in SEALED_COLUMNS hold sealed BLOBs from now on; the
+    # rows of an older file are sealed by _seal_plaintext in the same transaction, and its
+    # recordings right after (Store._seal_plaintext_audio), as neither can be done in SQL.
+    """
+    INSERT OR REPLACE INTO settings (key, value) VALUES ('encryption', 'aes-256-gcm');
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The migration (1-based, as user_version counts) that adds the chain; a file upgraded past it
 # has its older entries chained in the same transaction. Found by content rather than written
 # as 8, so it stays right wherever that migration ends up in the list.
 AUDIT_CHAIN_VERSION = next(n for n, script in enumerate(MIGRATIONS, 1) if "audit_append_only_update" in script)
+ENCRYPTION_VERSION = next(n for n, script in enumerate(MIGRATIONS, 1) if "aes-256-gcm" in script)
+SETTINGS_VERSION = next(n for n, script in enumerate(MIGRATIONS, 1) if "CREATE TABLE settings" in script)
+
+# What is sealed, as (table, column, the column whose value names the owner in the seal's
+# context). The context binds a value to its field and meeting (or user), so a sealed value
+# copied to another row does not open.
+SEALED_COLUMNS = [
+    ("meetings", "title", "id"),
+    ("meetings", "audio_source_name", "id"),
+    ("participants", "label", "meeting_id"),
+    ("speakers", "label", "meeting_id"),
+    ("segments", "text", "meeting_id"),
+    ("segments", "words", "meeting_id"),
+    ("live_lines", "text", "meeting_id"),
+    ("analyses", "config", "meeting_id"),  # its word lists would otherwise show words of the meeting
+    ("analyses", "balance", "meeting_id"),
+    ("analyses", "metrics", "meeting_id"),
+    ("flags", "message", "meeting_id"),
+    ("flags", "evidence", "meeting_id"),
+    ("corrections", "correction", "meeting_id"),
+    ("flag_reviews", "note", "meeting_id"),
+    ("session_notes", "text", "meeting_id"),
+    ("development_points", "text", "meeting_id"),
+    ("bookmarks", "note", "meeting_id"),
+    ("retention_extensions", "reason", "meeting_id"),
+    ("voiceprints", "embedding", "user"),
+]
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -357,7 +403,9 @@ def _statements(script: str) -> Iterator[str]:
 
 
 class Store:
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, cipher: Cipher | None = None):
+        """`cipher` is for measuring encryption's cost only (crypto.Unencrypted); otherwise the
+        key comes from meetings.keys, created on first use."""
         self.home = Path(home)
         self.audio_dir = self.home / AUDIO_DIR
         # Private by default: the data is about citizens.
@@ -372,7 +420,7 @@ class Store:
             self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )
         try:
-            self._open()
+            self._open(cipher)
         except sqlite3.DatabaseError as e:
             self._conn.close()
             if getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
@@ -384,8 +432,9 @@ class Store:
         except BaseException:
             self._conn.close()
             raise
+        scratch.sweep()  # plain copies a crashed process left in memory
 
-    def _open(self) -> None:
+    def _open(self, cipher: Cipher | None) -> None:
         conn = self._conn
         # Reading the version first also tells a non-SQLite file apart before we write anything.
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -394,7 +443,16 @@ class Store:
         conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")  # withdrawal must overwrite, not just unlink
-        if version < SCHEMA_VERSION:
+        check = self._key_check() if version >= SETTINGS_VERSION else None
+        source = "(angivet)"
+        if cipher is None:
+            # Only a store with nothing sealed yet may get a new key; a missing key is otherwise an error.
+            key = keys.load(self.home, create=check is None)
+            cipher, source = Cipher(key.secret), key.source
+        self.cipher = cipher
+        if check is not None:
+            self._verify_key(check, source)
+        if version < SCHEMA_VERSION or check is None:
             with self._transaction(write=True):
                 # Re-read under the write lock: another process may have migrated meanwhile.
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -407,7 +465,49 @@ class Store:
                     # file are chained here, in the migration's transaction: the upgrade is all or
                     # nothing, and only rows that were never chained (hash NULL) can be touched.
                     audit.chain_unhashed(conn)
+                if version < ENCRYPTION_VERSION:
+                    _seal_plaintext(conn, cipher)  # likewise: SQLite has no AES
+                check = self._key_check()
+                if check is None:
+                    conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)",
+                                 (KEY_CHECK, cipher.seal(b"medlyt", KEY_CHECK)))
+                else:
+                    self._verify_key(check, source)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._seal_plaintext_audio()
+            self._checkpoint()  # no page with the plain values stays in the WAL
+
+    def _key_check(self) -> bytes | None:
+        row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (KEY_CHECK,)).fetchone()
+        return row[0] if row else None
+
+    def _verify_key(self, check: bytes, source: str) -> None:
+        try:
+            self.cipher.open(check, KEY_CHECK)
+        except Damaged:
+            raise MeetingError(f"Krypteringsnøglen ({source}) passer ikke til data i {self.home}. "
+                               "Brug den nøgle, de blev krypteret med.") from None
+
+    def _seal_plaintext_audio(self) -> None:
+        """Recordings from before encryption, sealed in place; the plain file is overwritten
+        before it is removed."""
+        with self._transaction() as conn:
+            plain = conn.execute("SELECT id, audio_path FROM meetings WHERE audio_path IS NOT NULL"
+                                 " AND audio_path NOT LIKE ?", (f"%{AUDIO_SUFFIX}",)).fetchall()
+        for meeting_id, relative in plain:
+            source, final = self.home / relative, self._audio_file_path(meeting_id)
+            partial = final.with_name(f".{final.name}.partial")
+            partial.unlink(missing_ok=True)
+            if source.is_file():
+                seal_file(self.cipher, source, partial, _audio_context(meeting_id))
+                os.replace(partial, final)
+            with self._transaction(write=True) as conn:
+                conn.execute("UPDATE meetings SET audio_path = ? WHERE id = ?",
+                             (final.relative_to(self.home).as_posix(), meeting_id))
+            _overwrite_and_remove(source)
+        for pcm in self.audio_dir.glob(f"*{RECORDING_SUFFIX}"):
+            if recordings.is_plain(pcm) and recordings.is_abandoned(pcm):
+                recordings.seal_plain(self.cipher, pcm, _recording_context(pcm.name.removesuffix(RECORDING_SUFFIX)))
 
     def _refuse_newer(self, version: int) -> None:
         if version > SCHEMA_VERSION:
@@ -491,14 +591,16 @@ class Store:
             meeting_id = self._new_id(conn)
             conn.execute(
                 "INSERT INTO meetings (id, title, created_at, recorded_by, delete_after) VALUES (?, ?, ?, ?, ?)",
-                (meeting_id, title, now, recorded_by, self._deletion_date(conn)),
+                (meeting_id, self._seal("meetings.title", meeting_id, title), now, recorded_by,
+                 self._deletion_date(conn)),
             )
             audit.write(conn, now, audit.MEETING_CREATED, meeting_id, f"participants={len(participants)}", by)
             for position, p in enumerate(participants):
                 cursor = conn.execute(
                     "INSERT INTO participants (meeting_id, position, role, label, speaks, channel, user)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (meeting_id, position, p.role, p.label.strip() or ROLE_LABELS[p.role], int(p.speaks),
+                    (meeting_id, position, p.role,
+                     self._seal("participants.label", meeting_id, p.label.strip() or ROLE_LABELS[p.role]), int(p.speaks),
                      p.channel, p.user),
                 )
                 if p.consent is not None:
@@ -543,8 +645,9 @@ class Store:
     # ---- audio ----------------------------------------------------------------------------
 
     def attach_audio(self, meeting_id: str, produce: Callable[[Path], AudioInfo], by: str | None = None) -> Meeting:
-        """Let `produce` write the recording to a temporary path, then move it into place and
-        record it. On any failure nothing is left behind: no file, no change in the database."""
+        """Let `produce` write the recording as a WAV to a path in a private scratch directory,
+        then seal it into place and record it. On any failure nothing is left behind: no file,
+        no change in the database."""
         meeting = self.get_meeting(meeting_id)
         require_consent(meeting)  # no consent, no audio kept - not even temporarily
         if meeting.audio is not None:
@@ -552,17 +655,19 @@ class Store:
                 f"Mødet '{meeting_id}' har allerede en optagelse. Træk den tilbage med "
                 f"'medlyt withdraw {meeting_id}' og opret et nyt møde."
             )
-        partial = self.audio_dir / f".{meeting_id}.partial.wav"
-        final = self.audio_dir / f"{meeting_id}.wav"
+        final = self._audio_file_path(meeting_id)
+        partial = final.with_name(f".{final.name}.partial")
         try:
-            try:
-                info = produce(partial)
-                if not partial.is_file():
-                    raise MeetingError(f"Lydfilen blev ikke skrevet: {partial}")
-                os.replace(partial, final)  # atomic: the final name never holds a half-written file
-            except OSError as error:  # a full disk, or a write error: one line, and nothing kept
-                raise MeetingError(f"Lydfilen kunne ikke skrives ({error.strerror or error}); er disken fuld? "
-                                   "Intet er gemt.") from None
+            with scratch.directory() as tmp:
+                try:
+                    info = produce(tmp / "audio.wav")
+                    if not Path(info.path).is_file():
+                        raise MeetingError(f"Lydfilen blev ikke skrevet: {info.path}")
+                    seal_file(self.cipher, Path(info.path), partial, _audio_context(meeting_id))
+                    os.replace(partial, final)  # atomic: the final name never holds a half-written file
+                except OSError as error:  # a full disk, or a write error: one line, and nothing kept
+                    raise MeetingError(f"Lydfilen kunne ikke skrives ({error.strerror or error}); er disken fuld? "
+                                       "Intet er gemt.") from None
             info = dataclasses.replace(info, path=final.relative_to(self.home).as_posix())
             with self._transaction(write=True) as conn:
                 # Check again under the lock: consent may have changed while we imported.
@@ -574,7 +679,8 @@ class Store:
                     "UPDATE meetings SET audio_path = ?, audio_sample_rate = ?, audio_channels = ?,"
                     " audio_duration_s = ?, audio_source_name = ?, status = 'recorded',"
                     " delete_after = max(ifnull(delete_after, ''), ?) WHERE id = ?",
-                    (info.path, info.sample_rate, info.channels, info.duration_s, info.source_name,
+                    (info.path, info.sample_rate, info.channels, info.duration_s,
+                     self._seal("meetings.audio_source_name", meeting_id, info.source_name),
                      self._deletion_date(conn), meeting_id),
                 )
                 audit.write(conn, now_iso(), audit.AUDIO_ATTACHED, meeting_id,
@@ -585,31 +691,27 @@ class Store:
             final.unlink(missing_ok=True)
             raise
 
-    def audio_path(self, meeting_id: str) -> Path:
-        meeting = self.get_meeting(meeting_id)
-        if meeting.audio is None:
-            raise MeetingError(
-                f"Mødet har ingen optagelse endnu. Kør: medlyt import {meeting_id} FIL"
-            )
-        path = self.home / meeting.audio.path
-        if not path.is_file():
-            raise MeetingError(f"Optagelsen til mødet '{meeting_id}' mangler på disken: {path}")
-        return path
-
-    def recording_path(self, meeting_id: str) -> Path:
-        """Where a recording in progress is written (raw PCM beside its format sidecar); it
-        becomes the meeting's audio through attach_audio when it ends or is recovered."""
-        return self.audio_dir / f"{meeting_id}{RECORDING_SUFFIX}"
-
-    def unfinished_recordings(self) -> list[str]:
-        return sorted(p.name.removesuffix(RECORDING_SUFFIX) for p in self.audio_dir.glob(f"*{RECORDING_SUFFIX}"))
+    @contextmanager
+    def audio_file(self, meeting_id: str) -> Iterator[Path]:
+        """The meeting's recording as a plain WAV, for the stages that read files: it lives in a
+        private scratch directory (in memory where possible) until the block ends."""
+        with self._sealed_audio(meeting_id) as sealed, scratch.directory() as tmp:
+            plain = tmp / "audio.wav"
+            try:
+                with open(plain, "xb") as out:
+                    shutil.copyfileobj(sealed, out, CHUNK)
+            except OSError as error:
+                raise MeetingError(f"Optagelsen kunne ikke pakkes ud til {tmp.parent} "
+                                   f"({error.strerror or error}); er der plads?") from None
+            except Damaged:
+                raise MeetingError(self._damaged(meeting_id)) from None
+            yield plain
 
     def audio_excerpt(self, meeting_id: str, start_s: float, end_s: float) -> bytes:
         """A stretch of the recording as a small WAV file in memory, for playing one moment
-        without sending the whole meeting to the browser."""
-        path = self.audio_path(meeting_id)
+        without sending (or decrypting) the whole meeting."""
         try:
-            with wave.open(str(path), "rb") as source:
+            with self._sealed_audio(meeting_id) as sealed, wave.open(sealed, "rb") as source:
                 rate, n_frames = source.getframerate(), source.getnframes()
                 first = min(max(0, round(start_s * rate)), n_frames)
                 last = min(max(first, round(end_s * rate)), n_frames)
@@ -619,9 +721,70 @@ class Store:
                 with wave.open(buffer, "wb") as excerpt:
                     excerpt.setparams(source.getparams())
                     excerpt.writeframes(frames)
-        except (OSError, EOFError, wave.Error) as error:
-            raise MeetingError(f"Optagelsen til mødet '{meeting_id}' er beskadiget og kan ikke afspilles ({error}).") from None
+        except (OSError, EOFError, wave.Error, Damaged):
+            raise MeetingError(self._damaged(meeting_id)) from None
         return buffer.getvalue()
+
+    @contextmanager
+    def _sealed_audio(self, meeting_id: str) -> Iterator[SealedFile]:
+        meeting = self.get_meeting(meeting_id)
+        if meeting.audio is None:
+            raise MeetingError(
+                f"Mødet har ingen optagelse endnu. Kør: medlyt import {meeting_id} FIL"
+            )
+        path = self.home / meeting.audio.path
+        if not path.exists():
+            raise MeetingError(f"Optagelsen til mødet '{meeting_id}' mangler på disken: {path}")
+        try:
+            sealed = SealedFile(self.cipher, path, _audio_context(meeting_id))
+        except (OSError, Damaged):
+            raise MeetingError(self._damaged(meeting_id)) from None
+        with sealed:
+            yield sealed
+
+    def _damaged(self, meeting_id: str) -> str:
+        return (f"Optagelsen til mødet '{meeting_id}' er beskadiget på disken (den kan ikke dekrypteres) og kan "
+                f"ikke afspilles eller behandles. Træk mødet tilbage med 'medlyt withdraw {meeting_id}', "
+                "og importér lyden i et nyt møde.")
+
+    def _audio_file_path(self, meeting_id: str) -> Path:
+        return self.audio_dir / f"{meeting_id}{AUDIO_SUFFIX}"
+
+    # ---- recording in progress: a sealed log (meetings.recordings) -------------------------
+
+    def recording_path(self, meeting_id: str) -> Path:
+        """Where a recording in progress is written (a sealed PCM log beside its format sidecar);
+        it becomes the meeting's audio through `attach_recording` when it ends or is recovered."""
+        return self.audio_dir / f"{meeting_id}{RECORDING_SUFFIX}"
+
+    def open_recording(self, meeting_id: str, sample_rate: int, channels: int) -> recordings.PcmWriter:
+        try:
+            return recordings.PcmWriter(self.recording_path(meeting_id), sample_rate, channels, self.cipher,
+                                        _recording_context(meeting_id))
+        except recordings.RecordingBusy:
+            raise MeetingError(f"Mødet '{meeting_id}' bliver allerede optaget i et andet vindue.") from None
+
+    def unfinished_recordings(self) -> list[str]:
+        return sorted(p.name.removesuffix(RECORDING_SUFFIX) for p in self.audio_dir.glob(f"*{RECORDING_SUFFIX}"))
+
+    def recording_abandoned(self, meeting_id: str) -> bool:
+        """True when no running process writes the recording (its recorder crashed or was killed)."""
+        return recordings.is_abandoned(self.recording_path(meeting_id))
+
+    def attach_recording(self, meeting_id: str, source_name: str, by: str | None = None) -> Meeting:
+        """The recording in progress becomes the meeting's audio (whole frames up to the last
+        sync); then the log is removed."""
+        pcm = self.recording_path(meeting_id)
+        if not recordings.has_audio(pcm):
+            self.discard_recording(meeting_id)
+            raise MeetingError("Optagelsen nåede ikke at få lyd med; intet er gemt.")
+        meeting = self.attach_audio(meeting_id, lambda dest: recordings.to_wav(
+            self.cipher, pcm, _recording_context(meeting_id), dest, source_name), by)
+        self.discard_recording(meeting_id)
+        return meeting
+
+    def discard_recording(self, meeting_id: str) -> None:
+        recordings.discard(self.recording_path(meeting_id))
 
     # ---- transcript -----------------------------------------------------------------------
 
@@ -662,14 +825,14 @@ class Store:
         with self._transaction(write=True) as conn:
             meeting = self._load(conn, meeting_id)
             segments = self._segments(conn, meeting_id)
-            speakers = [Speaker(*row) for row in conn.execute(
-                "SELECT id, label, role FROM speakers WHERE meeting_id = ?", (meeting_id,))]
+            speakers = self._speakers(conn, meeting_id)
             correction = dataclasses.replace(correction, at=now_iso())
             segments, speech, speakers = apply_with_speech(segments, self._speech(conn, meeting_id), speakers,
                                                            [correction])
             self._replace_attribution(conn, meeting_id, segments, speech, speakers)
             conn.execute("INSERT INTO corrections (meeting_id, at, correction) VALUES (?, ?, ?)",
-                         (meeting_id, correction.at, json.dumps(dataclasses.asdict(correction))))
+                         (meeting_id, correction.at,
+                          self._seal("corrections.correction", meeting_id, json.dumps(dataclasses.asdict(correction)))))
             audit.write(conn, correction.at, audit.SPEAKERS_CORRECTED, meeting_id, f"kind={correction.kind}", by)
             self._reanalyse(conn, meeting, segments, speech, speakers, analyse, by)
 
@@ -717,12 +880,14 @@ class Store:
             raise MeetingError("Angiv brugerens navn.")
         with self._transaction(write=True) as conn:
             conn.execute("INSERT OR REPLACE INTO voiceprints (user, embedding, method, created_at)"
-                         " VALUES (?, ?, ?, ?)", (user.strip(), embedding, method, now_iso()))
+                         " VALUES (?, ?, ?, ?)",
+                         (user.strip(), self._seal("voiceprints.embedding", user.strip(), embedding), method, now_iso()))
             audit.write(conn, now_iso(), audit.VOICE_ENROLLED, None, f"user={user.strip()} method={method}", by)
 
     def voiceprints(self) -> dict[str, bytes]:
         with self._transaction() as conn:
-            return dict(conn.execute("SELECT user, embedding FROM voiceprints").fetchall())
+            rows = conn.execute("SELECT user, embedding FROM voiceprints").fetchall()
+        return {user: self._unseal_bytes("voiceprints.embedding", user, sealed) for user, sealed in rows}
 
     def delete_voiceprint(self, user: str, by: str | None = None) -> None:
         with self._transaction(write=True) as conn:
@@ -812,7 +977,8 @@ class Store:
             now = now_iso()
             conn.execute("INSERT OR REPLACE INTO flag_reviews (meeting_id, kind, start_ms, status, note, by_user, at)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (meeting_id, flag.kind, round(flag.start * 1000), status, note.strip(), by, now))
+                         (meeting_id, flag.kind, round(flag.start * 1000), status,
+                          self._seal("flag_reviews.note", meeting_id, note.strip()), by, now))
             audit.write(conn, now, audit.FLAG_REVIEWED, meeting_id, f"kind={flag.kind} status={status}", by)
 
     def reviews(self, meeting_id: str) -> dict[tuple[str, int], FlagReview]:
@@ -821,7 +987,8 @@ class Store:
             self._load(conn, meeting_id)
             rows = conn.execute("SELECT kind, start_ms, status, note, by_user, at FROM flag_reviews"
                                 " WHERE meeting_id = ?", (meeting_id,)).fetchall()
-        return {(kind, start_ms): FlagReview(status, note, by, at) for kind, start_ms, status, note, by, at in rows}
+        return {(kind, start_ms): FlagReview(status, self._unseal("flag_reviews.note", meeting_id, note), by, at)
+                for kind, start_ms, status, note, by, at in rows}
 
     # ---- the feedback session -------------------------------------------------------------
 
@@ -841,7 +1008,8 @@ class Store:
             now = now_iso()
             if text:
                 conn.execute("INSERT INTO session_notes (meeting_id, kind, start_ms, author, text, by_user, at)"
-                             " VALUES (?, ?, ?, ?, ?, ?, ?)", (meeting_id, kind, start_ms, author, text, by, now))
+                             " VALUES (?, ?, ?, ?, ?, ?, ?)", (meeting_id, kind, start_ms, author,
+                                                               self._seal("session_notes.text", meeting_id, text), by, now))
             where = f"kind={kind} start_ms={start_ms}" if kind is not None else "session"
             audit.write(conn, now, audit.SESSION_NOTE_SAVED, meeting_id,
                         f"{where} author={author}" + ("" if text else " cleared"), by)
@@ -855,7 +1023,8 @@ class Store:
         notes = {}
         for kind, start_ms, author, text, by, at in rows:
             moment = (kind, start_ms) if kind is not None else None
-            notes[(moment, author)] = SessionNote(moment, author, text, by, at)
+            notes[(moment, author)] = SessionNote(moment, author, self._unseal("session_notes.text", meeting_id, text),
+                                                  by, at)
         return notes
 
     def add_development_point(self, meeting_id: str, text: str, by: str | None = None) -> DevelopmentPoint:
@@ -869,7 +1038,8 @@ class Store:
                                     (meeting_id,)).fetchone()[0]
             now = now_iso()
             cursor = conn.execute("INSERT INTO development_points (meeting_id, position, text, by_user, at)"
-                                  " VALUES (?, ?, ?, ?, ?)", (meeting_id, position, text, by, now))
+                                  " VALUES (?, ?, ?, ?, ?)",
+                                  (meeting_id, position, self._seal("development_points.text", meeting_id, text), by, now))
             audit.write(conn, now, audit.DEVELOPMENT_POINT_ADDED, meeting_id, f"position={position}", by)
             return DevelopmentPoint(cursor.lastrowid, position, text, by, now)
 
@@ -888,7 +1058,8 @@ class Store:
             self._load(conn, meeting_id)
             rows = conn.execute("SELECT id, position, text, by_user, at FROM development_points"
                                 " WHERE meeting_id = ? ORDER BY position, id", (meeting_id,)).fetchall()
-        return [DevelopmentPoint(*row) for row in rows]
+        return [DevelopmentPoint(id_, position, self._unseal("development_points.text", meeting_id, text), by, at)
+                for id_, position, text, by, at in rows]
 
     def add_bookmark(self, meeting_id: str, at_s: float, by: str | None = None, note: str = "",
                      analyse: Analyse | None = None) -> Meeting:
@@ -899,7 +1070,7 @@ class Store:
             meeting = self._load(conn, meeting_id)
             now = now_iso()
             conn.execute("INSERT INTO bookmarks (meeting_id, at_s, by_user, note, created_at) VALUES (?, ?, ?, ?, ?)",
-                         (meeting_id, round(at_s, 2), by, note.strip(), now))
+                         (meeting_id, round(at_s, 2), by, self._seal("bookmarks.note", meeting_id, note.strip()), now))
             audit.write(conn, now, audit.BOOKMARKED, meeting_id, f"at_s={at_s:.1f}", by)
             meeting = self._load(conn, meeting_id)
             if meeting.status == "processed" and analyse is not None:
@@ -949,7 +1120,8 @@ class Store:
                 return  # withdrawn while the line was being transcribed: keep nothing
             conn.execute('INSERT INTO live_lines (meeting_id, start, "end", speaker, role, text, delay_s)'
                          " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (meeting_id, line.start, line.end, line.speaker, line.role, line.text, line.delay_s))
+                         (meeting_id, line.start, line.end, line.speaker, line.role,
+                          self._seal("live_lines.text", meeting_id, line.text), line.delay_s))
 
     def live_session(self, meeting_id: str, last_lines: int | None = None) -> LiveSession | None:
         """The recording's state and its live lines (the latest `last_lines`, or all)."""
@@ -965,7 +1137,8 @@ class Store:
                                  (meeting_id, limit)).fetchall()
         meeting_id, live, status, started_at, elapsed, heartbeat, stop, overflows = row
         return LiveSession(meeting_id, bool(live), status, started_at, elapsed, heartbeat, bool(stop), overflows,
-                           tuple(LiveLine(*line) for line in reversed(lines)))
+                           tuple(LiveLine(start, end, speaker, self._unseal("live_lines.text", meeting_id, text), role, delay)
+                                 for start, end, speaker, text, role, delay in reversed(lines)))
 
     def recording_now(self) -> list[str]:
         """Meetings whose recorder has not ended (it may have crashed: see the heartbeat)."""
@@ -999,7 +1172,8 @@ class Store:
             new = retention.check_extension(meeting.delete_after or "", day, reason, retention.today())
             conn.execute("UPDATE meetings SET delete_after = ? WHERE id = ?", (new, meeting_id))
             conn.execute("INSERT INTO retention_extensions (meeting_id, until, reason, by_user, at) VALUES (?, ?, ?, ?, ?)",
-                         (meeting_id, new, reason.strip(), by, now_iso()))
+                         (meeting_id, new, self._seal("retention_extensions.reason", meeting_id, reason.strip()), by,
+                          now_iso()))
             audit.write(conn, now_iso(), audit.RETENTION_EXTENDED, meeting_id, f"until={new}", by)
             return self._load(conn, meeting_id)
 
@@ -1007,7 +1181,8 @@ class Store:
         """(until, reason, by, at) of each extension, oldest first."""
         with self._transaction() as conn:
             self._load(conn, meeting_id)
-            return [tuple(r) for r in conn.execute("SELECT until, reason, by_user, at FROM retention_extensions"
+            return [(until, self._unseal("retention_extensions.reason", meeting_id, reason), by, at)
+                    for until, reason, by, at in conn.execute("SELECT until, reason, by_user, at FROM retention_extensions"
                                                    " WHERE meeting_id = ? ORDER BY id", (meeting_id,))]
 
     def due_for_deletion(self, on: str | None = None) -> list[str]:
@@ -1085,6 +1260,25 @@ class Store:
 
     # ---- internals ------------------------------------------------------------------------
 
+    def _seal(self, field: str, owner: str, value: str | bytes | None) -> bytes | None:
+        """A value of SEALED_COLUMNS ("table.column") as stored: sealed, bound to its owner."""
+        if value is None:
+            return None
+        return self.cipher.seal(value.encode() if isinstance(value, str) else value, f"{field}:{owner}")
+
+    def _unseal_bytes(self, field: str, owner: str, blob: bytes | None) -> bytes | None:
+        if blob is None:
+            return None
+        try:
+            return self.cipher.open(blob, f"{field}:{owner}")
+        except Damaged:
+            raise MeetingError(f"Databasen {self.db_path} er beskadiget: en krypteret værdi ({field}) kan ikke "
+                               "dekrypteres. Gendan den fra sikkerhedskopien.") from None
+
+    def _unseal(self, field: str, owner: str, blob: bytes | None) -> str | None:
+        value = self._unseal_bytes(field, owner, blob)
+        return None if value is None else value.decode()
+
     def _new_id(self, conn: sqlite3.Connection) -> str:
         # 12 hex characters; never reuse an id, not even one that only a tombstone remembers.
         while True:
@@ -1103,7 +1297,8 @@ class Store:
             (meeting_id,),
         ).fetchall()
         return [
-            Segment(start=start, end=end, text=text, words=[Word(**w) for w in json.loads(words)],
+            Segment(start=start, end=end, text=self._unseal("segments.text", meeting_id, text),
+                    words=[Word(**w) for w in json.loads(self._unseal("segments.words", meeting_id, words))],
                     speaker=speaker, avg_logprob=avg_logprob, no_speech_prob=no_speech_prob,
                     loudness_db=loudness_db)
             for start, end, text, words, speaker, avg_logprob, no_speech_prob, loudness_db in rows
@@ -1116,7 +1311,8 @@ class Store:
 
     def _speakers(self, conn: sqlite3.Connection, meeting_id: str) -> list[Speaker]:
         rows = conn.execute("SELECT id, label, role FROM speakers WHERE meeting_id = ?", (meeting_id,)).fetchall()
-        return sorted((Speaker(*row) for row in rows), key=lambda s: (len(s.id), s.id))
+        return sorted((Speaker(id_, self._unseal("speakers.label", meeting_id, label), role) for id_, label, role in rows),
+                      key=lambda s: (len(s.id), s.id))
 
     def _analysis(self, conn: sqlite3.Connection, meeting_id: str) -> Analysis | None:
         row = conn.execute("SELECT computed_at, config, config_source, balance, metrics FROM analyses"
@@ -1125,12 +1321,16 @@ class Store:
             return None
         computed_at, config, source, balance, metrics = row
         flags = [
-            Flag(kind, start, end, speaker, message, json.loads(evidence), tone)
+            Flag(kind, start, end, speaker, self._unseal("flags.message", meeting_id, message),
+                 json.loads(self._unseal("flags.evidence", meeting_id, evidence)), tone)
             for kind, start, end, speaker, tone, message, evidence in conn.execute(
                 "SELECT kind, start_s, end_s, speaker, tone, message, evidence FROM flags"
                 " WHERE meeting_id = ? ORDER BY start_s, id", (meeting_id,))
         ]
-        return Analysis(json.loads(balance), json.loads(metrics), flags, json.loads(config), source, computed_at)
+        return Analysis(json.loads(self._unseal("analyses.balance", meeting_id, balance)),
+                        json.loads(self._unseal("analyses.metrics", meeting_id, metrics)), flags,
+                        json.loads(self._unseal("analyses.config", meeting_id, config)),
+                        source, computed_at)
 
     def _reanalyse(self, conn: sqlite3.Connection, meeting: Meeting, segments: list[Segment],
                    speech: list[Speech], speakers: list[Speaker], analyse: Analyse | None,
@@ -1144,21 +1344,23 @@ class Store:
         conn.execute(
             "INSERT INTO analyses (meeting_id, computed_at, config, config_source, balance, metrics)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (meeting.id, result.computed_at or now_iso(), json.dumps(result.config, ensure_ascii=False),
-             result.config_source, json.dumps(result.balance), json.dumps(result.metrics)),
+            (meeting.id, result.computed_at or now_iso(),
+             self._seal("analyses.config", meeting.id, json.dumps(result.config, ensure_ascii=False)),
+             result.config_source, self._seal("analyses.balance", meeting.id, json.dumps(result.balance)),
+             self._seal("analyses.metrics", meeting.id, json.dumps(result.metrics))),
         )
         conn.executemany(
             "INSERT INTO flags (meeting_id, kind, start_s, end_s, speaker, tone, message, evidence)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(meeting.id, f.kind, f.start, f.end, f.speaker, f.tone, f.message,
-              json.dumps(f.evidence, ensure_ascii=False)) for f in result.flags],
+            [(meeting.id, f.kind, f.start, f.end, f.speaker, f.tone, self._seal("flags.message", meeting.id, f.message),
+              self._seal("flags.evidence", meeting.id, json.dumps(f.evidence, ensure_ascii=False))) for f in result.flags],
         )
         audit.write(conn, now_iso(), audit.ANALYSED, meeting.id, f"flags={len(result.flags)}", by)
 
     def _corrections(self, conn: sqlite3.Connection, meeting_id: str) -> list[Correction]:
         rows = conn.execute("SELECT correction FROM corrections WHERE meeting_id = ? ORDER BY id",
                             (meeting_id,)).fetchall()
-        return [_correction_from_json(row[0]) for row in rows]
+        return [_correction_from_json(self._unseal("corrections.correction", meeting_id, row[0])) for row in rows]
 
     def _replace_attribution(self, conn: sqlite3.Connection, meeting_id: str, segments: list[Segment],
                              speech: list[Speech], speakers: list[Speaker]) -> None:
@@ -1170,14 +1372,16 @@ class Store:
             "INSERT INTO segments (meeting_id, start_s, end_s, speaker, text, avg_logprob,"
             " no_speech_prob, loudness_db, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (meeting_id, s.start, s.end, s.speaker, s.text, s.avg_logprob, s.no_speech_prob, s.loudness_db,
-                 json.dumps([dataclasses.asdict(w) for w in s.words], ensure_ascii=False))
+                (meeting_id, s.start, s.end, s.speaker, self._seal("segments.text", meeting_id, s.text), s.avg_logprob,
+                 s.no_speech_prob, s.loudness_db,
+                 self._seal("segments.words", meeting_id,
+                            json.dumps([dataclasses.asdict(w) for w in s.words], ensure_ascii=False)))
                 for s in segments
             ],
         )
         conn.execute("DELETE FROM speakers WHERE meeting_id = ?", (meeting_id,))
         conn.executemany("INSERT INTO speakers (meeting_id, id, label, role) VALUES (?, ?, ?, ?)",
-                         [(meeting_id, s.id, s.label, s.role) for s in speakers])
+                         [(meeting_id, s.id, self._seal("speakers.label", meeting_id, s.label), s.role) for s in speakers])
 
     def _insert_consent(self, conn: sqlite3.Connection, meeting_id: str, participant_id: int,
                         role: str, consent: Consent, by: str | None = None) -> None:
@@ -1207,7 +1411,8 @@ class Store:
         audio = None
         if audio_path is not None:
             audio = AudioInfo(path=audio_path, sample_rate=rate, channels=channels,
-                              duration_s=duration, source_name=source_name or "")
+                              duration_s=duration,
+                              source_name=self._unseal("meetings.audio_source_name", meeting_id, source_name) or "")
         participants = []
         for pid, role, label, speaks, channel, user in conn.execute(
             "SELECT id, role, label, speaks, channel, user FROM participants WHERE meeting_id = ?"
@@ -1223,16 +1428,50 @@ class Store:
             if latest is not None:
                 given, method, recorded_at, scope = latest
                 consent = Consent(given=bool(given), method=method, recorded_at=recorded_at, scope=scope)
-            participants.append(Participant(role=role, label=label, speaks=bool(speaks),
+            participants.append(Participant(role=role, label=self._unseal("participants.label", meeting_id, label),
+                                            speaks=bool(speaks),
                                             consent=consent, id=pid, channel=channel, user=user))
         shared_with = tuple(r[0] for r in conn.execute(
             "SELECT leader FROM shares WHERE meeting_id = ? ORDER BY leader", (meeting_id,)))
-        bookmarks = tuple(Bookmark(*r) for r in conn.execute(
+        bookmarks = tuple(Bookmark(at_s, by, self._unseal("bookmarks.note", meeting_id, note)) for at_s, by, note in conn.execute(
             "SELECT at_s, by_user, note FROM bookmarks WHERE meeting_id = ? ORDER BY at_s, id", (meeting_id,)))
-        return Meeting(id=id_, title=title, created_at=created_at, participants=participants,
+        return Meeting(id=id_, title=self._unseal("meetings.title", meeting_id, title), created_at=created_at,
+                       participants=participants,
                        status=status, audio=audio, model=model, processed_at=processed_at,
                        recorded_by=recorded_by, shared_with=shared_with, bookmarks=bookmarks,
                        delete_after=delete_after)
+
+
+def _audio_context(meeting_id: str) -> str:
+    return f"audio:{meeting_id}"
+
+
+def _recording_context(meeting_id: str) -> str:
+    return f"recording:{meeting_id}"
+
+
+def _seal_plaintext(conn: sqlite3.Connection, cipher: Cipher) -> None:
+    """Seal every value of SEALED_COLUMNS in a file from before encryption (in the migration's
+    transaction; secure_delete overwrites the plain values as they are replaced)."""
+    for table, column, owner in SEALED_COLUMNS:
+        rows = conn.execute(f"SELECT rowid, {owner}, {column} FROM {table} WHERE {column} IS NOT NULL").fetchall()
+        conn.executemany(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", [
+            (cipher.seal(value.encode() if isinstance(value, str) else value, f"{table}.{column}:{owner_value}"), rowid)
+            for rowid, owner_value, value in rows])
+
+
+def _overwrite_and_remove(path: Path) -> None:
+    """Zeros over a plain file before it goes, so its blocks do not keep the sound (as far as
+    the filesystem lets us: a copy-on-write or flash disk may still hold old blocks)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "r+b") as file:
+            file.write(bytes(size))
+            file.flush()
+            os.fsync(file.fileno())
+    except OSError:
+        pass
+    path.unlink(missing_ok=True)
 
 
 def _correction_from_json(text: str) -> Correction:

@@ -13,6 +13,19 @@ DANISH = SHARED_DATA / "danish"
 DIARIZATION = SHARED_DATA / "diarization"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def encryption_key(tmp_path_factory) -> Path:
+    """One key file for the session, outside every data directory, made before any test (and
+    inherited by every medlyt process a test starts); the user's real key is never touched."""
+    from meetings import keys
+
+    path = tmp_path_factory.mktemp("key") / "medlyt.key"
+    os.environ[keys.KEY_FILE_ENV] = str(path)
+    os.environ.pop(keys.KEY_ENV, None)
+    keys.load(tmp_path_factory.mktemp("no-home"), create=True)  # prints the one-time notice here
+    return path
+
+
 @pytest.fixture
 def medlyt_home(tmp_path, monkeypatch) -> Path:
     """Every test gets its own empty data directory; nothing touches the user's real one."""

@@ -45,13 +45,17 @@ def header_only(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:44])
 
 
-def eight_bit(path: Path) -> None:
-    """A valid WAV, but not the 16-bit PCM the store writes."""
-    with wave.open(str(path), "rb") as w:
-        samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+def one_byte_changed(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def plain_wav(path: Path) -> None:
+    """A valid WAV put in its place: not sealed with the key, so it is not played either."""
     with wave.open(str(path), "wb") as w:
-        w.setnchannels(1), w.setsampwidth(1), w.setframerate(16000)
-        w.writeframes(((samples.astype(np.int32) >> 8) + 128).astype(np.uint8).tobytes())
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+        w.writeframes(bytes(32000))
 
 
 def a_directory(path: Path) -> None:
@@ -59,7 +63,8 @@ def a_directory(path: Path) -> None:
     path.mkdir()
 
 
-BREAKAGES = {f.__name__: f for f in (missing, garbage, empty, cut_in_half, header_only, eight_bit, a_directory)}
+BREAKAGES = {f.__name__: f for f in (missing, garbage, empty, cut_in_half, header_only, one_byte_changed, plain_wav,
+                                      a_directory)}
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +82,9 @@ def broken_home(tmp_path_factory, danish_dir) -> tuple[Path, dict[str, str]]:
     return home, ids
 
 
-UNREADABLE = {"missing", "garbage", "empty", "a_directory"}  # no sound can be played from these
+# Sealed: a change on disk means nothing can be played, except that one changed byte spoils only
+# its own 2-s chunk, so a moment elsewhere still plays (every chunk played is authenticated).
+UNREADABLE = set(BREAKAGES) - {"one_byte_changed"}
 PLAYS_AUDIO = {"pages/overview.py", "pages/transcript.py", "pages/session.py"}
 
 

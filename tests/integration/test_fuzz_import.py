@@ -165,7 +165,7 @@ def attempt(store: Store, category: str, src: Path) -> str:
     took = time.monotonic() - started
     SLOWEST[0] = max(SLOWEST[0], took)
     added = files_under(store.home) - before
-    expected = {f"audio/{meeting_id}.wav"} if outcome == "imported" else set()
+    expected = {f"audio/{meeting_id}.audio"} if outcome == "imported" else set()
     assert added == expected, f"left behind: {added - expected}"
     assert not any(".part" in name for name in files_under(store.home))
     COUNTS[category][outcome] += 1
@@ -175,8 +175,7 @@ def attempt(store: Store, category: str, src: Path) -> str:
 
 def check_stored(store: Store, meeting) -> None:
     """The stored recording is a complete 16 kHz 16-bit WAV that matches what the store says."""
-    path = store.audio_path(meeting.id)
-    with wave.open(str(path), "rb") as w:
+    with store.audio_file(meeting.id) as path, wave.open(str(path), "rb") as w:
         assert (w.getframerate(), w.getsampwidth()) == (SAMPLE_RATE, 2)
         assert w.getnchannels() == meeting.audio.channels >= 1
         assert w.getnframes() / SAMPLE_RATE == pytest.approx(meeting.audio.duration_s, abs=1e-6)
@@ -305,7 +304,7 @@ def test_empty_file_directory_and_missing_file_are_refused(fuzz_store, scratch):
 # ---- odd but valid input is accepted ----------------------------------------------------------------
 
 def stored_pcm(store: Store, meeting_id: str) -> np.ndarray:
-    with wave.open(str(store.audio_path(meeting_id)), "rb") as w:
+    with store.audio_file(meeting_id) as wav, wave.open(str(wav), "rb") as w:
         return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, w.getnchannels())
 
 

@@ -95,7 +95,7 @@ def test_live_lines_with_roles_while_recording_then_the_full_pass_replaces_them(
 
     with Store(home_with_model) as store:
         done = store.get_meeting(meeting_id)
-        with wave.open(str(store.audio_path(meeting_id)), "rb") as stored:
+        with store.audio_file(meeting_id) as wav, wave.open(str(wav), "rb") as stored:
             audio = np.frombuffer(stored.readframes(stored.getnframes()), "<i2").reshape(-1, 2)
         assert done.status == "processed"
         assert store.live_session(meeting_id).lines == ()  # the full pass replaced them

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from medlyt.pipeline import import_recording, process_meeting
+from meetings.crypto import CHUNK, FILE_HEADER, TAG
 from meetings.records import Consent, Participant, now_iso
 from meetings.store import Store
 from tests.conftest import DANISH, REPO
@@ -89,7 +90,8 @@ def test_a_long_recording_is_imported_and_searched_for_speech_in_bounded_memory(
     figures = json.loads(run.stdout.strip().splitlines()[-1])
     assert figures["duration_s"] == pytest.approx(20 * 60, abs=0.01)
     assert figures["sample_rate"] == RATE and figures["channels"] == 1
-    assert figures["stored_bytes"] == 44 + 20 * 60 * RATE * 2
+    plain = 44 + 20 * 60 * RATE * 2  # the WAV, sealed: a header, and a tag on every chunk
+    assert figures["stored_bytes"] == FILE_HEADER + plain + TAG * -(-plain // CHUNK)
     assert figures["clips_found"] == figures["clips"] == 2
     assert figures["leftovers"] == []
     # The import and the VAD stream: 38 MB of stored audio add almost nothing to the process.
@@ -110,22 +112,18 @@ def cut_in_half(path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
-def eight_bit(path: Path) -> None:
-    with wave.open(str(path), "rb") as w:
-        samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1), w.setsampwidth(1), w.setframerate(RATE)
-        w.writeframes(((samples.astype(np.int32) >> 8) + 128).astype(np.uint8).tobytes())
+def one_byte_changed(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
 
 
-def other_channels(path: Path) -> None:
-    """A whole, valid WAV, but not the recording the store describes (stereo, not mono)."""
-    with wave.open(str(path), "rb") as w:
-        samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-    write_wav(path, np.stack([samples, samples], axis=1))
+def plain_wav(path: Path) -> None:
+    """A whole, valid WAV put in its place: not sealed with the key, so not the recording."""
+    write_wav(path, speech())
 
 
-@pytest.mark.parametrize("damage", [garbage, empty, cut_in_half, eight_bit, other_channels],
+@pytest.mark.parametrize("damage", [garbage, empty, cut_in_half, one_byte_changed, plain_wav],
                          ids=lambda f: f.__name__)
 def test_a_damaged_stored_recording_is_refused_in_one_line(home_with_model, tmp_path, capsys, damage):
     """Damage on disk after the import: `medlyt process` says so in Danish (exit 2) instead of

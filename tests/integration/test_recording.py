@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 
 from capture.recorder import FileInput, MicrophoneInput, RecorderError
-from capture.writer import PcmWriter, RecordingBusy
 from meetings.records import Consent, Participant, now_iso
-from meetings.store import Store
+from meetings.store import MeetingError, Store
 from medlyt.cli import main
 from medlyt.recording import record, recover_unfinished
 
@@ -26,6 +25,11 @@ LONG = "ap_dan.wav"  # 37 s
 def samples(path) -> np.ndarray:
     with wave.open(str(path), "rb") as wav:
         return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+
+
+def stored_samples(store: Store, meeting_id: str) -> np.ndarray:
+    with store.audio_file(meeting_id) as wav:
+        return samples(wav)
 
 
 def consented_meeting(store: Store) -> str:
@@ -41,7 +45,7 @@ def test_the_stored_recording_equals_the_input_sample_for_sample(medlyt_home, da
         started = time.monotonic()
         meeting = record(store, meeting_id, FileInput(source))
         took = time.monotonic() - started
-        stored = samples(store.audio_path(meeting_id))
+        stored = stored_samples(store, meeting_id)
         assert store.unfinished_recordings() == []
     expected = samples(source)
     assert np.array_equal(stored, expected)
@@ -55,7 +59,7 @@ def test_a_stop_request_ends_the_recording_cleanly_with_what_was_heard(medlyt_ho
     threading.Timer(2.0, stop.set).start()
     with Store(medlyt_home) as store:
         meeting = record(store, consented_meeting(store), FileInput(source), stop=stop)
-        stored = samples(store.audio_path(meeting.id))
+        stored = stored_samples(store, meeting.id)
     assert 1.5 < meeting.audio.duration_s < 3.5
     assert np.array_equal(stored, samples(source)[: len(stored)])
 
@@ -85,7 +89,7 @@ def test_sigkill_mid_recording_loses_at_most_about_a_second(medlyt_home, danish_
     assert main(["meeting", "list"]) == 0  # the next start recovers it
     with Store(medlyt_home) as store:
         meeting = store.get_meeting(meeting_id)
-        recovered = samples(store.audio_path(meeting_id))
+        recovered = stored_samples(store, meeting_id)
         assert store.unfinished_recordings() == []
     assert meeting.status == "recorded"
     assert np.array_equal(recovered, samples(source)[: len(recovered)])
@@ -97,10 +101,10 @@ def test_sigkill_mid_recording_loses_at_most_about_a_second(medlyt_home, danish_
 def test_a_recording_still_running_is_not_taken_over(medlyt_home):
     with Store(medlyt_home) as store:
         meeting_id = consented_meeting(store)
-        writer = PcmWriter(store.recording_path(meeting_id), 16000, 1)
+        writer = store.open_recording(meeting_id, 16000, 1)
         writer.write(np.zeros((1600, 1), np.int16))
-        with pytest.raises(RecordingBusy):
-            PcmWriter(store.recording_path(meeting_id), 16000, 1)
+        with pytest.raises(MeetingError, match="allerede optaget"):
+            store.open_recording(meeting_id, 16000, 1)
         assert recover_unfinished(store) == []
         writer.close()
         assert recover_unfinished(store) == [(meeting_id, 0.1)]
@@ -109,7 +113,7 @@ def test_a_recording_still_running_is_not_taken_over(medlyt_home):
 def test_a_crashed_recording_whose_consent_is_withdrawn_is_deleted_not_kept(medlyt_home):
     with Store(medlyt_home) as store:
         meeting_id = consented_meeting(store)
-        writer = PcmWriter(store.recording_path(meeting_id), 16000, 1)
+        writer = store.open_recording(meeting_id, 16000, 1)
         writer.write(np.ones((16000, 1), np.int16))
         writer.close()
         store.record_consent(meeting_id, "borger", False, "verbal")

@@ -12,6 +12,7 @@ import pytest
 from dashboard.report import report_html, report_markdown, speaker_names
 from meetings import audit
 from meetings import store as store_module
+from meetings.crypto import Unencrypted
 from meetings.records import (
     Analysis,
     AudioInfo,
@@ -252,7 +253,13 @@ def test_development_points_keep_their_order_and_can_be_removed(store):
                        (audit.DEVELOPMENT_POINT_ADDED, "position=3", "lis")]
 
 
-def test_withdrawal_removes_notes_and_points_and_leaves_no_text_in_the_file(store, medlyt_home):
+def test_withdrawal_removes_notes_and_points_and_leaves_no_text_in_the_file(medlyt_home):
+    # Unencrypted, so the check can see the words before: deleting must overwrite them too.
+    with Store(medlyt_home, cipher=Unencrypted()) as store:
+        withdraw_and_scan(store, medlyt_home)
+
+
+def withdraw_and_scan(store, medlyt_home):
     kept = new_meeting(store)
     store.add_development_point(kept, "Et andet mødes punkt", by="lis")
     meeting_id = new_meeting(store)

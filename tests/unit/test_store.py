@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from meetings.crypto import Unencrypted
 from meetings.records import AudioInfo, Consent, Participant, Segment, Word
 from meetings.store import (
     DB_NAME,
@@ -184,10 +185,10 @@ def test_second_store_reads_while_first_writes(store, medlyt_home):
     other = Store(medlyt_home)
     try:
         with store._transaction(write=True):  # the first store holds the write lock
-            store._conn.execute("UPDATE meetings SET title = 'Ændret' WHERE id = ?", (meeting.id,))
-            assert other.get_meeting(meeting.id).title == "Møde"  # reader is not blocked
+            store._conn.execute("UPDATE meetings SET status = 'recorded' WHERE id = ?", (meeting.id,))
+            assert other.get_meeting(meeting.id).status == "created"  # reader is not blocked
             assert len(other.list_meetings()) == 1
-        assert other.get_meeting(meeting.id).title == "Ændret"
+        assert other.get_meeting(meeting.id).status == "recorded"
         other.create_meeting("Fra den anden", people())  # and may write once the lock is free
         assert len(store.list_meetings()) == 2
     finally:
@@ -196,25 +197,32 @@ def test_second_store_reads_while_first_writes(store, medlyt_home):
 
 # ---- audio ----------------------------------------------------------------------------------
 
-def test_attach_audio_moves_file_and_records_relative_path(store, medlyt_home):
+def test_attach_audio_seals_the_file_and_records_relative_path(store, medlyt_home):
     meeting = store.create_meeting("Møde", people())
     seen = []
 
     def produce(tmp: Path) -> AudioInfo:
-        seen.append(tmp)
-        assert tmp.parent == medlyt_home / "audio"
+        seen.append((tmp, oct(tmp.parent.stat().st_mode & 0o777)))
         return write_wav(tmp)
 
     attached = store.attach_audio(meeting.id, produce)
     assert attached.status == "recorded"
-    assert attached.audio.path == f"audio/{meeting.id}.wav"
+    assert attached.audio.path == f"audio/{meeting.id}.audio"
     assert attached.audio.source_name == "samtale.m4a" and attached.audio.duration_s == 0.5
-    assert not seen[0].exists()
-    assert store.audio_path(meeting.id) == medlyt_home / "audio" / f"{meeting.id}.wav"
-    assert store.audio_path(meeting.id).is_file()
+    plain_at, mode = seen[0]
+    assert not plain_at.is_relative_to(medlyt_home) and mode == "0o700"  # private, outside the data directory
+    assert not plain_at.exists()
+    stored = (medlyt_home / attached.audio.path).read_bytes()
+    assert b"RIFF" not in stored and b"\x01\x02" * 8 not in stored
+    with store.audio_file(meeting.id) as wav:
+        assert wav.read_bytes() == Path(write_wav(medlyt_home.parent / "same.wav").path).read_bytes()
+        with wave.open(str(wav), "rb") as w:
+            assert (w.getnframes(), w.readframes(4)) == (8000, b"\x01\x02" * 4)
+    assert not wav.exists()  # the plain copy lives only as long as the block
     with pytest.raises(MeetingError, match="allerede en optagelse"):
         store.attach_audio(meeting.id, write_wav)
-    assert store.audio_path(meeting.id).is_file()  # the refused second import kept the first
+    with store.audio_file(meeting.id) as wav:  # the refused second import kept the first
+        assert wav.is_file()
 
 
 def test_attach_audio_failure_leaves_nothing(store, medlyt_home):
@@ -231,19 +239,24 @@ def test_attach_audio_failure_leaves_nothing(store, medlyt_home):
     assert [e.action for e in store.audit_entries(meeting.id)][-1] == "consent_given"
 
 
-def test_audio_path_without_audio_or_missing_file(store, medlyt_home):
+def test_audio_file_without_audio_or_missing_file(store, medlyt_home):
     meeting = store.create_meeting("Møde", people())
     with pytest.raises(MeetingError, match=f"Kør: medlyt import {meeting.id} FIL"):
-        store.audio_path(meeting.id)
-    store.attach_audio(meeting.id, write_wav)
-    store.audio_path(meeting.id).unlink()
+        with store.audio_file(meeting.id):
+            pass
+    meeting = store.attach_audio(meeting.id, write_wav)
+    (medlyt_home / meeting.audio.path).unlink()
     with pytest.raises(MeetingError, match="mangler på disken"):
-        store.audio_path(meeting.id)
+        with store.audio_file(meeting.id):
+            pass
 
 
 # ---- withdrawal -----------------------------------------------------------------------------
 
-def test_withdraw_deletes_everything_but_a_tombstone(store, medlyt_home):
+def test_withdraw_deletes_everything_but_a_tombstone(medlyt_home):
+    # Without encryption, so the scan below can see the words before the withdrawal: what is
+    # tested here is that deleting overwrites (secure_delete, the WAL truncated), not sealing.
+    store = Store(medlyt_home, cipher=Unencrypted())
     keep = store.create_meeting("Et andet møde", people())
     store.save_transcript(keep.id, transcript(word="Bevaret"), model="base")
     meeting = store.create_meeting(SECRET_TITLE, people())
@@ -269,3 +282,4 @@ def test_withdraw_deletes_everything_but_a_tombstone(store, medlyt_home):
     # The other meeting is untouched.
     assert [s.text for s in store.segments(keep.id)][0].startswith("Jeg hedder Bevaret")
     assert [m.id for m in store.list_meetings()] == [keep.id]
+    store.close()

@@ -13,6 +13,7 @@ from feedback.config import load_config
 from feedback.analysis import analyser
 from meetings import store as store_module
 from meetings.corrections import anchor_of
+from meetings.crypto import Unencrypted
 from meetings.records import AudioInfo, Consent, Correction, Participant, Segment, Speaker, Word
 from meetings.store import MeetingError, MeetingWithdrawn, Store
 
@@ -78,6 +79,14 @@ def new_meeting(store: Store, with_audio: bool = True) -> str:
 @pytest.fixture
 def store(medlyt_home):
     with Store(medlyt_home) as s:
+        yield s
+
+
+@pytest.fixture
+def unencrypted_store(medlyt_home):
+    """For the withdrawal scans: without encryption the scan sees the words before the
+    withdrawal, so it shows that deleting overwrites them (secure_delete), not only sealing."""
+    with Store(medlyt_home, cipher=Unencrypted()) as s:
         yield s
 
 
@@ -228,7 +237,8 @@ def test_reanalyse(store, org_config):
 
 # ---- withdrawal -------------------------------------------------------------------------------
 
-def test_withdrawal_deletes_the_analysis_and_its_flags(store, medlyt_home, org_config):
+def test_withdrawal_deletes_the_analysis_and_its_flags(unencrypted_store, medlyt_home, org_config):
+    store = unencrypted_store
     kept = new_meeting(store)
     store.save_transcript(kept, transcript()[1:2], "base", speakers("sagsbehandler"), analyse=analyser(org_config))
     meeting_id = new_meeting(store)
@@ -255,7 +265,8 @@ def test_withdrawal_deletes_the_analysis_and_its_flags(store, medlyt_home, org_c
     assert files_containing(medlyt_home, MONOLOGUE_MESSAGE) == []
 
 
-def test_withdrawal_leaves_no_flag_text_anywhere(store, medlyt_home, org_config):
+def test_withdrawal_leaves_no_flag_text_anywhere(unencrypted_store, medlyt_home, org_config):
+    store = unencrypted_store
     meeting_id = new_meeting(store)
     store.save_transcript(meeting_id, transcript(), "base", speakers("sagsbehandler"), analyse=analyser(org_config))
     store.reanalyse(meeting_id, analyser())  # older versions of the rows were replaced too
