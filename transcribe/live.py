@@ -16,7 +16,7 @@ from capture.live import Utterance
 from meetings.records import LiveLine, Participant
 from transcribe.embedding import SpeakerEncoder, normalize_volume
 from transcribe.speakers import VOICEPRINT_THRESHOLD
-from transcribe.whisper import SAMPLE_RATE, BlockClock
+from transcribe.whisper import MAX_COMPRESSION_RATIO, SAMPLE_RATE, BlockClock
 
 # Below this cosine similarity to every known voice an utterance starts a new voice (while the
 # meeting has room for one). The voice-print threshold, measured on the shared Danish clips.
@@ -26,8 +26,6 @@ MIN_VOICE_S = 1.5  # shorter utterances carry too little voice to start a new on
 # tokens, seconds of work). Danish speech is about 6 tokens a second; allow twice that.
 TOKENS_PER_S = 12
 MIN_TOKENS = 20
-# Text that compresses better than this is a loop, not speech (Whisper's own threshold).
-MAX_COMPRESSION_RATIO = 2.4
 
 
 def max_tokens(seconds: float) -> int:
@@ -35,6 +33,8 @@ def max_tokens(seconds: float) -> int:
 
 
 def repeats(segment) -> bool:
+    # Whisper's ratio is that of the whole 30 s window: with several utterances in one call, a loop
+    # in one drops the others' words too (the full pass judges each segment's own text instead).
     return segment.compression_ratio > MAX_COMPRESSION_RATIO
 
 
