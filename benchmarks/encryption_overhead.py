@@ -6,8 +6,8 @@ benchmark swaps the store's cipher and nothing else). For each:
   (a) processing a meeting: import (decode + seal) and `process` (decrypt for the stages, VAD,
       speakers, Whisper base, loudness, analysis, sealed storage) of a meeting-like recording of
       --minutes built from the shared Danish speech (as benchmarks/process_vs_whisper.py builds it);
-      the store's own steps are also timed alone: sealing the recording, and decrypting it for
-      the stages;
+      the store's own step inside `process` is also timed alone: decrypting the recording into
+      a WAV for the stages;
   (b) the dashboard: the meeting overview's script run in AppTest (median of --runs after one
       warm-up) on the 2-hour meeting with 2,000 segments and about 100 flags that
       benchmarks/dashboard_speed.py builds, and one played excerpt (`audio_excerpt`).
@@ -130,7 +130,7 @@ def main() -> None:
         results: dict[str, dict[str, list[float]]] = {kind: {} for kind in KINDS}
         for round_ in range(args.rounds):
             for kind in KINDS:
-                figures = {**processing(kind, models / "models", recording), **dashboard(kind, base, args.runs)}
+                figures = {**processing(kind, base, models / "models", recording), **dashboard(kind, base, args.runs)}
                 print(f"  runde {round_ + 1}, {kind}: " + ", ".join(
                     f"{k} {v:.3f}" for k, v in figures.items() if k.endswith("_s")), flush=True)
                 for key, value in figures.items():

@@ -35,17 +35,18 @@ class PcmWriter:
                  sync_every_s: float = SYNC_EVERY_S):
         self.pcm, self.sample_rate, self.channels = pcm, sample_rate, channels
         self.sync_every_s = sync_every_s
-        sidecar = sidecar_of(pcm)
-        sidecar.write_text(json.dumps({"sample_rate": sample_rate, "channels": channels}))
-        _fsync_file(sidecar)
         self._log = SealedLog(cipher, pcm, context)
         try:
             # Held while recording; the system drops it when the process dies, which is how a
-            # later start tells a crashed recording from one still running.
+            # later start tells a crashed recording from one still running. Taken before the
+            # sidecar is written, so a second recorder cannot change the running one's format.
             fcntl.flock(self._log.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._log.close()
             raise RecordingBusy(pcm) from None
+        sidecar = sidecar_of(pcm)
+        sidecar.write_text(json.dumps({"sample_rate": sample_rate, "channels": channels}))
+        _fsync_file(sidecar)
         _fsync_dir(pcm.parent)  # the new names survive a power cut too
         self._last_sync = time.monotonic()
         self.frames = 0
@@ -78,7 +79,7 @@ class PcmWriter:
 def is_abandoned(pcm: Path) -> bool:
     """True for a recording no running process is writing (its recorder crashed or was killed)."""
     try:
-        with open(pcm, "ab") as file:
+        with open(pcm, "rb") as file:  # read-only: asking must not create the file
             fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
     except BlockingIOError:

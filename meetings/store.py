@@ -758,6 +758,11 @@ class Store:
         return self.audio_dir / f"{meeting_id}{RECORDING_SUFFIX}"
 
     def open_recording(self, meeting_id: str, sample_rate: int, channels: int) -> recordings.PcmWriter:
+        if self.recording_abandoned(meeting_id):
+            # Appending would put new records after one a crash or a full disk may have cut, where
+            # reading stops, and might give the old audio another format: it is saved first.
+            raise MeetingError(f"Mødet '{meeting_id}' har en afbrudt optagelse, der ikke er gemt endnu (fx fordi "
+                               "disken var fuld). Frigør plads og kør 'medlyt meeting list'; så gemmes den.")
         try:
             return recordings.PcmWriter(self.recording_path(meeting_id), sample_rate, channels, self.cipher,
                                         _recording_context(meeting_id))

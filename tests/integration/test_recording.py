@@ -110,6 +110,18 @@ def test_a_recording_still_running_is_not_taken_over(medlyt_home):
         assert recover_unfinished(store) == [(meeting_id, 0.1)]
 
 
+def test_a_cut_off_recording_not_yet_saved_is_not_appended_to(medlyt_home):
+    with Store(medlyt_home) as store:
+        meeting_id = consented_meeting(store)
+        writer = store.open_recording(meeting_id, 16000, 1)
+        writer.write(np.ones((8000, 1), np.int16))
+        writer.close()  # as if the disk filled up and recovery could not save it yet
+        with pytest.raises(MeetingError, match="afbrudt optagelse, der ikke er gemt"):
+            store.open_recording(meeting_id, 16000, 2)
+        assert recover_unfinished(store) == [(meeting_id, 0.5)]
+        assert store.get_meeting(meeting_id).audio.channels == 1
+
+
 def test_a_crashed_recording_whose_consent_is_withdrawn_is_deleted_not_kept(medlyt_home):
     with Store(medlyt_home) as store:
         meeting_id = consented_meeting(store)
