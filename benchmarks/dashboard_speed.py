@@ -284,6 +284,8 @@ def page_steps(meeting_id: str, home: Path) -> list[tuple[str, float]]:
 
     from feedback.labels import TONES, kind_label
     from meetings.records import review_key
+    from dashboard import moment
+    from meetings.redaction import redact_segments
 
     # The page's own functions. Loading the file outside a Streamlit run also calls its render(),
     # which without a logged-in user only says "Vælg et møde" to nobody (bare mode).
@@ -305,7 +307,8 @@ def page_steps(meeting_id: str, home: Path) -> list[tuple[str, float]]:
         analysis = step("store.analysis (nøgletal + markeringer)", lambda: s.analysis(meeting_id))
         speakers = step("store.speakers", lambda: s.speakers(meeting_id))
         speech = step("store.speech", lambda: s.speech(meeting_id))
-        segments = step("store.segments (med ord)", lambda: s.segments(meeting_id))
+        segments = step("store.segments (uden ord)", lambda: s.segments(meeting_id, words=False))
+        segments = step("redact_segments (maskering)", lambda: redact_segments(segments))
         reviews = step("store.reviews", lambda: s.reviews(meeting_id))
     labels = {sp.id: sp.label for sp in speakers}
     roles = {sp.id: sp.role for sp in speakers}
@@ -325,10 +328,10 @@ def page_steps(meeting_id: str, home: Path) -> list[tuple[str, float]]:
     flag = analysis.flags[0]
     with Store(home) as s:
         step("audio_excerpt (første øjeblik)", lambda: s.audio_excerpt(
-            meeting_id, max(0.0, flag.start - module.AUDIO_LEAD_S),
-            min(flag.end, flag.start + module.MAX_CLIP_S) + module.AUDIO_LEAD_S))
+            meeting_id, max(0.0, flag.start - moment.AUDIO_LEAD_S),
+            min(flag.end, flag.start + moment.MAX_CLIP_S) + moment.AUDIO_LEAD_S))
     step("kontekst: gennemløb af alle segmenter", lambda: [
-        x for x in segments if not (x.end < flag.start - module.CONTEXT_S or x.start > flag.end + module.CONTEXT_S)])
+        x for x in segments if not (x.end < flag.start - moment.CONTEXT_S or x.start > flag.end + moment.CONTEXT_S)])
     return steps
 
 

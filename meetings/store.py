@@ -864,11 +864,12 @@ class Store:
             self._load(conn, meeting_id)
             return self._corrections(conn, meeting_id)
 
-    def segments(self, meeting_id: str) -> list[Segment]:
-        """The transcript, ordered by start."""
+    def segments(self, meeting_id: str, words: bool = True) -> list[Segment]:
+        """The transcript, ordered by start; `words=False` leaves the words out (empty), which
+        saves decrypting and parsing most of what is stored for a page that shows only lines."""
         with self._transaction() as conn:
             self._load(conn, meeting_id)  # raises for an unknown or withdrawn meeting
-            return self._segments(conn, meeting_id)
+            return self._segments(conn, meeting_id, words)
 
     def speech(self, meeting_id: str) -> list[Speech]:
         """The measured speech (who spoke when, how loud), ordered by start."""
@@ -1295,15 +1296,16 @@ class Store:
             if not taken:
                 return meeting_id
 
-    def _segments(self, conn: sqlite3.Connection, meeting_id: str) -> list[Segment]:
+    def _segments(self, conn: sqlite3.Connection, meeting_id: str, with_words: bool = True) -> list[Segment]:
         rows = conn.execute(
-            "SELECT start_s, end_s, text, words, speaker, avg_logprob, no_speech_prob, loudness_db"
-            " FROM segments WHERE meeting_id = ? ORDER BY start_s, id",
+            f"SELECT start_s, end_s, text, {'words' if with_words else 'NULL'}, speaker, avg_logprob,"
+            " no_speech_prob, loudness_db FROM segments WHERE meeting_id = ? ORDER BY start_s, id",
             (meeting_id,),
         ).fetchall()
         return [
             Segment(start=start, end=end, text=self._unseal("segments.text", meeting_id, text),
-                    words=[Word(**w) for w in json.loads(self._unseal("segments.words", meeting_id, words))],
+                    words=[Word(**w) for w in json.loads(self._unseal("segments.words", meeting_id, words))]
+                    if with_words else [],
                     speaker=speaker, avg_logprob=avg_logprob, no_speech_prob=no_speech_prob,
                     loudness_db=loudness_db)
             for start, end, text, words, speaker, avg_logprob, no_speech_prob, loudness_db in rows

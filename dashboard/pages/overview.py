@@ -31,7 +31,8 @@ def render() -> None:
         analysis = s.analysis(meeting.id)
         speakers = s.speakers(meeting.id)
         speech = s.speech(meeting.id)
-        segments = redact_segments(s.segments(meeting.id))  # shown around a moment: masked
+        # Only lines are shown here (around a moment, masked), so the words are left in the store.
+        segments = redact_segments(s.segments(meeting.id, words=False))
         reviews = s.reviews(meeting.id)
     if not has_analysis(meeting, analysis):
         return

@@ -30,7 +30,7 @@ def render() -> None:
     with store() as s:
         analysis = s.analysis(meeting.id)
         speakers = s.speakers(meeting.id)
-        segments = redact_segments(s.segments(meeting.id))  # shown around a moment: masked
+        segments = redact_segments(s.segments(meeting.id, words=False))  # lines around a moment, masked
         reviews = s.reviews(meeting.id)
         notes = s.session_notes(meeting.id)
         points = s.development_points(meeting.id)

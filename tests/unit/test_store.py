@@ -93,6 +93,9 @@ def test_segments_round_trip_ordered_with_words(store):
     assert [s.start for s in segs] == [0.0, 5.0]
     assert segs[0] == transcript()[1]
     assert segs[1].words[1] == Word(5.4, 7.0, " hvordan", 0.8)
+    lines = store.segments(meeting.id, words=False)  # for pages that show lines only
+    assert [(s.start, s.end, s.text, s.speaker) for s in lines] == [(s.start, s.end, s.text, s.speaker) for s in segs]
+    assert all(s.words == [] for s in lines)
 
 
 def test_save_transcript_replaces(store):
