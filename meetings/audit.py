@@ -2,18 +2,19 @@
 so the trail may outlive a withdrawn meeting as its tombstone.
 
 The trail is append-only and tamper-evident. Each entry holds the hash of the entry before it
-(`prev_hash`; 64 zeros for the first) and its own `hash`: SHA-256 over the canonical JSON of
-[id, at, action, meeting_id, detail, user, prev_hash]. Changing, removing, inserting or
-reordering an entry therefore breaks the chain, and `verify` says where. The store's triggers
+(`prev_hash`; 64 zeros for the first) and its own `hash`: HMAC-SHA-256, under a key derived from
+the encryption key, over the canonical JSON of [id, at, action, meeting_id, detail, user,
+prev_hash]. Changing, removing, inserting or reordering an entry therefore breaks the chain, and
+`verify` says where; without the key, nobody can compute a hash that fits. The store's triggers
 refuse UPDATE and DELETE on the table, and an INSERT that does not extend the chain at its end.
 
-What the chain cannot show on its own: someone with write access to the file who drops the
-triggers and recomputes every hash after their change, or who cuts entries off the end. That
-needs an anchor outside the file (a copy of a recent entry's hash kept elsewhere, or a keyed
-hash); a missing trigger is reported by `verify`, which is a sign of such access.
+Entries from before the chain was keyed (`keyed_from`, which the store keeps sealed so it cannot
+be moved) carry a plain SHA-256 of the same JSON: those can be recomputed by anyone, as before.
+What no chain in the file shows: entries cut off the end, or a change by someone who has the key.
 """
 
 import hashlib
+import hmac
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -94,20 +95,33 @@ class Problem:
 
 
 def entry_hash(entry_id: int, at: str, action: str, meeting_id: str | None, detail: str, user: str | None,
-               prev_hash: str) -> str:
-    """SHA-256 (hex) of the entry's canonical encoding: a JSON list, UTF-8, no spaces."""
+               prev_hash: str, key: bytes | None = None) -> str:
+    """HMAC-SHA-256 under `key` (hex) of the entry's canonical encoding: a JSON list, UTF-8, no
+    spaces; plain SHA-256 without a key (entries from before the chain was keyed)."""
     canonical = json.dumps([entry_id, at, action, meeting_id, detail, user, prev_hash],
-                           ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+                           ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(canonical).hexdigest()
+    return hmac.new(key, canonical, hashlib.sha256).hexdigest()
 
 
-def record_hash(record: Record) -> str:
+@dataclass(frozen=True)
+class Keying:
+    """How the chain is hashed: entries from id `keyed_from` on with HMAC under `key`."""
+    key: bytes
+    keyed_from: int
+
+    def key_for(self, entry_id: int) -> bytes | None:
+        return self.key if entry_id >= self.keyed_from else None
+
+
+def record_hash(record: Record, keying: Keying) -> str:
     """The hash the record should carry, given its content and its stored prev_hash."""
     return entry_hash(record.id, record.at, record.action, record.meeting_id, record.detail, record.user,
-                      record.prev_hash or "")
+                      record.prev_hash or "", keying.key_for(record.id))
 
 
-def write(conn: sqlite3.Connection, at: str, action: str, meeting_id: str | None, detail: str = "",
+def write(conn: sqlite3.Connection, key: bytes, at: str, action: str, meeting_id: str | None, detail: str = "",
           user: str | None = None) -> None:
     """Append an entry to the chain. Must run inside a write transaction (the store's BEGIN
     IMMEDIATE), so reading the last link and appending the next cannot interleave with another
@@ -120,7 +134,7 @@ def write(conn: sqlite3.Connection, at: str, action: str, meeting_id: str | None
         "INSERT INTO audit (id, at, action, meeting_id, detail, user, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (entry_id, at, action, meeting_id, detail, user, prev_hash,
-         entry_hash(entry_id, at, action, meeting_id, detail, user, prev_hash)),
+         entry_hash(entry_id, at, action, meeting_id, detail, user, prev_hash, key)),
     )
 
 
@@ -134,7 +148,8 @@ def _last_link(conn: sqlite3.Connection) -> tuple[int, str]:
 def chain_unhashed(conn: sqlite3.Connection) -> int:
     """Link the entries written before the chain existed (hash NULL), in id order, onto the
     chain; returns how many. The store calls this once, in the transaction that adds the
-    columns, so those entries are vouched for as they were at the upgrade, not before."""
+    columns, so those entries are vouched for as they were at the upgrade, not before. They get
+    the plain hash: the chain is keyed from a later migration on."""
     rows = conn.execute("SELECT id, at, action, meeting_id, detail, user FROM audit WHERE hash IS NULL"
                         " ORDER BY id").fetchall()
     for entry_id, at, action, meeting_id, detail, user in rows:
@@ -158,9 +173,9 @@ def read_records(conn: sqlite3.Connection, meeting_id: str | None = None) -> lis
     return [Record(*row) for row in conn.execute(sql + " ORDER BY id", args)]
 
 
-def verify(conn: sqlite3.Connection) -> list[Problem]:
+def verify(conn: sqlite3.Connection, keying: Keying) -> list[Problem]:
     """Walk the whole chain in id order and report every break, plus any missing trigger."""
-    return missing_triggers(conn) + check_chain(read_records(conn))
+    return missing_triggers(conn) + check_chain(read_records(conn), keying)
 
 
 def missing_triggers(conn: sqlite3.Connection) -> list[Problem]:
@@ -169,7 +184,7 @@ def missing_triggers(conn: sqlite3.Connection) -> list[Problem]:
             for name in TRIGGERS if name not in present]
 
 
-def check_chain(records: Iterable[Record]) -> list[Problem]:
+def check_chain(records: Iterable[Record], keying: Keying) -> list[Problem]:
     """The breaks in a chain of records given in id order (pure: no database)."""
     records = list(records)
     carriers = {r.hash: r.id for r in records if r.hash}  # a hash -> the entry that now carries it
@@ -177,15 +192,15 @@ def check_chain(records: Iterable[Record]) -> list[Problem]:
     problems: list[Problem] = []
     previous: Record | None = None
     for record in records:
-        problems += _check_content(record) + _check_link(record, previous, carriers)
+        problems += _check_content(record, keying) + _check_link(record, previous, carriers)
         previous = record
     return problems
 
 
-def _check_content(record: Record) -> list[Problem]:
+def _check_content(record: Record, keying: Keying) -> list[Problem]:
     if record.hash is None or record.prev_hash is None:
         return [Problem(record.id, "unchained", "har ingen kædehash (skrevet uden om medlyt).")]
-    if record_hash(record) != record.hash:
+    if record_hash(record, keying) != record.hash:
         return [Problem(record.id, "changed",
                         "er ændret eller flyttet, efter den blev skrevet (dens hash passer ikke til indholdet).")]
     return []

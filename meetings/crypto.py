@@ -19,7 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 NONCE = 12
 TAG = 16
@@ -38,7 +40,13 @@ class Damaged(Exception):
 
 class Cipher:
     def __init__(self, key: bytes):
+        self._key = key
         self._aead = AESGCM(key)
+
+    def derive(self, purpose: str) -> bytes:
+        """A 32-byte key of its own for another use (the audit chain's HMAC), so the encryption
+        key itself serves one purpose only."""
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(self._key)
 
     def encrypt(self, nonce: bytes, data: bytes, context: bytes) -> bytes:
         return self._aead.encrypt(nonce, data, context)
@@ -64,7 +72,7 @@ class Unencrypted(Cipher):
     (benchmarks/encryption_overhead.py). A store opened with it refuses real data (key check)."""
 
     def __init__(self):
-        pass
+        self._key = bytes(32)
 
     def encrypt(self, nonce: bytes, data: bytes, context: bytes) -> bytes:
         return data + bytes(TAG)

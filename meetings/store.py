@@ -91,6 +91,8 @@ AUDIO_DIR = "audio"
 AUDIO_SUFFIX = ".audio"  # a sealed WAV (meetings.crypto's file format)
 RECORDING_SUFFIX = ".recording.pcm"  # a sealed log of raw PCM, while recording
 KEY_CHECK = "key_check"  # a settings row sealed with the key: a missing or wrong key is told apart from damage
+AUDIT_KEYED_FROM = "audit_keyed_from"  # a sealed settings row: the first audit entry hashed with the key
+AUDIT_KEY_PURPOSE = "medlyt audit chain"  # the audit HMAC key is derived from the encryption key for this
 RETENTION_EXPIRED = "retention_expired"  # the tombstone's reason code when purge deleted a meeting
 BUSY_TIMEOUT_S = 5.0
 
@@ -355,6 +357,11 @@ MIGRATIONS: list[str] = [
     """
     INSERT OR REPLACE INTO settings (key, value) VALUES ('encryption', 'aes-256-gcm');
     """,
+    # 11: the audit chain is keyed (HMAC-SHA-256) from the next entry on; where it begins is a
+    # sealed setting written by Store._open in the same transaction (SQLite has no AES).
+    """
+    INSERT OR REPLACE INTO settings (key, value) VALUES ('audit_chain', 'hmac-sha256');
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The migration (1-based, as user_version counts) that adds the chain; a file upgraded past it
@@ -363,6 +370,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 AUDIT_CHAIN_VERSION = next(n for n, script in enumerate(MIGRATIONS, 1) if "audit_append_only_update" in script)
 ENCRYPTION_VERSION = next(n for n, script in enumerate(MIGRATIONS, 1) if "aes-256-gcm" in script)
 SETTINGS_VERSION = next(n for n, script in enumerate(MIGRATIONS, 1) if "CREATE TABLE settings" in script)
+AUDIT_KEY_VERSION = next(n for n, script in enumerate(MIGRATIONS, 1) if "hmac-sha256" in script)
 
 # What is sealed, as (table, column, the column whose value names the owner in the seal's
 # context). The context binds a value to its field and meeting (or user), so a sealed value
@@ -450,6 +458,7 @@ class Store:
             key = keys.load(self.home, create=check is None)
             cipher, source = Cipher(key.secret), key.source
         self.cipher = cipher
+        self._audit_key = cipher.derive(AUDIT_KEY_PURPOSE)
         if check is not None:
             self._verify_key(check, source)
         if version < SCHEMA_VERSION or check is None:
@@ -467,6 +476,12 @@ class Store:
                     audit.chain_unhashed(conn)
                 if version < ENCRYPTION_VERSION:
                     _seal_plaintext(conn, cipher)  # likewise: SQLite has no AES
+                if version < AUDIT_KEY_VERSION:
+                    # Older entries keep their plain hashes; sealed, this number cannot be moved
+                    # back to pass recomputed plain hashes off as from before.
+                    keyed_from = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM audit").fetchone()[0]
+                    conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)",
+                                 (AUDIT_KEYED_FROM, cipher.seal(str(keyed_from).encode(), AUDIT_KEYED_FROM)))
                 check = self._key_check()
                 if check is None:
                     conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)",
@@ -594,7 +609,7 @@ class Store:
                 (meeting_id, self._seal("meetings.title", meeting_id, title), now, recorded_by,
                  self._deletion_date(conn)),
             )
-            audit.write(conn, now, audit.MEETING_CREATED, meeting_id, f"participants={len(participants)}", by)
+            audit.write(conn, self._audit_key, now, audit.MEETING_CREATED, meeting_id, f"participants={len(participants)}", by)
             for position, p in enumerate(participants):
                 cursor = conn.execute(
                     "INSERT INTO participants (meeting_id, position, role, label, speaks, channel, user)"
@@ -683,7 +698,7 @@ class Store:
                      self._seal("meetings.audio_source_name", meeting_id, info.source_name),
                      self._deletion_date(conn), meeting_id),
                 )
-                audit.write(conn, now_iso(), audit.AUDIO_ATTACHED, meeting_id,
+                audit.write(conn, self._audit_key, now_iso(), audit.AUDIO_ATTACHED, meeting_id,
                             f"duration_s={info.duration_s:.1f} channels={info.channels}", by)
                 return self._load(conn, meeting_id)
         except BaseException:
@@ -812,7 +827,7 @@ class Store:
                 "UPDATE meetings SET model = ?, processed_at = ?, status = 'processed' WHERE id = ?",
                 (model, now, meeting_id),
             )
-            audit.write(conn, now, audit.TRANSCRIPT_SAVED, meeting_id,
+            audit.write(conn, self._audit_key, now, audit.TRANSCRIPT_SAVED, meeting_id,
                         f"segments={len(segments)} speakers={len(speakers)} model={model}", by)
             meeting = self._load(conn, meeting_id)
             self._reanalyse(conn, meeting, segments, speech, speakers, analyse, by)
@@ -838,7 +853,7 @@ class Store:
             conn.execute("INSERT INTO corrections (meeting_id, at, correction) VALUES (?, ?, ?)",
                          (meeting_id, correction.at,
                           self._seal("corrections.correction", meeting_id, json.dumps(dataclasses.asdict(correction)))))
-            audit.write(conn, correction.at, audit.SPEAKERS_CORRECTED, meeting_id, f"kind={correction.kind}", by)
+            audit.write(conn, self._audit_key, correction.at, audit.SPEAKERS_CORRECTED, meeting_id, f"kind={correction.kind}", by)
             self._reanalyse(conn, meeting, segments, speech, speakers, analyse, by)
 
     # ---- analysis -------------------------------------------------------------------------
@@ -888,7 +903,7 @@ class Store:
             conn.execute("INSERT OR REPLACE INTO voiceprints (user, embedding, method, created_at)"
                          " VALUES (?, ?, ?, ?)",
                          (user.strip(), self._seal("voiceprints.embedding", user.strip(), embedding), method, now_iso()))
-            audit.write(conn, now_iso(), audit.VOICE_ENROLLED, None, f"user={user.strip()} method={method}", by)
+            audit.write(conn, self._audit_key, now_iso(), audit.VOICE_ENROLLED, None, f"user={user.strip()} method={method}", by)
 
     def voiceprints(self) -> dict[str, bytes]:
         with self._transaction() as conn:
@@ -899,7 +914,7 @@ class Store:
         with self._transaction(write=True) as conn:
             if conn.execute("DELETE FROM voiceprints WHERE user = ?", (user,)).rowcount == 0:
                 raise MeetingError(f"Der er ingen stemmeprøve for '{user}'.")
-            audit.write(conn, now_iso(), audit.VOICE_DELETED, None, f"user={user}", by)
+            audit.write(conn, self._audit_key, now_iso(), audit.VOICE_DELETED, None, f"user={user}", by)
         self._checkpoint()
 
     # ---- users and sharing ----------------------------------------------------------------
@@ -917,7 +932,7 @@ class Store:
             now = now_iso()
             conn.execute("INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
                          (name, role, hashed, now))
-            audit.write(conn, now, audit.USER_ADDED, None, f"user={name} role={role}", by)
+            audit.write(conn, self._audit_key, now, audit.USER_ADDED, None, f"user={name} role={role}", by)
         return User(name, role, now)
 
     def remove_user(self, name: str, by: str | None = None) -> None:
@@ -925,7 +940,7 @@ class Store:
             if conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
                 raise MeetingError(f"Der er ingen bruger '{name}'.")
             conn.execute("DELETE FROM shares WHERE leader = ?", (name,))
-            audit.write(conn, now_iso(), audit.USER_REMOVED, None, f"user={name}", by)
+            audit.write(conn, self._audit_key, now_iso(), audit.USER_REMOVED, None, f"user={name}", by)
 
     def set_password(self, name: str, password: str, by: str | None = None) -> None:
         _check_password(password)
@@ -933,7 +948,7 @@ class Store:
         with self._transaction(write=True) as conn:
             if conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (hashed, name)).rowcount == 0:
                 raise MeetingError(f"Der er ingen bruger '{name}'.")
-            audit.write(conn, now_iso(), audit.PASSWORD_CHANGED, None, f"user={name}", by)
+            audit.write(conn, self._audit_key, now_iso(), audit.PASSWORD_CHANGED, None, f"user={name}", by)
 
     def users(self) -> list[User]:
         with self._transaction() as conn:
@@ -951,7 +966,7 @@ class Store:
                                (name,)).fetchone()
         ok = passwords.verify(row[3] if row else None, password)
         with self._transaction(write=True) as conn:
-            audit.write(conn, now_iso(), audit.LOGIN if ok else audit.LOGIN_FAILED, None, "", name if ok else None)
+            audit.write(conn, self._audit_key, now_iso(), audit.LOGIN if ok else audit.LOGIN_FAILED, None, "", name if ok else None)
         return User(*row[:3]) if ok else None
 
     def share(self, meeting_id: str, leader: str, by: str | None = None) -> Meeting:
@@ -964,14 +979,14 @@ class Store:
             now = now_iso()
             conn.execute("INSERT OR IGNORE INTO shares (meeting_id, leader, shared_by, shared_at) VALUES (?, ?, ?, ?)",
                          (meeting_id, leader, by, now))
-            audit.write(conn, now, audit.SHARED, meeting_id, f"leader={leader}", by)
+            audit.write(conn, self._audit_key, now, audit.SHARED, meeting_id, f"leader={leader}", by)
             return self._load(conn, meeting_id)
 
     def unshare(self, meeting_id: str, leader: str, by: str | None = None) -> Meeting:
         with self._transaction(write=True) as conn:
             self._load(conn, meeting_id)
             conn.execute("DELETE FROM shares WHERE meeting_id = ? AND leader = ?", (meeting_id, leader))
-            audit.write(conn, now_iso(), audit.UNSHARED, meeting_id, f"leader={leader}", by)
+            audit.write(conn, self._audit_key, now_iso(), audit.UNSHARED, meeting_id, f"leader={leader}", by)
             return self._load(conn, meeting_id)
 
     def review_flag(self, meeting_id: str, flag: Flag, status: str, note: str = "", by: str | None = None) -> None:
@@ -985,7 +1000,7 @@ class Store:
                          " VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (meeting_id, flag.kind, round(flag.start * 1000), status,
                           self._seal("flag_reviews.note", meeting_id, note.strip()), by, now))
-            audit.write(conn, now, audit.FLAG_REVIEWED, meeting_id, f"kind={flag.kind} status={status}", by)
+            audit.write(conn, self._audit_key, now, audit.FLAG_REVIEWED, meeting_id, f"kind={flag.kind} status={status}", by)
 
     def reviews(self, meeting_id: str) -> dict[tuple[str, int], FlagReview]:
         """The reviews by (kind, start in ms), the key `review_key` gives a flag."""
@@ -1017,7 +1032,7 @@ class Store:
                              " VALUES (?, ?, ?, ?, ?, ?, ?)", (meeting_id, kind, start_ms, author,
                                                                self._seal("session_notes.text", meeting_id, text), by, now))
             where = f"kind={kind} start_ms={start_ms}" if kind is not None else "session"
-            audit.write(conn, now, audit.SESSION_NOTE_SAVED, meeting_id,
+            audit.write(conn, self._audit_key, now, audit.SESSION_NOTE_SAVED, meeting_id,
                         f"{where} author={author}" + ("" if text else " cleared"), by)
 
     def session_notes(self, meeting_id: str) -> dict[tuple[tuple[str, int] | None, str], SessionNote]:
@@ -1046,7 +1061,7 @@ class Store:
             cursor = conn.execute("INSERT INTO development_points (meeting_id, position, text, by_user, at)"
                                   " VALUES (?, ?, ?, ?, ?)",
                                   (meeting_id, position, self._seal("development_points.text", meeting_id, text), by, now))
-            audit.write(conn, now, audit.DEVELOPMENT_POINT_ADDED, meeting_id, f"position={position}", by)
+            audit.write(conn, self._audit_key, now, audit.DEVELOPMENT_POINT_ADDED, meeting_id, f"position={position}", by)
             return DevelopmentPoint(cursor.lastrowid, position, text, by, now)
 
     def remove_development_point(self, meeting_id: str, point_id: int, by: str | None = None) -> None:
@@ -1057,7 +1072,7 @@ class Store:
             if row is None:
                 raise MeetingError("Udviklingspunktet findes ikke (længere).")
             conn.execute("DELETE FROM development_points WHERE id = ?", (point_id,))
-            audit.write(conn, now_iso(), audit.DEVELOPMENT_POINT_REMOVED, meeting_id, f"position={row[0]}", by)
+            audit.write(conn, self._audit_key, now_iso(), audit.DEVELOPMENT_POINT_REMOVED, meeting_id, f"position={row[0]}", by)
 
     def development_points(self, meeting_id: str) -> list[DevelopmentPoint]:
         with self._transaction() as conn:
@@ -1077,7 +1092,7 @@ class Store:
             now = now_iso()
             conn.execute("INSERT INTO bookmarks (meeting_id, at_s, by_user, note, created_at) VALUES (?, ?, ?, ?, ?)",
                          (meeting_id, round(at_s, 2), by, self._seal("bookmarks.note", meeting_id, note.strip()), now))
-            audit.write(conn, now, audit.BOOKMARKED, meeting_id, f"at_s={at_s:.1f}", by)
+            audit.write(conn, self._audit_key, now, audit.BOOKMARKED, meeting_id, f"at_s={at_s:.1f}", by)
             meeting = self._load(conn, meeting_id)
             if meeting.status == "processed" and analyse is not None:
                 self._reanalyse(conn, meeting, self._segments(conn, meeting_id), self._speech(conn, meeting_id),
@@ -1093,7 +1108,7 @@ class Store:
             conn.execute("DELETE FROM live_lines WHERE meeting_id = ?", (meeting_id,))
             conn.execute("INSERT OR REPLACE INTO live_sessions (meeting_id, live, status, started_at, heartbeat)"
                          " VALUES (?, ?, 'recording', ?, ?)", (meeting_id, int(live), now_iso(), time.time()))
-            audit.write(conn, now_iso(), audit.RECORDING_STARTED, meeting_id, f"live={int(live)}", by)
+            audit.write(conn, self._audit_key, now_iso(), audit.RECORDING_STARTED, meeting_id, f"live={int(live)}", by)
 
     def live_heartbeat(self, meeting_id: str, elapsed_s: float, overflows: int = 0) -> bool:
         """The recorder is alive and has this much audio; True when someone asked it to stop,
@@ -1113,7 +1128,7 @@ class Store:
             self._load(conn, meeting_id)
             if conn.execute("UPDATE live_sessions SET stop_requested = 1 WHERE meeting_id = ? AND status = 'recording'",
                             (meeting_id,)).rowcount:
-                audit.write(conn, now_iso(), audit.STOP_REQUESTED, meeting_id, "", by)
+                audit.write(conn, self._audit_key, now_iso(), audit.STOP_REQUESTED, meeting_id, "", by)
 
     def end_live(self, meeting_id: str) -> None:
         with self._transaction(write=True) as conn:
@@ -1155,7 +1170,7 @@ class Store:
     def log(self, action: str, meeting_id: str | None, user: str | None, detail: str = "") -> None:
         """Write who viewed or exported what; `detail` is a code, never content."""
         with self._transaction(write=True) as conn:
-            audit.write(conn, now_iso(), action, meeting_id, detail, user)
+            audit.write(conn, self._audit_key, now_iso(), action, meeting_id, detail, user)
 
     # ---- retention ------------------------------------------------------------------------
 
@@ -1168,7 +1183,7 @@ class Store:
         retention.check_days(days)
         with self._transaction(write=True) as conn:
             conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('retention_days', ?)", (str(days),))
-            audit.write(conn, now_iso(), audit.RETENTION_SET, None, f"days={days}", by)
+            audit.write(conn, self._audit_key, now_iso(), audit.RETENTION_SET, None, f"days={days}", by)
 
     def extend_retention(self, meeting_id: str, until: str, reason: str, by: str | None = None) -> Meeting:
         """Keep one meeting longer (a leader's decision, with a reason kept with the meeting)."""
@@ -1180,7 +1195,7 @@ class Store:
             conn.execute("INSERT INTO retention_extensions (meeting_id, until, reason, by_user, at) VALUES (?, ?, ?, ?, ?)",
                          (meeting_id, new, self._seal("retention_extensions.reason", meeting_id, reason.strip()), by,
                           now_iso()))
-            audit.write(conn, now_iso(), audit.RETENTION_EXTENDED, meeting_id, f"until={new}", by)
+            audit.write(conn, self._audit_key, now_iso(), audit.RETENTION_EXTENDED, meeting_id, f"until={new}", by)
             return self._load(conn, meeting_id)
 
     def retention_extensions(self, meeting_id: str) -> list[tuple[str, str, str | None, str]]:
@@ -1239,7 +1254,7 @@ class Store:
             )
             conn.execute("DELETE FROM participants WHERE meeting_id = ?", (meeting_id,))
             conn.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
-            audit.write(conn, now_iso(), audit.WITHDRAWN, meeting_id, reason, by)
+            audit.write(conn, self._audit_key, now_iso(), audit.WITHDRAWN, meeting_id, reason, by)
         # secure_delete zeroed the rows in the pages written to the WAL; copy them into the
         # database file and truncate the WAL, so no older page with content stays there.
         # (If another connection is mid-read the checkpoint can be partial; the WAL is then
@@ -1262,7 +1277,18 @@ class Store:
     def verify_audit(self) -> list[audit.Problem]:
         """Every break in the audit log's hash chain, and any missing protection; [] if intact."""
         with self._transaction() as conn:
-            return audit.verify(conn)
+            row = conn.execute("SELECT value FROM settings WHERE key = ?", (AUDIT_KEYED_FROM,)).fetchone()
+            try:
+                keyed_from = int(self.cipher.open(row[0], AUDIT_KEYED_FROM)) if row else None
+            except (Damaged, ValueError):
+                keyed_from = None
+            problems = []
+            if keyed_from is None:
+                # Judged as keyed throughout, the strictest reading, and the setting's loss is said too.
+                keyed_from = 1
+                problems = [audit.Problem(None, "unprotected", "oplysningen om, hvor den nøglebaserede kæde "
+                                                               "begynder, mangler eller er ændret.")]
+            return problems + audit.verify(conn, audit.Keying(self._audit_key, keyed_from))
 
     # ---- internals ------------------------------------------------------------------------
 
@@ -1362,7 +1388,7 @@ class Store:
             [(meeting.id, f.kind, f.start, f.end, f.speaker, f.tone, self._seal("flags.message", meeting.id, f.message),
               self._seal("flags.evidence", meeting.id, json.dumps(f.evidence, ensure_ascii=False))) for f in result.flags],
         )
-        audit.write(conn, now_iso(), audit.ANALYSED, meeting.id, f"flags={len(result.flags)}", by)
+        audit.write(conn, self._audit_key, now_iso(), audit.ANALYSED, meeting.id, f"flags={len(result.flags)}", by)
 
     def _corrections(self, conn: sqlite3.Connection, meeting_id: str) -> list[Correction]:
         rows = conn.execute("SELECT correction FROM corrections WHERE meeting_id = ? ORDER BY id",
@@ -1398,7 +1424,7 @@ class Store:
             (participant_id, int(consent.given), consent.method, consent.scope, consent.recorded_at),
         )
         action = audit.CONSENT_GIVEN if consent.given else audit.CONSENT_REFUSED
-        audit.write(conn, now_iso(), action, meeting_id, f"role={role} method={consent.method}", by)
+        audit.write(conn, self._audit_key, now_iso(), action, meeting_id, f"role={role} method={consent.method}", by)
 
     def _load(self, conn: sqlite3.Connection, meeting_id: str) -> Meeting:
         """The meeting with its participants and their latest consent (inside a transaction)."""

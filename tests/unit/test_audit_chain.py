@@ -51,6 +51,11 @@ def tamper(home: Path, *statements: str, params: tuple = ()) -> None:
         conn.close()
 
 
+def audit_key(home: Path) -> bytes:
+    with Store(home) as store:
+        return store.cipher.derive(store_module.AUDIT_KEY_PURPOSE)
+
+
 def chain_problems(home: Path) -> set[tuple[int, str]]:
     """The problems that concern an entry, as (entry id, kind); the dropped triggers are checked apart."""
     with Store(home) as store:
@@ -65,6 +70,7 @@ def chain_problems(home: Path) -> set[tuple[int, str]]:
 
 def test_a_realistic_sequence_makes_an_intact_dense_chain(medlyt_home):
     meeting_id = realistic_log(medlyt_home)
+    key = audit_key(medlyt_home)
     with Store(medlyt_home) as store:
         records = store.audit_records()
         assert store.verify_audit() == []
@@ -74,7 +80,7 @@ def test_a_realistic_sequence_makes_an_intact_dense_chain(medlyt_home):
     for before, record in zip([None, *records], records):
         assert record.prev_hash == (before.hash if before else GENESIS)
         assert record.hash == entry_hash(record.id, record.at, record.action, record.meeting_id, record.detail,
-                                         record.user, record.prev_hash)
+                                         record.user, record.prev_hash, key)
     # The old interface still answers with plain entries, the tombstone last and nothing of the content.
     assert [e.action for e in entries] == [audit.MEETING_CREATED, audit.CONSENT_GIVEN, audit.CONSENT_GIVEN,
                                            audit.VIEWED, audit.SHARED, audit.EXPORTED, audit.WITHDRAWN]
@@ -91,11 +97,29 @@ def test_the_hash_is_sha256_of_a_canonical_json_list():
     assert entry_hash(7, "2025-01-01T10:00:00+00:00", "viewed", "abc", "page=ø", None, GENESIS) == expected
 
 
+def test_a_keyed_hash_is_hmac_sha256_of_the_same_list():
+    import hashlib
+    import hmac
+
+    canonical = '[7,"2025-01-01T10:00:00+00:00","viewed","abc","page=ø",null,"'.encode() + GENESIS.encode() + b'"]'
+    key = bytes(range(32))
+    assert (entry_hash(7, "2025-01-01T10:00:00+00:00", "viewed", "abc", "page=ø", None, GENESIS, key)
+            == hmac.new(key, canonical, hashlib.sha256).hexdigest())
+
+
+def test_the_audit_key_is_derived_from_the_encryption_key_and_differs_from_it(medlyt_home):
+    Store(medlyt_home).close()
+    key = audit_key(medlyt_home)
+    assert len(key) == 32 and key == audit_key(medlyt_home)
+    with Store(medlyt_home) as store:
+        assert key != store.cipher._key
+
+
 def test_writing_outside_a_transaction_is_refused(medlyt_home):
     Store(medlyt_home).close()
     conn = raw(medlyt_home)
     with pytest.raises(RuntimeError, match="transaction"):
-        audit.write(conn, now_iso(), audit.VIEWED, None, "")
+        audit.write(conn, bytes(32), now_iso(), audit.VIEWED, None, "")
     assert conn.execute("SELECT count(*) FROM audit").fetchone()[0] == 0
 
 
@@ -134,13 +158,53 @@ def test_a_changed_detail_is_found_at_its_entry(medlyt_home):
     assert chain_problems(medlyt_home) == {(6, "changed")}
 
 
-def test_a_changed_entry_with_a_recomputed_hash_breaks_the_next_link(medlyt_home):
+def test_a_changed_entry_with_a_hash_recomputed_without_the_key_is_found(medlyt_home):
     realistic_log(medlyt_home)
     with Store(medlyt_home) as store:
         six = store.audit_records()[5]
     forged = entry_hash(6, six.at, six.action, six.meeting_id, "leader=bo", six.user, six.prev_hash)
     tamper(medlyt_home, "UPDATE audit SET detail = 'leader=bo', hash = ? WHERE id = 6", params=(forged,))
+    assert chain_problems(medlyt_home) == {(6, "changed"), (7, "broken_link")}
+
+
+def test_even_with_the_key_a_changed_entry_breaks_the_next_link(medlyt_home):
+    realistic_log(medlyt_home)
+    with Store(medlyt_home) as store:
+        six = store.audit_records()[5]
+    forged = entry_hash(6, six.at, six.action, six.meeting_id, "leader=bo", six.user, six.prev_hash,
+                        audit_key(medlyt_home))
+    tamper(medlyt_home, "UPDATE audit SET detail = 'leader=bo', hash = ? WHERE id = 6", params=(forged,))
     assert chain_problems(medlyt_home) == {(7, "broken_link")}
+
+
+def test_recomputing_the_whole_rest_of_the_chain_without_the_key_is_found(medlyt_home):
+    # What an unkeyed chain could not show: a change with every later hash recomputed to fit.
+    realistic_log(medlyt_home)
+    with Store(medlyt_home) as store:
+        records = store.audit_records()
+    conn = raw(medlyt_home)
+    for name in TRIGGERS:
+        conn.execute(f"DROP TRIGGER {name}")
+    prev = records[4].hash
+    for r in records[5:]:
+        detail = "leader=bo" if r.id == 6 else r.detail
+        forged = entry_hash(r.id, r.at, r.action, r.meeting_id, detail, r.user, prev)
+        conn.execute("UPDATE audit SET detail = ?, prev_hash = ?, hash = ? WHERE id = ?", (detail, prev, forged, r.id))
+        prev = forged
+    conn.close()
+    assert chain_problems(medlyt_home) == {(r.id, "changed") for r in records[5:]}
+
+
+@pytest.mark.parametrize("change", ["DELETE FROM settings WHERE key = 'audit_keyed_from'",
+                                    "UPDATE settings SET value = '99' WHERE key = 'audit_keyed_from'"])
+def test_a_removed_or_changed_start_of_the_keyed_chain_is_reported(medlyt_home, change):
+    realistic_log(medlyt_home)
+    tamper(medlyt_home, change)
+    with Store(medlyt_home) as store:
+        problems = [p for p in store.verify_audit() if p.entry_id is None and "kæde" in p.message]
+    assert [str(p) for p in problems] == [
+        "Loggen: oplysningen om, hvor den nøglebaserede kæde begynder, mangler eller er ændret."]
+    assert chain_problems(medlyt_home) == set()  # the entries themselves, all keyed, are intact
 
 
 def test_a_deleted_entry_is_found_by_its_id(medlyt_home):
@@ -183,7 +247,7 @@ def test_an_entry_inserted_in_place_of_another_is_found(medlyt_home):
            "INSERT INTO audit (id, at, action, meeting_id, detail, user, prev_hash, hash)"
            " VALUES (5, ?, 'viewed', NULL, 'page=moeder', 'mallory', ?, ?)",
            params=(four.at, four.hash, forged))
-    assert chain_problems(medlyt_home) == {(6, "broken_link")}
+    assert chain_problems(medlyt_home) == {(5, "changed"), (6, "broken_link")}
 
 
 def test_dropped_triggers_are_reported(medlyt_home):
@@ -218,6 +282,12 @@ def test_a_schema_7_database_is_migrated_and_its_entries_chained(medlyt_home):
         assert store.verify_audit() == []
     assert [r.id for r in records] == [1, 2, 3, 4]
     assert records[0].prev_hash == GENESIS and records[3].prev_hash == records[2].hash
+    # The entries from before keep plain hashes; the chain is keyed from the first new one.
+    key = audit_key(medlyt_home)
+    assert [r.hash == entry_hash(r.id, r.at, r.action, r.meeting_id, r.detail, r.user, r.prev_hash, key)
+            for r in records] == [False, False, False, True]
+    assert all(r.hash == entry_hash(r.id, r.at, r.action, r.meeting_id, r.detail, r.user, r.prev_hash)
+               for r in records[:3])
     conn = raw(medlyt_home)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
