@@ -120,7 +120,8 @@ def test_the_live_page_follows_a_recording_by_itself_and_sets_a_bookmark(tmp_pat
     log_in(page, "olga", PASSWORD)
     page.get_by_role("link", name="Live").click()
     page.get_by_role("heading", name="Seneste linjer").wait_for(timeout=RENDER_TIMEOUT_MS)
-    assert page.get_by_text("Hvordan er det gået siden sidst?").is_visible()
+    # The page's elements stream in after the heading: wait for the line (fails on timeout), don't look once.
+    page.get_by_text("Hvordan er det gået siden sidst?").wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
 
     # The recorder writes a new line; nobody touches the page.
     with Store(home) as store:
