@@ -12,7 +12,7 @@ def data_home() -> Path:
     """The one data directory: MEDLYT_HOME if set, else the platform's user data dir."""
     configured = os.environ.get("MEDLYT_HOME")
     home = Path(configured).expanduser() if configured else Path(platformdirs.user_data_dir(APP_NAME))
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)  # the data is about citizens
     return home
 
 

@@ -410,6 +410,13 @@ def _statements(script: str) -> Iterator[str]:
             statement = ""
 
 
+def _make_private(db_path: Path) -> None:
+    for path in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
+        with contextlib.suppress(OSError):  # absent, or not ours: SQLite will say if it matters
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+
+
 class Store:
     def __init__(self, home: Path, cipher: Cipher | None = None):
         """`cipher` is for measuring encryption's cost only (crypto.Unencrypted); otherwise the
@@ -420,6 +427,14 @@ class Store:
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.audio_dir.mkdir(exist_ok=True, mode=0o700)
         self.db_path = self.home / DB_NAME
+        # The audit log and user names are not sealed; keep the file, and the WAL files SQLite
+        # creates with the same mode, readable by its owner only.
+        try:
+            os.close(os.open(self.db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            _make_private(self.db_path)  # made by a version that left it readable by others
+        except OSError as e:
+            raise MeetingError(f"Kan ikke oprette databasen {self.db_path}: {e.strerror}.") from None
         # One lock per Store so a Store shared between threads (Streamlit) never interleaves
         # two transactions on the same connection.
         self._lock = threading.RLock()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from medlyt import settings
 from meetings.crypto import Unencrypted
 from meetings.records import AudioInfo, Consent, Participant, Segment, Word
 from meetings.store import (
@@ -181,6 +182,30 @@ def test_connection_settings(store, medlyt_home):
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_a_new_data_directory_and_its_database_are_private(tmp_path, monkeypatch):
+    """The audit log and user names are not sealed, so other users on the machine must not read them."""
+    home = tmp_path / "new-home"
+    monkeypatch.setenv("MEDLYT_HOME", str(home))
+    with Store(settings.data_home()) as s:
+        s.create_meeting("Privat", people())
+        modes = {p.name: oct(p.stat().st_mode & 0o777) for p in [home, *home.iterdir()]}
+    assert modes["new-home"] == "0o700"
+    assert modes["audio"] == "0o700"
+    assert {name: mode for name, mode in modes.items() if name.startswith(DB_NAME)} == {
+        name: "0o600" for name in modes if name.startswith(DB_NAME)
+    }
+    assert f"{DB_NAME}-wal" in modes  # the WAL file was there to be checked
+
+
+def test_a_database_left_readable_by_others_is_made_private(medlyt_home):
+    with Store(medlyt_home) as s:
+        s.create_meeting("Ældre", people())
+    (medlyt_home / DB_NAME).chmod(0o644)
+    with Store(medlyt_home) as s:
+        assert [m.title for m in s.list_meetings()] == ["Ældre"]
+    assert oct((medlyt_home / DB_NAME).stat().st_mode & 0o777) == "0o600"
 
 
 def test_second_store_reads_while_first_writes(store, medlyt_home):
