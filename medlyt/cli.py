@@ -121,7 +121,9 @@ def write_output(text: str, output: str | None) -> None:
     target = Path(output)
     partial = target.with_name(f".{target.name}.partial")
     try:
-        partial.write_text(text, encoding="utf-8")
+        # An export holds what a citizen said: readable by its owner only, like the data directory.
+        with os.fdopen(os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+            f.write(text)
         os.replace(partial, target)  # a reader never sees half an export
     except OSError as error:
         partial.unlink(missing_ok=True)
