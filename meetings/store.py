@@ -624,7 +624,7 @@ class Store:
                 (meeting_id, self._seal("meetings.title", meeting_id, title), now, recorded_by,
                  self._deletion_date(conn)),
             )
-            audit.write(conn, self._audit_key, now, audit.MEETING_CREATED, meeting_id, f"participants={len(participants)}", by)
+            self._audit(conn, now, audit.MEETING_CREATED, meeting_id, f"participants={len(participants)}", by)
             for position, p in enumerate(participants):
                 cursor = conn.execute(
                     "INSERT INTO participants (meeting_id, position, role, label, speaks, channel, user)"
@@ -713,7 +713,7 @@ class Store:
                      self._seal("meetings.audio_source_name", meeting_id, info.source_name),
                      self._deletion_date(conn), meeting_id),
                 )
-                audit.write(conn, self._audit_key, now_iso(), audit.AUDIO_ATTACHED, meeting_id,
+                self._audit(conn, now_iso(), audit.AUDIO_ATTACHED, meeting_id,
                             f"duration_s={info.duration_s:.1f} channels={info.channels}", by)
                 return self._load(conn, meeting_id)
         except BaseException:
@@ -842,7 +842,7 @@ class Store:
                 "UPDATE meetings SET model = ?, processed_at = ?, status = 'processed' WHERE id = ?",
                 (model, now, meeting_id),
             )
-            audit.write(conn, self._audit_key, now, audit.TRANSCRIPT_SAVED, meeting_id,
+            self._audit(conn, now, audit.TRANSCRIPT_SAVED, meeting_id,
                         f"segments={len(segments)} speakers={len(speakers)} model={model}", by)
             meeting = self._load(conn, meeting_id)
             self._reanalyse(conn, meeting, segments, speech, speakers, analyse, by)
@@ -868,7 +868,7 @@ class Store:
             conn.execute("INSERT INTO corrections (meeting_id, at, correction) VALUES (?, ?, ?)",
                          (meeting_id, correction.at,
                           self._seal("corrections.correction", meeting_id, json.dumps(dataclasses.asdict(correction)))))
-            audit.write(conn, self._audit_key, correction.at, audit.SPEAKERS_CORRECTED, meeting_id, f"kind={correction.kind}", by)
+            self._audit(conn, correction.at, audit.SPEAKERS_CORRECTED, meeting_id, f"kind={correction.kind}", by)
             self._reanalyse(conn, meeting, segments, speech, speakers, analyse, by)
 
     # ---- analysis -------------------------------------------------------------------------
@@ -918,7 +918,7 @@ class Store:
             conn.execute("INSERT OR REPLACE INTO voiceprints (user, embedding, method, created_at)"
                          " VALUES (?, ?, ?, ?)",
                          (user.strip(), self._seal("voiceprints.embedding", user.strip(), embedding), method, now_iso()))
-            audit.write(conn, self._audit_key, now_iso(), audit.VOICE_ENROLLED, None, f"user={user.strip()} method={method}", by)
+            self._audit(conn, now_iso(), audit.VOICE_ENROLLED, None, f"user={user.strip()} method={method}", by)
 
     def voiceprints(self) -> dict[str, bytes]:
         with self._transaction() as conn:
@@ -929,7 +929,7 @@ class Store:
         with self._transaction(write=True) as conn:
             if conn.execute("DELETE FROM voiceprints WHERE user = ?", (user,)).rowcount == 0:
                 raise MeetingError(f"Der er ingen stemmeprøve for '{user}'.")
-            audit.write(conn, self._audit_key, now_iso(), audit.VOICE_DELETED, None, f"user={user}", by)
+            self._audit(conn, now_iso(), audit.VOICE_DELETED, None, f"user={user}", by)
         self._checkpoint()
 
     # ---- users and sharing ----------------------------------------------------------------
@@ -947,7 +947,7 @@ class Store:
             now = now_iso()
             conn.execute("INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
                          (name, role, hashed, now))
-            audit.write(conn, self._audit_key, now, audit.USER_ADDED, None, f"user={name} role={role}", by)
+            self._audit(conn, now, audit.USER_ADDED, None, f"user={name} role={role}", by)
         return User(name, role, now)
 
     def remove_user(self, name: str, by: str | None = None) -> None:
@@ -955,7 +955,7 @@ class Store:
             if conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
                 raise MeetingError(f"Der er ingen bruger '{name}'.")
             conn.execute("DELETE FROM shares WHERE leader = ?", (name,))
-            audit.write(conn, self._audit_key, now_iso(), audit.USER_REMOVED, None, f"user={name}", by)
+            self._audit(conn, now_iso(), audit.USER_REMOVED, None, f"user={name}", by)
 
     def set_password(self, name: str, password: str, by: str | None = None) -> None:
         _check_password(password)
@@ -963,7 +963,7 @@ class Store:
         with self._transaction(write=True) as conn:
             if conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (hashed, name)).rowcount == 0:
                 raise MeetingError(f"Der er ingen bruger '{name}'.")
-            audit.write(conn, self._audit_key, now_iso(), audit.PASSWORD_CHANGED, None, f"user={name}", by)
+            self._audit(conn, now_iso(), audit.PASSWORD_CHANGED, None, f"user={name}", by)
 
     def users(self) -> list[User]:
         with self._transaction() as conn:
@@ -981,7 +981,7 @@ class Store:
                                (name,)).fetchone()
         ok = passwords.verify(row[3] if row else None, password)
         with self._transaction(write=True) as conn:
-            audit.write(conn, self._audit_key, now_iso(), audit.LOGIN if ok else audit.LOGIN_FAILED, None, "", name if ok else None)
+            self._audit(conn, now_iso(), audit.LOGIN if ok else audit.LOGIN_FAILED, None, "", name if ok else None)
         return User(*row[:3]) if ok else None
 
     def share(self, meeting_id: str, leader: str, by: str | None = None) -> Meeting:
@@ -994,14 +994,14 @@ class Store:
             now = now_iso()
             conn.execute("INSERT OR IGNORE INTO shares (meeting_id, leader, shared_by, shared_at) VALUES (?, ?, ?, ?)",
                          (meeting_id, leader, by, now))
-            audit.write(conn, self._audit_key, now, audit.SHARED, meeting_id, f"leader={leader}", by)
+            self._audit(conn, now, audit.SHARED, meeting_id, f"leader={leader}", by)
             return self._load(conn, meeting_id)
 
     def unshare(self, meeting_id: str, leader: str, by: str | None = None) -> Meeting:
         with self._transaction(write=True) as conn:
             self._load(conn, meeting_id)
             conn.execute("DELETE FROM shares WHERE meeting_id = ? AND leader = ?", (meeting_id, leader))
-            audit.write(conn, self._audit_key, now_iso(), audit.UNSHARED, meeting_id, f"leader={leader}", by)
+            self._audit(conn, now_iso(), audit.UNSHARED, meeting_id, f"leader={leader}", by)
             return self._load(conn, meeting_id)
 
     def review_flag(self, meeting_id: str, flag: Flag, status: str, note: str = "", by: str | None = None) -> None:
@@ -1015,7 +1015,7 @@ class Store:
                          " VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (meeting_id, flag.kind, round(flag.start * 1000), status,
                           self._seal("flag_reviews.note", meeting_id, note.strip()), by, now))
-            audit.write(conn, self._audit_key, now, audit.FLAG_REVIEWED, meeting_id, f"kind={flag.kind} status={status}", by)
+            self._audit(conn, now, audit.FLAG_REVIEWED, meeting_id, f"kind={flag.kind} status={status}", by)
 
     def reviews(self, meeting_id: str) -> dict[tuple[str, int], FlagReview]:
         """The reviews by (kind, start in ms), the key `review_key` gives a flag."""
@@ -1047,7 +1047,7 @@ class Store:
                              " VALUES (?, ?, ?, ?, ?, ?, ?)", (meeting_id, kind, start_ms, author,
                                                                self._seal("session_notes.text", meeting_id, text), by, now))
             where = f"kind={kind} start_ms={start_ms}" if kind is not None else "session"
-            audit.write(conn, self._audit_key, now, audit.SESSION_NOTE_SAVED, meeting_id,
+            self._audit(conn, now, audit.SESSION_NOTE_SAVED, meeting_id,
                         f"{where} author={author}" + ("" if text else " cleared"), by)
 
     def session_notes(self, meeting_id: str) -> dict[tuple[tuple[str, int] | None, str], SessionNote]:
@@ -1076,7 +1076,7 @@ class Store:
             cursor = conn.execute("INSERT INTO development_points (meeting_id, position, text, by_user, at)"
                                   " VALUES (?, ?, ?, ?, ?)",
                                   (meeting_id, position, self._seal("development_points.text", meeting_id, text), by, now))
-            audit.write(conn, self._audit_key, now, audit.DEVELOPMENT_POINT_ADDED, meeting_id, f"position={position}", by)
+            self._audit(conn, now, audit.DEVELOPMENT_POINT_ADDED, meeting_id, f"position={position}", by)
             return DevelopmentPoint(cursor.lastrowid, position, text, by, now)
 
     def remove_development_point(self, meeting_id: str, point_id: int, by: str | None = None) -> None:
@@ -1087,7 +1087,7 @@ class Store:
             if row is None:
                 raise MeetingError("Udviklingspunktet findes ikke (længere).")
             conn.execute("DELETE FROM development_points WHERE id = ?", (point_id,))
-            audit.write(conn, self._audit_key, now_iso(), audit.DEVELOPMENT_POINT_REMOVED, meeting_id, f"position={row[0]}", by)
+            self._audit(conn, now_iso(), audit.DEVELOPMENT_POINT_REMOVED, meeting_id, f"position={row[0]}", by)
 
     def development_points(self, meeting_id: str) -> list[DevelopmentPoint]:
         with self._transaction() as conn:
@@ -1107,7 +1107,7 @@ class Store:
             now = now_iso()
             conn.execute("INSERT INTO bookmarks (meeting_id, at_s, by_user, note, created_at) VALUES (?, ?, ?, ?, ?)",
                          (meeting_id, round(at_s, 2), by, self._seal("bookmarks.note", meeting_id, note.strip()), now))
-            audit.write(conn, self._audit_key, now, audit.BOOKMARKED, meeting_id, f"at_s={at_s:.1f}", by)
+            self._audit(conn, now, audit.BOOKMARKED, meeting_id, f"at_s={at_s:.1f}", by)
             meeting = self._load(conn, meeting_id)
             if meeting.status == "processed" and analyse is not None:
                 self._reanalyse(conn, meeting, self._segments(conn, meeting_id), self._speech(conn, meeting_id),
@@ -1123,7 +1123,7 @@ class Store:
             conn.execute("DELETE FROM live_lines WHERE meeting_id = ?", (meeting_id,))
             conn.execute("INSERT OR REPLACE INTO live_sessions (meeting_id, live, status, started_at, heartbeat)"
                          " VALUES (?, ?, 'recording', ?, ?)", (meeting_id, int(live), now_iso(), time.time()))
-            audit.write(conn, self._audit_key, now_iso(), audit.RECORDING_STARTED, meeting_id, f"live={int(live)}", by)
+            self._audit(conn, now_iso(), audit.RECORDING_STARTED, meeting_id, f"live={int(live)}", by)
 
     def live_heartbeat(self, meeting_id: str, elapsed_s: float, overflows: int = 0) -> bool:
         """The recorder is alive and has this much audio; True when someone asked it to stop,
@@ -1143,7 +1143,7 @@ class Store:
             self._load(conn, meeting_id)
             if conn.execute("UPDATE live_sessions SET stop_requested = 1 WHERE meeting_id = ? AND status = 'recording'",
                             (meeting_id,)).rowcount:
-                audit.write(conn, self._audit_key, now_iso(), audit.STOP_REQUESTED, meeting_id, "", by)
+                self._audit(conn, now_iso(), audit.STOP_REQUESTED, meeting_id, "", by)
 
     def end_live(self, meeting_id: str) -> None:
         with self._transaction(write=True) as conn:
@@ -1185,7 +1185,7 @@ class Store:
     def log(self, action: str, meeting_id: str | None, user: str | None, detail: str = "") -> None:
         """Write who viewed or exported what; `detail` is a code, never content."""
         with self._transaction(write=True) as conn:
-            audit.write(conn, self._audit_key, now_iso(), action, meeting_id, detail, user)
+            self._audit(conn, now_iso(), action, meeting_id, detail, user)
 
     # ---- retention ------------------------------------------------------------------------
 
@@ -1198,7 +1198,7 @@ class Store:
         retention.check_days(days)
         with self._transaction(write=True) as conn:
             conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('retention_days', ?)", (str(days),))
-            audit.write(conn, self._audit_key, now_iso(), audit.RETENTION_SET, None, f"days={days}", by)
+            self._audit(conn, now_iso(), audit.RETENTION_SET, None, f"days={days}", by)
 
     def extend_retention(self, meeting_id: str, until: str, reason: str, by: str | None = None) -> Meeting:
         """Keep one meeting longer (a leader's decision, with a reason kept with the meeting)."""
@@ -1210,7 +1210,7 @@ class Store:
             conn.execute("INSERT INTO retention_extensions (meeting_id, until, reason, by_user, at) VALUES (?, ?, ?, ?, ?)",
                          (meeting_id, new, self._seal("retention_extensions.reason", meeting_id, reason.strip()), by,
                           now_iso()))
-            audit.write(conn, self._audit_key, now_iso(), audit.RETENTION_EXTENDED, meeting_id, f"until={new}", by)
+            self._audit(conn, now_iso(), audit.RETENTION_EXTENDED, meeting_id, f"until={new}", by)
             return self._load(conn, meeting_id)
 
     def retention_extensions(self, meeting_id: str) -> list[tuple[str, str, str | None, str]]:
@@ -1269,12 +1269,17 @@ class Store:
             )
             conn.execute("DELETE FROM participants WHERE meeting_id = ?", (meeting_id,))
             conn.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
-            audit.write(conn, self._audit_key, now_iso(), audit.WITHDRAWN, meeting_id, reason, by)
+            self._audit(conn, now_iso(), audit.WITHDRAWN, meeting_id, reason, by)
         # secure_delete zeroed the rows in the pages written to the WAL; copy them into the
         # database file and truncate the WAL, so no older page with content stays there.
         # (If another connection is mid-read the checkpoint can be partial; the WAL is then
         # truncated at the next withdrawal or when the last connection closes.)
         self._checkpoint()
+
+    def _audit(self, conn: sqlite3.Connection, at: str, action: str, meeting_id: str | None, detail: str = "",
+               user: str | None = None) -> None:
+        """Append to the audit chain, hashed with this store's audit key."""
+        audit.write(conn, self._audit_key, at, action, meeting_id, detail, user)
 
     def _checkpoint(self) -> None:
         with self._lock:
@@ -1403,7 +1408,7 @@ class Store:
             [(meeting.id, f.kind, f.start, f.end, f.speaker, f.tone, self._seal("flags.message", meeting.id, f.message),
               self._seal("flags.evidence", meeting.id, json.dumps(f.evidence, ensure_ascii=False))) for f in result.flags],
         )
-        audit.write(conn, self._audit_key, now_iso(), audit.ANALYSED, meeting.id, f"flags={len(result.flags)}", by)
+        self._audit(conn, now_iso(), audit.ANALYSED, meeting.id, f"flags={len(result.flags)}", by)
 
     def _corrections(self, conn: sqlite3.Connection, meeting_id: str) -> list[Correction]:
         rows = conn.execute("SELECT correction FROM corrections WHERE meeting_id = ? ORDER BY id",
@@ -1439,7 +1444,7 @@ class Store:
             (participant_id, int(consent.given), consent.method, consent.scope, consent.recorded_at),
         )
         action = audit.CONSENT_GIVEN if consent.given else audit.CONSENT_REFUSED
-        audit.write(conn, self._audit_key, now_iso(), action, meeting_id, f"role={role} method={consent.method}", by)
+        self._audit(conn, now_iso(), action, meeting_id, f"role={role} method={consent.method}", by)
 
     def _load(self, conn: sqlite3.Connection, meeting_id: str) -> Meeting:
         """The meeting with its participants and their latest consent (inside a transaction)."""
