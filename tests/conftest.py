@@ -11,6 +11,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("MEDLYT_SHARED_DATA", REPO.parent / "shared" / "data"))
 DANISH = SHARED_DATA / "danish"
 DIARIZATION = SHARED_DATA / "diarization"
+DANISH_LONG_STORY = SHARED_DATA / "danish_long" / "librivox_dansk_den_lille_pige_med_svovlstikkerne.wav"
 
 
 @pytest.fixture(scope="session", autouse=True)
