@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard.auth import current_user, login_page, sidebar
 from dashboard.data import purge_due
 from meetings.errors import MeetingError
+from medlyt.settings import session_limits
 
 st.set_page_config(page_title="medlyt", page_icon="🎧", layout="wide")
 if "purged" not in st.session_state:  # once per visit: a server may run for days
@@ -18,6 +19,12 @@ if "purged" not in st.session_state:  # once per visit: a server may run for day
     except MeetingError as error:  # e.g. the encryption key is missing: say so, show nothing
         st.error(str(error))
         st.stop()
+
+try:
+    session_limits()
+except ValueError as error:  # a mistyped MEDLYT_SESSION_* setting: say which, show nothing
+    st.error(str(error))
+    st.stop()
 
 user = current_user()
 if user is None:

@@ -1,21 +1,66 @@
 """Log ind: local users with roles, passwords checked by the store (Argon2id)."""
 
+import time
+
 import streamlit as st
 
 from dashboard.data import store
 from meetings import audit
 from meetings.records import USER_ROLE_LABELS, User
+from medlyt.settings import session_limits
 
 USER_KEY = "user"
+STARTED_KEY = "session_started"  # time.time() of the login
+ACTIVE_KEY = "session_active"  # time.time() of the last run on this user's behalf
+ENDED_KEY = "session_ended"  # why the last session ended, for the login page to say
 
 
 def current_user() -> User | None:
+    """The logged-in user as the store knows them now, checked on every run and in every
+    callback: a removed user is logged out at once, a changed role applies at once, and a
+    session ends after the configured idle time and lifetime."""
     user = st.session_state.get(USER_KEY)
     if user is None and sso_enabled() and st.user.get("is_logged_in"):
         user = user_for_identity(st.user.get("email") or st.user.get("preferred_username"))
         if user is not None:
-            st.session_state[USER_KEY] = user
-    return user
+            start_session(user)
+    if user is None:
+        return None
+    ended = session_over(time.time())
+    if ended is None:
+        with store() as s:
+            fresh = s.user(user.name)
+        if fresh is None:
+            ended = "Din adgang til medlyt er ophørt. Kontakt en administrator, hvis det er en fejl."
+    if ended is not None:
+        end_session(ended)
+        return None
+    st.session_state[USER_KEY] = fresh
+    st.session_state[ACTIVE_KEY] = time.time()
+    return fresh
+
+
+def start_session(user: User) -> None:
+    st.session_state[USER_KEY] = user
+    st.session_state[STARTED_KEY] = st.session_state[ACTIVE_KEY] = time.time()
+
+
+def session_over(now: float) -> str | None:
+    """Why the session has run out, or None while it lasts."""
+    limits = session_limits()
+    started = st.session_state.get(STARTED_KEY, 0.0)
+    active = st.session_state.get(ACTIVE_KEY, 0.0)
+    if now - started > limits.lifetime_s:
+        return f"Du er logget ud, fordi der er gået mere end {limits.lifetime_s / 3600:g} timer siden du loggede ind."
+    if now - active > limits.idle_s:
+        return f"Du er logget ud efter {limits.idle_s / 60:g} minutter uden aktivitet."
+    return None
+
+
+def end_session(reason: str) -> None:
+    """Forget everything this browser session held (typed text, chosen meetings), keep the reason."""
+    st.session_state.clear()
+    st.session_state[ENDED_KEY] = reason
 
 
 def sso_enabled() -> bool:
@@ -41,6 +86,8 @@ def user_for_identity(identity: str | None) -> User | None:
 
 def login_page() -> None:
     st.title("medlyt – log ind")
+    if (reason := st.session_state.pop(ENDED_KEY, None)) is not None:
+        st.info(reason)
     with store() as s:
         has_users = bool(s.users())
     if not has_users:
@@ -63,7 +110,7 @@ def login_page() -> None:
         if user is None:
             st.error("Forkert brugernavn eller adgangskode.")
         else:
-            st.session_state[USER_KEY] = user
+            start_session(user)
             st.rerun()
 
 

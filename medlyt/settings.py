@@ -1,6 +1,7 @@
 """Where medlyt keeps its data, and the process-wide offline switch."""
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
@@ -36,3 +37,31 @@ def config_path(home: Path, explicit: str | Path | None = None) -> Path | None:
         return Path(configured).expanduser()
     in_home = home / CONFIG_NAME
     return in_home if in_home.is_file() else None
+
+
+# A dashboard login ends after this long without use, and after this long in any case: a shared
+# PC in a meeting room must not stay logged in to citizens' conversations.
+SESSION_IDLE_MINUTES = 30.0
+SESSION_HOURS = 10.0
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    idle_s: float
+    lifetime_s: float
+
+
+def session_limits() -> SessionLimits:
+    """MEDLYT_SESSION_IDLE_MINUTES and MEDLYT_SESSION_HOURS, else the defaults above."""
+    def read(name: str, default: float) -> float:
+        raw = os.environ.get(name, "").strip()
+        try:
+            value = float(raw) if raw else default
+        except ValueError:
+            value = -1.0
+        if not value > 0:
+            raise ValueError(f"{name}={raw!r} er ikke et positivt tal. Ret eller fjern indstillingen.")
+        return value
+
+    return SessionLimits(read("MEDLYT_SESSION_IDLE_MINUTES", SESSION_IDLE_MINUTES) * 60,
+                         read("MEDLYT_SESSION_HOURS", SESSION_HOURS) * 3600)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
-from dashboard.data import store
+from dashboard.data import meeting_for, store
 from dashboard.moment import header_and_sound, said_around
 from dashboard.format import clock
 from dashboard.report import report_html, report_markdown
@@ -49,10 +49,11 @@ def render() -> None:
     export_section(user, meeting, speakers, analysis, moments, notes, points)
 
 
-def may_write() -> bool:
-    """Checked again when a write runs, not only when its button was drawn."""
+def may_write(meeting_id: str) -> bool:
+    """Checked again when a write runs, not only when its button was drawn: a callback runs
+    before the page, so a share revoked (or a user removed) since then must stop it here."""
     user = current_user()
-    return user is not None and user.role in WRITERS
+    return user is not None and user.role in WRITERS and meeting_for(user, meeting_id) is not None
 
 
 def moment_id(flag: Flag) -> str:
@@ -138,7 +139,7 @@ def notes_form(user, meeting, flag: Flag | None, notes: dict, can_write: bool) -
 
 def save_notes(user_name: str, meeting_id: str, flag: Flag | None, form: str) -> None:
     """Runs before the page does, so everything below the form (the report too) sees the notes."""
-    if not may_write():
+    if not may_write(meeting_id):
         return
     moment = review_key(flag) if flag is not None else None
     with store() as s:
@@ -177,14 +178,14 @@ def points_section(user, meeting, points, can_write: bool) -> None:
 
 def add_point(user_name: str, meeting_id: str) -> None:
     text = st.session_state.get(f"new-point-{meeting_id}", "").strip()
-    if text and may_write():
+    if text and may_write(meeting_id):
         with store() as s:
             s.add_development_point(meeting_id, text, by=user_name)
         st.session_state[f"new-point-{meeting_id}"] = ""  # ready for the next one
 
 
 def remove_point(user_name: str, meeting_id: str, point_id: int) -> None:
-    if not may_write():
+    if not may_write(meeting_id):
         return
     with store() as s:
         s.remove_development_point(meeting_id, point_id, by=user_name)
