@@ -23,3 +23,16 @@ def visible(user: User, meetings: list[Meeting]) -> list[Meeting]:
 def can_share(user: User, meeting: Meeting) -> bool:
     """Sharing with a leader is the caseworker's own deliberate act (or an administrator's)."""
     return user.role == "admin" or (user.role == "sagsbehandler" and meeting.caseworker == user.name)
+
+
+def note_author(user: User, meeting: Meeting) -> str | None:
+    """Which of a sparring's two notes this user writes (meetings.records.NOTE_AUTHORS): the
+    caseworker her own, a leader it is shared with the leader's; nobody writes in another's
+    name, and whoever is not in the session (an administrator, the observer) writes neither."""
+    if not can_view(user, meeting):
+        return None
+    if user.role == "sagsbehandler" and meeting.caseworker == user.name:
+        return "sagsbehandler"
+    if user.role == "leder" and user.name in meeting.shared_with:
+        return "leder"
+    return None

@@ -15,11 +15,11 @@ from dashboard.format import clock
 from dashboard.report import report_html, report_markdown
 from feedback.labels import TONES, kind_label
 from meetings import audit
+from meetings.access import note_author
 from meetings.records import NOTE_AUTHORS, Flag, review_key
 from meetings.redaction import redact_segments
 
 NOTE_LABELS = {"leder": "Lederens note", "sagsbehandler": "Sagsbehandlerens note"}
-WRITERS = ("sagsbehandler", "leder", "admin")  # an observer recorded the meeting but is not in the session
 
 
 def render() -> None:
@@ -36,24 +36,27 @@ def render() -> None:
         points = s.development_points(meeting.id)
     if not has_analysis(meeting, analysis):
         return
-    can_write = user.role in WRITERS
+    writer = note_author(user, meeting)
     labels = {s.id: s.label for s in speakers}
 
     st.caption("Sparringen bygger på styrker såvel som opmærksomhedspunkter: tal både om det, der "
                "lykkedes, og om det, der kunne gøres anderledes.")
     moments = chosen_moments(meeting, analysis.flags, reviews, notes)
     if moments:
-        stepper(user, meeting, moments, segments, labels, notes, can_write)
-    session_notes_section(user, meeting, notes, can_write)
-    points_section(user, meeting, points, can_write)
+        stepper(user, meeting, moments, segments, labels, notes, writer)
+    session_notes_section(user, meeting, notes, writer)
+    points_section(meeting, points, writer is not None)
     export_section(user, meeting, speakers, analysis, moments, notes, points)
 
 
-def may_write(meeting_id: str) -> bool:
-    """Checked again when a write runs, not only when its button was drawn: a callback runs
-    before the page, so a share revoked (or a user removed) since then must stop it here."""
+def writing_as(meeting_id: str) -> tuple[str, str] | None:
+    """(user name, note author) if the logged-in user may still write in this sparring. Checked
+    again when a write runs, not only when its button was drawn: a callback runs before the page,
+    so a share revoked (or a user removed) since then must stop it here."""
     user = current_user()
-    return user is not None and user.role in WRITERS and meeting_for(user, meeting_id) is not None
+    meeting = meeting_for(user, meeting_id) if user is not None else None
+    author = note_author(user, meeting) if meeting is not None else None
+    return (user.name, author) if author is not None else None
 
 
 def moment_id(flag: Flag) -> str:
@@ -94,7 +97,7 @@ def chosen_moments(meeting, flags: list[Flag], reviews: dict, notes: dict) -> li
     return [f for f in flags if moment_id(f) in picked]
 
 
-def stepper(user, meeting, moments: list[Flag], segments, labels: dict, notes: dict, can_write: bool) -> None:
+def stepper(user, meeting, moments: list[Flag], segments, labels: dict, notes: dict, writer: str | None) -> None:
     key = f"session-step-{meeting.id}"
     index = min(max(st.session_state.get(key, 0), 0), len(moments) - 1)
     st.session_state[key] = index
@@ -107,18 +110,19 @@ def stepper(user, meeting, moments: list[Flag], segments, labels: dict, notes: d
     where.markdown(f"#### Øjeblik {index + 1} af {len(moments)}")
     forward.button("Næste", on_click=step, args=(1,), disabled=index == len(moments) - 1, key="session-next",
                    width="stretch")
-    moment_detail(user, meeting, moments[index], segments, labels, notes, can_write)
+    moment_detail(user, meeting, moments[index], segments, labels, notes, writer)
 
 
-def moment_detail(user, meeting, flag: Flag, segments, labels: dict, notes: dict, can_write: bool) -> None:
+def moment_detail(user, meeting, flag: Flag, segments, labels: dict, notes: dict, writer: str | None) -> None:
     header_and_sound(meeting.id, flag)
     with st.expander("Det blev sagt", expanded=True):
         said_around(flag, segments, labels)
-    notes_form(user, meeting, flag, notes, can_write)
+    notes_form(user, meeting, flag, notes, writer)
 
 
-def notes_form(user, meeting, flag: Flag | None, notes: dict, can_write: bool) -> None:
-    """The leader's and the caseworker's note on a moment, or on the whole session (flag None)."""
+def notes_form(user, meeting, flag: Flag | None, notes: dict, writer: str | None) -> None:
+    """The leader's and the caseworker's note on a moment, or on the whole session (flag None).
+    `writer` is the note this user writes (meetings.access.note_author); the other is shown only."""
     moment = review_key(flag) if flag is not None else None
     form = f"notes-{meeting.id}-{moment_id(flag) if flag is not None else 'session'}"
     with st.form(form):
@@ -126,37 +130,40 @@ def notes_form(user, meeting, flag: Flag | None, notes: dict, can_write: bool) -
         for column, author in zip(columns, NOTE_AUTHORS):
             note = notes.get((moment, author))
             column.text_area(NOTE_LABELS[author], value=note.text if note else "", key=f"{form}-{author}",
-                             disabled=not can_write)
+                             disabled=author != writer)
             if note:
                 column.caption(f"Skrevet af {note.by or '–'} {note.at[:16].replace('T', ' ')}")
-        st.form_submit_button("Gem noter", key=f"{form}-save", disabled=not can_write, on_click=save_notes,
-                              args=(user.name, meeting.id, flag, form))
-    if not can_write:
-        st.caption("Kun sagsbehandleren, lederen og administratorer kan skrive noter.")
+        st.form_submit_button("Gem min note", key=f"{form}-save", disabled=writer is None, on_click=save_notes,
+                              args=(meeting.id, flag, form))
+    if writer is None:
+        st.caption("Kun sagsbehandleren og den leder, mødet er delt med, skriver noter – hver sin egen.")
     elif (said := st.session_state.pop(f"{form}-saved", None)) is not None:
         st.success(said)
 
 
-def save_notes(user_name: str, meeting_id: str, flag: Flag | None, form: str) -> None:
-    """Runs before the page does, so everything below the form (the report too) sees the notes."""
-    if not may_write(meeting_id):
+def save_notes(meeting_id: str, flag: Flag | None, form: str) -> None:
+    """Runs before the page does, so everything below the form (the report too) sees the note.
+    Only the writer's own note is read from the form: the other box is shown, never saved."""
+    writing = writing_as(meeting_id)
+    if writing is None:
         return
+    user_name, author = writing
     moment = review_key(flag) if flag is not None else None
+    typed = st.session_state.get(f"{form}-{author}", "")
     with store() as s:
         stored = s.session_notes(meeting_id)
-        changed = [a for a in NOTE_AUTHORS if st.session_state.get(f"{form}-{a}", "").strip()
-                   != (stored[(moment, a)].text if (moment, a) in stored else "")]
-        for author in changed:
-            s.save_session_note(meeting_id, flag, author, st.session_state[f"{form}-{author}"], by=user_name)
-    st.session_state[f"{form}-saved"] = "Noterne er gemt." if changed else "Ingen ændringer at gemme."
+        changed = typed.strip() != (stored[(moment, author)].text if (moment, author) in stored else "")
+        if changed:
+            s.save_session_note(meeting_id, flag, author, typed, by=user_name)
+    st.session_state[f"{form}-saved"] = "Din note er gemt." if changed else "Ingen ændringer at gemme."
 
 
-def session_notes_section(user, meeting, notes: dict, can_write: bool) -> None:
+def session_notes_section(user, meeting, notes: dict, writer: str | None) -> None:
     st.subheader("Noter til hele sessionen")
-    notes_form(user, meeting, None, notes, can_write)
+    notes_form(user, meeting, None, notes, writer)
 
 
-def points_section(user, meeting, points, can_write: bool) -> None:
+def points_section(meeting, points, can_write: bool) -> None:
     st.subheader("Udviklingspunkter")
     st.caption("Det, I aftaler, at sagsbehandleren arbejder videre med.")
     if not points:
@@ -165,30 +172,29 @@ def points_section(user, meeting, points, can_write: bool) -> None:
         text, remove = st.columns([6, 1])
         text.markdown(f"{number}. {point.text}")
         if can_write:
-            remove.button("Fjern", key=f"remove-point-{point.id}", on_click=remove_point,
-                          args=(user.name, meeting.id, point.id))
+            remove.button("Fjern", key=f"remove-point-{point.id}", on_click=remove_point, args=(meeting.id, point.id))
     if not can_write:
         return
     with st.form(f"add-point-{meeting.id}", clear_on_submit=True):
         st.text_input("Nyt udviklingspunkt", key=f"new-point-{meeting.id}",
                       placeholder="Fx: Stil mindst ét åbent spørgsmål, før jeg forklarer reglerne")
-        st.form_submit_button("Tilføj", key=f"add-point-{meeting.id}-submit", on_click=add_point,
-                              args=(user.name, meeting.id))
+        st.form_submit_button("Tilføj", key=f"add-point-{meeting.id}-submit", on_click=add_point, args=(meeting.id,))
 
 
-def add_point(user_name: str, meeting_id: str) -> None:
+def add_point(meeting_id: str) -> None:
     text = st.session_state.get(f"new-point-{meeting_id}", "").strip()
-    if text and may_write(meeting_id):
+    writing = writing_as(meeting_id)
+    if text and writing is not None:
         with store() as s:
-            s.add_development_point(meeting_id, text, by=user_name)
+            s.add_development_point(meeting_id, text, by=writing[0])
         st.session_state[f"new-point-{meeting_id}"] = ""  # ready for the next one
 
 
-def remove_point(user_name: str, meeting_id: str, point_id: int) -> None:
-    if not may_write(meeting_id):
-        return
-    with store() as s:
-        s.remove_development_point(meeting_id, point_id, by=user_name)
+def remove_point(meeting_id: str, point_id: int) -> None:
+    writing = writing_as(meeting_id)
+    if writing is not None:
+        with store() as s:
+            s.remove_development_point(meeting_id, point_id, by=writing[0])
 
 
 def log_export(user_name: str, meeting_id: str, fmt: str) -> None:

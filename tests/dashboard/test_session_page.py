@@ -131,10 +131,9 @@ def test_notes_are_saved_with_who_wrote_them(dashboard_home, own_meeting):
     at.switch_page(SESSION).run()
     form = moment_form(at)
     at.text_area(key=f"{form}-leder").input("Tre lukkede spørgsmål i træk – prøv et hvad-spørgsmål.")
-    at.text_area(key=f"{form}-sagsbehandler").input("Jeg havde travlt.")
     at.button(key=f"{form}-save").click().run()
     assert not at.exception, at.exception
-    assert "Noterne er gemt." in [s.value for s in at.success]
+    assert "Din note er gemt." in [s.value for s in at.success]
 
     session_form = f"notes-{own_meeting}-session"
     at.text_area(key=f"{session_form}-leder").input("God stemning hele vejen.")
@@ -143,7 +142,15 @@ def test_notes_are_saved_with_who_wrote_them(dashboard_home, own_meeting):
     button(at, "Næste").click().run()  # the second moment's notes are its own
     assert at.text_area(key=f"{moment_form(at)}-leder").value == ""
     button(at, "Forrige").click().run()
-    assert at.text_area(key=f"{form}-sagsbehandler").value == "Jeg havde travlt."
+    assert at.text_area(key=f"{form}-leder").value.endswith("prøv et hvad-spørgsmål.")
+
+    # The caseworker writes her own note on the same moment, and sees the leader's.
+    anne = logged_in("anne", meeting=own_meeting)
+    anne.switch_page(SESSION).run()
+    assert anne.text_area(key=f"{form}-leder").value.endswith("prøv et hvad-spørgsmål.")
+    anne.text_area(key=f"{form}-sagsbehandler").input("Jeg havde travlt.")
+    anne.button(key=f"{form}-save").click().run()
+    assert "Din note er gemt." in [s.value for s in anne.success]
 
     with Store(dashboard_home.home) as store:
         notes = store.session_notes(own_meeting)
@@ -151,9 +158,10 @@ def test_notes_are_saved_with_who_wrote_them(dashboard_home, own_meeting):
     assert notes[(review_key(first), "leder")].text.endswith("prøv et hvad-spørgsmål.")
     assert notes[(review_key(first), "leder")].by == "lis"
     assert notes[(review_key(first), "sagsbehandler")].text == "Jeg havde travlt."
+    assert notes[(review_key(first), "sagsbehandler")].by == "anne"
     assert notes[(None, "leder")].text == "God stemning hele vejen." and notes[(None, "leder")].by == "lis"
     assert (review_key(second), "leder") not in notes
-    assert [e.user for e in entries] == ["lis", "lis", "lis"]
+    assert [e.user for e in entries] == ["lis", "lis", "anne"]
     assert all("travlt" not in e.detail and "stemning" not in e.detail for e in entries)
 
     # Saving again without a change writes nothing.
@@ -161,6 +169,35 @@ def test_notes_are_saved_with_who_wrote_them(dashboard_home, own_meeting):
     assert "Ingen ændringer at gemme." in [s.value for s in at.success]
     with Store(dashboard_home.home) as store:
         assert len([e for e in store.audit_entries(own_meeting) if e.action == audit.SESSION_NOTE_SAVED]) == 3
+
+
+@pytest.mark.parametrize("writer, other", [("anne", "leder"), ("lis", "sagsbehandler")])
+def test_nobody_writes_the_other_persons_note(dashboard_home, own_meeting, writer, other):
+    """The other person's box is shown but closed; and even text put into it (as a crafted
+    session state would) is never saved, nor is the note then printed in their name."""
+    with Store(dashboard_home.home) as store:
+        store.save_session_note(own_meeting, None, other, "Den rigtige note.", by={"leder": "lis"}.get(other, "anne"))
+    at = logged_in(writer, meeting=own_meeting)
+    at.switch_page(SESSION).run()
+    session_form = f"notes-{own_meeting}-session"
+    assert at.text_area(key=f"{session_form}-{other}").disabled
+    assert not at.text_area(key=f"{session_form}-{'leder' if other == 'sagsbehandler' else 'sagsbehandler'}").disabled
+    at.session_state[f"{session_form}-{other}"] = "Overskrevet."
+    at.button(key=f"{session_form}-save").click().run()
+    assert not at.exception, at.exception
+    with Store(dashboard_home.home) as store:
+        assert store.session_notes(own_meeting)[(None, other)].text == "Den rigtige note."
+
+
+@pytest.mark.parametrize("name", ["root", "olga"])
+def test_who_is_not_in_the_sparring_writes_no_note(dashboard_home, own_meeting, name):
+    """The administrator and the observer may open the meeting, but neither writes a note."""
+    at = logged_in(name, meeting=own_meeting)
+    at.switch_page(SESSION).run()
+    assert not at.exception, at.exception
+    assert all(t.disabled for t in at.text_area)
+    assert at.button(key=f"notes-{own_meeting}-session-save").disabled
+    assert not [b for b in at.button if b.label in ("Tilføj", "Fjern")]
 
 
 def test_development_points_can_be_added_and_removed(dashboard_home, own_meeting):
