@@ -26,7 +26,7 @@ from meetings.records import (
     Participant,
     now_iso,
 )
-from meetings import audit
+from meetings import audit, private
 from meetings.redaction import redact
 from meetings.store import ConsentError, MeetingError, Store
 from medlyt import settings
@@ -119,14 +119,17 @@ def write_output(text: str, output: str | None) -> None:
         sys.stdout.write(text)
         return
     target = Path(output)
-    partial = target.with_name(f".{target.name}.partial")
+    partial = None
     try:
-        # An export holds what a citizen said: readable by its owner only, like the data directory.
-        with os.fdopen(os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
-            f.write(text)
+        # An export holds what a citizen said: readable by its owner only, written under a fresh
+        # name (never an old .partial or a link someone left there), then moved into place.
+        out, partial = private.create_beside(target)
+        with out:
+            out.write(text.encode("utf-8"))
         os.replace(partial, target)  # a reader never sees half an export
     except OSError as error:
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         raise UsageError(f"Kan ikke skrive {target}: {error.strerror}") from error
     print(f"Skrevet: {target}", file=sys.stderr)
 

@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from meetings import private
+
 NONCE = 12
 TAG = 16
 VALUE_VERSION = b"\x01"
@@ -92,7 +94,7 @@ def _chunk_nonce(prefix: bytes, index: int, final: bool) -> bytes:
 def seal_file(cipher: Cipher, src: Path, dest: Path, context: str) -> None:
     """Encrypt the file `src` into `dest` (created, written and fsync'd)."""
     prefix = os.urandom(FILE_PREFIX)
-    with open(src, "rb") as plain, open(dest, "xb") as out:
+    with open(src, "rb") as plain, private.create(dest) as out:
         out.write(FILE_MAGIC + prefix)
         index, chunk = 0, plain.read(CHUNK)
         while True:
@@ -183,7 +185,7 @@ class SealedLog:
     def __init__(self, cipher: Cipher, path: Path, context: str):
         self._cipher, self._context = cipher, context.encode()
         self._records = sum(1 for _ in _record_spans(path)) if path.exists() else 0
-        self._file = open(path, "ab")
+        self._file = private.create(path, append=True)
         self._pending = bytearray()
 
     def write(self, data: bytes) -> None:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from meetings import audit, keys, passwords, recordings, retention, scratch
+from meetings import audit, keys, passwords, private, recordings, retention, scratch
 from meetings.audit import AuditEntry
 from meetings.consent import require_consent
 from meetings.corrections import apply_with_speech
@@ -410,13 +410,6 @@ def _statements(script: str) -> Iterator[str]:
             statement = ""
 
 
-def _make_private(db_path: Path) -> None:
-    for path in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
-        with contextlib.suppress(OSError):  # absent, or not ours: SQLite will say if it matters
-            if path.stat().st_mode & 0o077:
-                path.chmod(0o600)
-
-
 class Store:
     def __init__(self, home: Path, cipher: Cipher | None = None):
         """`cipher` is for measuring encryption's cost only (crypto.Unencrypted); otherwise the
@@ -426,13 +419,18 @@ class Store:
         # Private by default: the data is about citizens.
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.audio_dir.mkdir(exist_ok=True, mode=0o700)
+        try:  # a folder made by hand or by an older version may be 0755, its sealed files 0644
+            private.tighten(self.home)
+            private.tighten(self.audio_dir)
+        except OSError as e:
+            raise MeetingError(f"Kan ikke gøre datamappen {self.home} privat (kun ejeren): {e.strerror}.") from None
         self.db_path = self.home / DB_NAME
         # The audit log and user names are not sealed; keep the file, and the WAL files SQLite
         # creates with the same mode, readable by its owner only.
         try:
             os.close(os.open(self.db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         except FileExistsError:
-            _make_private(self.db_path)  # made by a version that left it readable by others
+            pass  # made before; private.tighten above keeps it 0600
         except OSError as e:
             raise MeetingError(f"Kan ikke oprette databasen {self.db_path}: {e.strerror}.") from None
         # One lock per Store so a Store shared between threads (Streamlit) never interleaves
@@ -728,7 +726,7 @@ class Store:
         with self._sealed_audio(meeting_id) as sealed, scratch.directory() as tmp:
             plain = tmp / "audio.wav"
             try:
-                with open(plain, "xb") as out:
+                with private.create(plain) as out:
                     shutil.copyfileobj(sealed, out, CHUNK)
             except OSError as error:
                 raise MeetingError(f"Optagelsen kunne ikke pakkes ud til {tmp.parent} "

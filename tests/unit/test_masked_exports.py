@@ -171,3 +171,21 @@ def test_get_writer_masks_unless_told_not_to():
         assert CPR in get_writer(fmt, unmasked=True)(transcript)
     assert transcript.segments[0].text == LINES[0][3]  # the transcript handed in is not changed
     assert transcript.flags[0]["message"] == NOTE
+
+
+@pytest.mark.parametrize("planted", ["file", "link"])
+def test_an_export_never_writes_through_what_was_left_at_its_partial_name(meeting_id, capsys, tmp_path, planted):
+    """Another user may have put a readable file, or a link to their own file, where an older
+    medlyt wrote its half-finished export (.NAME.partial): neither is used."""
+    target, partial, elsewhere = tmp_path / "møde.json", tmp_path / ".møde.json.partial", tmp_path / "andens.txt"
+    elsewhere.write_text("andens fil")
+    if planted == "file":
+        partial.write_text("gammel")
+        partial.chmod(0o666)
+    else:
+        partial.symlink_to(elsewhere)
+    export(capsys, meeting_id, "json", "-o", str(target))
+    assert json.loads(target.read_text(encoding="utf-8"))["meeting"]["id"] == meeting_id
+    assert oct(target.stat().st_mode & 0o777) == "0o600" and not target.is_symlink()
+    assert elsewhere.read_text() == "andens fil"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial") and p != partial]  # none of ours left

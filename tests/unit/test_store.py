@@ -208,6 +208,27 @@ def test_a_database_left_readable_by_others_is_made_private(medlyt_home):
     assert oct((medlyt_home / DB_NAME).stat().st_mode & 0o777) == "0o600"
 
 
+def test_a_data_directory_left_open_is_tightened_with_its_sealed_files(medlyt_home):
+    """A folder made by hand (0755) or by an older version, whose sealed audio files were 0644,
+    is made private at the next start: 0700 folders, 0600 files."""
+    with Store(medlyt_home) as s:
+        meeting = s.create_meeting("Ældre", people())
+        s.attach_audio(meeting.id, write_wav)
+    audio = medlyt_home / "audio"
+    sealed = next(audio.iterdir())
+    medlyt_home.chmod(0o755), audio.chmod(0o755), sealed.chmod(0o644)
+    with Store(medlyt_home) as s:
+        assert s.get_meeting(meeting.id).audio is not None
+    assert [oct(p.stat().st_mode & 0o777) for p in (medlyt_home, audio, sealed)] == ["0o700", "0o700", "0o600"]
+
+
+def test_new_sealed_audio_is_private(store, medlyt_home):
+    meeting = store.create_meeting("Ny", people())
+    store.attach_audio(meeting.id, write_wav)
+    files = list((medlyt_home / "audio").iterdir())
+    assert files and all(oct(p.stat().st_mode & 0o777) == "0o600" for p in files)
+
+
 def test_second_store_reads_while_first_writes(store, medlyt_home):
     meeting = store.create_meeting("Møde", people())
     other = Store(medlyt_home)
