@@ -44,10 +44,12 @@ demo: setup
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
-# Regenerate the lock from pyproject.toml's ranges with the newest releases. Then `make test`,
-# and commit pyproject.toml and the lock together.
+# Regenerate the lock from pyproject.toml's ranges with the newest releases; `make lock UPGRADE=`
+# keeps every pin that still fits and only adds or drops what pyproject.toml changed. Then
+# `make test`, and commit pyproject.toml and the lock together.
+UPGRADE ?= --upgrade
 lock: $(TOOLS)/.installed
-	$(TOOLS)/bin/uv pip compile pyproject.toml requirements/build.in --extra test --upgrade \
+	$(TOOLS)/bin/uv pip compile pyproject.toml requirements/build.in --extra test $(UPGRADE) \
 		--generate-hashes --python-version $(LOCK_PYTHON) --python-platform $(LOCK_PLATFORM) \
 		--custom-compile-command 'make lock' --quiet -o $(LOCK)
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.data import store
 from meetings import audit
+from meetings.errors import LoginThrottled
 from meetings.records import USER_ROLE_LABELS, User
 from medlyt.settings import session_limits
 
@@ -105,8 +106,12 @@ def login_page() -> None:
         password = st.text_input("Adgangskode", type="password")
         submitted = st.form_submit_button("Log ind")
     if submitted:
-        with store() as s:
-            user = s.authenticate(name.strip(), password)
+        try:
+            with store() as s:
+                user = s.authenticate(name.strip(), password, client=st.context.ip_address)
+        except LoginThrottled as wait:
+            st.error(str(wait))
+            return
         if user is None:
             st.error("Forkert brugernavn eller adgangskode.")
         else:

@@ -26,3 +26,13 @@ class MeetingWithdrawn(ConsentError):
         super().__init__(f"Mødet '{meeting_id}' er slettet ({why} {withdrawn_at[:10]}).")
         self.meeting_id = meeting_id
         self.withdrawn_at = withdrawn_at
+
+
+class LoginThrottled(MeetingError):
+    """Too many failed logins for a name or from a client: wait before the next try."""
+
+    def __init__(self, wait_s: float):
+        seconds = max(1, round(wait_s + 0.49))
+        when = f"{seconds} sekunder" if seconds < 120 else f"{round(seconds / 60)} minutter"
+        super().__init__(f"For mange forkerte forsøg. Prøv igen om {when}.")
+        self.wait_s = wait_s

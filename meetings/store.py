@@ -28,15 +28,17 @@ import time
 import wave
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from meetings import audit, keys, passwords, private, recordings, retention, scratch
+from meetings import audit, keys, passwords, private, recordings, retention, scratch, throttle
 from meetings.audit import AuditEntry
 from meetings.consent import require_consent
 from meetings.corrections import apply_with_speech
 from meetings.crypto import CHUNK, Cipher, Damaged, SealedFile, seal_file
 from meetings.errors import (
     ConsentError,
+    LoginThrottled,
     MeetingError,
     MeetingNotFound,
     MeetingWithdrawn,
@@ -936,8 +938,10 @@ class Store:
         name = name.strip()
         if not name or any(c.isspace() for c in name):
             raise MeetingError("Et brugernavn skal være ét ord uden mellemrum.")
+        if ":" in name:  # "cli:root" and the like name the command line's own actor in the audit log
+            raise MeetingError("Et brugernavn må ikke indeholde kolon (:); det er forbeholdt medlyts egne aktører.")
         _check_user_role(role)
-        _check_password(password)
+        _check_password(password, name)
         hashed = passwords.hash_password(password)  # slow on purpose: outside the transaction
         with self._transaction(write=True) as conn:
             if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
@@ -956,7 +960,7 @@ class Store:
             self._audit(conn, now_iso(), audit.USER_REMOVED, None, f"user={name}", by)
 
     def set_password(self, name: str, password: str, by: str | None = None) -> None:
-        _check_password(password)
+        _check_password(password, name)
         hashed = passwords.hash_password(password)
         with self._transaction(write=True) as conn:
             if conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (hashed, name)).rowcount == 0:
@@ -972,15 +976,49 @@ class Store:
             row = conn.execute("SELECT name, role, created_at FROM users WHERE name = ?", (name,)).fetchone()
         return User(*row) if row else None
 
-    def authenticate(self, name: str, password: str) -> User | None:
-        """The user, if the password is theirs; every attempt is in the audit log."""
+    def authenticate(self, name: str, password: str, client: str | None = None) -> User | None:
+        """The user, if the password is theirs; every attempt is in the audit log, a failed one
+        with the name tried and the client. After repeated failures for the name or from the
+        client, LoginThrottled says how long to wait, and the password is not even tried."""
+        now = datetime.now(timezone.utc)
+        wait = self._login_wait(name, client, now)
+        if wait > 0:
+            with self._transaction(write=True) as conn:
+                self._audit(conn, now_iso(), audit.LOGIN_FAILED, None, _login_detail(name, client, throttled=True))
+            raise LoginThrottled(wait)
         with self._transaction() as conn:
             row = conn.execute("SELECT name, role, created_at, password_hash FROM users WHERE name = ?",
                                (name,)).fetchone()
         ok = passwords.verify(row[3] if row else None, password)
         with self._transaction(write=True) as conn:
-            self._audit(conn, now_iso(), audit.LOGIN if ok else audit.LOGIN_FAILED, None, "", name if ok else None)
+            if ok:
+                self._audit(conn, now_iso(), audit.LOGIN, None, "" if client is None else f"client={client}", name)
+            else:
+                self._audit(conn, now_iso(), audit.LOGIN_FAILED, None, _login_detail(name, client))
         return User(*row[:3]) if ok else None
+
+    def _login_wait(self, name: str, client: str | None, now: datetime) -> float:
+        since = (now - timedelta(seconds=throttle.WINDOW_S)).isoformat(timespec="seconds")
+        with self._transaction() as conn:
+            rows = conn.execute("SELECT at, action, detail, user FROM audit WHERE action IN (?, ?) AND at >= ?"
+                                " ORDER BY id", (audit.LOGIN, audit.LOGIN_FAILED, since)).fetchall()
+        by_name: list[float] = []
+        by_client: list[float] = []
+        for at, action, detail, user in rows:
+            t = datetime.fromisoformat(at).timestamp()
+            if action == audit.LOGIN:
+                if user == name:
+                    by_name.clear()  # a success starts the name's count afresh
+                continue
+            fields = dict(part.split("=", 1) for part in detail.split("\t") if "=" in part)
+            if fields.get("throttled"):
+                continue  # refused unheard: counting them would let an attacker lock a user out for good
+            if fields.get("tried") == name:
+                by_name.append(t)
+            if client is not None and fields.get("client") == client:
+                by_client.append(t)
+        return max(throttle.wait_s(by_name, now.timestamp(), throttle.FREE_PER_NAME),
+                   throttle.wait_s(by_client, now.timestamp(), throttle.FREE_PER_CLIENT))
 
     def share(self, meeting_id: str, leader: str, by: str | None = None) -> Meeting:
         """Let a leader see the meeting: a deliberate act, written to the audit log."""
@@ -1551,9 +1589,19 @@ def _check_user_role(role: str) -> None:
         raise MeetingError(f"Ukendt brugerrolle '{role}'. Gyldige roller: {', '.join(USER_ROLES)}.")
 
 
-def _check_password(password: str) -> None:
-    if len(password) < passwords.MIN_LENGTH:
-        raise MeetingError(f"Adgangskoden skal have mindst {passwords.MIN_LENGTH} tegn.")
+def _login_detail(name: str, client: str | None, throttled: bool = False) -> str:
+    """A failed login's detail: the name tried and the client, tab-separated (a name may hold spaces)."""
+    parts = [f"tried={name.replace(chr(9), ' ')}"]
+    if client is not None:
+        parts.append(f"client={client}")
+    if throttled:
+        parts.append("throttled=1")
+    return "\t".join(parts)
+
+
+def _check_password(password: str, name: str) -> None:
+    if (why := passwords.weakness(password, name)) is not None:
+        raise MeetingError(why)
 
 
 def _check_method(method: str) -> None:

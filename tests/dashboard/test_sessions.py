@@ -124,3 +124,20 @@ def test_a_revoked_share_stops_the_open_sparring_page_writing(dashboard_home, sh
         assert store.session_notes(shared_meeting) == {}
         assert [p.text for p in store.development_points(shared_meeting)] == ["Opsummér til sidst"]
     assert "Skrevet efter" not in shown_text(at) and "Opsummér til sidst" not in shown_text(at)
+
+
+def test_repeated_wrong_passwords_on_the_login_page_are_slowed_down(dashboard_home, temporary_admin):
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    for _ in range(5):
+        at.text_input[0].input(temporary_admin)
+        at.text_input[1].input("forkert-gæt-her")
+        at.button[0].click().run()
+        assert [e.value for e in at.error] == ["Forkert brugernavn eller adgangskode."]
+    with Store(dashboard_home.home) as store:  # the sixth, straight away: it starts a 2 s wait
+        assert store.authenticate(temporary_admin, "forkert-gæt-her") is None
+    at.text_input[0].input(temporary_admin)
+    at.text_input[1].input(PASSWORD)  # right, but not even tried during the wait
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["For mange forkerte forsøg. Prøv igen om 2 sekunder."]
+    assert on_login_page(at)
