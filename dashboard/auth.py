@@ -5,6 +5,7 @@ import time
 import streamlit as st
 
 from dashboard.data import store
+from dashboard.format import escape
 from meetings import audit
 from meetings.errors import LoginThrottled
 from meetings.records import USER_ROLE_LABELS, User
@@ -120,7 +121,7 @@ def login_page() -> None:
 
 
 def sidebar(user: User) -> None:
-    st.sidebar.markdown(f"**{user.name}** · {USER_ROLE_LABELS.get(user.role, user.role)}")
+    st.sidebar.markdown(f"**{escape(user.name)}** · {USER_ROLE_LABELS.get(user.role, user.role)}")
     if st.sidebar.button("Log ud"):
         st.session_state.clear()
         if sso_enabled() and st.user.get("is_logged_in"):

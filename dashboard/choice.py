@@ -4,6 +4,7 @@ if meetings.access lets this user see it."""
 import streamlit as st
 
 from dashboard.data import log_view, meeting_for
+from dashboard.format import escape
 from meetings.records import Meeting, User
 
 MEETING_KEY = "meeting_id"
@@ -34,7 +35,7 @@ def processed_for_page(user: User, page: str, title: str = "{title}") -> Meeting
     meeting = chosen_meeting(user)
     if meeting is None:
         return None
-    st.title(title.format(title=meeting.title))
+    st.title(title.format(title=escape(meeting.title)))
     if meeting.status != "processed":
         st.info(f"Mødet er ikke transskriberet endnu. Kør: `medlyt process {meeting.id}`")
         return None

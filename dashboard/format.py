@@ -22,8 +22,9 @@ def decimal(value: float | None, digits: int = 1, unit: str = "") -> str:
 
 
 # Everything that could make transcript text into markup: emphasis, code, links, HTML, maths,
-# Streamlit's :colour[...] directives and :emoji: codes, tables, strikethrough.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~$:&=^])")
+# Streamlit's :colour[...] directives and :emoji: codes, tables, strikethrough. A colon only
+# starts a directive or code when something follows it at once, so "Sparring: Anne" stays as is.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~$&=^]|:(?=\S))")
 
 
 def escape(text: str) -> str:

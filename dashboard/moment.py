@@ -17,7 +17,7 @@ CONTEXT_S = 15.0  # transcript shown around a moment
 def header_and_sound(meeting_id: str, flag: Flag) -> None:
     symbol, tone = TONES.get(flag.tone, ("·", flag.tone))
     st.markdown(f"**{symbol} {kind_label(flag.kind)}** ({tone.lower()}) · {clock(flag.start)}–{clock(flag.end)}")
-    st.write(redact(flag.message))
+    st.markdown(escape(redact(flag.message)))  # it may quote a label or a bookmark note
     start = max(0.0, flag.start - AUDIO_LEAD_S)
     end = min(flag.end, flag.start + MAX_CLIP_S) + AUDIO_LEAD_S
     play(meeting_id, start, end, flag.start, end)

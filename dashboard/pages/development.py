@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.data import meetings_for, store
-from dashboard.format import decimal, percent
+from dashboard.format import decimal, escape, percent
 from meetings import audit
 from meetings.records import Meeting, User
 
@@ -37,10 +37,10 @@ def render() -> None:
     own = [m for m in meetings if m.caseworker == caseworker]
     rows, left_out = development(own)
     if not rows:
-        st.info(f"Der er endnu ingen møder med nøgletal for {caseworker}, som du har adgang til.")
+        st.info(f"Der er endnu ingen møder med nøgletal for {escape(caseworker)}, som du har adgang til.")
         left_out_note(left_out)
         return
-    st.caption(f"{caseworker} · {len(rows)} {'møde' if len(rows) == 1 else 'møder'} med nøgletal, "
+    st.caption(f"{escape(caseworker)} · {len(rows)} {'møde' if len(rows) == 1 else 'møder'} med nøgletal, "
                f"fra {day(rows[0]['date'])} til {day(rows[-1]['date'])}")
     latest_section(rows)
     charts_section(rows)
@@ -238,7 +238,7 @@ def flags_chart(rows: list[dict], ticks: list[alt.DateTime]) -> alt.Chart:
 def left_out_note(left_out: list[tuple[Meeting, str]]) -> None:
     if not left_out:
         return
-    lines = "\n".join(f"- {day(m.created_at)} · {m.title}: {why}" for m, why in left_out)
+    lines = "\n".join(f"- {day(m.created_at)} · {escape(m.title)}: {why}" for m, why in left_out)
     st.caption(f"Ikke med ({len(left_out)}):\n{lines}")
 
 

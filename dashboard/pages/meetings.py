@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.choice import choose
 from dashboard.data import meetings_for, store
-from dashboard.format import STATUS_LABELS, clock, percent
+from dashboard.format import STATUS_LABELS, clock, escape, percent
 from meetings import audit
 from meetings.access import can_share
 from meetings.errors import MeetingError
@@ -94,7 +94,7 @@ def share_form(user, meeting) -> None:
         if st.button("Del mødet", disabled=not sure):
             with store() as s:
                 s.share(meeting.id, leader, by=user.name)
-            st.success(f"Mødet er delt med {leader}.")
+            st.success(f"Mødet er delt med {escape(leader)}.")
 
 
 render()

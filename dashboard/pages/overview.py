@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import store
-from dashboard.format import clock, decimal, percent
+from dashboard.format import clock, decimal, escape, percent
 from dashboard.moment import header_and_sound, said_around
 from feedback.labels import METRICS, TONES, kind_label
 from feedback.metrics import turns
@@ -40,7 +40,7 @@ def render() -> None:
     roles = {s.id: s.role for s in speakers}
     thresholds = analysis.config["thresholds"]
 
-    st.caption(f"{clock(analysis.metrics['duration_s'])} · model {meeting.model} · "
+    st.caption(f"{clock(analysis.metrics['duration_s'])} · model {escape(meeting.model or '–')} · "
                f"analyseret {analysis.computed_at[:16].replace('T', ' ')}")
     left, right = st.columns([2, 3])
     with left:
@@ -155,7 +155,7 @@ def review_form(user, meeting, flag, review) -> None:
                 s.review_flag(meeting.id, flag, status, note, by=user.name)
             st.success(f"Markeret som {status}.")
     if review:
-        st.caption(f"Sidst markeret {review.status} af {review.by or '–'} {review.at[:16].replace('T', ' ')}")
+        st.caption(f"Sidst markeret {review.status} af {escape(review.by or '–')} {review.at[:16].replace('T', ' ')}")
 
 
 render()

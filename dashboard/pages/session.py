@@ -11,7 +11,7 @@ from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import meeting_for, store
 from dashboard.moment import header_and_sound, said_around
-from dashboard.format import clock
+from dashboard.format import clock, escape
 from dashboard.report import report_html, report_markdown
 from feedback.labels import TONES, kind_label
 from meetings import audit
@@ -132,7 +132,7 @@ def notes_form(user, meeting, flag: Flag | None, notes: dict, writer: str | None
             column.text_area(NOTE_LABELS[author], value=note.text if note else "", key=f"{form}-{author}",
                              disabled=author != writer)
             if note:
-                column.caption(f"Skrevet af {note.by or '–'} {note.at[:16].replace('T', ' ')}")
+                column.caption(f"Skrevet af {escape(note.by or '–')} {note.at[:16].replace('T', ' ')}")
         st.form_submit_button("Gem min note", key=f"{form}-save", disabled=writer is None, on_click=save_notes,
                               args=(meeting.id, flag, form))
     if writer is None:
@@ -170,7 +170,7 @@ def points_section(meeting, points, can_write: bool) -> None:
         st.info("Ingen udviklingspunkter endnu.")
     for number, point in enumerate(points, 1):
         text, remove = st.columns([6, 1])
-        text.markdown(f"{number}. {point.text}")
+        text.markdown(f"{number}. {escape(point.text)}")
         if can_write:
             remove.button("Fjern", key=f"remove-point-{point.id}", on_click=remove_point, args=(meeting.id, point.id))
     if not can_write:

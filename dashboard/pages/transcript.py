@@ -49,7 +49,7 @@ def render() -> None:
                  if analysis else DEFAULT_LOW_CONFIDENCE)
 
     duration = clock(meeting.audio.duration_s) if meeting.audio else "–"
-    st.caption(f"{len(segments)} linjer · {duration} · model {meeting.model or '–'}")
+    st.caption(f"{len(segments)} linjer · {duration} · model {escape(meeting.model or '–')}")
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         kind, message = notice

@@ -5,6 +5,7 @@ here with the speakers known, analysed by the real feedback code through the rea
 dashboard's access rules and pages are what is under test, not Whisper.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,7 +96,14 @@ def logged_in(name: str, **query) -> AppTest:
     return at
 
 
-def shown_text(at: AppTest) -> str:
+def markdown_source(at: AppTest) -> str:
+    """The Markdown the page hands the browser, escapes and all."""
     parts = [e.value for kind in ("title", "markdown", "caption", "info", "error", "warning", "success")
              for e in getattr(at, kind)]
     return "\n".join(str(p) for p in parts)
+
+
+def shown_text(at: AppTest) -> str:
+    """What a person reads: the Markdown with its backslash escapes resolved (user text is
+    escaped so that it stays text, dashboard.format.escape)."""
+    return re.sub(r"\\(.)", r"\1", markdown_source(at))

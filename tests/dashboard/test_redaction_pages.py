@@ -7,6 +7,7 @@ The meeting lives in a data directory of this file's own, so the shared dashboar
 (whose lines and flags other tests count) stay as they are."""
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -95,7 +96,8 @@ def everything(at: AppTest) -> str:
     parts += [e.value.to_csv() for e in at.dataframe]
     parts += [option for kind in ("selectbox", "multiselect") for e in getattr(at, kind) for option in e.options]
     parts += [e.label for e in at.expander]
-    return "\n".join(parts)
+    # Markdown escapes resolved: a masked number must be judged as read, not as "010203\\-1234".
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts))
 
 
 def assert_masked(text: str) -> None:
@@ -133,8 +135,8 @@ def test_searching_for_a_masked_value_finds_nothing(meeting_id, query):
     assert not at.exception, at.exception
     assert transcript_lines(at) == []
     assert "Ingen linjer indeholder søgeteksten." in everything(at)
-    assert f"0 træf i 0 af {len(LINES)} linjer for »{escape(query)}«" in everything(at)
-    assert_masked(everything(at).replace(f"»{escape(query)}«", ""))  # but the search itself
+    assert f"0 træf i 0 af {len(LINES)} linjer for »{query}«" in everything(at)
+    assert_masked(everything(at).replace(f"»{query}«", ""))  # but the search itself
 
 
 def test_searching_for_a_placeholder_finds_the_masked_lines(meeting_id):
@@ -169,7 +171,7 @@ def test_the_overview_masks_the_moment_its_evidence_and_what_was_said(meeting_id
     # Escaped as on the transcript page, so the text shows as said and never becomes markup.
     assert f"> `00:00` **Sagsbehandler:** Er dit nummer stadig {escape(PHONE_PLACEHOLDER)}?" in said
     assert f"`00:11` **Borger:** Ja, det er {escape(CPR_PLACEHOLDER)}." in said
-    assert all(p in shown or escape(p) in shown for p in PLACEHOLDERS)
+    assert all(p in shown for p in PLACEHOLDERS)
 
 
 def test_the_session_page_and_its_reports_are_masked(meeting_id, masked_meeting, monkeypatch):
