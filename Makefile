@@ -67,7 +67,7 @@ test-latest: system-deps
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
 	$(LATEST)/bin/python -m pip install --quiet --upgrade -e '.[test]'
-	@echo "Nyere end låsen:"; $(LATEST)/bin/python scripts/lock_diff.py $(LOCK)
+	@echo "Afviger fra låsen:"; $(LATEST)/bin/python scripts/lock_diff.py $(LOCK)
 	MEDLYT_UNLOCKED=1 $(LATEST)/bin/python -m pytest
 
 system-deps:

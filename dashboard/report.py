@@ -115,7 +115,7 @@ def moment_notes(notes: Notes, flag: Flag | None) -> list[tuple[str, str]]:
     """(author's name, text) for the leader's and the caseworker's note on a moment (or the
     whole session, flag None), leader first; authors without a note are left out."""
     key = review_key(flag) if flag is not None else None
-    return [(AUTHOR_LABELS[a], notes[(key, a)].text) for a in AUTHOR_LABELS if (key, a) in notes]
+    return [(AUTHOR_LABELS[a], redact(notes[(key, a)].text)) for a in AUTHOR_LABELS if (key, a) in notes]
 
 
 def meeting_date(meeting: Meeting) -> str:
@@ -133,8 +133,10 @@ def moment_time(flag: Flag) -> str:
 # ---- Markdown ---------------------------------------------------------------------------------
 
 def _md(text: str) -> str:
-    """User or meeting text inside Markdown: no raw HTML gets through to a renderer."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """User or meeting text inside Markdown: no raw HTML gets through to a renderer, and no
+    link or image either (a viewer would fetch an image's address)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("[", "\\[").replace("]", "\\]")
 
 
 def _md_block(text: str, indent: str) -> str:
@@ -145,7 +147,7 @@ def _md_block(text: str, indent: str) -> str:
 
 def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, moments: list[Flag],
                     notes: Notes, points: list[DevelopmentPoint]) -> str:
-    out = [f"# Sparring: {_md(meeting.title)}", ""]
+    out = [f"# Sparring: {_md(redact(meeting.title))}", ""]
     duration = duration_s(meeting, analysis)
     out += [f"- **Dato:** {meeting_date(meeting)}",
             f"- **Varighed:** {clock(duration) if duration is not None else '–'}",
@@ -179,7 +181,7 @@ def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysi
 
     out += ["## Udviklingspunkter", ""]
     if points:
-        out += [f"{number}. {_md_block(p.text, '   ')}" for number, p in enumerate(points, 1)]
+        out += [f"{number}. {_md_block(redact(p.text), '   ')}" for number, p in enumerate(points, 1)]
     else:
         out.append("Ingen udviklingspunkter aftalt.")
     out.append("")
@@ -194,7 +196,7 @@ def _h(text) -> str:
 
 def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, moments: list[Flag],
                 notes: Notes, points: list[DevelopmentPoint]) -> str:
-    title = f"Sparring: {meeting.title}"
+    title = f"Sparring: {redact(meeting.title)}"
     duration = duration_s(meeting, analysis)
     body = [f"<h1>{_h(title)}</h1>",
             f'<p class="meta">Dato {_h(meeting_date(meeting))} · varighed '
@@ -233,7 +235,7 @@ def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, m
 
     body.append("<h2>Udviklingspunkter</h2>")
     if points:
-        body += ["<ol>"] + [f'<li class="note">{_h(p.text)}</li>' for p in points] + ["</ol>"]
+        body += ["<ol>"] + [f'<li class="note">{_h(redact(p.text))}</li>' for p in points] + ["</ol>"]
     else:
         body.append("<p>Ingen udviklingspunkter aftalt.</p>")
 

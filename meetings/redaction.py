@@ -32,7 +32,10 @@ _SEP = _GAP + "?"
 # with gaps ("01 02 03", as Whisper may write it); the last four digits may also come in pairs.
 _DAY = r"(?:0[1-9]|[12][0-9]|3[01])"
 _MONTH = r"(?:0[1-9]|1[0-2])"
-_DATE = rf"(?:{_DAY}{_MONTH}[0-9]{{2}}|{_DAY}{_GAP}{_MONTH}{_GAP}[0-9]{{2}})"
+# Typed (a note, a label) rather than heard, the date part may also be dotted ("01.02.03-1234");
+# a dotted date alone ("den 12.03.2024") is not followed by four more digits and stays.
+_DATE = (rf"(?:{_DAY}{_MONTH}[0-9]{{2}}|{_DAY}{_GAP}{_MONTH}{_GAP}[0-9]{{2}}"
+         rf"|{_DAY}\.{_MONTH}\.[0-9]{{2}}(?={_GAP}))")
 _CPR = rf"(?<![0-9]){_DATE}{_SEP}(?:[0-9]{{4}}|[0-9]{{2}}{_GAP}[0-9]{{2}})(?![0-9])"
 
 # Phone: a Danish subscriber number is eight digits, written in one, in pairs ("12 34 56 78")
@@ -42,7 +45,15 @@ _CPR = rf"(?<![0-9]){_DATE}{_SEP}(?:[0-9]{{4}}|[0-9]{{2}}{_GAP}[0-9]{{2}})(?![0-
 # digit guards keep eight digits inside a longer digit run (an account number) unmasked.
 _PAIRS = rf"[0-9]{{2}}(?:{_GAP}[0-9]{{2}}){{3}}"
 _FOURS = r"(?!(?:19|20)[0-9]{2}[ \u00a0](?:19|20)[0-9]{2}(?![0-9]))[0-9]{4}[ \u00a0][0-9]{4}"
-_EIGHT = rf"(?:[0-9]{{8}}|{_PAIRS}|{_FOURS})"
+# Fours with a hyphen ("1234-5678", as people type a number in a note) are a phone number too,
+# unless they read as a range: two years ("2023-2024") or two round hundreds ("1000-2000 kr",
+# "1500-2500"). No Danish address holds such a pair: postcodes and house numbers stand alone.
+_DASH = r"[-\u2010-\u2013]"
+_FOURS_DASHED = (rf"(?!(?:19|20)[0-9]{{2}}{_DASH}(?:19|20)[0-9]{{2}}(?![0-9]))"
+                 rf"(?![0-9]{{2}}00{_DASH}[0-9]{{2}}00(?![0-9]))[0-9]{{4}}{_DASH}[0-9]{{4}}")
+# Two, three and three ("12 345 678"), as some people say and type a number.
+_TWO_THREE_THREE = r"[0-9]{2}[ \u00a0][0-9]{3}[ \u00a0][0-9]{3}"
+_EIGHT = rf"(?:[0-9]{{8}}|{_PAIRS}|{_FOURS}|{_FOURS_DASHED}|{_TWO_THREE_THREE})"
 _PHONE = (rf"(?:(?:\+|(?<![0-9])00)45{_SEP}{_EIGHT}|(?<![0-9])45{_GAP}{_PAIRS}|(?<![0-9]){_EIGHT})"
           r"(?![0-9])")
 

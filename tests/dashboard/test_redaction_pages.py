@@ -203,7 +203,8 @@ def test_the_session_page_and_its_reports_are_masked(meeting_id, masked_meeting,
     assert len(downloads) == 2
     for report in downloads:
         assert_masked(report)
-        assert f"Borgeren gav sit nummer {PHONE_PLACEHOLDER}" in report
+        # The Markdown report writes brackets as \[ \] so they stay text; read as shown.
+        assert f"Borgeren gav sit nummer {PHONE_PLACEHOLDER}" in report.replace("\\", "")
 
 
 def test_the_report_functions_mask_what_a_flag_quotes(masked_meeting):
@@ -217,7 +218,7 @@ def test_the_report_functions_mask_what_a_flag_quotes(masked_meeting):
     for report in (report_html(meeting, speakers, analysis, moments, {}, []),
                    report_markdown(meeting, speakers, analysis, moments, {}, [])):
         assert_masked(report)
-        assert PHONE_PLACEHOLDER in report
+        assert PHONE_PLACEHOLDER in report.replace("\\", "")
 
 
 def test_the_analysis_runs_on_what_was_said_and_showing_it_changes_nothing(meeting_id, masked_meeting):

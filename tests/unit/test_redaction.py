@@ -32,6 +32,8 @@ CPR = [
     "010203 - 1234",
     "311299-4321",
     "290200\u20131234",  # en dash
+    "01.02.03-1234",  # typed in a note with a dotted date
+    "01.02.03 1234",
 ]
 
 PHONE = [
@@ -47,6 +49,9 @@ PHONE = [
     "0045 12 34 56 78",
     "45 12 34 56 78",
     "20 12 34 56",  # a mobile number in the 20 series
+    "12 345 678",  # two, three, three
+    "1234-5678",  # typed with a hyphen
+    "1234\u20135678",
 ]
 
 EMAIL = [
@@ -91,6 +96,11 @@ def test_email_addresses_are_masked(email):
      "Jeg fik 12.500 kr. i 2024, mit nummer er [telefonnummer]"),
     ("CPR 010203-1234, tlf. 12345678, mail a@b.dk",
      "CPR [CPR-nummer], tlf. [telefonnummer], mail [e-mail]"),
+    # An address holds no hyphenated pair of fours, so one next to it is the phone number.
+    ("Hun bor på Vestergade 12, 1. sal, 8000 Aarhus C, og har nummer 1234-5678.",
+     "Hun bor på Vestergade 12, 1. sal, 8000 Aarhus C, og har nummer [telefonnummer]."),
+    ("Noten: borgerens CPR er 01.02.03-1234 og mobil 12 345 678",
+     "Noten: borgerens CPR er [CPR-nummer] og mobil [telefonnummer]"),
 ])
 def test_personal_data_inside_danish_sentences(said, shown):
     assert redact(said) == shown
@@ -117,6 +127,8 @@ def test_personal_data_inside_danish_sentences(said, shown):
     "8000 Aarhus",
     "Jeg bor på Vestergade 12, 8000 Aarhus C",
     "1000-2000 kr",
+    "mellem 1500-2500 kr. om måneden",  # round hundreds: a range, not a phone number
+    "i perioden 2019-2021",  # two years
     "123456789",  # eight digits inside a longer run
     "kontonummer 1234567890123",
     "reg.nr. 1234 kontonr. 12345678901",

@@ -304,3 +304,20 @@ def test_an_older_database_gains_the_session_tables(medlyt_home):
         meeting_id = new_meeting(store)
         store.save_session_note(meeting_id, None, "leder", LEADER_NOTE, by="lis")
         assert store.session_notes(meeting_id)[(None, "leder")].text == LEADER_NOTE
+
+
+def test_numbers_and_links_typed_into_notes_points_and_title_do_not_reach_the_report():
+    """What people type is masked and stays text in both formats: a CPR or phone number in a
+    note, a point or the title, and a Markdown image or link (a viewer would fetch the image)."""
+    story = review_key(STORY)
+    typed = "Ring 12 345 678 eller skriv CPR 01.02.03-1234 ![spor](http://example.org/s.png) [klik](javascript:x)"
+    title_meeting = Meeting(id="abc123abc123", title="Opfølgning 1234-5678", created_at="2025-03-12T09:30:00+00:00",
+                            status="processed", audio=AudioInfo("audio/abc123abc123.wav", 16000, 1, 95.0))
+    notes_ = {(story, "leder"): SessionNote(story, "leder", typed, "lis")}
+    args = (title_meeting, speakers(), analysis(), [STORY], notes_, [DevelopmentPoint(1, 1, typed, "anne")])
+    for text in (report_markdown(*args), report_html(*args)):
+        assert "12 345 678" not in text and "01.02.03-1234" not in text and "1234-5678" not in text
+        assert "[telefonnummer]" in text.replace("\\", "") and "[CPR-nummer]" in text.replace("\\", "")
+    markdown = report_markdown(*args)
+    assert "](" not in markdown.replace("\\](", "")  # no Markdown link or image is left live
+    assert "<img" not in report_html(*args) and 'href="javascript' not in report_html(*args)
