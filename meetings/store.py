@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from meetings import audit, keys, passwords, private, recordings, retention, scratch, throttle
+from meetings import audit, audit_head, keys, passwords, private, recordings, retention, scratch, throttle
 from meetings.audit import AuditEntry
 from meetings.consent import require_consent
 from meetings.corrections import apply_with_speech
@@ -474,6 +474,8 @@ class Store:
             cipher, source = Cipher(key.secret), key.source
         self.cipher = cipher
         self._audit_key = cipher.derive(AUDIT_KEY_PURPOSE)
+        self._audit_head = audit_head.path_for(self.home)
+        self._audit_extended = False  # set by _audit; the head is advanced once its transaction commits
         if check is not None:
             self._verify_key(check, source)
         if version < SCHEMA_VERSION or check is None:
@@ -571,6 +573,20 @@ class Store:
                 raise
             else:
                 self._conn.execute("COMMIT")
+                if self._audit_extended:
+                    self._advance_audit_head()
+            finally:
+                self._audit_extended = False
+
+    def _advance_audit_head(self) -> None:
+        """Record the chain's newest link beside the key, where restoring or cutting the
+        database cannot take it back (meetings/audit_head.py)."""
+        last_id, last_hash = self._conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        try:
+            audit_head.advance(self._audit_head, self._audit_key, audit_head.Head(last_id, last_hash))
+        except OSError as e:
+            raise MeetingError(f"Revisionsloggens kontrolpunkt {self._audit_head} kan ikke skrives: {e.strerror}. "
+                               "Ændringen er gemt; ret adgangen til mappen.") from None
 
     @contextmanager
     def _plain_errors(self) -> Iterator[None]:
@@ -1316,6 +1332,7 @@ class Store:
                user: str | None = None) -> None:
         """Append to the audit chain, hashed with this store's audit key."""
         audit.write(conn, self._audit_key, at, action, meeting_id, detail, user)
+        self._audit_extended = True
 
     def _checkpoint(self) -> None:
         with self._lock:
@@ -1344,7 +1361,13 @@ class Store:
                 keyed_from = 1
                 problems = [audit.Problem(None, "unprotected", "oplysningen om, hvor den nøglebaserede kæde "
                                                                "begynder, mangler eller er ændret.")]
-            return problems + audit.verify(conn, audit.Keying(self._audit_key, keyed_from))
+            problems += audit.verify(conn, audit.Keying(self._audit_key, keyed_from))
+            try:
+                head = audit_head.read(self._audit_head, self._audit_key)
+            except audit_head.Tampered:
+                return problems + [audit.Problem(None, "unprotected", f"kontrolpunktet {self._audit_head} er ændret "
+                                                                      "eller lavet med en anden nøgle.")]
+            return problems + audit_head.check(head, audit.read_records(conn))
 
     # ---- internals ------------------------------------------------------------------------
 

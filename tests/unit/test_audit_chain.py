@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from medlyt.cli import EXIT_AUDIT_BROKEN, EXIT_BAD_INPUT, main
-from meetings import audit
+from meetings import audit, audit_head, keys
 from meetings import store as store_module
 from meetings.audit import GENESIS, TRIGGERS, AuditEntry, entry_hash
 from meetings.records import Consent, Participant, now_iso
@@ -192,7 +192,8 @@ def test_recomputing_the_whole_rest_of_the_chain_without_the_key_is_found(medlyt
         conn.execute("UPDATE audit SET detail = ?, prev_hash = ?, hash = ? WHERE id = ?", (detail, prev, forged, r.id))
         prev = forged
     conn.close()
-    assert chain_problems(medlyt_home) == {(r.id, "changed") for r in records[5:]}
+    # The head beside the key knows the last entry's real hash, so the rewrite shows there too.
+    assert chain_problems(medlyt_home) == {(r.id, "changed") for r in records[5:]} | {(records[-1].id, "rolled_back")}
 
 
 @pytest.mark.parametrize("change", ["DELETE FROM settings WHERE key = 'audit_keyed_from'",
@@ -369,3 +370,72 @@ def test_cli_changes_are_logged_with_the_user_who_ran_them(medlyt_home, capsys, 
                        audit.SHARED, audit.VIEWED, audit.WITHDRAWN]
     assert all(e.user and e.user.startswith("cli") for e in entries), entries
     assert entries[-1].detail == "consent_withdrawn:borger"
+
+
+# ---- the head beside the key: what the chain in the file cannot show ------------------------------
+
+
+def restore_triggers(home: Path, sql: list[str]) -> None:
+    conn = raw(home)
+    for statement in sql:
+        conn.execute(statement)
+    conn.close()
+
+
+def trigger_sql(home: Path) -> list[str]:
+    conn = raw(home)
+    try:
+        return [row[0] for row in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'")]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("cut", ["the last entries", "every entry"])
+def test_entries_cut_off_the_end_are_found(medlyt_home, cut):
+    """The attacker drops the protection, deletes, and puts the protection back: the chain left
+    in the file is intact as far as it goes, but the head beside the key knows how far it went."""
+    realistic_log(medlyt_home)
+    with Store(medlyt_home) as store:
+        last = store.audit_records()[-1].id
+    protection = trigger_sql(medlyt_home)
+    tamper(medlyt_home, "DELETE FROM audit WHERE id > 4" if cut == "the last entries" else "DELETE FROM audit")
+    restore_triggers(medlyt_home, protection)
+    with Store(medlyt_home) as store:
+        problems = store.verify_audit()
+    assert [(p.entry_id, p.kind) for p in problems] == [(None, "truncated")]
+    assert f"der er skrevet {last} poster" in str(problems[0])
+
+
+def test_an_older_copy_of_the_database_put_back_is_found(medlyt_home, capsys):
+    with Store(medlyt_home) as store:
+        store.add_user("kim", "leder", PASSWORD, by="cli:admin")
+        store._checkpoint()  # everything in the main file, as a backup tool would copy it
+    old = (medlyt_home / DB_NAME).read_bytes()
+    realistic_log(medlyt_home)
+    with Store(medlyt_home) as store:
+        store._checkpoint()
+    for suffix in ("-wal", "-shm"):
+        (medlyt_home / f"{DB_NAME}{suffix}").unlink(missing_ok=True)
+    (medlyt_home / DB_NAME).write_bytes(old)
+    assert main(["audit", "--verify"]) == EXIT_AUDIT_BROKEN
+    out = capsys.readouterr().out
+    assert "Loggen: loggen slutter ved post" in out and "en ældre kopi af databasen er lagt tilbage" in out
+
+
+def test_a_changed_head_is_reported(medlyt_home):
+    realistic_log(medlyt_home)
+    head = audit_head.path_for(medlyt_home)
+    head.write_text(head.read_text().replace('"last_id": ', '"last_id": 1'))
+    with Store(medlyt_home) as store:
+        problems = store.verify_audit()
+    assert [p.kind for p in problems] == ["unprotected"] and "kontrolpunktet" in str(problems[0])
+
+
+def test_the_head_lives_beside_the_key_and_is_private(medlyt_home):
+    realistic_log(medlyt_home)
+    head = audit_head.path_for(medlyt_home)
+    assert head.parent == keys.key_file().parent and medlyt_home not in head.parents
+    assert oct(head.stat().st_mode & 0o777) == "0o600"
+    with Store(medlyt_home) as store:
+        records = store.audit_records()
+        assert audit_head.read(head, store._audit_key) == audit_head.Head(records[-1].id, records[-1].hash)
