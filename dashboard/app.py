@@ -13,6 +13,9 @@ from meetings.errors import MeetingError
 from medlyt.settings import session_limits
 
 st.set_page_config(page_title="medlyt", page_icon="🎧", layout="wide")
+# Tables hold what citizens said: no "Download as CSV" or copy from them; downloads are our own
+# masked, audited exports (the report on Sparring).
+st.set_option("client.disableDataExport", True)
 if "purged" not in st.session_state:  # once per visit: a server may run for days
     try:
         st.session_state["purged"] = purge_due()

@@ -621,6 +621,7 @@ def run_dashboard(home: Path, port: int) -> None:
         sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--global.developmentMode", "false", "--client.toolbarMode", "minimal",
+        "--client.disableDataExport", "true", "--server.enableAgentApi", "false",
     ]
     secrets = home / SSO_SECRETS
     if secrets.is_file():

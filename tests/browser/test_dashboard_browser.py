@@ -41,6 +41,13 @@ def test_log_in_open_the_demo_play_a_moment_and_mark_it_discussed(demo_run, dash
     meeting_list(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
     timings["log in → meeting list"] = time.monotonic() - start
 
+    # The table's own toolbar (on hover) offers search, but no "Download as CSV": what a table
+    # shows leaves only through medlyt's masked, audited exports.
+    meeting_list(page).hover()
+    toolbar_search = page.get_by_role("button", name=re.compile("Search"))
+    toolbar_search.first.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    assert page.get_by_role("button", name=re.compile("Download as CSV")).count() == 0
+
     # Open the demo meeting the way a user does: pick it, then open its overview.
     page.locator('[data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=re.compile(re.escape(DEMO_TITLE))).click()
