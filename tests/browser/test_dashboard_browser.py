@@ -142,3 +142,40 @@ def test_the_live_page_follows_a_recording_by_itself_and_sets_a_bookmark(tmp_pat
     with Store(home) as store:
         (bookmark,) = store.get_meeting(meeting_id).bookmarks
     assert bookmark.by == "olga" and bookmark.at_s >= 125.0
+
+
+def test_user_text_with_outside_images_and_links_fetches_nothing(tmp_path, dashboard, browser_page, danish_dir):
+    """A title, a speaker's name, a bookmark note and a development point that hold Markdown for
+    an outside image and a javascript: link: the meeting's pages show them as text, the
+    browser asks no other host for anything (the fixture fails the test if it does) and no
+    link on the page leads to javascript:."""
+    from feedback.analysis import analyser
+    from meetings.corrections import anchor_of
+    from meetings.records import Correction
+    from meetings.store import Store
+    from tests.dashboard.conftest import AUDIO, PASSWORD, processed_meeting
+
+    hostile = "![spor](http://example.org/spor.png) [klik](javascript:alert(1))"
+    home = tmp_path / "home"
+    with Store(home) as store:
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+        meeting_id = processed_meeting(store, danish_dir / AUDIO, f"Møde {hostile}", "anne", None)
+        store.correct(meeting_id, Correction("rename", anchor=anchor_of(store.segments(meeting_id), "S2"),
+                                             label=f"Borger {hostile}", role="borger"), analyser())
+        store.add_bookmark(meeting_id, 5.0, by="anne", note=f"Se her {hostile}", analyse=analyser())
+        store.add_development_point(meeting_id, f"Punkt {hostile}", by="anne")
+    server = dashboard(home)
+    page = browser_page.page
+    page.goto(server.url, wait_until="commit")
+    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    log_in(page, "anne", PASSWORD)
+    page.get_by_role("button", name="Åbn mødeoverblik").click()  # the only meeting is picked already
+    for link in ("Mødeoverblik", "Transskription", "Sparring"):  # the sidebar, as a user goes
+        page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link).click()
+        page.get_by_role("heading", name=re.compile("spor")).first.wait_for(timeout=RENDER_TIMEOUT_MS)
+        browser_page.wait_until_settled()
+        assert page.locator('img[src*="example.org"]').count() == 0
+        assert page.locator('a[href^="javascript"]').count() == 0
+        assert "![spor](http://example.org/spor.png)" in page.inner_text("body")  # shown as typed
+    browser_page.screenshot("user-text-as-text.png")
+    assert browser_page.blocked == []
