@@ -1,19 +1,46 @@
-"""Who may see which meeting: one pure rule, used by every route into a meeting (the list, a
-link with ?meeting=, the CLI on a user's behalf), so no route can be more generous."""
+"""Who may see and do what in a meeting: the one place for every rule, used by every route into
+a meeting (the list, a link with ?meeting=, a callback, the CLI on a user's behalf), so no route
+can be more generous than another.
+
+A meeting's people are named in it, not inferred from a role: the caseworker whose meeting it
+is, the sparring partner who sat in and recorded it (a colleague or a leader), and the leaders
+the caseworker shares it with. Only they take part in its sparring. An administrator manages
+users, retention and the audit log, and reads meeting content only where the organisation has
+said so (MEDLYT_ADMIN_READS_CONTENT=1).
+"""
+
+import os
 
 from meetings.records import Meeting, User
 
+ADMIN_READS_CONTENT_ENV = "MEDLYT_ADMIN_READS_CONTENT"
+
+CASEWORKER = "sagsbehandler"  # the meeting's own caseworker
+PARTNER = "sparringspartner"  # who sat in and recorded it
+SHARED_LEADER = "leder"  # a leader the caseworker shared it with
+ADMIN = "admin"  # an administrator, where the organisation lets administrators read content
+
+
+def admin_reads_content() -> bool:
+    return os.environ.get(ADMIN_READS_CONTENT_ENV, "").strip() == "1"
+
+
+def part_in(user: User, meeting: Meeting) -> str | None:
+    """The user's part in this meeting, or None when they have none."""
+    if meeting.caseworker and meeting.caseworker == user.name:
+        return CASEWORKER
+    if meeting.recorded_by and meeting.recorded_by == user.name:
+        return PARTNER
+    if user.role == "leder" and user.name in meeting.shared_with:
+        return SHARED_LEADER
+    if user.role == "admin" and admin_reads_content():
+        return ADMIN
+    return None
+
 
 def can_view(user: User, meeting: Meeting) -> bool:
-    if user.role == "admin":
-        return True
-    if user.role == "sagsbehandler":
-        return meeting.caseworker == user.name
-    if user.role == "leder":
-        return user.name in meeting.shared_with
-    if user.role == "observatør":
-        return meeting.recorded_by == user.name
-    return False
+    """The meeting's content: its overview, transcript, sound and sparring (notes, points, report)."""
+    return part_in(user, meeting) is not None
 
 
 def visible(user: User, meetings: list[Meeting]) -> list[Meeting]:
@@ -21,18 +48,38 @@ def visible(user: User, meetings: list[Meeting]) -> list[Meeting]:
 
 
 def can_share(user: User, meeting: Meeting) -> bool:
-    """Sharing with a leader is the caseworker's own deliberate act (or an administrator's)."""
-    return user.role == "admin" or (user.role == "sagsbehandler" and meeting.caseworker == user.name)
+    """Sharing with a leader is the caseworker's own deliberate act."""
+    return part_in(user, meeting) == CASEWORKER
+
+
+def can_choose_moments(user: User, meeting: Meeting) -> bool:
+    """Which moments the sparring takes up: the caseworker and the sparring partner decide."""
+    return part_in(user, meeting) in (CASEWORKER, PARTNER)
+
+
+def can_correct_speakers(user: User, meeting: Meeting) -> bool:
+    """Who is who in the recording (rename, merge, move): the two who were there."""
+    return part_in(user, meeting) in (CASEWORKER, PARTNER)
 
 
 def note_author(user: User, meeting: Meeting) -> str | None:
     """Which of a sparring's two notes this user writes (meetings.records.NOTE_AUTHORS): the
-    caseworker her own, a leader it is shared with the leader's; nobody writes in another's
-    name, and whoever is not in the session (an administrator, the observer) writes neither."""
-    if not can_view(user, meeting):
-        return None
-    if user.role == "sagsbehandler" and meeting.caseworker == user.name:
+    caseworker her own, a leader taking part (shared with, or the leader who sat in) the
+    leader's; nobody writes in another's name, and a colleague who sat in or an administrator
+    writes neither."""
+    part = part_in(user, meeting)
+    if part == CASEWORKER:
         return "sagsbehandler"
-    if user.role == "leder" and user.name in meeting.shared_with:
+    if part in (SHARED_LEADER, PARTNER) and user.role == "leder":
         return "leder"
     return None
+
+
+def can_follow_development(user: User, caseworker: str, shared_with_user: bool) -> bool:
+    """A caseworker's development over time is hers, and the leaders she shares meetings with
+    (`shared_with_user`: at least one of her meetings is shared with this user)."""
+    if user.name == caseworker:
+        return True
+    if user.role == "leder" and shared_with_user:
+        return True
+    return user.role == "admin" and admin_reads_content()

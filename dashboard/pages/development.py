@@ -16,6 +16,7 @@ from dashboard.auth import current_user
 from dashboard.data import meetings_for, store
 from dashboard.format import decimal, escape, percent
 from meetings import audit
+from meetings.access import admin_reads_content, can_follow_development
 from meetings.records import Meeting, User
 
 PAGE = "udvikling"
@@ -34,7 +35,7 @@ def render() -> None:
     caseworker = choose_caseworker(user, meetings)
     if caseworker is None:
         return
-    own = [m for m in meetings if m.caseworker == caseworker]
+    own = [m for m in meetings if m.caseworker == caseworker and counts_for(user, m)]
     rows, left_out = development(own)
     if not rows:
         st.info(f"Der er endnu ingen møder med nøgletal for {escape(caseworker)}, som du har adgang til.")
@@ -59,18 +60,26 @@ def log_page_view(user: User) -> None:
         s.log(audit.VIEWED, None, user.name, f"page={PAGE}")
 
 
+def counts_for(user: User, meeting: Meeting) -> bool:
+    """Which of a caseworker's meetings this user's view of her development rests on: her own
+    view all of them; a leader's only those she shared (not one the leader merely sat in on)."""
+    return user.name == meeting.caseworker or user.name in meeting.shared_with or user.role == "admin"
+
+
 def choose_caseworker(user: User, meetings: list[Meeting]) -> str | None:
-    """A caseworker sees their own development; the others choose among the caseworkers of
-    the meetings they may see (an administrator: any caseworker)."""
+    """A caseworker sees her own development; a leader chooses among the caseworkers who share
+    meetings with her (meetings.access.can_follow_development); a colleague who sat in sees none."""
     if user.role == CASEWORKER:
         return user.name
-    names = {m.caseworker for m in meetings if m.caseworker}
-    if user.role == "admin":
+    shared = {m.caseworker for m in meetings if m.caseworker and user.name in m.shared_with}
+    names = {name for name in {m.caseworker for m in meetings if m.caseworker}
+             if can_follow_development(user, name, name in shared)}
+    if user.role == "admin" and admin_reads_content():
         with store() as s:
             names |= {u.name for u in s.users() if u.role == CASEWORKER}
     if not names:
-        st.info("Der er ingen sagsbehandlere med møder, du har adgang til. En leder ser de møder, "
-                "sagsbehandlerne har delt med hende eller ham; en observatør de møder, hun eller han har optaget.")
+        st.info("Der er ingen sagsbehandlere, hvis udvikling du kan følge. En sagsbehandlers udvikling er "
+                "hendes egen og de lederes, hun deler sine møder med.")
         return None
     return st.selectbox("Sagsbehandler", sorted(names), key="development_caseworker")
 

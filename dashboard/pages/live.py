@@ -16,6 +16,7 @@ from dashboard.data import log_view, meeting_for, store
 from dashboard.format import clock, escape, percent
 from feedback.config import ConfigError, load_config
 from feedback.live import LiveStatus, live_status, seconds_text
+from meetings.access import ADMIN, PARTNER, part_in
 from meetings.records import LiveSession, Meeting, User
 from meetings.redaction import redact
 from medlyt.settings import config_path, data_home
@@ -132,8 +133,9 @@ def meeting_bookmarks(meeting_id: str):
 
 
 def can_control(user: User, meeting: Meeting) -> bool:
-    """The observer who records (or an administrator) sets bookmarks and may stop it."""
-    return user.role == "admin" or meeting.recorded_by == user.name
+    """The sparring partner who records (or an administrator the organisation lets read meetings)
+    sets bookmarks and may stop it."""
+    return part_in(user, meeting) in (PARTNER, ADMIN)
 
 
 def controls(user: User, meeting_id: str, status: LiveStatus) -> None:

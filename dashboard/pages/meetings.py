@@ -9,7 +9,7 @@ from dashboard.choice import choose
 from dashboard.data import meetings_for, store
 from dashboard.format import STATUS_LABELS, clock, escape, percent
 from meetings import audit
-from meetings.access import can_share
+from meetings.access import ADMIN_READS_CONTENT_ENV, admin_reads_content, can_share
 from meetings.errors import MeetingError
 
 
@@ -28,9 +28,13 @@ def render() -> None:
     meetings = meetings_for(user)
     log_list_view(user)
     if not meetings:
-        st.info("Der er ingen møder, du har adgang til. Et møde vises for sagsbehandleren i mødet, "
-                "observatøren der optog det, ledere det er delt med, og administratorer. "
-                "Prøv `medlyt demo`.")
+        if user.role == "admin" and not admin_reads_content():
+            st.info("Som administrator styrer du brugere, opbevaring og revisionslog, men ser ikke mødernes "
+                    "indhold. Et møde vises for sagsbehandleren i mødet, sparringspartneren der optog det, og "
+                    f"de ledere, det er delt med. Organisationen kan give administratorer adgang ({ADMIN_READS_CONTENT_ENV}=1).")
+        else:
+            st.info("Der er ingen møder, du har adgang til. Et møde vises for sagsbehandleren i mødet, "
+                    "sparringspartneren der optog det, og de ledere, det er delt med. Prøv `medlyt demo`.")
         return
     rows = []
     with store() as s:

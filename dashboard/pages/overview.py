@@ -16,6 +16,7 @@ from dashboard.format import clock, decimal, escape, percent
 from dashboard.moment import header_and_sound, said_around
 from feedback.labels import METRICS, TONES, kind_label
 from feedback.metrics import turns
+from meetings.access import can_choose_moments
 from meetings.records import REVIEW_STATUSES, review_key
 from meetings.redaction import redact, redact_segments, redact_value
 
@@ -146,6 +147,11 @@ def moment_detail(user, meeting, flag, segments, labels: dict, review) -> None:
 
 def review_form(user, meeting, flag, review) -> None:
     key = f"{flag.kind}-{round(flag.start * 1000)}"
+    if not can_choose_moments(user, meeting):
+        st.caption("Øjeblikkene til sparringen vælges af sagsbehandleren og sparringspartneren, der var med.")
+        if review:
+            st.caption(f"Markeret {review.status} af {escape(review.by or '–')} {review.at[:16].replace('T', ' ')}")
+        return
     with st.form(f"review-{key}"):
         status = st.radio("Til sparringen", REVIEW_STATUSES, horizontal=True, key=f"status-{key}",
                           index=REVIEW_STATUSES.index(review.status) if review else 0)

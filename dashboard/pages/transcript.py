@@ -23,6 +23,7 @@ from dashboard.data import play as play_excerpt
 from dashboard.format import clock, escape, percent
 from dashboard.moment import MAX_CLIP_S  # a line that runs for minutes still sends only a couple of minutes
 from feedback.analysis import analyser
+from meetings.access import can_correct_speakers
 from meetings.corrections import anchor_of
 from meetings.records import ROLE_LABELS, ROLES, Correction, Segment, Speaker, Word
 from meetings.redaction import redact_segments
@@ -60,7 +61,10 @@ def render() -> None:
         chosen = transcript_section(meeting, segments, labels, threshold)
     with right:
         balance_section(analysis, speakers)
-        corrections_section(meeting, segments, speakers, chosen)
+        if can_correct_speakers(user, meeting):
+            corrections_section(meeting, segments, speakers, chosen)
+        else:
+            st.caption("Hvem der er hvem, rettes af sagsbehandleren og sparringspartneren, der var med.")
 
 
 # ---- the transcript -------------------------------------------------------------------------
@@ -219,7 +223,7 @@ def correct(meeting_id: str, kind: str, span: tuple[float, float] | None) -> Non
     cannot see, whatever the session state says."""
     user = current_user()
     meeting = meeting_for(user, meeting_id) if user else None
-    if meeting is None or meeting.status != "processed":
+    if meeting is None or meeting.status != "processed" or not can_correct_speakers(user, meeting):
         return
     state = st.session_state
     with store() as s:

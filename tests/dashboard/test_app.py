@@ -40,16 +40,24 @@ def test_without_users_the_login_says_how_to_create_one(medlyt_home):
     ("bo", {"bos"}),
     ("lis", {"annes"}),           # a leader: what is shared with her
     ("kim", set()),               # a leader nothing is shared with
-    ("olga", {"annes"}),          # an observer: what she recorded
-    ("root", {"annes", "bos"}),   # an administrator: all
+    ("olga", {"annes"}),          # an observer: what she recorded (she sat in as sparring partner)
+    ("root", set()),              # an administrator: no meeting content, unless the organisation says so
 ])
 def test_each_role_sees_exactly_its_meetings(dashboard_home, name, expected):
     at = logged_in(name)
     assert at.title[0].value == "Møder"
     ids = {dashboard_home.meetings[k] for k in expected}
     assert set(listed_ids(at)) == ids
-    if not ids:
+    if name == "root":
+        assert "ser ikke mødernes indhold" in at.info[0].value and "MEDLYT_ADMIN_READS_CONTENT=1" in at.info[0].value
+    elif not ids:
         assert "ingen møder, du har adgang til" in at.info[0].value
+
+
+def test_an_administrator_sees_every_meeting_where_the_organisation_allows_it(dashboard_home, monkeypatch):
+    monkeypatch.setenv("MEDLYT_ADMIN_READS_CONTENT", "1")
+    at = logged_in("root")
+    assert set(listed_ids(at)) == set(dashboard_home.meetings.values())
 
 
 def test_a_caseworker_cannot_open_another_caseworkers_meeting_by_link(dashboard_home):

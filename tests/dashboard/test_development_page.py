@@ -188,15 +188,21 @@ def test_another_caseworker_does_not_see_them(development_home):
     assert [r["Id"] for r in table(at)] == [d.meetings["finns"]]
 
 
-def test_an_observer_sees_the_meetings_she_recorded(development_home):
-    d = development_home
+def test_a_colleague_who_sat_in_does_not_follow_the_caseworkers_development(development_home):
+    """She may open the meeting she recorded, but Eva's development is Eva's and her leaders'."""
     at = development_page("ole")
-    assert at.selectbox(key="development_caseworker").options == ["eva"]
-    assert [r["Id"] for r in table(at)] == [d.meetings["second"]]
-    assert len(at.get("vega_lite_chart")) == 5  # one meeting still draws
+    assert not at.exception, at.exception
+    assert not at.get("selectbox") and not at.dataframe
+    assert "de lederes, hun deler sine møder med" in at.info[0].value
 
 
-def test_an_administrator_may_choose_any_caseworker(development_home):
+def test_an_administrator_follows_no_one_unless_the_organisation_allows_it(development_home, monkeypatch):
+    at = development_page("admin")
+    assert not at.get("selectbox") and not at.dataframe
+
+
+def test_an_administrator_may_choose_any_caseworker_where_allowed(development_home, monkeypatch):
+    monkeypatch.setenv("MEDLYT_ADMIN_READS_CONTENT", "1")
     d = development_home
     at = development_page("admin")
     assert at.selectbox(key="development_caseworker").options == ["eva", "finn", "gert"]

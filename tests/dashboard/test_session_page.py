@@ -190,8 +190,10 @@ def test_nobody_writes_the_other_persons_note(dashboard_home, own_meeting, write
 
 
 @pytest.mark.parametrize("name", ["root", "olga"])
-def test_who_is_not_in_the_sparring_writes_no_note(dashboard_home, own_meeting, name):
-    """The administrator and the observer may open the meeting, but neither writes a note."""
+def test_who_is_not_in_the_sparring_writes_no_note(dashboard_home, own_meeting, name, monkeypatch):
+    """The colleague who sat in, and an administrator the organisation lets read meetings, may
+    open the session, but neither writes a note (the two notes are the caseworker's and the leader's)."""
+    monkeypatch.setenv("MEDLYT_ADMIN_READS_CONTENT", "1")
     at = logged_in(name, meeting=own_meeting)
     at.switch_page(SESSION).run()
     assert not at.exception, at.exception

@@ -18,7 +18,8 @@ SESSION = "pages/session.py"
 
 
 @pytest.fixture
-def temporary_admin(dashboard_home):
+def temporary_admin(dashboard_home, monkeypatch):
+    monkeypatch.setenv("MEDLYT_ADMIN_READS_CONTENT", "1")  # so the administrator has meetings to lose
     with Store(dashboard_home.home) as store:
         store.add_user("tove", "admin", PASSWORD)
     yield "tove"

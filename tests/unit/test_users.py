@@ -5,7 +5,19 @@ import io
 import pytest
 
 from meetings import audit
-from meetings.access import can_share, can_view, visible
+from meetings.access import (
+    ADMIN,
+    ADMIN_READS_CONTENT_ENV,
+    PARTNER,
+    can_choose_moments,
+    can_correct_speakers,
+    can_follow_development,
+    can_share,
+    can_view,
+    note_author,
+    part_in,
+    visible,
+)
 from meetings.records import Consent, Flag, Meeting, Participant, User, now_iso, review_key
 from meetings.store import DB_NAME, MeetingError, Store
 from medlyt.cli import main
@@ -68,19 +80,67 @@ def test_sharing_goes_only_to_leaders_and_is_logged(medlyt_home):
         assert store.get_meeting(meeting.id).shared_with == ()
 
 
-def test_the_access_rule_for_every_role():
-    meeting = Meeting("m1", "Samtale", "", [Participant("sagsbehandler", "Sagsbehandler", user="anne")],
-                      recorded_by="olga", shared_with=("lis",))
-    allowed = {name for name, role in [("anne", "sagsbehandler"), ("bo", "sagsbehandler"), ("lis", "leder"),
-                                       ("kim", "leder"), ("olga", "observatør"), ("ole", "observatør"),
-                                       ("root", "admin")]
-               if can_view(User(name, role), meeting)}
-    assert allowed == {"anne", "lis", "olga", "root"}
-    assert visible(User("bo", "sagsbehandler"), [meeting]) == []
-    assert can_share(User("anne", "sagsbehandler"), meeting) and not can_share(User("lis", "leder"), meeting)
-    assert not can_view(User("x", "ukendt"), meeting)
-    # A meeting without a caseworker user is visible to no caseworker.
-    assert not can_view(User("anne", "sagsbehandler"), Meeting("m2", "t", ""))
+USERS = {"anne": "sagsbehandler", "bo": "sagsbehandler", "lis": "leder", "kim": "leder", "olga": "observatør",
+         "ole": "observatør", "root": "admin"}
+# Anne's meeting, recorded by Olga (a colleague), shared with Lis; and one a leader (Kim) sat in on.
+ANNES = Meeting("m1", "Samtale", "", [Participant("sagsbehandler", "Sagsbehandler", user="anne")],
+                recorded_by="olga", shared_with=("lis",))
+KIM_SAT_IN = Meeting("m2", "Samtale", "", [Participant("sagsbehandler", "Sagsbehandler", user="anne")],
+                     recorded_by="kim")
+
+# who: (view and sparring, share, choose moments, correct speakers, note) in ANNES
+RULES = {
+    "anne": (True, True, True, True, "sagsbehandler"),   # her own meeting
+    "olga": (True, False, True, True, None),             # the colleague who sat in: no note slot of her own
+    "lis": (True, False, False, False, "leder"),         # a leader it is shared with: reads, writes the leader's note
+    "bo": (False, False, False, False, None),            # another caseworker
+    "kim": (False, False, False, False, None),           # a leader nothing is shared with
+    "ole": (False, False, False, False, None),           # another observer
+    "root": (False, False, False, False, None),          # an administrator: no content by default
+}
+
+
+@pytest.mark.parametrize("name", RULES)
+def test_the_access_rules_for_every_person(name, monkeypatch):
+    monkeypatch.delenv(ADMIN_READS_CONTENT_ENV, raising=False)
+    user = User(name, USERS[name])
+    got = (can_view(user, ANNES), can_share(user, ANNES), can_choose_moments(user, ANNES),
+           can_correct_speakers(user, ANNES), note_author(user, ANNES))
+    assert got == RULES[name]
+    assert visible(user, [ANNES]) == ([ANNES] if RULES[name][0] else [])
+
+
+def test_a_leader_who_sat_in_takes_part_as_sparring_partner_and_writes_the_leaders_note():
+    kim = User("kim", "leder")
+    assert part_in(kim, KIM_SAT_IN) == PARTNER and can_view(kim, KIM_SAT_IN)
+    assert can_choose_moments(kim, KIM_SAT_IN) and can_correct_speakers(kim, KIM_SAT_IN)
+    assert note_author(kim, KIM_SAT_IN) == "leder" and not can_share(kim, KIM_SAT_IN)
+
+
+def test_an_administrator_reads_content_only_where_the_organisation_says_so(monkeypatch):
+    root = User("root", "admin")
+    monkeypatch.setenv(ADMIN_READS_CONTENT_ENV, "1")
+    assert can_view(root, ANNES) and part_in(root, ANNES) == ADMIN
+    # Reading is all: an administrator still takes no part in the sparring.
+    assert not (can_share(root, ANNES) or can_choose_moments(root, ANNES) or can_correct_speakers(root, ANNES))
+    assert note_author(root, ANNES) is None
+    assert can_follow_development(root, "anne", shared_with_user=False)
+    monkeypatch.setenv(ADMIN_READS_CONTENT_ENV, "0")
+    assert not can_view(root, ANNES) and not can_follow_development(root, "anne", shared_with_user=False)
+
+
+def test_a_caseworkers_development_is_hers_and_the_leaders_she_shares_with(monkeypatch):
+    monkeypatch.delenv(ADMIN_READS_CONTENT_ENV, raising=False)
+    assert can_follow_development(User("anne", "sagsbehandler"), "anne", shared_with_user=False)
+    assert can_follow_development(User("lis", "leder"), "anne", shared_with_user=True)
+    assert not can_follow_development(User("kim", "leder"), "anne", shared_with_user=False)  # sat in, not shared
+    assert not can_follow_development(User("olga", "observatør"), "anne", shared_with_user=False)
+    assert not can_follow_development(User("bo", "sagsbehandler"), "anne", shared_with_user=False)
+
+
+def test_a_meeting_without_a_caseworker_user_is_visible_to_no_caseworker():
+    assert not can_view(User("anne", "sagsbehandler"), Meeting("m3", "t", ""))
+    assert not can_view(User("x", "ukendt"), ANNES)
 
 
 def test_a_review_follows_its_flag_and_goes_with_withdrawal(medlyt_home):
