@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from meetings.records import Flag, Segment, Word
+from meetings.records import Flag, Segment, Speaker, Word
 
 CPR_PLACEHOLDER = "[CPR-nummer]"
 PHONE_PLACEHOLDER = "[telefonnummer]"
@@ -101,6 +101,12 @@ def redact_segment(segment: Segment) -> Segment:
 
 def redact_segments(segments: Iterable[Segment]) -> list[Segment]:
     return [redact_segment(s) for s in segments]
+
+
+def redact_speakers(speakers: Iterable[Speaker]) -> list[Speaker]:
+    """The speakers with their labels masked: a label is typed by a person, and may be a name
+    with a phone number ("Borger 12 34 56 78")."""
+    return [replace(s, label=redact(s.label)) for s in speakers]
 
 
 def redact_value(value):

@@ -18,7 +18,7 @@ from feedback.labels import METRICS, TONES, kind_label
 from feedback.metrics import turns
 from meetings.access import can_choose_moments
 from meetings.records import REVIEW_STATUSES, review_key
-from meetings.redaction import redact, redact_segments, redact_value
+from meetings.redaction import redact, redact_segments, redact_speakers, redact_value
 
 TONE_COLOURS = {"strength": "#2e7d32", "concern": "#c62828", "info": "#616161"}
 
@@ -30,7 +30,7 @@ def render() -> None:
         return
     with store() as s:
         analysis = s.analysis(meeting.id)
-        speakers = s.speakers(meeting.id)
+        speakers = redact_speakers(s.speakers(meeting.id))  # labels are typed: masked too
         speech = s.speech(meeting.id)
         # Only lines are shown here (around a moment, masked), so the words are left in the store.
         segments = redact_segments(s.segments(meeting.id, words=False))

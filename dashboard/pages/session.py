@@ -17,7 +17,7 @@ from feedback.labels import TONES, kind_label
 from meetings import audit
 from meetings.access import note_author
 from meetings.records import NOTE_AUTHORS, Flag, review_key
-from meetings.redaction import redact_segments
+from meetings.redaction import redact, redact_segments, redact_speakers
 
 NOTE_LABELS = {"leder": "Lederens note", "sagsbehandler": "Sagsbehandlerens note"}
 
@@ -29,7 +29,7 @@ def render() -> None:
         return
     with store() as s:
         analysis = s.analysis(meeting.id)
-        speakers = s.speakers(meeting.id)
+        speakers = redact_speakers(s.speakers(meeting.id))  # labels are typed: masked too
         segments = redact_segments(s.segments(meeting.id, words=False))  # lines around a moment, masked
         reviews = s.reviews(meeting.id)
         notes = s.session_notes(meeting.id)
@@ -129,8 +129,9 @@ def notes_form(user, meeting, flag: Flag | None, notes: dict, writer: str | None
         columns = st.columns(2)
         for column, author in zip(columns, NOTE_AUTHORS):
             note = notes.get((moment, author))
-            column.text_area(NOTE_LABELS[author], value=note.text if note else "", key=f"{form}-{author}",
-                             disabled=author != writer)
+            # Your own note as you wrote it (you edit it); the other's masked, like everything read.
+            shown = (note.text if author == writer else redact(note.text)) if note else ""
+            column.text_area(NOTE_LABELS[author], value=shown, key=f"{form}-{author}", disabled=author != writer)
             if note:
                 column.caption(f"Skrevet af {escape(note.by or '–')} {note.at[:16].replace('T', ' ')}")
         st.form_submit_button("Gem min note", key=f"{form}-save", disabled=writer is None, on_click=save_notes,
@@ -170,7 +171,7 @@ def points_section(meeting, points, can_write: bool) -> None:
         st.info("Ingen udviklingspunkter endnu.")
     for number, point in enumerate(points, 1):
         text, remove = st.columns([6, 1])
-        text.markdown(f"{number}. {escape(point.text)}")
+        text.markdown(f"{number}. {escape(redact(point.text))}")
         if can_write:
             remove.button("Fjern", key=f"remove-point-{point.id}", on_click=remove_point, args=(meeting.id, point.id))
     if not can_write:

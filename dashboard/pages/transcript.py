@@ -26,7 +26,7 @@ from feedback.analysis import analyser
 from meetings.access import can_correct_speakers
 from meetings.corrections import anchor_of
 from meetings.records import ROLE_LABELS, ROLES, Correction, Segment, Speaker, Word
-from meetings.redaction import redact_segments
+from meetings.redaction import redact_segments, redact_speakers
 
 DEFAULT_LOW_CONFIDENCE = 0.6  # feedback/config.toml's, for a meeting without an analysis
 AUDIO_MARGIN_S = 1.0  # a second either side of the line, so its first and last word are whole
@@ -43,7 +43,7 @@ def render() -> None:
         return
     with store() as s:
         segments = redact_segments(s.segments(meeting.id))  # nothing below sees the unmasked text
-        speakers = s.speakers(meeting.id)
+        speakers = redact_speakers(s.speakers(meeting.id))  # labels are typed: masked too
         analysis = s.analysis(meeting.id)
     labels = {sp.id: sp.label for sp in speakers}
     threshold = (analysis.config.get("thresholds", {}).get("low_confidence", DEFAULT_LOW_CONFIDENCE)
