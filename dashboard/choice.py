@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard.data import log_view, meeting_for
 from dashboard.format import escape
 from meetings.records import Meeting, User
+from meetings.redaction import redact
 
 MEETING_KEY = "meeting_id"
 NO_ACCESS = "Mødet findes ikke, eller du har ikke adgang til det."
@@ -35,7 +36,7 @@ def processed_for_page(user: User, page: str, title: str = "{title}") -> Meeting
     meeting = chosen_meeting(user)
     if meeting is None:
         return None
-    st.title(title.format(title=escape(meeting.title)))
+    st.title(title.format(title=escape(redact(meeting.title))))
     if meeting.status != "processed":
         st.info(f"Mødet er ikke transskriberet endnu. Kør: `medlyt process {meeting.id}`")
         return None

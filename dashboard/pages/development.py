@@ -18,6 +18,7 @@ from dashboard.format import decimal, escape, percent
 from meetings import audit
 from meetings.access import admin_reads_content, can_follow_development
 from meetings.records import Meeting, User
+from meetings.redaction import redact
 
 PAGE = "udvikling"
 CASEWORKER = "sagsbehandler"
@@ -113,7 +114,7 @@ def meeting_row(meeting: Meeting, analysis, ids: list[str]) -> dict:
     asked = asked_open + asked_closed
     return {
         "id": meeting.id,
-        "title": meeting.title,
+        "title": redact(meeting.title),
         "date": meeting.created_at,
         "share": round(sum(analysis.balance.get(who, {}).get("share", 0.0) for who in ids), 4),
         "monologue_s": analysis.metrics.get("longest_monologue_s"),
@@ -247,7 +248,7 @@ def flags_chart(rows: list[dict], ticks: list[alt.DateTime]) -> alt.Chart:
 def left_out_note(left_out: list[tuple[Meeting, str]]) -> None:
     if not left_out:
         return
-    lines = "\n".join(f"- {day(m.created_at)} · {escape(m.title)}: {why}" for m, why in left_out)
+    lines = "\n".join(f"- {day(m.created_at)} · {escape(redact(m.title))}: {why}" for m, why in left_out)
     st.caption(f"Ikke med ({len(left_out)}):\n{lines}")
 
 

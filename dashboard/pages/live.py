@@ -53,7 +53,7 @@ def render() -> None:
         st.info("Ingen optagelse er i gang lige nu. Start en med `medlyt record MØDE --live`; "
                 "så vises taletid og de seneste linjer her, mens mødet foregår.")
         return
-    labels = {m.id: m.title for m in meetings}
+    labels = {m.id: redact(m.title) for m in meetings}
     chosen = st.selectbox("Optagelse", list(labels), format_func=labels.get, key="live_meeting",
                           index=list(labels).index(wanted) if wanted in labels else 0)
     meeting = next(m for m in meetings if m.id == chosen)

@@ -11,6 +11,7 @@ from dashboard.format import STATUS_LABELS, clock, escape, percent
 from meetings import audit
 from meetings.access import ADMIN_READS_CONTENT_ENV, admin_reads_content, can_share
 from meetings.errors import MeetingError
+from meetings.redaction import redact
 
 
 def log_list_view(user) -> None:
@@ -45,7 +46,7 @@ def render() -> None:
                       if w in speakers and speakers[w].role}
             rows.append({
                 "Dato": m.created_at[:16].replace("T", " "),
-                "Titel": m.title,
+                "Titel": redact(m.title),
                 "Varighed": clock(m.audio.duration_s) if m.audio else "–",
                 "Status": STATUS_LABELS.get(m.status, m.status),
                 "Sagsbehandlerens andel": percent(shares.get("sagsbehandler")) if analysis else "–",
@@ -56,7 +57,7 @@ def render() -> None:
             })
     st.dataframe(rows, hide_index=True, width="stretch")
 
-    labels = {m.id: f"{m.created_at[:10]} · {m.title}" for m in meetings}
+    labels = {m.id: f"{m.created_at[:10]} · {redact(m.title)}" for m in meetings}
     chosen = st.selectbox("Åbn et møde", list(labels), format_func=labels.get, key="open_meeting")
     if st.button("Åbn mødeoverblik", type="primary"):
         choose(chosen)

@@ -84,6 +84,18 @@ def dashboard_home(dashboard_data, monkeypatch) -> Fixture:
     return dashboard_data
 
 
+@pytest.fixture
+def own_meeting(dashboard_home, danish_dir):
+    """A meeting of its own for a test that writes: Anne's, shared with Lis, recorded by Olga;
+    gone again after the test."""
+    with Store(dashboard_home.home) as store:
+        meeting_id = processed_meeting(store, danish_dir / AUDIO, "Sparringsmøde", "anne", "olga")
+        store.share(meeting_id, "lis", by="anne")
+    yield meeting_id
+    with Store(dashboard_home.home) as store:
+        store.withdraw(meeting_id)
+
+
 def logged_in(name: str, **query) -> AppTest:
     """Through the real login form, as a person would."""
     at = AppTest.from_file(APP, default_timeout=30)

@@ -13,22 +13,11 @@ from dashboard.choice import NO_ACCESS
 from meetings import audit
 from meetings.records import review_key
 from meetings.store import Store
-from tests.dashboard.conftest import AUDIO, LINES, processed_meeting
+from tests.dashboard.conftest import LINES
 from tests.dashboard.conftest import logged_in, shown_text
 
 SESSION = "pages/session.py"
 CITIZEN_TEXT = LINES[-1][3]  # the citizen's story: on the page, never in the report
-
-
-@pytest.fixture
-def own_meeting(dashboard_home, danish_dir):
-    """Anne's meeting, shared with Lis, recorded by Olga; gone again after the test."""
-    with Store(dashboard_home.home) as store:
-        meeting_id = processed_meeting(store, danish_dir / AUDIO, "Sparringsmøde", "anne", "olga")
-        store.share(meeting_id, "lis", by="anne")
-    yield meeting_id
-    with Store(dashboard_home.home) as store:
-        store.withdraw(meeting_id)
 
 
 def flags(home, meeting_id):

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.auth import ACTIVE_KEY, STARTED_KEY
 from meetings.errors import LoginThrottled
 from meetings.store import Store
-from tests.dashboard.conftest import APP, AUDIO, PASSWORD, logged_in, processed_meeting, shown_text
+from tests.dashboard.conftest import APP, PASSWORD, logged_in, shown_text
 
 SESSION = "pages/session.py"
 
@@ -26,17 +26,6 @@ def temporary_admin(dashboard_home, monkeypatch):
     with Store(dashboard_home.home) as store:
         if store.user("tove") is not None:
             store.remove_user("tove")
-
-
-@pytest.fixture
-def shared_meeting(dashboard_home, danish_dir):
-    """Anne's meeting, shared with Lis; gone again after the test."""
-    with Store(dashboard_home.home) as store:
-        meeting_id = processed_meeting(store, danish_dir / AUDIO, "Delt sparring", "anne", "olga")
-        store.share(meeting_id, "lis", by="anne")
-    yield meeting_id
-    with Store(dashboard_home.home) as store:
-        store.withdraw(meeting_id)
 
 
 def listed_ids(at) -> list[str]:
@@ -104,28 +93,28 @@ def test_a_mistyped_session_setting_is_one_danish_line(dashboard_home, monkeypat
 
 
 @pytest.mark.parametrize("action", ["save a note", "add a point", "remove a point"])
-def test_a_revoked_share_stops_the_open_sparring_page_writing(dashboard_home, shared_meeting, action):
+def test_a_revoked_share_stops_the_open_sparring_page_writing(dashboard_home, own_meeting, action):
     """The leader's Sparring page is open when the caseworker stops sharing: what the page still
     offers (save the leader's note, add or remove a development point) writes nothing."""
     with Store(dashboard_home.home) as store:
-        store.add_development_point(shared_meeting, "Opsummér til sidst", by="anne")
-        point = store.development_points(shared_meeting)[0]
-    at = logged_in("lis", meeting=shared_meeting)
+        store.add_development_point(own_meeting, "Opsummér til sidst", by="anne")
+        point = store.development_points(own_meeting)[0]
+    at = logged_in("lis", meeting=own_meeting)
     at.switch_page(SESSION).run()
-    assert at.title[0].value == "Sparring: Delt sparring"
-    session_form = f"notes-{shared_meeting}-session"
+    assert at.title[0].value == "Sparring: Sparringsmøde"
+    session_form = f"notes-{own_meeting}-session"
     at.text_area(key=f"{session_form}-leder").input("Skrevet efter delingen stoppede.")
-    at.text_input(key=f"new-point-{shared_meeting}").input("Nyt punkt efter delingen")
-    button = {"save a note": f"{session_form}-save", "add a point": f"add-point-{shared_meeting}-submit",
+    at.text_input(key=f"new-point-{own_meeting}").input("Nyt punkt efter delingen")
+    button = {"save a note": f"{session_form}-save", "add a point": f"add-point-{own_meeting}-submit",
               "remove a point": f"remove-point-{point.id}"}[action]
 
     with Store(dashboard_home.home) as store:
-        store.unshare(shared_meeting, "lis", by="anne")
+        store.unshare(own_meeting, "lis", by="anne")
     at.button(key=button).click().run()
     assert not at.exception, at.exception
     with Store(dashboard_home.home) as store:
-        assert store.session_notes(shared_meeting) == {}
-        assert [p.text for p in store.development_points(shared_meeting)] == ["Opsummér til sidst"]
+        assert store.session_notes(own_meeting) == {}
+        assert [p.text for p in store.development_points(own_meeting)] == ["Opsummér til sidst"]
     assert "Skrevet efter" not in shown_text(at) and "Opsummér til sidst" not in shown_text(at)
 
 
