@@ -7,9 +7,10 @@ which applies meetings.access, so no route is more generous than another.
 
 import streamlit as st
 
+from dashboard.report import report_html, report_markdown
 from meetings import audit
 from meetings.access import can_view, visible
-from meetings.records import Meeting, User
+from meetings.records import Meeting, User, review_key
 from meetings.store import MeetingError, Store
 from medlyt.settings import data_home
 
@@ -61,3 +62,25 @@ def play(meeting_id: str, start: float, end: float, play_from: float, play_to: f
         st.warning(f"{what} kan ikke afspilles: {error}")
         return
     st.audio(excerpt, format="audio/wav", start_time=round(play_from - start, 2), end_time=round(play_to - start, 2))
+
+
+REPORT_GONE = "Rapporten kan ikke hentes: mødet er slettet, eller du har ikke længere adgang til det.\n"
+
+
+def report_for(user_name: str, meeting_id: str, moment_keys: list, fmt: str) -> str:
+    """The report, built when its button is clicked (a deferred download, run without Streamlit):
+    from the store as it is then, with access checked again and the export audited at that
+    moment. Until the click no copy of it waits at any address."""
+    try:
+        with store() as s:
+            user, meeting = s.user(user_name), s.get_meeting(meeting_id)
+            if user is None or not can_view(user, meeting):
+                return REPORT_GONE
+            speakers, analysis = s.speakers(meeting_id), s.analysis(meeting_id)
+            notes, points = s.session_notes(meeting_id), s.development_points(meeting_id)
+            s.log(audit.EXPORTED, meeting_id, user_name, f"format={fmt}")
+    except MeetingError:  # withdrawn or purged since the page was drawn
+        return REPORT_GONE
+    moments = [f for f in analysis.flags if review_key(f) in moment_keys]
+    build = report_html if fmt == "html" else report_markdown
+    return build(meeting, speakers, analysis, moments, notes, points)

@@ -40,6 +40,7 @@ DEMO_AUDIO = Path(__file__).resolve().parent / "demo" / "demo_meeting.flac"
 DASHBOARD_APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 EXPORT_FORMATS = ("json", "srt", "vtt", "txt", "rttm")
 SSO_SECRETS = "secrets.toml"
+DISCONNECTED_SESSION_TTL_S = 15
 CONFIG_HELP = ("organisationens grænseværdier og ordlister (TOML; standard: MEDLYT_CONFIG eller config.toml "
                "i datamappen, ellers de indbyggede – se medlyt config default)")
 TRANSCRIBE_FORMATS = ("txt", "json", "srt", "vtt")
@@ -622,6 +623,8 @@ def run_dashboard(home: Path, port: int) -> None:
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--global.developmentMode", "false", "--client.toolbarMode", "minimal",
         "--client.disableDataExport", "true", "--server.enableAgentApi", "false",
+        # A closed tab's session, and the sound it played at /media, goes after 15 s, not 2 min.
+        "--server.disconnectedSessionTTL", str(DISCONNECTED_SESSION_TTL_S),
     ]
     secrets = home / SSO_SECRETS
     if secrets.is_file():

@@ -5,16 +5,16 @@ the session away as a report (HTML to print, or Markdown).
 What was said around a moment and a flag's message are shown with CPR numbers, phone numbers
 and e-mail addresses masked (meetings.redaction); the report masks them itself."""
 
+from functools import partial
+
 import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
-from dashboard.data import meeting_for, store
+from dashboard.data import meeting_for, report_for, store
 from dashboard.moment import header_and_sound, said_around
 from dashboard.format import clock, escape
-from dashboard.report import report_html, report_markdown
 from feedback.labels import TONES, kind_label
-from meetings import audit
 from meetings.access import note_author
 from meetings.records import NOTE_AUTHORS, Flag, review_key
 from meetings.redaction import redact, redact_segments, redact_speakers
@@ -46,7 +46,7 @@ def render() -> None:
         stepper(user, meeting, moments, segments, labels, notes, writer)
     session_notes_section(user, meeting, notes, writer)
     points_section(meeting, points, writer is not None)
-    export_section(user, meeting, speakers, analysis, moments, notes, points)
+    export_section(user, meeting, moments)
 
 
 def writing_as(meeting_id: str) -> tuple[str, str] | None:
@@ -198,24 +198,17 @@ def remove_point(meeting_id: str, point_id: int) -> None:
             s.remove_development_point(meeting_id, point_id, by=writing[0])
 
 
-def log_export(user_name: str, meeting_id: str, fmt: str) -> None:
-    with store() as s:
-        s.log(audit.EXPORTED, meeting_id, user_name, f"format={fmt}")
-
-
-def export_section(user, meeting, speakers, analysis, moments, notes, points) -> None:
+def export_section(user, meeting, moments) -> None:
     st.subheader("Rapport")
     st.caption("Rapporten har mødets nøgletal, de valgte øjeblikke med jeres noter og udviklingspunkterne. "
                "Den indeholder ikke transskriptionen, og borgeren omtales kun som «Borger». "
                "HTML-udgaven kan udskrives fra browseren.")
-    html_col, md_col = st.columns(2)
-    html_col.download_button("Hent rapport (HTML)", report_html(meeting, speakers, analysis, moments, notes, points),
-                             file_name=f"sparring-{meeting.id}.html", mime="text/html", key="report-html",
-                             on_click=log_export, args=(user.name, meeting.id, "html"))
-    md_col.download_button("Hent rapport (Markdown)",
-                           report_markdown(meeting, speakers, analysis, moments, notes, points),
-                           file_name=f"sparring-{meeting.id}.md", mime="text/markdown", key="report-markdown",
-                           on_click=log_export, args=(user.name, meeting.id, "markdown"))
+    keys = [review_key(f) for f in moments]
+    for column, fmt, label, mime in zip(st.columns(2), ("html", "markdown"), ("HTML", "Markdown"),
+                                        ("text/html", "text/markdown")):
+        column.download_button(f"Hent rapport ({label})", partial(report_for, user.name, meeting.id, keys, fmt),
+                               file_name=f"sparring-{meeting.id}.{'html' if fmt == 'html' else 'md'}", mime=mime,
+                               key=f"report-{fmt}", on_click="ignore")
 
 
 render()

@@ -2,6 +2,7 @@
 
 import re
 import time
+from pathlib import Path
 
 DEMO_TITLE = "Demomøde: oplæst dansk tale"
 SPEAKER_LINE = re.compile(r"^(Sagsbehandler|Borger):$")  # the bold label in front of a transcript line
@@ -179,3 +180,38 @@ def test_user_text_with_outside_images_and_links_fetches_nothing(tmp_path, dashb
         assert "![spor](http://example.org/spor.png)" in page.inner_text("body")  # shown as typed
     browser_page.screenshot("user-text-as-text.png")
     assert browser_page.blocked == []
+
+
+def test_the_report_is_made_when_clicked_and_downloads(tmp_path, dashboard, browser_page, danish_dir):
+    """The Sparring page's report button, clicked in the browser: the file is made at the click
+    (a deferred download) and arrives with the note in it; the export is in the audit log."""
+    from meetings import audit
+    from meetings.store import Store
+    from tests.dashboard.conftest import AUDIO, PASSWORD, processed_meeting
+
+    home = tmp_path / "home"
+    with Store(home) as store:
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+        meeting_id = processed_meeting(store, danish_dir / AUDIO, "Rapport i browseren", "anne", None)
+        store.save_session_note(meeting_id, None, "sagsbehandler", "Jeg vil stille flere åbne spørgsmål.", by="anne")
+    server = dashboard(home)
+    page = browser_page.page
+    page.goto(server.url, wait_until="commit")
+    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    log_in(page, "anne", PASSWORD)
+    page.get_by_role("button", name="Åbn mødeoverblik").click()
+    page.get_by_role("heading", name="Rapport i browseren").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Sparring").click()
+    page.get_by_role("heading", name="Sparring: Rapport i browseren").wait_for(timeout=RENDER_TIMEOUT_MS)
+    button = page.get_by_role("button", name="Hent rapport (HTML)")
+    button.wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    with page.expect_download(timeout=RENDER_TIMEOUT_MS) as download:
+        button.click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert download.value.suggested_filename == f"sparring-{meeting_id}.html"
+    assert "Rapport i browseren" in report and "Jeg vil stille flere åbne spørgsmål." in report
+    with Store(home) as store:
+        exported = [e.detail for e in store.audit_entries(meeting_id) if e.action == audit.EXPORTED]
+    assert exported == ["format=html"]

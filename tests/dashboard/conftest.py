@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest, app_test
 
 from capture.source import import_audio
 from meetings.records import Consent, Participant, Segment, Speaker, Speech, Word, now_iso
@@ -119,3 +120,25 @@ def shown_text(at: AppTest) -> str:
     """What a person reads: the Markdown with its backslash escapes resolved (user text is
     escaped so that it stays text, dashboard.format.escape)."""
     return re.sub(r"\\(.)", r"\1", markdown_source(at))
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """click(download_button) -> the file the browser gets, as the server hands it over: AppTest
+    makes a media manager afresh for every run, so keep hold of them; a deferred button's
+    callable runs now, as the server runs it on the click."""
+    managers = []
+
+    class Kept(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Kept)
+
+    def click(download_button):
+        manager = managers[-1]
+        url = download_button.proto.url or manager.execute_deferred(download_button.proto.deferred_file_id)
+        return manager.read_file(url.rsplit("/", 1)[-1].split(".", 1)[0])
+
+    return click

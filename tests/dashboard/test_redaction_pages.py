@@ -12,8 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.testing.v1 import AppTest, app_test
+from streamlit.testing.v1 import AppTest
 
 from capture.source import import_audio
 from dashboard.format import escape
@@ -174,15 +173,7 @@ def test_the_overview_masks_the_moment_its_evidence_and_what_was_said(meeting_id
     assert all(p in shown for p in PLACEHOLDERS)
 
 
-def test_the_session_page_and_its_reports_are_masked(meeting_id, masked_meeting, monkeypatch):
-    stores = []
-
-    class Kept(MemoryMediaFileStorage):  # what the download buttons hand the browser
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            stores.append(self)
-
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Kept)
+def test_the_session_page_and_its_reports_are_masked(meeting_id, masked_meeting, downloads):
     at = on_page(LEADER, meeting_id, "pages/session.py")
     with Store(masked_meeting[0]) as store:
         flags = store.analysis(meeting_id).flags
@@ -198,10 +189,9 @@ def test_the_session_page_and_its_reports_are_masked(meeting_id, masked_meeting,
     shown = everything(at)
     assert_masked(shown)
     assert f"Observatøren satte et bogmærke her: Borgeren gav sit nummer {PHONE_PLACEHOLDER}" in shown
-    downloads = [stores[-1].get_file(d.proto.url.rsplit("/", 1)[-1]).content.decode()
-                 for d in at.get("download_button")]
-    assert len(downloads) == 2
-    for report in downloads:
+    reports = [downloads(d).content.decode() for d in at.get("download_button")]
+    assert len(reports) == 2
+    for report in reports:
         assert_masked(report)
         # The Markdown report writes brackets as \[ \] so they stay text; read as shown.
         assert f"Borgeren gav sit nummer {PHONE_PLACEHOLDER}" in report.replace("\\", "")

@@ -6,15 +6,13 @@ Everything that writes does so on a meeting of its own, withdrawn afterwards, so
 meetings stay as the other dashboard tests expect them."""
 
 import pytest
-from streamlit.testing.v1 import app_test
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from dashboard.choice import NO_ACCESS
 from meetings import audit
 from meetings.records import review_key
 from meetings.store import Store
-from tests.dashboard.conftest import LINES
-from tests.dashboard.conftest import logged_in, shown_text
+from dashboard.data import REPORT_GONE
+from tests.dashboard.conftest import AUDIO, LINES, PASSWORD, logged_in, processed_meeting, shown_text
 
 SESSION = "pages/session.py"
 CITIZEN_TEXT = LINES[-1][3]  # the citizen's story: on the page, never in the report
@@ -47,25 +45,6 @@ def step_heading(at) -> str:
 def moment_form(at) -> str:
     """The notes form of the moment on screen (the other one is the whole session's)."""
     return next(t.key for t in at.text_area if t.key.endswith("-leder") and "-session-" not in t.key)[:-len("-leder")]
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """What the download buttons would hand the browser: AppTest keeps it in a media store
-    that it makes afresh for every run; keep hold of them."""
-    stores = []
-
-    class Kept(MemoryMediaFileStorage):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            stores.append(self)
-
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Kept)
-
-    def file(download_button):
-        return stores[-1].get_file(download_button.proto.url.rsplit("/", 1)[-1])
-
-    return file
 
 
 def test_steps_through_the_moments_marked_discussed(dashboard_home, own_meeting):
@@ -276,3 +255,32 @@ def test_a_caseworker_cannot_open_another_caseworkers_session_through_session_st
         viewed = [e for e in store.audit_entries(dashboard_home.meetings["bos"])
                   if e.action == audit.VIEWED and e.user == "anne"]
     assert viewed == []
+
+
+@pytest.mark.parametrize("change", ["share revoked", "user removed", "meeting withdrawn"])
+def test_the_report_is_built_at_the_click_and_only_for_who_may_still_have_it(dashboard_home, danish_dir, downloads,
+                                                                            change):
+    """Nothing of the report waits at an address while the page is open: it is made when the
+    button is clicked, from the store as it is then. A share revoked, the user removed or the
+    meeting withdrawn since the page was drawn gives one line and no content, and no export entry."""
+    with Store(dashboard_home.home) as store:
+        store.add_user("vera", "leder", PASSWORD)
+        meeting_id = processed_meeting(store, danish_dir / AUDIO, "Rapportmøde", "anne", "olga")
+        store.share(meeting_id, "vera", by="anne")
+        store.save_session_note(meeting_id, None, "leder", "Fortroligt om forløbet.", by="vera")
+    at = logged_in("vera", meeting=meeting_id)
+    at.switch_page(SESSION).run()
+    button = at.get("download_button")[0]
+    assert button.proto.deferred_file_id and not button.proto.url  # no address until the click
+    with Store(dashboard_home.home) as store:
+        {"share revoked": lambda: store.unshare(meeting_id, "vera", by="anne"),
+         "user removed": lambda: store.remove_user("vera"),
+         "meeting withdrawn": lambda: store.withdraw(meeting_id)}[change]()
+    report = downloads(button).content.decode("utf-8")
+    assert report == REPORT_GONE and "Fortroligt" not in report
+    with Store(dashboard_home.home) as store:
+        if change != "meeting withdrawn":
+            assert not [e for e in store.audit_entries(meeting_id) if e.action == audit.EXPORTED]
+            store.withdraw(meeting_id)
+        if store.user("vera") is not None:
+            store.remove_user("vera")

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from medlyt.cli import main
 
@@ -47,6 +48,12 @@ def test_dashboard_serves_on_loopback(demo_run):
                 assert time.monotonic() < deadline, "dashboard did not come up within 60 s"
                 time.sleep(0.5)
         assert listening_addresses(port) == {"0100007F"}  # 127.0.0.1 only, no wildcard, no IPv6
+        # What the server was told (it became Streamlit in the same process): no statistics, no
+        # table export, no agent API, and a closed tab's session and sound gone after 15 s.
+        args = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode().split("\0")
+        options = dict(zip(args, args[1:]))
+        assert options["--browser.gatherUsageStats"] == "false" and options["--client.disableDataExport"] == "true"
+        assert options["--server.enableAgentApi"] == "false" and options["--server.disconnectedSessionTTL"] == "15"
     finally:
         process.terminate()
         process.wait(timeout=10)
