@@ -1,11 +1,11 @@
 # Everything a fresh machine needs: a virtual environment with exactly the locked, hash-checked
-# dependency set (requirements/lock.txt), medlyt itself, and the default Whisper model.
+# dependency set (requirements.lock), medlyt itself, and the default Whisper model.
 # `make demo` and `make test` both start here; `make lock` is the only step that chooses versions.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.medlyt-installed
-LOCK := requirements/lock.txt
+LOCK := requirements.lock
 # The lock is made for this Python and platform (uv pip compile's names for them).
 LOCK_PYTHON := 3.11
 LOCK_PLATFORM := x86_64-manylinux_2_28

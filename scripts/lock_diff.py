@@ -1,5 +1,5 @@
 """Which installed packages differ from the lock: what `make test-latest` tests beyond it.
-Usage: python scripts/lock_diff.py requirements/lock.txt"""
+Usage: python scripts/lock_diff.py requirements.lock"""
 
 import re
 import sys

@@ -26,6 +26,16 @@ def log_in(page, user: str, password: str) -> None:
     form.get_by_role("button", name="Log ind").click()
 
 
+def start_logged_in(dashboard, browser_page, home, user: str, password: str):
+    """`medlyt dashboard` on `home`, its login page opened and `user` logged in; the page."""
+    server = dashboard(home)
+    page = browser_page.page
+    page.goto(server.url, wait_until="commit")
+    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    log_in(page, user, password)
+    return page
+
+
 def test_log_in_open_the_demo_play_a_moment_and_mark_it_discussed(demo_run, dashboard, browser_page):
     assert demo_run["code"] == 0
     server = dashboard(demo_run["home"])
@@ -121,11 +131,7 @@ def test_the_live_page_follows_a_recording_by_itself_and_sets_a_bookmark(tmp_pat
     with Store(home) as store:
         store.add_user("olga", "observatør", PASSWORD)
         meeting_id = live_meeting(store, "anne", "olga")
-    server = dashboard(home)
-    page = browser_page.page
-    page.goto(server.url, wait_until="commit")
-    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
-    log_in(page, "olga", PASSWORD)
+    page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
     page.get_by_role("link", name="Live").click()
     page.get_by_role("heading", name="Seneste linjer").wait_for(timeout=RENDER_TIMEOUT_MS)
     # The page's elements stream in after the heading: wait for the line (fails on timeout), don't look once.
@@ -165,11 +171,7 @@ def test_user_text_with_outside_images_and_links_fetches_nothing(tmp_path, dashb
                                              label=f"Borger {hostile}", role="borger"), analyser())
         store.add_bookmark(meeting_id, 5.0, by="anne", note=f"Se her {hostile}", analyse=analyser())
         store.add_development_point(meeting_id, f"Punkt {hostile}", by="anne")
-    server = dashboard(home)
-    page = browser_page.page
-    page.goto(server.url, wait_until="commit")
-    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
-    log_in(page, "anne", PASSWORD)
+    page = start_logged_in(dashboard, browser_page, home, "anne", PASSWORD)
     page.get_by_role("button", name="Åbn mødeoverblik").click()  # the only meeting is picked already
     for link in ("Mødeoverblik", "Transskription", "Sparring"):  # the sidebar, as a user goes
         page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link).click()
@@ -194,11 +196,7 @@ def test_the_report_is_made_when_clicked_and_downloads(tmp_path, dashboard, brow
         store.add_user("anne", "sagsbehandler", PASSWORD)
         meeting_id = processed_meeting(store, danish_dir / AUDIO, "Rapport i browseren", "anne", None)
         store.save_session_note(meeting_id, None, "sagsbehandler", "Jeg vil stille flere åbne spørgsmål.", by="anne")
-    server = dashboard(home)
-    page = browser_page.page
-    page.goto(server.url, wait_until="commit")
-    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
-    log_in(page, "anne", PASSWORD)
+    page = start_logged_in(dashboard, browser_page, home, "anne", PASSWORD)
     page.get_by_role("button", name="Åbn mødeoverblik").click()
     page.get_by_role("heading", name="Rapport i browseren").first.wait_for(timeout=RENDER_TIMEOUT_MS)
     browser_page.wait_until_settled()

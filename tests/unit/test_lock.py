@@ -11,7 +11,7 @@ from packaging.requirements import Requirement
 
 from tests.conftest import REPO
 
-LOCK = REPO / "requirements" / "lock.txt"
+LOCK = REPO / "requirements.lock"
 lock_diff = runpy.run_path(str(REPO / "scripts" / "lock_diff.py"))
 
 
