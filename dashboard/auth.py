@@ -53,7 +53,7 @@ def session_over(now: float) -> str | None:
     started = st.session_state.get(STARTED_KEY, 0.0)
     active = st.session_state.get(ACTIVE_KEY, 0.0)
     if now - started > limits.lifetime_s:
-        return f"Du er logget ud, fordi der er gået mere end {limits.lifetime_s / 3600:g} timer siden du loggede ind."
+        return f"Du er logget ud, fordi der er gået mere end {limits.lifetime_s / 3600:g} timer, siden du loggede ind."
     if now - active > limits.idle_s:
         return f"Du er logget ud efter {limits.idle_s / 60:g} minutter uden aktivitet."
     return None
