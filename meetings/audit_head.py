@@ -8,7 +8,8 @@ the store records the newest link (its id and hash) in a small file outside the 
 directory, next to the key file, under an HMAC with the audit key. `check` then compares: the
 database must still hold that entry with that hash. The file only ever moves forward.
 
-One head per data directory (named by a digest of its path): the same key may serve several.
+One head per database, named by its identity rather than its path: a backup put back has the
+same identity and is caught; a data directory removed and made anew starts a head of its own.
 """
 
 import fcntl
@@ -34,8 +35,10 @@ class Tampered(Exception):
     """The head file is there but its HMAC does not fit: changed, or made with another key."""
 
 
-def path_for(home: Path) -> Path:
-    digest = hashlib.sha256(str(Path(home).resolve()).encode("utf-8")).hexdigest()[:16]
+def path_for(database_identity: bytes) -> Path:
+    """The head file of one database, named by a digest of its identity (the store's random
+    sealed key-check row): a restored copy has the same identity, a new database another."""
+    digest = hashlib.sha256(database_identity).hexdigest()[:16]
     return keys.key_file().parent / f"audit-head-{digest}.json"
 
 

@@ -474,7 +474,6 @@ class Store:
             cipher, source = Cipher(key.secret), key.source
         self.cipher = cipher
         self._audit_key = cipher.derive(AUDIT_KEY_PURPOSE)
-        self._audit_head = audit_head.path_for(self.home)
         self._audit_extended = False  # set by _audit; the head is advanced once its transaction commits
         if check is not None:
             self._verify_key(check, source)
@@ -578,14 +577,20 @@ class Store:
             finally:
                 self._audit_extended = False
 
+    @property
+    def audit_head_path(self) -> Path:
+        """Where this database's audit head lives (meetings/audit_head.py)."""
+        return audit_head.path_for(self._key_check() or b"")
+
     def _advance_audit_head(self) -> None:
         """Record the chain's newest link beside the key, where restoring or cutting the
         database cannot take it back (meetings/audit_head.py)."""
         last_id, last_hash = self._conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        path = self.audit_head_path
         try:
-            audit_head.advance(self._audit_head, self._audit_key, audit_head.Head(last_id, last_hash))
+            audit_head.advance(path, self._audit_key, audit_head.Head(last_id, last_hash))
         except OSError as e:
-            raise MeetingError(f"Revisionsloggens kontrolpunkt {self._audit_head} kan ikke skrives: {e.strerror}. "
+            raise MeetingError(f"Revisionsloggens kontrolpunkt {path} kan ikke skrives: {e.strerror}. "
                                "Ændringen er gemt; ret adgangen til mappen.") from None
 
     @contextmanager
@@ -1363,10 +1368,10 @@ class Store:
                                                                "begynder, mangler eller er ændret.")]
             problems += audit.verify(conn, audit.Keying(self._audit_key, keyed_from))
             try:
-                head = audit_head.read(self._audit_head, self._audit_key)
+                head = audit_head.read(self.audit_head_path, self._audit_key)
             except audit_head.Tampered:
-                return problems + [audit.Problem(None, "unprotected", f"kontrolpunktet {self._audit_head} er ændret "
-                                                                      "eller lavet med en anden nøgle.")]
+                return problems + [audit.Problem(None, "unprotected", f"kontrolpunktet {self.audit_head_path} er "
+                                                                      "ændret eller lavet med en anden nøgle.")]
             return problems + audit_head.check(head, audit.read_records(conn))
 
     # ---- internals ------------------------------------------------------------------------

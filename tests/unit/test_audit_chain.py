@@ -1,6 +1,7 @@
 """The audit log is append-only and a hash chain: on the real SQLite store, through the CLI too."""
 
 import io
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -422,9 +423,14 @@ def test_an_older_copy_of_the_database_put_back_is_found(medlyt_home, capsys):
     assert "Loggen: loggen slutter ved post" in out and "en ældre kopi af databasen er lagt tilbage" in out
 
 
+def head_of(home: Path) -> Path:
+    with Store(home) as store:
+        return store.audit_head_path
+
+
 def test_a_changed_head_is_reported(medlyt_home):
     realistic_log(medlyt_home)
-    head = audit_head.path_for(medlyt_home)
+    head = head_of(medlyt_home)
     head.write_text(head.read_text().replace('"last_id": ', '"last_id": 1'))
     with Store(medlyt_home) as store:
         problems = store.verify_audit()
@@ -433,9 +439,21 @@ def test_a_changed_head_is_reported(medlyt_home):
 
 def test_the_head_lives_beside_the_key_and_is_private(medlyt_home):
     realistic_log(medlyt_home)
-    head = audit_head.path_for(medlyt_home)
+    head = head_of(medlyt_home)
     assert head.parent == keys.key_file().parent and medlyt_home not in head.parents
     assert oct(head.stat().st_mode & 0o777) == "0o600"
     with Store(medlyt_home) as store:
         records = store.audit_records()
         assert audit_head.read(head, store._audit_key) == audit_head.Head(records[-1].id, records[-1].hash)
+
+
+def test_a_data_directory_removed_and_made_anew_starts_its_own_head(medlyt_home):
+    """The head belongs to one database (its identity), not to a path: starting over in the same
+    place is not mistaken for a cut-off log."""
+    realistic_log(medlyt_home)
+    old_head = head_of(medlyt_home)
+    shutil.rmtree(medlyt_home)
+    with Store(medlyt_home) as store:
+        store.add_user("kim", "leder", PASSWORD, by="cli:admin")
+        assert store.verify_audit() == []
+        assert store.audit_head_path != old_head and old_head.exists()
