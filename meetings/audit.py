@@ -5,7 +5,7 @@ The trail is append-only and tamper-evident. Each entry holds the hash of the en
 (`prev_hash`; 64 zeros for the first) and its own `hash`: HMAC-SHA-256, under a key derived from
 the encryption key, over the canonical JSON of [id, at, action, meeting_id, detail, user,
 prev_hash]. Changing, removing, inserting or reordering an entry therefore breaks the chain, and
-`verify` says where; without the key, nobody can compute a hash that fits. The store's triggers
+`check_chain` says where; without the key, nobody can compute a hash that fits. The store's triggers
 refuse UPDATE and DELETE on the table, and an INSERT that does not extend the chain at its end.
 
 Entries from before the chain was keyed (`keyed_from`, which the store keeps sealed so it cannot
@@ -140,7 +140,7 @@ def write(conn: sqlite3.Connection, key: bytes, at: str, action: str, meeting_id
 
 def _last_link(conn: sqlite3.Connection) -> tuple[int, str]:
     row = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-    # An unchained last entry (only possible by tampering) is reported by verify; the log must
+    # An unchained last entry (only possible by tampering) is reported by check_chain; the log must
     # still take new entries, so they link to the start as the insert trigger expects.
     return (row[0], row[1] or GENESIS) if row else (0, GENESIS)
 
@@ -171,11 +171,6 @@ def read_records(conn: sqlite3.Connection, meeting_id: str | None = None) -> lis
         sql += " WHERE meeting_id = ?"
         args = (meeting_id,)
     return [Record(*row) for row in conn.execute(sql + " ORDER BY id", args)]
-
-
-def verify(conn: sqlite3.Connection, keying: Keying) -> list[Problem]:
-    """Walk the whole chain in id order and report every break, plus any missing trigger."""
-    return missing_triggers(conn) + check_chain(read_records(conn), keying)
 
 
 def missing_triggers(conn: sqlite3.Connection) -> list[Problem]:

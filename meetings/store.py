@@ -17,6 +17,7 @@ Privacy rules that shape the code:
 
 import contextlib
 import dataclasses
+import functools
 import io
 import json
 import os
@@ -577,9 +578,10 @@ class Store:
             finally:
                 self._audit_extended = False
 
-    @property
+    @functools.cached_property
     def audit_head_path(self) -> Path:
-        """Where this database's audit head lives (meetings/audit_head.py)."""
+        """Where this database's audit head lives (meetings/audit_head.py); read once, on first
+        need, since the key-check row it is named by is written by the first open's migration."""
         return audit_head.path_for(self._key_check() or b"")
 
     def _advance_audit_head(self) -> None:
@@ -1366,13 +1368,14 @@ class Store:
                 keyed_from = 1
                 problems = [audit.Problem(None, "unprotected", "oplysningen om, hvor den nøglebaserede kæde "
                                                                "begynder, mangler eller er ændret.")]
-            problems += audit.verify(conn, audit.Keying(self._audit_key, keyed_from))
+            records = audit.read_records(conn)
+            problems += audit.missing_triggers(conn) + audit.check_chain(records, audit.Keying(self._audit_key, keyed_from))
             try:
                 head = audit_head.read(self.audit_head_path, self._audit_key)
             except audit_head.Tampered:
                 return problems + [audit.Problem(None, "unprotected", f"kontrolpunktet {self.audit_head_path} er "
                                                                       "ændret eller lavet med en anden nøgle.")]
-            return problems + audit_head.check(head, audit.read_records(conn))
+            return problems + audit_head.check(head, records)
 
     # ---- internals ------------------------------------------------------------------------
 
