@@ -28,6 +28,8 @@ def chosen_meeting(user: User) -> Meeting | None:
         st.error(NO_ACCESS)
         return None
     st.session_state[MEETING_KEY] = meeting.id
+    if st.query_params.get("meeting") != meeting.id:  # in the address, so a reload or a copied link keeps it
+        st.query_params["meeting"] = meeting.id
     return meeting
 
 

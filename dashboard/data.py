@@ -5,14 +5,20 @@ meeting from SQLite takes milliseconds. Every route to a meeting goes through `m
 which applies meetings.access, so no route is more generous than another.
 """
 
+from urllib.parse import urljoin
+
 import streamlit as st
 
+from dashboard import sessions
+from dashboard.auth import cookie_token, token
 from dashboard.report import report_html, report_markdown
 from meetings import audit
 from meetings.access import can_view, visible
 from meetings.records import Meeting, User, review_key
 from meetings.store import MeetingError, Store
 from medlyt.settings import data_home
+
+SOUND_PATH = "/medlyt/lyd"  # dashboard.server answers there
 
 
 def store() -> Store:
@@ -54,14 +60,18 @@ def purge_due() -> list[str]:
 
 
 def play(meeting_id: str, start: float, end: float, play_from: float, play_to: float, what: str = "Øjeblikket") -> None:
-    """A stretch of the recording in an audio player, or one line saying why it cannot be played."""
+    """A stretch of the recording in an audio player, or one line saying why it cannot be played.
+    The player fetches it from the server's own sound address (dashboard.server), which answers
+    only while this login lasts and its user may see the meeting."""
     try:
         with store() as s:
-            excerpt = s.audio_excerpt(meeting_id, start, end)
+            s.audio_excerpt(meeting_id, start, end)  # damaged or missing: say so here, on the page
     except MeetingError as error:
         st.warning(f"{what} kan ikke afspilles: {error}")
         return
-    st.audio(excerpt, format="audio/wav", start_time=round(play_from - start, 2), end_time=round(play_to - start, 2))
+    ticket = sessions.sound_ticket(token(), meeting_id, start, end, by_cookie=cookie_token() is not None)
+    address = urljoin(st.context.url or "http://127.0.0.1/", f"{SOUND_PATH}/{ticket}")
+    st.audio(address, format="audio/wav", start_time=round(play_from - start, 2), end_time=round(play_to - start, 2))
 
 
 REPORT_GONE = "Rapporten kan ikke hentes: mødet er slettet, eller du har ikke længere adgang til det.\n"

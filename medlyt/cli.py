@@ -37,7 +37,8 @@ EXIT_BAD_INPUT = 2
 EXIT_CONSENT = 3
 EXIT_AUDIT_BROKEN = 4  # medlyt audit --verify found a break in the hash chain
 DEMO_AUDIO = Path(__file__).resolve().parent / "demo" / "demo_meeting.flac"
-DASHBOARD_APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+# The web server around the Streamlit app (its login form, sound addresses, gate).
+DASHBOARD_APP = Path(__file__).resolve().parents[1] / "dashboard" / "server.py"
 EXPORT_FORMATS = ("json", "srt", "vtt", "txt", "rttm")
 SSO_SECRETS = "secrets.toml"
 DISCONNECTED_SESSION_TTL_S = 15

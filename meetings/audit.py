@@ -35,6 +35,7 @@ USER_REMOVED = "user_removed"
 PASSWORD_CHANGED = "password_changed"
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
+LOGOUT = "logout"  # a dashboard login ended: logged out, idle, too old
 SHARED = "shared"
 UNSHARED = "unshared"
 VIEWED = "viewed"

@@ -137,6 +137,16 @@ class User:
     created_at: str = ""
 
 
+@dataclass(frozen=True)
+class WebSession:
+    """A dashboard login held on the server (times are time.time() seconds)."""
+
+    user: User  # as the store knows them now
+    started: float
+    active: float  # the last request on the user's behalf
+    ended: str | None = None  # why it is over (meetings.web_sessions); None while it lasts
+
+
 FLAG_TONES = ("concern", "strength", "info")
 
 

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from meetings import audit, audit_head, keys, passwords, private, recordings, retention, scratch, throttle
+from meetings import audit, audit_head, keys, passwords, private, recordings, retention, scratch, throttle, web_sessions
 from meetings.audit import AuditEntry
 from meetings.consent import require_consent
 from meetings.corrections import apply_with_speech
@@ -68,6 +68,7 @@ from meetings.records import (
     Speaker,
     Speech,
     User,
+    WebSession,
     Word,
     now_iso,
     review_key,
@@ -364,6 +365,20 @@ MIGRATIONS: list[str] = [
     # sealed setting written by Store._open in the same transaction (SQLite has no AES).
     """
     INSERT OR REPLACE INTO settings (key, value) VALUES ('audit_chain', 'hmac-sha256');
+    """,
+    # 12: dashboard logins held on the server, so that a reload keeps one and the server alone
+    # ends one (idle, lifetime, logout, a removed user). The browser holds only the token in an
+    # HttpOnly cookie; the file holds its SHA-256, so a copy of the file logs nobody in. And the
+    # login throttle's look-back over recent attempts gets an index.
+    """
+    CREATE TABLE web_sessions (
+        token_hash TEXT PRIMARY KEY,
+        user       TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        started    REAL NOT NULL,
+        active     REAL NOT NULL,
+        ended      TEXT              -- why it ended (meetings.web_sessions); NULL while it lasts
+    );
+    CREATE INDEX audit_by_action ON audit (action, at);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -980,6 +995,7 @@ class Store:
             if conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
                 raise MeetingError(f"Der er ingen bruger '{name}'.")
             conn.execute("DELETE FROM shares WHERE leader = ?", (name,))
+            conn.execute("DELETE FROM web_sessions WHERE user = ?", (name,))
             self._audit(conn, now_iso(), audit.USER_REMOVED, None, f"user={name}", by)
 
     def set_password(self, name: str, password: str, by: str | None = None) -> None:
@@ -988,6 +1004,8 @@ class Store:
         with self._transaction(write=True) as conn:
             if conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (hashed, name)).rowcount == 0:
                 raise MeetingError(f"Der er ingen bruger '{name}'.")
+            # A new password is often a reaction to a leaked one: every open login ends with it.
+            conn.execute("DELETE FROM web_sessions WHERE user = ?", (name,))
             self._audit(conn, now_iso(), audit.PASSWORD_CHANGED, None, f"user={name}", by)
 
     def users(self) -> list[User]:
@@ -1019,6 +1037,40 @@ class Store:
             else:
                 self._audit(conn, now_iso(), audit.LOGIN_FAILED, None, _login_detail(name, client))
         return User(*row[:3]) if ok else None
+
+    # ---- dashboard logins (meetings.web_sessions decides when one has run out) -------------
+
+    def open_web_session(self, user: str, now: float, max_age_s: float) -> str:
+        """A new login for `user`; the token for the browser (only its hash is kept). Logins
+        older than `max_age_s` are forgotten on the way: they can only be over."""
+        token = web_sessions.new_token()
+        with self._transaction(write=True) as conn:
+            conn.execute("DELETE FROM web_sessions WHERE started < ?", (now - max_age_s,))
+            conn.execute("INSERT INTO web_sessions (token_hash, user, started, active) VALUES (?, ?, ?, ?)",
+                         (web_sessions.token_hash(token), user, now, now))
+        return token
+
+    def web_session(self, token: str) -> WebSession | None:
+        """The login a token stands for, with its user as the store knows them now; None when
+        there is none (never was, or its user has been removed or given a new password)."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT u.name, u.role, u.created_at, w.started, w.active, w.ended FROM web_sessions w"
+                               " JOIN users u ON u.name = w.user WHERE w.token_hash = ?",
+                               (web_sessions.token_hash(token),)).fetchone()
+        return WebSession(User(*row[:3]), *row[3:]) if row else None
+
+    def touch_web_session(self, token: str, now: float) -> None:
+        with self._transaction(write=True) as conn:
+            conn.execute("UPDATE web_sessions SET active = ? WHERE token_hash = ? AND ended IS NULL",
+                         (now, web_sessions.token_hash(token)))
+
+    def end_web_session(self, token: str, reason: str) -> None:
+        """A login is over (logged out, idle, too old): kept as ended, so the page can say why."""
+        with self._transaction(write=True) as conn:
+            row = conn.execute("UPDATE web_sessions SET ended = ? WHERE token_hash = ? AND ended IS NULL"
+                               " RETURNING user", (reason, web_sessions.token_hash(token))).fetchone()
+            if row is not None:
+                self._audit(conn, now_iso(), audit.LOGOUT, None, f"reason={reason}", row[0])
 
     def _login_wait(self, name: str, client: str | None, now: datetime) -> float:
         since = (now - timedelta(seconds=throttle.WINDOW_S)).isoformat(timespec="seconds")

@@ -61,7 +61,7 @@ def render() -> None:
     chosen = st.selectbox("Åbn et møde", list(labels), format_func=labels.get, key="open_meeting")
     if st.button("Åbn mødeoverblik", type="primary"):
         choose(chosen)
-        st.switch_page("pages/overview.py")
+        st.switch_page("pages/overview.py", query_params={"meeting": chosen})
 
     meeting = next(m for m in meetings if m.id == chosen)
     if can_share(user, meeting):

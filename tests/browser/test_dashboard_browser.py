@@ -16,7 +16,8 @@ def meeting_list(page):
 
 
 def login_form(page):
-    return page.locator('[data-testid="stForm"]').filter(has=page.get_by_label("Brugernavn"))
+    """medlyt's own login page (dashboard.server), where the server sends a browser without a login."""
+    return page.locator("form").filter(has=page.get_by_label("Brugernavn"))
 
 
 def log_in(page, user: str, password: str) -> None:
@@ -220,3 +221,52 @@ def test_the_report_is_made_when_clicked_and_downloads(tmp_path, dashboard, brow
     with Store(home) as store:
         exported = [e.detail for e in store.audit_entries(meeting_id) if e.action == audit.EXPORTED]
     assert exported == ["format=html"]
+
+
+def test_a_reload_keeps_the_login_and_the_sound_is_for_this_login_only(tmp_path, dashboard, browser_page, danish_dir):
+    """F5 and a deep link keep the login (the server holds it, the cookie names it); the sound
+    of a moment answers this browser only, and nothing once it has logged out."""
+    from meetings import audit
+    from meetings.store import Store
+    from tests.dashboard.conftest import AUDIO, PASSWORD, processed_meeting
+
+    home = tmp_path / "home"
+    with Store(home) as store:
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+        meeting_id = processed_meeting(store, danish_dir / AUDIO, "Genindlæst møde", "anne", None)
+    page = start_logged_in(dashboard, browser_page, home, "anne", PASSWORD)
+    assert "HttpOnly" not in page.evaluate("document.cookie") and page.evaluate("document.cookie") == ""
+    page.get_by_role("button", name="Åbn mødeoverblik").click()
+    page.get_by_role("heading", name="Genindlæst møde").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    audio = page.locator("audio").first
+    audio.wait_for(state="attached", timeout=RENDER_TIMEOUT_MS)
+    sound = audio.get_attribute("src")
+    assert "/medlyt/lyd/" in sound
+
+    page.reload()
+    page.get_by_role("heading", name="Nøgletal").wait_for(timeout=RENDER_TIMEOUT_MS)  # still in, same page
+    assert login_form(page).count() == 0
+    page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/transskription?meeting={meeting_id}", wait_until="commit")
+    page.get_by_label("Søg i teksten").wait_for(timeout=RENDER_TIMEOUT_MS)  # a deep link, logged in
+
+    fetched = page.request.get(sound)
+    assert fetched.status == 200 and fetched.body()[:4] == b"RIFF"
+    elsewhere = page.context.browser.new_context()
+    try:
+        assert elsewhere.request.get(sound).status == 403  # the address, pasted into another browser
+    finally:
+        elsewhere.close()
+
+    browser_page.wait_until_settled()
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
+    page.get_by_text("Du er logget ud.").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert page.request.get(sound).status == 403
+    browser_page.screenshot("logged-out.png")
+    page.get_by_role("link", name="Log ind med brugernavn og adgangskode").click()
+    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)  # in the same tab
+    browser_page.screenshot("login-form-1400.png", full_page=False)
+    page.set_viewport_size({"width": 768, "height": 1000})
+    browser_page.screenshot("login-form-768.png", full_page=False)
+    with Store(home) as store:
+        actions = [e.action for e in store.audit_entries() if e.user == "anne"]
+    assert actions.count(audit.LOGIN) == 1 and actions[-1] == audit.LOGOUT

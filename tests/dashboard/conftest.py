@@ -5,7 +5,10 @@ here with the speakers known, analysed by the real feedback code through the rea
 dashboard's access rules and pages are what is under test, not Whisper.
 """
 
+import contextlib
 import re
+import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +17,8 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest, app_test
 
 from capture.source import import_audio
+from dashboard.auth import TOKEN_KEY
+from dashboard.sessions import open_login
 from meetings.records import Consent, Participant, Segment, Speaker, Speech, Word, now_iso
 from meetings.store import Store
 from feedback.analysis import analyser
@@ -98,15 +103,25 @@ def own_meeting(dashboard_home, danish_dir):
 
 
 def logged_in(name: str, **query) -> AppTest:
-    """Through the real login form, as a person would."""
+    """A tab with `name` logged in: a login held by the server, as the login form
+    (dashboard.server, tested over HTTP in test_login_form.py) leaves one. AppTest sends no
+    cookies, so the tab holds the token, as a single sign-on login does."""
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params.update(query)
+    at.session_state[TOKEN_KEY] = open_login(name)
     at.run()
-    at.text_input[0].input(name)
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click().run()
     assert not at.exception, at.exception
     return at
+
+
+def age_logins(home: Path, user: str, **seconds_ago: float) -> None:
+    """Move `user`'s logins back in time: started=..., active=... seconds ago."""
+    with Store(home) as store:
+        db = store.db_path
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        for column, ago in seconds_ago.items():
+            assert column in ("started", "active")
+            conn.execute(f"UPDATE web_sessions SET {column} = ? WHERE user = ?", (time.time() - ago, user))
 
 
 def markdown_source(at: AppTest) -> str:
