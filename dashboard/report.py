@@ -29,7 +29,7 @@ from meetings.records import (
 )
 from meetings.redaction import redact
 
-AUTHOR_LABELS = {"leder": "Leder", "sagsbehandler": "Sagsbehandler"}
+AUTHOR_LABELS = {"leder": "Leder", "sagsbehandler": "Sagsbehandler", "kollega": "Kollega"}
 CITIZEN = ROLE_LABELS["borger"]
 NO_TRANSCRIPT = ("Rapporten indeholder ikke transskriptionen, og borgeren omtales kun som «Borger». "
                  "Sparringen bygger på styrker såvel som opmærksomhedspunkter.")
@@ -112,8 +112,8 @@ def balance_band(analysis: Analysis) -> tuple[float, float] | None:
 
 
 def moment_notes(notes: Notes, flag: Flag | None) -> list[tuple[str, str]]:
-    """(author's name, text) for the leader's and the caseworker's note on a moment (or the
-    whole session, flag None), leader first; authors without a note are left out."""
+    """(author's name, text) for each note on a moment (or the whole session, flag None): the
+    leader's first, then the caseworker's and a colleague partner's; authors without one are left out."""
     key = review_key(flag) if flag is not None else None
     return [(AUTHOR_LABELS[a], redact(notes[(key, a)].text)) for a in AUTHOR_LABELS if (key, a) in notes]
 

@@ -63,15 +63,17 @@ def can_correct_speakers(user: User, meeting: Meeting) -> bool:
 
 
 def note_author(user: User, meeting: Meeting) -> str | None:
-    """Which of a sparring's two notes this user writes (meetings.records.NOTE_AUTHORS): the
+    """Which note of the sparring this user writes (meetings.records.NOTE_AUTHORS): the
     caseworker her own, a leader taking part (shared with, or the leader who sat in) the
-    leader's; nobody writes in another's name, and a colleague who sat in or an administrator
-    writes neither."""
+    leader's, a colleague who sat in the colleague's; nobody writes in another's name, and an
+    administrator writes none."""
     part = part_in(user, meeting)
     if part == CASEWORKER:
         return "sagsbehandler"
-    if part in (SHARED_LEADER, PARTNER) and user.role == "leder":
+    if part == SHARED_LEADER or (part == PARTNER and user.role == "leder"):
         return "leder"
+    if part == PARTNER:
+        return "kollega"
     return None
 
 

@@ -180,7 +180,7 @@ def review_key(flag: Flag) -> tuple[str, int]:
 
 
 # Who a feedback session note is from: the leader giving the sparring or the caseworker.
-NOTE_AUTHORS = ("leder", "sagsbehandler")
+NOTE_AUTHORS = ("leder", "sagsbehandler", "kollega")  # a colleague who sat in as sparring partner
 
 
 @dataclass(frozen=True)

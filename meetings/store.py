@@ -380,6 +380,26 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX audit_by_action ON audit (action, at);
     """,
+    # 13: a colleague who sat in as sparring partner writes a note of her own ('kollega'), as
+    # the leader and the caseworker do; SQLite changes a CHECK only by building the table anew.
+    """
+    CREATE TABLE session_notes_new (
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        kind       TEXT,
+        start_ms   INTEGER,
+        author     TEXT NOT NULL CHECK (author IN ('leder', 'sagsbehandler', 'kollega')),
+        text       TEXT NOT NULL,
+        by_user    TEXT,
+        at         TEXT NOT NULL,
+        CHECK ((kind IS NULL) = (start_ms IS NULL))
+    );
+    INSERT INTO session_notes_new (meeting_id, kind, start_ms, author, text, by_user, at)
+        SELECT meeting_id, kind, start_ms, author, text, by_user, at FROM session_notes;
+    DROP TABLE session_notes;
+    ALTER TABLE session_notes_new RENAME TO session_notes;
+    CREATE UNIQUE INDEX session_notes_one_per_author
+        ON session_notes (meeting_id, ifnull(kind, ''), ifnull(start_ms, -1), author);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The migration (1-based, as user_version counts) that adds the chain; a file upgraded past it

@@ -1,5 +1,5 @@
 """Sparring: the feedback session itself. Step through the chosen moments (listen, read around
-them, write the leader's and the caseworker's notes), agree on development points, and take
+them, write the notes: the leader's, the caseworker's, a colleague partner's), agree on development points, and take
 the session away as a report (HTML to print, or Markdown).
 
 What was said around a moment and a flag's message are shown with CPR numbers, phone numbers
@@ -19,7 +19,7 @@ from meetings.access import note_author
 from meetings.records import NOTE_AUTHORS, Flag, review_key
 from meetings.redaction import redact, redact_segments, redact_speakers
 
-NOTE_LABELS = {"leder": "Lederens note", "sagsbehandler": "Sagsbehandlerens note"}
+NOTE_LABELS = {"leder": "Lederens note", "sagsbehandler": "Sagsbehandlerens note", "kollega": "Kollegaens note"}
 
 
 def render() -> None:
@@ -121,13 +121,15 @@ def moment_detail(user, meeting, flag: Flag, segments, labels: dict, notes: dict
 
 
 def notes_form(user, meeting, flag: Flag | None, notes: dict, writer: str | None) -> None:
-    """The leader's and the caseworker's note on a moment, or on the whole session (flag None).
-    `writer` is the note this user writes (meetings.access.note_author); the other is shown only."""
+    """The leader's, the caseworker's (and a colleague partner's) note on a moment, or on the
+    whole session (flag None). `writer` is the note this user writes
+    (meetings.access.note_author); the others are shown only."""
     moment = review_key(flag) if flag is not None else None
     form = f"notes-{meeting.id}-{moment_id(flag) if flag is not None else 'session'}"
+    authors = note_columns(meeting, notes)
     with st.form(form):
-        columns = st.columns(2)
-        for column, author in zip(columns, NOTE_AUTHORS):
+        columns = st.columns(len(authors))
+        for column, author in zip(columns, authors):
             note = notes.get((moment, author))
             # Your own note as you wrote it (you edit it); the other's masked, like everything read.
             shown = (note.text if author == writer else redact(note.text)) if note else ""
@@ -137,9 +139,23 @@ def notes_form(user, meeting, flag: Flag | None, notes: dict, writer: str | None
         st.form_submit_button("Gem min note", key=f"{form}-save", disabled=writer is None, on_click=save_notes,
                               args=(meeting.id, flag, form))
     if writer is None:
-        st.caption("Kun sagsbehandleren og den leder, mødet er delt med, skriver noter – hver sin egen.")
+        st.caption("Kun sagsbehandleren, sparringspartneren, der sad med, og de ledere, mødet er delt med, "
+                   "skriver noter – hver sin egen.")
     elif (said := st.session_state.pop(f"{form}-saved", None)) is not None:
         st.success(said)
+
+
+def note_columns(meeting, notes: dict) -> tuple[str, ...]:
+    """The notes this sparring has room for: the leader's and the caseworker's, and a colleague's
+    where a colleague (not a leader) sat in as sparring partner, or has written one."""
+    if any(author == "kollega" for _moment, author in notes):
+        return NOTE_AUTHORS
+    if meeting.recorded_by:
+        with store() as s:
+            partner = s.user(meeting.recorded_by)
+        if partner is not None and partner.role != "leder":
+            return NOTE_AUTHORS
+    return ("leder", "sagsbehandler")
 
 
 def save_notes(meeting_id: str, flag: Flag | None, form: str) -> None:

@@ -139,17 +139,18 @@ def test_notes_are_saved_with_who_wrote_them(dashboard_home, own_meeting):
         assert len([e for e in store.audit_entries(own_meeting) if e.action == audit.SESSION_NOTE_SAVED]) == 3
 
 
-@pytest.mark.parametrize("writer, other", [("anne", "leder"), ("lis", "sagsbehandler")])
-def test_nobody_writes_the_other_persons_note(dashboard_home, own_meeting, writer, other):
-    """The other person's box is shown but closed; and even text put into it (as a crafted
-    session state would) is never saved, nor is the note then printed in their name."""
+@pytest.mark.parametrize("writer, own, other", [("anne", "sagsbehandler", "leder"), ("lis", "leder", "sagsbehandler"),
+                                               ("olga", "kollega", "sagsbehandler")])
+def test_nobody_writes_the_other_persons_note(dashboard_home, own_meeting, writer, own, other):
+    """The others' boxes are shown but closed; and even text put into one (as a crafted session
+    state would) is never saved, nor is the note then printed in their name."""
     with Store(dashboard_home.home) as store:
         store.save_session_note(own_meeting, None, other, "Den rigtige note.", by={"leder": "lis"}.get(other, "anne"))
     at = logged_in(writer, meeting=own_meeting)
     at.switch_page(SESSION).run()
     session_form = f"notes-{own_meeting}-session"
-    assert at.text_area(key=f"{session_form}-{other}").disabled
-    assert not at.text_area(key=f"{session_form}-{'leder' if other == 'sagsbehandler' else 'sagsbehandler'}").disabled
+    boxes = {t.key.removeprefix(f"{session_form}-"): t.disabled for t in at.text_area if t.key.startswith(session_form)}
+    assert boxes == {"leder": own != "leder", "sagsbehandler": own != "sagsbehandler", "kollega": own != "kollega"}
     at.session_state[f"{session_form}-{other}"] = "Overskrevet."
     at.button(key=f"{session_form}-save").click().run()
     assert not at.exception, at.exception
@@ -157,12 +158,38 @@ def test_nobody_writes_the_other_persons_note(dashboard_home, own_meeting, write
         assert store.session_notes(own_meeting)[(None, other)].text == "Den rigtige note."
 
 
-@pytest.mark.parametrize("name", ["root", "olga"])
-def test_who_is_not_in_the_sparring_writes_no_note(dashboard_home, own_meeting, name, monkeypatch):
-    """The colleague who sat in, and an administrator the organisation lets read meetings, may
-    open the session, but neither writes a note (the two notes are the caseworker's and the leader's)."""
+def test_the_colleague_who_sat_in_writes_her_own_note_and_the_others_read_it(dashboard_home, own_meeting, downloads):
+    at = logged_in("olga", meeting=own_meeting)
+    at.switch_page(SESSION).run()
+    session_form = f"notes-{own_meeting}-session"
+    at.text_area(key=f"{session_form}-kollega").input("Du lyttede godt, da borgeren fortalte om ryggen.")
+    at.button(key=f"{session_form}-save").click().run()
+    assert not at.exception, at.exception
+    with Store(dashboard_home.home) as store:
+        note = store.session_notes(own_meeting)[(None, "kollega")]
+        saved = [e for e in store.audit_entries(own_meeting) if e.action == audit.SESSION_NOTE_SAVED]
+    assert (note.text, note.by) == ("Du lyttede godt, da borgeren fortalte om ryggen.", "olga")
+    assert (saved[-1].user, saved[-1].detail) == ("olga", "session author=kollega")
+    anne = logged_in("anne", meeting=own_meeting)
+    anne.switch_page(SESSION).run()
+    box = anne.text_area(key=f"{session_form}-kollega")
+    assert box.disabled and box.label == "Kollegaens note" and box.value == note.text
+    report = downloads(anne.get("download_button")[1]).content.decode("utf-8")
+    assert "**Kollega:** Du lyttede godt, da borgeren fortalte om ryggen." in report
+
+
+def test_a_meeting_without_a_colleague_has_room_for_two_notes(dashboard_home):
+    at = logged_in("bo", meeting=dashboard_home.meetings["bos"])  # nobody sat in
+    at.switch_page(SESSION).run()
+    form = f"notes-{dashboard_home.meetings['bos']}-session"
+    assert [t.label for t in at.text_area if t.key.startswith(form)] == ["Lederens note", "Sagsbehandlerens note"]
+
+
+def test_an_administrator_reading_the_sparring_writes_nothing(dashboard_home, own_meeting, monkeypatch):
+    """An administrator the organisation lets read meetings may open the session, but takes no
+    part in it: no note, no development point."""
     monkeypatch.setenv("MEDLYT_ADMIN_READS_CONTENT", "1")
-    at = logged_in(name, meeting=own_meeting)
+    at = logged_in("root", meeting=own_meeting)
     at.switch_page(SESSION).run()
     assert not at.exception, at.exception
     assert all(t.disabled for t in at.text_area)
@@ -224,15 +251,15 @@ def test_the_report_downloads_hold_the_notes_and_are_logged(dashboard_home, own_
     assert exported == [("anne", "format=html"), ("anne", "format=markdown")]
 
 
-def test_the_observer_may_read_but_not_write(dashboard_home, own_meeting):
+def test_the_colleague_who_sat_in_takes_part_in_the_moments_and_points(dashboard_home, own_meeting):
     discuss(dashboard_home.home, own_meeting, "closed_question_streak")
     at = logged_in("olga", meeting=own_meeting)
     at.switch_page(SESSION).run()
     assert not at.exception, at.exception
     assert step_heading(at) == "#### Øjeblik 1 af 1"
-    assert all(t.disabled for t in at.text_area)
-    assert at.button(key=f"{moment_form(at)}-save").disabled
-    assert not [b for b in at.button if b.label in ("Tilføj", "Fjern")]
+    form = moment_form(at)
+    assert [t.key.removeprefix(f"{form}-") for t in at.text_area if t.key.startswith(form) and not t.disabled] == ["kollega"]
+    assert at.button(key=f"add-point-{own_meeting}-submit")
 
 
 def test_a_caseworker_cannot_open_another_caseworkers_session_by_link(dashboard_home):

@@ -321,3 +321,24 @@ def test_numbers_and_links_typed_into_notes_points_and_title_do_not_reach_the_re
     markdown = report_markdown(*args)
     assert "](" not in markdown.replace("\\](", "")  # no Markdown link or image is left live
     assert "<img" not in report_html(*args) and 'href="javascript' not in report_html(*args)
+
+
+def test_notes_written_before_colleagues_had_a_note_survive_the_upgrade(medlyt_home):
+    """A data directory from before the colleague's note (and before encryption): its notes come
+    through the rebuilt table sealed and readable, and a colleague's note can then be written."""
+    before = store_module.ENCRYPTION_VERSION - 1
+    conn = sqlite3.connect(medlyt_home / store_module.DB_NAME)
+    for script in store_module.MIGRATIONS[:before]:
+        for statement in store_module._statements(script):
+            conn.execute(statement)
+    conn.execute("INSERT INTO meetings (id, title, created_at) VALUES ('abc123abc123', 'Før', '2025-01-01T10:00:00+00:00')")
+    conn.execute("INSERT INTO session_notes (meeting_id, kind, start_ms, author, text, by_user, at)"
+                 " VALUES ('abc123abc123', NULL, NULL, 'leder', ?, 'lis', '2025-01-02T10:00:00+00:00')", (LEADER_NOTE,))
+    conn.execute(f"PRAGMA user_version = {before}")
+    conn.commit()
+    conn.close()
+    with Store(medlyt_home) as store:
+        assert store.session_notes("abc123abc123")[(None, "leder")].text == LEADER_NOTE
+        store.save_session_note("abc123abc123", None, "kollega", "Fra kollegaen.", by="olga")
+        assert {author for _moment, author in store.session_notes("abc123abc123")} == {"leder", "kollega"}
+    assert LEADER_NOTE.encode() not in (medlyt_home / store_module.DB_NAME).read_bytes()

@@ -91,7 +91,7 @@ KIM_SAT_IN = Meeting("m2", "Samtale", "", [Participant("sagsbehandler", "Sagsbeh
 # who: (view and sparring, share, choose moments, correct speakers, note) in ANNES
 RULES = {
     "anne": (True, True, True, True, "sagsbehandler"),   # her own meeting
-    "olga": (True, False, True, True, None),             # the colleague who sat in: no note slot of her own
+    "olga": (True, False, True, True, "kollega"),        # the colleague who sat in: her own note
     "lis": (True, False, False, False, "leder"),         # a leader it is shared with: reads, writes the leader's note
     "bo": (False, False, False, False, None),            # another caseworker
     "kim": (False, False, False, False, None),           # a leader nothing is shared with
