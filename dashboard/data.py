@@ -13,7 +13,7 @@ from dashboard import sessions
 from dashboard.auth import cookie_token, token
 from dashboard.report import report_html, report_markdown
 from meetings import audit
-from meetings.access import can_view, visible
+from meetings.access import can_export_transcript, can_view, visible
 from meetings.records import Meeting, User, review_key
 from meetings.store import MeetingError, Store
 from medlyt.settings import data_home
@@ -94,3 +94,23 @@ def report_for(user_name: str, meeting_id: str, moment_keys: list, fmt: str) -> 
     moments = [f for f in analysis.flags if review_key(f) in moment_keys]
     build = report_html if fmt == "html" else report_markdown
     return build(meeting, speakers, analysis, moments, notes, points)
+
+
+TRANSCRIPT_GONE = "Transskriptionen kan ikke hentes: mødet er slettet, eller du har ikke længere adgang til den.\n"
+
+
+def transcript_csv_for(user_name: str, meeting_id: str) -> str:
+    """The transcript as a masked, spreadsheet-safe CSV (medlyt.export), made at the click as the
+    report is: access checked again, the export audited at that moment."""
+    from medlyt.export import Transcript, get_writer
+
+    try:
+        with store() as s:
+            user, meeting = s.user(user_name), s.get_meeting(meeting_id)
+            if user is None or not can_export_transcript(user, meeting):
+                return TRANSCRIPT_GONE
+            transcript = Transcript.of_meeting(meeting, s.segments(meeting_id), s.speakers(meeting_id))
+            s.log(audit.EXPORTED, meeting_id, user_name, "format=csv")
+    except MeetingError:
+        return TRANSCRIPT_GONE
+    return get_writer("csv")(transcript)

@@ -39,7 +39,7 @@ EXIT_AUDIT_BROKEN = 4  # medlyt audit --verify found a break in the hash chain
 DEMO_AUDIO = Path(__file__).resolve().parent / "demo" / "demo_meeting.flac"
 # The web server around the Streamlit app (its login form, sound addresses, gate).
 DASHBOARD_APP = Path(__file__).resolve().parents[1] / "dashboard" / "server.py"
-EXPORT_FORMATS = ("json", "srt", "vtt", "txt", "rttm")
+EXPORT_FORMATS = ("json", "srt", "vtt", "txt", "rttm", "csv")
 SSO_SECRETS = "secrets.toml"
 DISCONNECTED_SESSION_TTL_S = 15
 CONFIG_HELP = ("organisationens grænseværdier og ordlister (TOML; standard: MEDLYT_CONFIG eller config.toml "

@@ -6,13 +6,15 @@ by placeholders (meetings.redaction). Only `get_writer(format, unmasked=True)` w
 said; the `write_*` functions themselves write whatever they are given.
 """
 
+import csv
 import dataclasses
+import io
 import json
 from dataclasses import dataclass, field
 
 from feedback.metrics import turns
 from meetings.records import Analysis, Meeting, Segment, Speaker
-from meetings.redaction import redact_segments, redact_value
+from meetings.redaction import redact, redact_segments, redact_value
 
 
 @dataclass
@@ -49,8 +51,10 @@ class Transcript:
 
     def redacted(self) -> "Transcript":
         """A copy with personal data masked in the segments (text and words; every time and
-        the number of words kept) and in the flags' messages and evidence."""
-        return dataclasses.replace(self, segments=redact_segments(self.segments), flags=redact_value(self.flags))
+        the number of words kept), in the flags' messages and evidence, and in what people typed
+        (the title, the speakers' names)."""
+        return dataclasses.replace(self, segments=redact_segments(self.segments), flags=redact_value(self.flags),
+                                   title=redact(self.title), speakers=redact_value(self.speakers))
 
     def label(self, speaker_id: str | None) -> str:
         return next((s["label"] for s in self.speakers if s["id"] == speaker_id), speaker_id or "")
@@ -133,7 +137,32 @@ def write_rttm(t: Transcript) -> str:
     )
 
 
-WRITERS = {"json": write_json, "srt": write_srt, "vtt": write_vtt, "txt": write_txt, "rttm": write_rttm}
+# A spreadsheet runs a cell that starts like a formula (=HYPERLINK(...), +, -, @, or a tab or
+# carriage return before one); a leading apostrophe makes it text (OWASP's advice for CSV).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_HEADER = ("Start", "Slut", "Taler", "Rolle", "Tekst")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+def write_csv(t: Transcript) -> str:
+    """One row per line, for a spreadsheet: semicolons and a byte-order mark, as Danish Excel
+    reads them; every cell that could start a formula made plain text."""
+    roles = {s["id"]: s.get("role") or "" for s in t.speakers}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for s in t.segments:
+        row = (timestamp(s.start)[:8], timestamp(s.end)[:8], t.label(s.speaker) if s.speaker else "",
+               roles.get(s.speaker, ""), s.text)
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return "\ufeff" + buffer.getvalue()
+
+
+WRITERS = {"json": write_json, "srt": write_srt, "vtt": write_vtt, "txt": write_txt, "rttm": write_rttm,
+           "csv": write_csv}
 
 
 def get_writer(fmt: str, unmasked: bool = False):

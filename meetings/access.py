@@ -62,6 +62,11 @@ def can_correct_speakers(user: User, meeting: Meeting) -> bool:
     return part_in(user, meeting) in (CASEWORKER, PARTNER)
 
 
+def can_export_transcript(user: User, meeting: Meeting) -> bool:
+    """The transcript as a file (masked): the citizen's words, so only the two who were there."""
+    return part_in(user, meeting) in (CASEWORKER, PARTNER)
+
+
 def note_author(user: User, meeting: Meeting) -> str | None:
     """Which note of the sparring this user writes (meetings.records.NOTE_AUTHORS): the
     caseworker her own, a leader taking part (shared with, or the leader who sat in) the

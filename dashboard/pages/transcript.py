@@ -13,17 +13,18 @@ left empty, with their times, and are not drawn.
 
 
 import re
+from functools import partial
 
 import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.choice import processed_for_page
-from dashboard.data import meeting_for, store
+from dashboard.data import meeting_for, store, transcript_csv_for
 from dashboard.data import play as play_excerpt
 from dashboard.format import clock, escape, percent
 from dashboard.moment import MAX_CLIP_S  # a line that runs for minutes still sends only a couple of minutes
 from feedback.analysis import analyser
-from meetings.access import can_correct_speakers
+from meetings.access import can_correct_speakers, can_export_transcript
 from meetings.corrections import anchor_of
 from meetings.records import ROLE_LABELS, ROLES, Correction, Segment, Speaker, Word
 from meetings.redaction import redact_segments, redact_speakers
@@ -65,6 +66,13 @@ def render() -> None:
             corrections_section(meeting, segments, speakers, chosen)
         else:
             st.caption("Hvem der er hvem, rettes af sagsbehandleren og sparringspartneren, der var med.")
+        if can_export_transcript(user, meeting):
+            # Made at the click (access checked, export logged then); masked, and safe to open
+            # in a spreadsheet. Streamlit's own table download is switched off (dashboard/app.py).
+            st.download_button("Hent transskriptionen (CSV)", partial(transcript_csv_for, user.name, meeting.id),
+                               file_name=f"transskription-{meeting.id}.csv", mime="text/csv",
+                               key="transcript-csv", on_click="ignore")
+            st.caption("CPR-numre, telefonnumre og e-mailadresser er maskeret; hentningen logges.")
 
 
 # ---- the transcript -------------------------------------------------------------------------

@@ -5,6 +5,8 @@ the balance at once, access, and the speed of the page for a two-hour meeting.
 Corrections are made on meetings of this file's own, in a data directory of its own, so the
 shared meetings (and the exact lists other tests expect) stay as they are."""
 
+import csv
+import io
 import time
 import wave
 from dataclasses import replace
@@ -318,3 +320,37 @@ def test_a_two_hour_meeting_with_2000_lines_draws_quickly(big_meeting, transcrip
     assert min(times) < 1.5, times
     at.selectbox(key="play_line").set_value(1500).run()
     assert len(at.get("audio")) == 1
+
+
+@pytest.mark.parametrize("name, offered", [("anne", True), ("olga", True), ("lis", False)])
+def test_the_transcript_downloads_as_csv_for_the_two_who_were_there(dashboard_home, name, offered, downloads):
+    meeting_id = dashboard_home.meetings["annes"]
+    at = on_page(name, meeting_id)
+    buttons = [d for d in at.get("download_button") if d.label == "Hent transskriptionen (CSV)"]
+    assert bool(buttons) == offered
+    if not offered:
+        return
+    got = downloads(buttons[0])
+    assert (got.filename, got.mimetype) == (f"transskription-{meeting_id}.csv", "text/csv")
+    text = got.content.decode("utf-8")
+    assert text.startswith("\ufeffStart;Slut;Taler;Rolle;Tekst\r\n")
+    assert "00:00:12;00:00:17;Sagsbehandler;sagsbehandler;Ellers kan det give en sanktion" in text
+    with Store(dashboard_home.home) as store:
+        exported = [e for e in store.audit_entries(meeting_id) if e.action == audit.EXPORTED]
+    assert (exported[-1].user, exported[-1].detail) == (name, "format=csv")
+
+
+def test_a_csv_download_holds_no_formula_and_no_personal_number(own_meeting, transcript_home, downloads):
+    with Store(transcript_home) as store:
+        segments = store.segments(own_meeting)
+        segments[1] = replace(segments[1], text='=HYPERLINK("http://example.org/";"Ring 12 34 56 78")')
+        store.save_transcript(own_meeting, segments, "base", store.speakers(own_meeting), analyser(),
+                              store.speech(own_meeting))
+    at = on_page(OWNER, own_meeting)
+    text = downloads(at.get("download_button")[0]).content.decode("utf-8")
+    cells = [row[4] for row in csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";")]
+    assert cells[2].startswith("'=HYPERLINK(") and "12 34 56 78" not in text
+    with Store(transcript_home) as store:  # withdrawn after the page was drawn: the click gets one line
+        store.withdraw(own_meeting)
+    text = downloads(at.get("download_button")[0]).content.decode("utf-8")
+    assert text.startswith("Transskriptionen kan ikke hentes")
