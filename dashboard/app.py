@@ -16,6 +16,12 @@ st.set_page_config(page_title="medlyt", page_icon="🎧", layout="wide")
 # Tables hold what citizens said: no "Download as CSV" or copy from them; downloads are our own
 # masked, audited exports (the report on Sparring).
 st.set_option("client.disableDataExport", True)
+# Charts have their own toolbar, which that option leaves alone: no picture download and no copy
+# of the chart's data from there either (fullscreen and "Show data" stay; their table has no download).
+st.html("""<style>
+[data-testid="stElementToolbar"] button[aria-label="Download as PNG"],
+[data-testid="stElementToolbar"] button[aria-label="Copy Vega-Lite spec"] { display: none; }
+</style>""")
 if "purged" not in st.session_state:  # once per visit: a server may run for days
     try:
         st.session_state["purged"] = purge_due()

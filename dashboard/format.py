@@ -22,9 +22,12 @@ def decimal(value: float | None, digits: int = 1, unit: str = "") -> str:
 
 
 # Everything that could make transcript text into markup: emphasis, code, links, HTML, maths,
-# Streamlit's :colour[...] directives and :emoji: codes, tables, strikethrough. A colon only
-# starts a directive or code when something follows it at once, so "Sparring: Anne" stays as is.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~$&=^]|:(?=\S))")
+# Streamlit's :colour[...] directives and :emoji: codes, tables, strikethrough, and a number with
+# a full stop at the very start (a numbered list). A colon only starts a directive or code when
+# something follows it at once, so "Sparring: Anne" stays as is. A bare address (www.…, https://…)
+# still becomes a link: GFM finds those in the text after escapes are undone; such a link opens
+# only when clicked, in a new tab without referrer, and nothing is fetched by itself.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~$&=^]|:(?=\S)|(?<=^\d)\.|(?<=^\d\d)\.)")
 
 
 def escape(text: str) -> str:

@@ -154,16 +154,17 @@ def test_the_live_page_follows_a_recording_by_itself_and_sets_a_bookmark(tmp_pat
 
 def test_user_text_with_outside_images_and_links_fetches_nothing(tmp_path, dashboard, browser_page, danish_dir):
     """A title, a speaker's name, a bookmark note and a development point that hold Markdown for
-    an outside image and a javascript: link: the meeting's pages show them as text, the
-    browser asks no other host for anything (the fixture fails the test if it does) and no
-    link on the page leads to javascript:."""
+    an outside image, a javascript: link and bare addresses: the meeting's pages show them as
+    text, the browser asks no other host for anything (the fixture fails the test if it does)
+    and no link on the page leads to javascript: or away from the dashboard."""
     from feedback.analysis import analyser
     from meetings.corrections import anchor_of
     from meetings.records import Correction
     from meetings.store import Store
     from tests.dashboard.conftest import AUDIO, PASSWORD, processed_meeting
 
-    hostile = "![spor](http://example.org/spor.png) [klik](javascript:alert(1))"
+    hostile = ("![spor](http://example.org/spor.png) [klik](javascript:alert(1)) "
+               "www.example.org https://example.org/ud skriv@example.org")
     home = tmp_path / "home"
     with Store(home) as store:
         store.add_user("anne", "sagsbehandler", PASSWORD)
@@ -187,7 +188,20 @@ def test_user_text_with_outside_images_and_links_fetches_nothing(tmp_path, dashb
         browser_page.wait_until_settled()
         assert page.locator('img[src*="example.org"]').count() == 0
         assert page.locator('a[href^="javascript"]').count() == 0
+        # A bare address may become a link (GFM finds it after the escapes), but one that opens
+        # only when clicked, in a new tab that is told nothing about the page it came from.
+        for link in page.locator('a[href*="example.org"]').all():
+            assert link.get_attribute("target") == "_blank" and "noreferrer" in link.get_attribute("rel")
         assert "![spor](http://example.org/spor.png)" in page.inner_text("body")  # shown as typed
+    # The charts' toolbar keeps fullscreen, but offers no picture download and no copy of the data.
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Mødeoverblik").click()
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    chart.hover()
+    page.get_by_role("button", name="Fullscreen").first.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    for hidden in ("Download as PNG", "Copy Vega-Lite spec"):
+        assert not page.get_by_role("button", name=hidden).first.is_visible()
     browser_page.screenshot("user-text-as-text.png")
     assert browser_page.blocked == []
 

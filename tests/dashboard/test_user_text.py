@@ -68,3 +68,16 @@ def test_user_text_is_text_and_masked_on_every_meeting_page(typed_meeting, page)
     for raw in ("12 34 56 78", "01.02.03-1234", "1234-5678"):
         assert raw not in everything, raw
     assert "[telefonnummer]" in everything
+
+
+@pytest.mark.parametrize("typed, shown", [
+    ("1. punkt", r"1\. punkt"),               # would start a numbered list
+    ("12. møde", r"12\. møde"),
+    ("Sparring: Anne.", "Sparring: Anne."),    # ordinary punctuation stays as typed
+    ("kl. 10.30 i dag", "kl. 10.30 i dag"),
+    (":red[rød] *fed*", r"\:red\[rød\] \*fed\*"),
+])
+def test_typed_text_is_escaped_only_where_it_would_become_markup(typed, shown):
+    from dashboard.format import escape
+
+    assert escape(typed) == shown
