@@ -33,3 +33,13 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~$&=^]|:(?=\S)|(?<=^\d)\.|(?<=^\d
 def escape(text: str) -> str:
     """Plain text as markdown that shows exactly that text."""
     return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+BASE_MODEL_NOTE = ("Teksten er lavet af Whisper base, den lille flersprogede standardmodel: på dansk er omkring "
+                   "hvert andet ord forkert (WER 0,45 på oplæst tale, mere i samtale). Lyt til lyden, før du "
+                   "citerer nogen.")
+
+
+def model_note(model: str | None) -> str | None:
+    """What a reader should know about the model that made the text, said plainly for base."""
+    return BASE_MODEL_NOTE if model == "base" else None

@@ -16,6 +16,7 @@ from capture.wav import iter_mono_blocks, read_mono
 from feedback.analysis import analyser
 from feedback.config import Config, load_config
 from medlyt.export import Transcript
+from medlyt.settings import whisper_batch_size, whisper_device
 from meetings import scratch
 from meetings.consent import require_consent
 from meetings.records import Meeting, Segment, Speech
@@ -24,7 +25,7 @@ from models.store import DEFAULT_MODEL, locate
 from transcribe.diarize import SpeakerResult, attribute_recording
 from transcribe.embedding import SAMPLE_RATE, SpeakerEncoder, preprocess_wav
 from transcribe.speakers import split_segments
-from transcribe.whisper import load_model, transcribe_speech
+from transcribe.whisper import TranscribeOptions, TranscriptionError, load_model, transcribe_speech
 
 Progress = Callable[[float], None]
 
@@ -40,10 +41,18 @@ def find_speech(wav: Path, vad: VadOptions = VadOptions()) -> list[SpeechSegment
     return list(speech_segments(iter_mono_blocks(wav), vad))
 
 
+def transcribe_options() -> TranscribeOptions:
+    """The engine settings from configuration (medlyt.settings)."""
+    try:
+        return TranscribeOptions(batch_size=whisper_batch_size(), device=whisper_device())
+    except ValueError as error:  # a mistyped setting: one line naming it, exit 2
+        raise TranscriptionError(str(error)) from None
+
+
 def load_whisper(home: Path, model: str = DEFAULT_MODEL):
     """The verified model's name and the loaded model."""
     info = locate(home, model)
-    return info.name, load_model(info.path)
+    return info.name, load_model(info.path, transcribe_options())
 
 
 def process_meeting(
@@ -64,17 +73,18 @@ def process_meeting(
     require_consent(meeting)  # fail before minutes of work, not after
     if n_speakers is not None and n_speakers < 1:
         raise AudioError("Antallet af talere skal være mindst 1.")
+    options = transcribe_options()  # likewise a mistyped engine setting,
+    model_name, whisper = load_whisper(home, model)  # a missing model or no GPU where one was asked for
     with store.audio_file(meeting_id) as wav:
         check_recording(wav, meeting)
         speech = find_speech(wav)
         voiceprints = {user: np.frombuffer(vector, np.float32) for user, vector in store.voiceprints().items()}
         result = attribute_recording(wav, [(s.start, s.end) for s in speech], meeting.participants, n_speakers,
                                      voiceprints)
-        model_name, whisper = load_whisper(home, model)
         if result.method == "channels":
-            segments = transcribe_by_channel(whisper, wav, result, meeting, on_progress)
+            segments = transcribe_by_channel(whisper, wav, result, meeting, options, on_progress)
         else:
-            segments = list(transcribe_speech(whisper, wav, speech, on_progress=on_progress))
+            segments = list(transcribe_speech(whisper, wav, speech, options, on_progress=on_progress))
             if result.turns:
                 segments = split_segments(segments, result.turns, [s.id for s in result.speakers])
         track, channels = LoudnessTrack.of_wav(wav), speaker_channels(result, meeting)
@@ -142,7 +152,7 @@ def with_loudness(segments: list[Segment], track: LoudnessTrack, channels: dict[
 CHANNEL_PAD_S = 0.3  # around each channel turn, so Whisper hears the whole first and last word
 
 
-def transcribe_by_channel(whisper, wav: Path, result: SpeakerResult, meeting: Meeting,
+def transcribe_by_channel(whisper, wav: Path, result: SpeakerResult, meeting: Meeting, options: TranscribeOptions,
                           on_progress: Progress | None) -> list[Segment]:
     """One microphone per person: each person's turns transcribed from their own channel, so
     talk at the same time is heard, and every line has its speaker by construction."""
@@ -152,7 +162,8 @@ def transcribe_by_channel(whisper, wav: Path, result: SpeakerResult, meeting: Me
         regions = merge_regions([(t.start - CHANNEL_PAD_S, t.end + CHANNEL_PAD_S)
                                  for t in result.turns if t.speaker == index])
         speech = [SpeechSegment(max(0.0, s), e) for s, e in regions]
-        for segment in transcribe_speech(whisper, wav, speech, on_progress=on_progress, channel=channels[speaker.id]):
+        for segment in transcribe_speech(whisper, wav, speech, options, on_progress=on_progress,
+                                         channel=channels[speaker.id]):
             segment.speaker = speaker.id
             segments.append(segment)
     return sorted(segments, key=lambda s: s.start)
@@ -174,7 +185,7 @@ def transcribe_file(home: Path, src: Path, model: str = DEFAULT_MODEL, on_progre
         audio = import_audio(src, Path(tmp) / "audio.wav")
         wav = Path(audio.path)
         model_name, whisper = load_whisper(home, model)
-        segments = list(transcribe_speech(whisper, wav, find_speech(wav), on_progress=on_progress))
+        segments = list(transcribe_speech(whisper, wav, find_speech(wav), transcribe_options(), on_progress=on_progress))
     return Transcript(segments=segments, title=src.name, duration_s=audio.duration_s, model=model_name)
 
 

@@ -65,3 +65,25 @@ def session_limits() -> SessionLimits:
 
     return SessionLimits(read("MEDLYT_SESSION_IDLE_MINUTES", SESSION_IDLE_MINUTES) * 60,
                          read("MEDLYT_SESSION_HOURS", SESSION_HOURS) * 3600)
+
+
+# Whisper windows decoded side by side (transcribe.whisper); 1 decodes one after the other.
+WHISPER_BATCH_SIZE = 8
+
+
+def whisper_batch_size() -> int:
+    """MEDLYT_BATCH_SIZE, else the default above."""
+    raw = os.environ.get("MEDLYT_BATCH_SIZE", "").strip()
+    if not raw:
+        return WHISPER_BATCH_SIZE
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"MEDLYT_BATCH_SIZE={raw!r} er ikke et helt tal på mindst 1. Ret eller fjern indstillingen.")
+    return int(raw)
+
+
+WHISPER_DEVICE = "cpu"  # the default: the same transcript on every machine, GPU or not
+
+
+def whisper_device() -> str:
+    """MEDLYT_DEVICE: cpu, cuda or auto (checked where the model is loaded)."""
+    return os.environ.get("MEDLYT_DEVICE", "").strip().lower() or WHISPER_DEVICE

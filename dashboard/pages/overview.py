@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import store
-from dashboard.format import clock, decimal, escape, percent
+from dashboard.format import clock, decimal, escape, model_note, percent
 from dashboard.moment import header_and_sound, said_around
 from feedback.labels import METRICS, TONES, kind_label
 from feedback.metrics import turns
@@ -43,6 +43,8 @@ def render() -> None:
 
     st.caption(f"{clock(analysis.metrics['duration_s'])} · model {escape(meeting.model or '–')} · "
                f"analyseret {analysis.computed_at[:16].replace('T', ' ')}")
+    if (note := model_note(meeting.model)) is not None:
+        st.caption(f":orange[{note}]")
     left, right = st.columns([2, 3])
     with left:
         st.subheader("Taletid")

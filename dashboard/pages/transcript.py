@@ -21,7 +21,7 @@ from dashboard.auth import current_user
 from dashboard.choice import processed_for_page
 from dashboard.data import meeting_for, store, transcript_csv_for
 from dashboard.data import play as play_excerpt
-from dashboard.format import clock, escape, percent
+from dashboard.format import clock, escape, model_note, percent
 from dashboard.moment import MAX_CLIP_S  # a line that runs for minutes still sends only a couple of minutes
 from feedback.analysis import analyser
 from meetings.access import can_correct_speakers, can_export_transcript
@@ -52,6 +52,8 @@ def render() -> None:
 
     duration = clock(meeting.audio.duration_s) if meeting.audio else "–"
     st.caption(f"{len(segments)} linjer · {duration} · model {escape(meeting.model or '–')}")
+    if (note := model_note(meeting.model)) is not None:
+        st.warning(note)
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         kind, message = notice

@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.choice import NO_ACCESS
+from dashboard.format import BASE_MODEL_NOTE
 from feedback.analysis import analyser
 from meetings import audit
 from meetings.records import (
@@ -354,3 +355,11 @@ def test_a_csv_download_holds_no_formula_and_no_personal_number(own_meeting, tra
         store.withdraw(own_meeting)
     text = downloads(at.get("download_button")[0]).content.decode("utf-8")
     assert text.startswith("Transskriptionen kan ikke hentes")
+
+
+def test_a_transcript_made_by_base_says_plainly_how_far_to_trust_it(dashboard_home):
+    at = on_page("anne", dashboard_home.meetings["annes"])
+    assert [w.value for w in at.warning] == [BASE_MODEL_NOTE]
+    overview = logged_in("anne", meeting=dashboard_home.meetings["annes"])
+    overview.switch_page("pages/overview.py").run()
+    assert any(BASE_MODEL_NOTE in c.value for c in overview.caption)

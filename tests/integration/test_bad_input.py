@@ -141,6 +141,20 @@ def test_corrupt_model(home_with_model, capsys):
     expect_clean_failure(capsys, home_with_model, ["process", meeting_id])
 
 
+@pytest.mark.parametrize("setting, value, said", [("MEDLYT_DEVICE", "cuda", "ingen CUDA-GPU"),
+                                                   ("MEDLYT_DEVICE", "tpu", "Ukendt enhed 'tpu'"),
+                                                   ("MEDLYT_BATCH_SIZE", "0", "MEDLYT_BATCH_SIZE='0'")])
+def test_an_engine_setting_this_machine_cannot_honour(home_with_model, capsys, monkeypatch, setting, value, said):
+    """No GPU here (CI has none): asking for one is one line before any work, for a meeting and
+    for a file; the meeting stays as it was."""
+    meeting_id = consented_meeting(capsys)
+    assert main(["import", meeting_id, str(DEMO)]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv(setting, value)
+    assert said in expect_clean_failure(capsys, home_with_model, ["process", meeting_id])
+    assert said in expect_clean_failure(capsys, home_with_model, ["transcribe", str(DEMO)])
+
+
 def test_debug_shows_the_traceback(medlyt_home, capsys):
     with pytest.raises(Exception):
         main(["--debug", "process", "finnesikke"])

@@ -150,6 +150,35 @@ def test_one_microphone_for_all_then_roles_by_hand_without_transcribing_again(sy
     assert [s["text"] for s in corrected["segments"]] == [s["text"] for s in document["segments"]]
 
 
+@pytest.mark.parametrize("microphones", ["stereo", "mono"])
+def test_batched_and_window_by_window_decoding_give_the_same_speakers_and_flags(synthetic, stereo, home, capsys,
+                                                                                 monkeypatch, microphones):
+    """The shipped path decodes Whisper windows in batches; one window after the other
+    (MEDLYT_BATCH_SIZE=1, as before) must find the same speakers, balance and timing flags."""
+    batched = stereo if microphones == "stereo" else processed_meeting(synthetic.mono)
+    monkeypatch.setenv("MEDLYT_BATCH_SIZE", "1")
+    extra = ("--channels", "sagsbehandler=1,borger=2") if microphones == "stereo" else ()
+    one_by_one = processed_meeting(getattr(synthetic, microphones), *extra)
+    a, b = exported(capsys, batched), exported(capsys, one_by_one)
+    assert [(s["id"], s["label"], s["role"]) for s in a["speakers"]] == [(s["id"], s["label"], s["role"]) for s in b["speakers"]]
+    for speaker, share in a["balance"].items():
+        assert share["share"] == pytest.approx(b["balance"][speaker]["share"], abs=0.02)
+    timing = lambda flags: [f for f in flags if f["kind"] in TIMING_KINDS]  # noqa: E731
+    assert [f["kind"] for f in timing(a["flags"])] == [f["kind"] for f in timing(b["flags"])]
+    for fa, fb in zip(timing(a["flags"]), timing(b["flags"])):
+        assert abs(fa["start"] - fb["start"]) <= TOLERANCE_S and abs(fa["end"] - fb["end"]) <= TOLERANCE_S
+
+
+def test_a_mistyped_batch_size_is_one_danish_line(synthetic, home, capsys, monkeypatch):
+    meeting = quiet("meeting", "new", "--title", "Forkert indstilling", "--participants", "sagsbehandler,borger",
+                    "--consent-all").strip().splitlines()[-1]
+    quiet("import", meeting, synthetic.mono)
+    monkeypatch.setenv("MEDLYT_BATCH_SIZE", "otte")
+    assert main(["process", meeting]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "MEDLYT_BATCH_SIZE='otte' er ikke et helt tal på mindst 1. Ret eller fjern indstillingen.")
+
+
 def test_an_organisations_settings_are_used_and_recorded(stereo, capsys, tmp_path):
     meeting = stereo
     settings = tmp_path / "kommune.toml"

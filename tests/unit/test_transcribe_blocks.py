@@ -1,7 +1,10 @@
 """Joining speech into Whisper blocks and mapping block time back to the meeting clock."""
 
+import numpy as np
+import pytest
+
 from capture.vad import SpeechSegment
-from transcribe.whisper import BlockClock, group_into_blocks
+from transcribe.whisper import WINDOW_S, BlockClock, TranscriptionError, engine, group_into_blocks, quietest_in, windows
 
 
 def test_blocks_hold_at_most_the_limit_unless_one_segment_is_longer():
@@ -37,3 +40,45 @@ def test_a_segment_never_spans_audio_that_was_not_heard():
     first, second = to_segments(raw, clock)
     assert (first.start, first.end, first.text) == (6.0, 8.0, "Hej med")  # "med" ends where the piece ends
     assert (second.start, second.end, second.text) == (20.5, 21.0, "dig.")
+
+
+def test_batched_windows_are_cut_between_pieces_of_speech():
+    # Pieces of 5, 10, 20, 3, 70 and 2 s laid end to end (ends at 5, 15, 35, 38, 108, 110).
+    assert windows([5, 10, 20, 3, 70, 2]) == [(0, 15), (15, 38), (38, 68), (68, 98), (98, 110)]
+
+
+def test_a_window_never_holds_more_than_whisper_hears():
+    durations = [0.3, 29.9, 0.2, 12.0, 45.5, 0.4, 30.0, 7.1]
+    cut = windows(durations)
+    assert all(0 < round(end - start, 6) <= WINDOW_S for start, end in cut)
+    assert cut[0][0] == 0 and cut[-1][1] == round(sum(durations), 3)
+    assert all(a[1] == b[0] for a, b in zip(cut, cut[1:]))  # nothing left out, nothing twice
+
+
+def test_no_speech_gives_no_window():
+    assert windows([]) == []
+
+
+def test_the_engine_is_the_cpu_unless_a_gpu_is_asked_for_and_there():
+    assert engine("cpu", "auto", cuda_devices=2) == ("cpu", "int8")
+    assert engine("auto", "auto", cuda_devices=0) == ("cpu", "int8")
+    assert engine("auto", "auto", cuda_devices=1) == ("cuda", "int8_float16")
+    assert engine("cuda", "float16", cuda_devices=1) == ("cuda", "float16")
+
+
+@pytest.mark.parametrize("device", ["cuda", "gpu"])
+def test_a_gpu_that_is_not_there_is_one_danish_line(device):
+    with pytest.raises(TranscriptionError) as refused:
+        engine(device, "auto", cuda_devices=0)
+    assert "\n" not in str(refused.value) and ("CUDA-GPU" in str(refused.value) or "Ukendt enhed" in str(refused.value))
+
+
+def test_a_long_stretch_of_speech_is_cut_at_its_quietest_moment():
+    rate = 16000
+    rng = np.random.default_rng(3)
+    audio = rng.normal(0, 0.1, 70 * rate).astype(np.float32)  # 70 s of one piece, no pause...
+    audio[int(26.0 * rate):int(26.2 * rate)] *= 0.01  # ...but a short breath at 26 s
+    audio[int(51.5 * rate):int(51.7 * rate)] *= 0.01  # and another at 51.5 s (25.5 s later)
+    (a, b), (b2, c), (c2, d) = windows([70.0], quietest=quietest_in(audio))
+    assert a == 0 and 26.0 <= b < 26.2 and b2 == b and 51.5 <= c < 51.7 and c2 == c and d == 70.0
+    assert windows([70.0]) == [(0.0, 30.0), (30.0, 60.0), (60.0, 70.0)]  # without a way to listen
