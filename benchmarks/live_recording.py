@@ -113,7 +113,7 @@ def main() -> None:
             consent = Consent(True, "verbal", now_iso())
             meeting = store.create_meeting("Live-benchmark", [Participant("sagsbehandler", "Sagsbehandler", consent=consent),
                                                              Participant("borger", "Borger", consent=consent)])
-            _name, whisper = load_whisper(home)
+            _info, whisper = load_whisper(home)
             transcriber = LiveTranscriber(whisper, meeting.speaking_participants, 1, {})
             manager = multiprocessing.Manager()
             stop, reader_result = manager.Event(), manager.dict()

@@ -41,5 +41,14 @@ BASE_MODEL_NOTE = ("Teksten er lavet af Whisper base, den lille flersprogede sta
 
 
 def model_note(model: str | None) -> str | None:
-    """What a reader should know about the model that made the text, said plainly for base."""
-    return BASE_MODEL_NOTE if model == "base" else None
+    """What a reader should know about the model that made the text: said plainly for base, the
+    published Danish figure for a model medlyt recommends, nothing for one it does not know."""
+    from models.registry import RECOMMENDED_DANISH
+
+    if model == "base":
+        return BASE_MODEL_NOTE
+    known = next((m for m in RECOMMENDED_DANISH if m.name == model and m.coral_wer is not None), None)
+    if known is None:
+        return None
+    return (f"Teksten er lavet af {known.name}: offentliggjort WER {decimal(known.coral_wer)} % på CoRals oplæste "
+            f"danske tale ({known.source}); i samtale er tallet højere. Lyt til lyden, før du citerer nogen.")

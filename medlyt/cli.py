@@ -653,7 +653,7 @@ def cmd_demo(args, home: Path) -> None:
         print("3/4 Demooptagelsen er importeret. Talen findes og transskriberes på dansk ...")
         update, close = progress_bar(store.get_meeting(meeting.id).audio.duration_s, "Transskriberer")
         try:
-            meeting, _result = process_meeting(store, home, meeting.id, on_progress=update)
+            meeting, _result = process_meeting(store, home, meeting.id, "base", on_progress=update)  # the one it installed
         finally:
             close()
         name_demo_voices(store, meeting.id)
@@ -779,7 +779,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     process = commands.add_parser("process", help="find tale og transskribér mødets optagelse på dansk")
     process.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
-    process.add_argument("--model", default="base", metavar="NAVN|STI", help="model (standard: base)")
+    process.add_argument("--model", default=None, metavar="NAVN|STI", help="model (standard: MEDLYT_MODEL, ellers base)")
     process.add_argument("--speakers", type=int, metavar="N",
                          help="antal talere (standard: de talende deltagere i mødet)")
     process.add_argument("--config", metavar="FIL", help=CONFIG_HELP)
@@ -866,8 +866,8 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--live", action="store_true",
                         help="transskribér undervejs: linjer og taletid vises på dashboardets side 'Live'; "
                              "efter stop kører den fulde gennemgang (medlyt process) af sig selv")
-    record.add_argument("--model", default="base", metavar="NAVN|STI",
-                        help="Whisper-model til --live og den fulde gennemgang (standard: base)")
+    record.add_argument("--model", default=None, metavar="NAVN|STI",
+                        help="Whisper-model til --live og den fulde gennemgang (standard: MEDLYT_MODEL, ellers base)")
     record.add_argument("--no-process", action="store_true", help="med --live: kør ikke den fulde gennemgang bagefter")
     record.add_argument("--config", metavar="FIL", help="feedback-indstillinger til den fulde gennemgang")
     record.set_defaults(handler=cmd_record)
@@ -909,7 +909,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     transcribe = commands.add_parser("transcribe", help="transskribér en fil uden at gemme noget")
     transcribe.add_argument("file", metavar="FIL")
-    transcribe.add_argument("--model", default="base", metavar="NAVN|STI", help="model (standard: base)")
+    transcribe.add_argument("--model", default=None, metavar="NAVN|STI", help="model (standard: MEDLYT_MODEL, ellers base)")
     transcribe.add_argument("--format", default="txt", choices=TRANSCRIBE_FORMATS)
     transcribe.add_argument("-o", "--output", metavar="FIL", help="skriv til fil i stedet for standard output")
     transcribe.set_defaults(handler=cmd_transcribe)

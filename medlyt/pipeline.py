@@ -16,12 +16,12 @@ from capture.wav import iter_mono_blocks, read_mono
 from feedback.analysis import analyser
 from feedback.config import Config, load_config
 from medlyt.export import Transcript
-from medlyt.settings import whisper_batch_size, whisper_device
+from medlyt.settings import default_model, whisper_batch_size, whisper_device
 from meetings import scratch
 from meetings.consent import require_consent
 from meetings.records import Meeting, Segment, Speech
 from meetings.store import Store
-from models.store import DEFAULT_MODEL, locate
+from models.store import locate
 from transcribe.diarize import SpeakerResult, attribute_recording
 from transcribe.embedding import SAMPLE_RATE, SpeakerEncoder, preprocess_wav
 from transcribe.speakers import split_segments
@@ -49,17 +49,18 @@ def transcribe_options() -> TranscribeOptions:
         raise TranscriptionError(str(error)) from None
 
 
-def load_whisper(home: Path, model: str = DEFAULT_MODEL):
-    """The verified model's name and the loaded model."""
-    info = locate(home, model)
-    return info.name, load_model(info.path, transcribe_options())
+def load_whisper(home: Path, model: str | None = None):
+    """The verified model (name, path, digest) and the model loaded; `model` None means the
+    organisation's default (medlyt.settings.default_model)."""
+    info = locate(home, model or default_model())
+    return info, load_model(info.path, transcribe_options())
 
 
 def process_meeting(
     store: Store,
     home: Path,
     meeting_id: str,
-    model: str = DEFAULT_MODEL,
+    model: str | None = None,
     n_speakers: int | None = None,
     on_progress: Progress | None = None,
     config: Config | None = None,
@@ -74,7 +75,7 @@ def process_meeting(
     if n_speakers is not None and n_speakers < 1:
         raise AudioError("Antallet af talere skal være mindst 1.")
     options = transcribe_options()  # likewise a mistyped engine setting,
-    model_name, whisper = load_whisper(home, model)  # a missing model or no GPU where one was asked for
+    model_info, whisper = load_whisper(home, model)  # a missing model or no GPU where one was asked for
     with store.audio_file(meeting_id) as wav:
         check_recording(wav, meeting)
         speech = find_speech(wav)
@@ -90,8 +91,8 @@ def process_meeting(
         track, channels = LoudnessTrack.of_wav(wav), speaker_channels(result, meeting)
     segments = with_loudness(segments, track, channels)
     speech = measured_speech(result, track, channels)
-    return store.save_transcript(meeting_id, segments, model_name, result.speakers, analyser(config), speech,
-                                 by), result
+    return store.save_transcript(meeting_id, segments, model_info.name, result.speakers, analyser(config), speech,
+                                 by, model_sha256=model_info.sha256), result
 
 
 def check_recording(wav: Path, meeting: Meeting) -> None:
@@ -179,14 +180,14 @@ def merge_regions(regions: list[tuple[float, float]]) -> list[tuple[float, float
     return merged
 
 
-def transcribe_file(home: Path, src: Path, model: str = DEFAULT_MODEL, on_progress: Progress | None = None) -> Transcript:
+def transcribe_file(home: Path, src: Path, model: str | None = None, on_progress: Progress | None = None) -> Transcript:
     """Stateless: decode to a WAV in private scratch space, transcribe, and leave nothing behind."""
     with scratch.directory() as tmp:
         audio = import_audio(src, Path(tmp) / "audio.wav")
         wav = Path(audio.path)
-        model_name, whisper = load_whisper(home, model)
+        model_info, whisper = load_whisper(home, model)
         segments = list(transcribe_speech(whisper, wav, find_speech(wav), transcribe_options(), on_progress=on_progress))
-    return Transcript(segments=segments, title=src.name, duration_s=audio.duration_s, model=model_name)
+    return Transcript(segments=segments, title=src.name, duration_s=audio.duration_s, model=model_info.name)
 
 
 ENROLL_MIN_SPEECH_S = 10.0  # a voice print from less speech is too unreliable to name anyone by

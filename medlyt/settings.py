@@ -87,3 +87,11 @@ WHISPER_DEVICE = "cpu"  # the default: the same transcript on every machine, GPU
 def whisper_device() -> str:
     """MEDLYT_DEVICE: cpu, cuda or auto (checked where the model is loaded)."""
     return os.environ.get("MEDLYT_DEVICE", "").strip().lower() or WHISPER_DEVICE
+
+
+def default_model() -> str:
+    """The organisation's model for processing (MEDLYT_MODEL: a name from `medlyt models list`
+    or a path), else base, the one a package registry ships."""
+    from models.registry import DEFAULT_MODEL
+
+    return os.environ.get("MEDLYT_MODEL", "").strip() or DEFAULT_MODEL

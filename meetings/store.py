@@ -400,6 +400,10 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX session_notes_one_per_author
         ON session_notes (meeting_id, ifnull(kind, ''), ifnull(start_ms, -1), author);
     """,
+    # 14: which model made a transcript, exactly: the SHA-256 of its weights beside its name.
+    """
+    ALTER TABLE meetings ADD COLUMN model_sha256 TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The migration (1-based, as user_version counts) that adds the chain; a file upgraded past it
@@ -883,7 +887,7 @@ class Store:
 
     def save_transcript(self, meeting_id: str, segments: list[Segment], model: str,
                         speakers: list[Speaker] = (), analyse: Analyse | None = None,
-                        speech: list[Speech] = (), by: str | None = None) -> Meeting:
+                        speech: list[Speech] = (), by: str | None = None, model_sha256: str | None = None) -> Meeting:
         """Replace the meeting's transcript, measured speech and speakers in one transaction.
         The manual corrections stored for the meeting are applied again, so they survive
         re-processing, and the analysis is replaced with `analyse`'s (or dropped, rather than
@@ -897,11 +901,12 @@ class Store:
             conn.execute("DELETE FROM live_lines WHERE meeting_id = ?", (meeting_id,))  # the full pass replaces them
             now = now_iso()
             conn.execute(
-                "UPDATE meetings SET model = ?, processed_at = ?, status = 'processed' WHERE id = ?",
-                (model, now, meeting_id),
+                "UPDATE meetings SET model = ?, model_sha256 = ?, processed_at = ?, status = 'processed' WHERE id = ?",
+                (model, model_sha256, now, meeting_id),
             )
             self._audit(conn, now, audit.TRANSCRIPT_SAVED, meeting_id,
-                        f"segments={len(segments)} speakers={len(speakers)} model={model}", by)
+                        f"segments={len(segments)} speakers={len(speakers)} model={model}"
+                        + (f" model_sha256={model_sha256}" if model_sha256 else ""), by)
             meeting = self._load(conn, meeting_id)
             self._reanalyse(conn, meeting, segments, speech, speakers, analyse, by)
             return meeting
@@ -1589,7 +1594,7 @@ class Store:
         """The meeting with its participants and their latest consent (inside a transaction)."""
         row = conn.execute(
             "SELECT id, title, created_at, status, audio_path, audio_sample_rate, audio_channels,"
-            " audio_duration_s, audio_source_name, model, processed_at, recorded_by, delete_after"
+            " audio_duration_s, audio_source_name, model, processed_at, recorded_by, delete_after, model_sha256"
             " FROM meetings WHERE id = ?",
             (meeting_id,),
         ).fetchone()
@@ -1599,7 +1604,7 @@ class Store:
                 raise MeetingWithdrawn(meeting_id, *tombstone)
             raise MeetingNotFound(meeting_id)
         (id_, title, created_at, status, audio_path, rate, channels, duration, source_name,
-         model, processed_at, recorded_by, delete_after) = row
+         model, processed_at, recorded_by, delete_after, model_sha256) = row
         audio = None
         if audio_path is not None:
             audio = AudioInfo(path=audio_path, sample_rate=rate, channels=channels,
@@ -1629,7 +1634,7 @@ class Store:
             "SELECT at_s, by_user, note FROM bookmarks WHERE meeting_id = ? ORDER BY at_s, id", (meeting_id,)))
         return Meeting(id=id_, title=self._unseal("meetings.title", meeting_id, title), created_at=created_at,
                        participants=participants,
-                       status=status, audio=audio, model=model, processed_at=processed_at,
+                       status=status, audio=audio, model=model, model_sha256=model_sha256, processed_at=processed_at,
                        recorded_by=recorded_by, shared_with=shared_with, bookmarks=bookmarks,
                        delete_after=delete_after)
 

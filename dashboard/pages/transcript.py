@@ -51,9 +51,10 @@ def render() -> None:
                  if analysis else DEFAULT_LOW_CONFIDENCE)
 
     duration = clock(meeting.audio.duration_s) if meeting.audio else "–"
-    st.caption(f"{len(segments)} linjer · {duration} · model {escape(meeting.model or '–')}")
+    digest = f" ({meeting.model_sha256[:12]}…)" if meeting.model_sha256 else ""
+    st.caption(f"{len(segments)} linjer · {duration} · model {escape(meeting.model or '–')}{digest}")
     if (note := model_note(meeting.model)) is not None:
-        st.warning(note)
+        (st.warning if meeting.model == "base" else st.caption)(note)
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         kind, message = notice

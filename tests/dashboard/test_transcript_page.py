@@ -363,3 +363,11 @@ def test_a_transcript_made_by_base_says_plainly_how_far_to_trust_it(dashboard_ho
     overview = logged_in("anne", meeting=dashboard_home.meetings["annes"])
     overview.switch_page("pages/overview.py").run()
     assert any(BASE_MODEL_NOTE in c.value for c in overview.caption)
+
+
+@pytest.mark.parametrize("model, said", [("roest-v1", "offentliggjort WER 10,4 % på CoRals"), ("eget-navn", None)])
+def test_a_known_danish_model_is_named_with_its_published_figure(model, said):
+    from dashboard.format import model_note
+
+    note = model_note(model)
+    assert (note is None) if said is None else (said in note and "huggingface.co/CoRal-project" in note)

@@ -155,6 +155,15 @@ def test_an_engine_setting_this_machine_cannot_honour(home_with_model, capsys, m
     assert said in expect_clean_failure(capsys, home_with_model, ["transcribe", str(DEMO)])
 
 
+def test_the_organisations_model_setting_names_a_model_that_is_not_there(home_with_model, capsys, monkeypatch):
+    meeting_id = consented_meeting(capsys)
+    assert main(["import", meeting_id, str(DEMO)]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("MEDLYT_MODEL", "roest-v3")
+    line = expect_clean_failure(capsys, home_with_model, ["process", meeting_id])
+    assert "Ukendt model 'roest-v3'" in line and "medlyt models add" in line
+
+
 def test_debug_shows_the_traceback(medlyt_home, capsys):
     with pytest.raises(Exception):
         main(["--debug", "process", "finnesikke"])

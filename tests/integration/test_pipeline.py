@@ -8,6 +8,7 @@ import pytest
 
 from medlyt.cli import DEMO_AUDIO, main
 from meetings.store import Store
+from models.registry import BASE_SHA256
 from tests.conftest import REPO
 from tests.text import corpus_wer, read_manifest
 
@@ -67,6 +68,11 @@ def test_export_formats_of_the_demo(demo_run, capsys, monkeypatch, tmp_path):
     assert document["metrics"]["roles_known"] and document["metrics"]["interactivity_per_min"] > 0
     assert all(f["message"] for f in document["flags"])
     assert document["meeting"]["id"] == meeting_id and document["meeting"]["model"] == "base"
+    # Exactly which weights: the digest of the verified model.bin, also in the audit log.
+    assert document["meeting"]["model_sha256"] == BASE_SHA256
+    with Store(demo_run["home"]) as store:
+        saved = [e.detail for e in store.audit_entries(meeting_id) if e.action == "transcript_saved"]
+    assert saved[-1].endswith(f"model=base model_sha256={BASE_SHA256}")
     segments = document["segments"]
     assert segments and all(s["start"] < s["end"] for s in segments)
     assert [s["start"] for s in segments] == sorted(s["start"] for s in segments)
