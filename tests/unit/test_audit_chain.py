@@ -10,6 +10,7 @@ import pytest
 from medlyt.cli import EXIT_AUDIT_BROKEN, EXIT_BAD_INPUT, main
 from meetings import audit, audit_head, keys
 from meetings import store as store_module
+from meetings.db import migrations
 from meetings.audit import GENESIS, TRIGGERS, AuditEntry, entry_hash
 from meetings.records import Consent, Participant, now_iso
 from meetings.store import DB_NAME, MIGRATIONS, Store
@@ -266,10 +267,10 @@ def test_dropped_triggers_are_reported(medlyt_home):
 
 def test_a_schema_7_database_is_migrated_and_its_entries_chained(medlyt_home):
     conn = raw(medlyt_home)
-    for script in MIGRATIONS[:store_module.AUDIT_CHAIN_VERSION - 1]:
-        for statement in store_module._statements(script):
+    for script in MIGRATIONS[:migrations.AUDIT_CHAIN_VERSION - 1]:
+        for statement in migrations.statements(script):
             conn.execute(statement)
-    conn.execute(f"PRAGMA user_version = {store_module.AUDIT_CHAIN_VERSION - 1}")
+    conn.execute(f"PRAGMA user_version = {migrations.AUDIT_CHAIN_VERSION - 1}")
     old = [("2025-01-01T10:00:00+00:00", "meeting_created", "abc123", "participants=2", None),
            ("2025-01-01T10:01:00+00:00", "viewed", "abc123", "page=overblik", "anne"),
            ("2025-01-01T10:02:00+00:00", "login_failed", None, "", None)]

@@ -3,6 +3,7 @@
 import sqlite3
 
 from meetings import store as store_module
+from meetings.db import migrations
 from meetings.corrections import anchor_of, apply_all, speaker_of
 from meetings.records import Consent, Correction, Participant, Segment, Speaker, now_iso
 from meetings.store import Store
@@ -77,7 +78,7 @@ def test_voiceprints_round_trip_and_delete(medlyt_home):
 
 def test_version_1_store_migrates_with_its_data(medlyt_home):
     db = sqlite3.connect(medlyt_home / store_module.DB_NAME)
-    for statement in store_module._statements(store_module.MIGRATIONS[0]):
+    for statement in migrations.statements(migrations.MIGRATIONS[0]):
         db.execute(statement)
     db.execute("INSERT INTO meetings (id, title, created_at) VALUES ('abc', 'Gammelt møde', '2026-01-01T00:00:00+00:00')")
     db.execute("INSERT INTO participants (meeting_id, position, role, label, speaks) VALUES ('abc', 0, 'borger', 'Borger', 1)")
@@ -88,4 +89,4 @@ def test_version_1_store_migrates_with_its_data(medlyt_home):
         meeting = store.get_meeting("abc")
         assert meeting.title == "Gammelt møde" and meeting.participants[0].channel is None
         assert store.speakers("abc") == []
-    assert sqlite3.connect(medlyt_home / store_module.DB_NAME).execute("PRAGMA user_version").fetchone()[0] == store_module.SCHEMA_VERSION
+    assert sqlite3.connect(medlyt_home / store_module.DB_NAME).execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION

@@ -13,6 +13,7 @@ import pytest
 from medlyt.cli import main
 from meetings import keys
 from meetings import store as store_module
+from meetings.db import migrations
 from meetings.records import AudioInfo, Consent, Participant, Segment, Word, now_iso
 from meetings.store import MIGRATIONS, MeetingError, Store
 
@@ -169,7 +170,7 @@ def test_an_unencrypted_data_directory_is_sealed_on_upgrade_and_nothing_is_lost(
     version = store_module.ENCRYPTION_VERSION - 1
     conn = sqlite3.connect(medlyt_home / store_module.DB_NAME)
     for script in MIGRATIONS[:version]:
-        for statement in store_module._statements(script):
+        for statement in migrations.statements(script):
             conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {version}")
     conn.execute("INSERT INTO meetings (id, title, created_at, status, audio_path, audio_sample_rate, audio_channels,"

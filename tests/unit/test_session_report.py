@@ -12,6 +12,7 @@ import pytest
 from dashboard.report import report_html, report_markdown, speaker_names
 from meetings import audit
 from meetings import store as store_module
+from meetings.db import migrations
 from meetings.crypto import Unencrypted
 from meetings.records import (
     Analysis,
@@ -294,8 +295,8 @@ def withdraw_and_scan(store, medlyt_home):
 
 def test_an_older_database_gains_the_session_tables(medlyt_home):
     conn = sqlite3.connect(medlyt_home / store_module.DB_NAME)
-    for script in store_module.MIGRATIONS[:4]:
-        for statement in store_module._statements(script):
+    for script in migrations.MIGRATIONS[:4]:
+        for statement in migrations.statements(script):
             conn.execute(statement)
     conn.execute("PRAGMA user_version = 4")
     conn.commit()
@@ -328,8 +329,8 @@ def test_notes_written_before_colleagues_had_a_note_survive_the_upgrade(medlyt_h
     through the rebuilt table sealed and readable, and a colleague's note can then be written."""
     before = store_module.ENCRYPTION_VERSION - 1
     conn = sqlite3.connect(medlyt_home / store_module.DB_NAME)
-    for script in store_module.MIGRATIONS[:before]:
-        for statement in store_module._statements(script):
+    for script in migrations.MIGRATIONS[:before]:
+        for statement in migrations.statements(script):
             conn.execute(statement)
     conn.execute("INSERT INTO meetings (id, title, created_at) VALUES ('abc123abc123', 'Før', '2025-01-01T10:00:00+00:00')")
     conn.execute("INSERT INTO session_notes (meeting_id, kind, start_ms, author, text, by_user, at)"

@@ -12,6 +12,7 @@ from feedback.analysis import analyse
 from feedback.config import load_config
 from feedback.analysis import analyser
 from meetings import store as store_module
+from meetings.db import migrations
 from meetings.corrections import anchor_of
 from meetings.crypto import Unencrypted
 from meetings.records import AudioInfo, Consent, Correction, Participant, Segment, Speaker, Word
@@ -283,8 +284,8 @@ def test_withdrawal_leaves_no_flag_text_anywhere(unencrypted_store, medlyt_home,
 
 def test_version_2_database_migrates_with_segments_and_no_analysis(medlyt_home):
     db = sqlite3.connect(medlyt_home / store_module.DB_NAME)
-    for script in store_module.MIGRATIONS[:2]:
-        for statement in store_module._statements(script):
+    for script in migrations.MIGRATIONS[:2]:
+        for statement in migrations.statements(script):
             db.execute(statement)
     db.execute("INSERT INTO meetings (id, title, created_at, status, audio_path, audio_sample_rate,"
                " audio_channels, audio_duration_s, model, processed_at) VALUES"
@@ -323,5 +324,5 @@ def test_version_2_database_migrates_with_segments_and_no_analysis(medlyt_home):
         result = store.reanalyse("abc123abc123", analyser())
         assert result.config_source == "standard" and result.metrics["roles_known"] is True
         assert store.analysis("abc123abc123") == result
-    assert db_rows(medlyt_home, "PRAGMA user_version") == [(store_module.SCHEMA_VERSION,)]
-    assert store_module.SCHEMA_VERSION >= 3  # the analysis tables and everything after them
+    assert db_rows(medlyt_home, "PRAGMA user_version") == [(migrations.SCHEMA_VERSION,)]
+    assert migrations.SCHEMA_VERSION >= 3  # the analysis tables and everything after them

@@ -1,0 +1,1 @@
+"""The database itself: its schema and migrations (meetings/db/migrations.py)."""
