@@ -16,12 +16,10 @@ Privacy rules that shape the code:
   is the tombstone that tells the user what happened to the id. It is append-only (triggers
   refuse UPDATE and DELETE) and a hash chain, so a change made around the store shows.
 """
-import contextlib
 import dataclasses
 import functools
 import os
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -44,6 +42,7 @@ from meetings.db.migrations import (
     seal_plaintext,
     statements,
 )
+from meetings.db.sqlite import Database
 from meetings.errors import ConsentError, LoginThrottled, MeetingError, MeetingNotFound, MeetingWithdrawn
 from meetings.records import (
     CONSENT_METHODS,
@@ -106,7 +105,6 @@ KEY_CHECK = "key_check"  # a settings row sealed with the key: a missing or wron
 AUDIT_KEYED_FROM = "audit_keyed_from"  # a sealed settings row: the first audit entry hashed with the key
 AUDIT_KEY_PURPOSE = "medlyt audit chain"  # the audit HMAC key is derived from the encryption key for this
 RETENTION_EXPIRED = "retention_expired"  # the tombstone's reason code when purge deleted a meeting
-BUSY_TIMEOUT_S = 5.0
 
 
 class Store:
@@ -132,17 +130,12 @@ class Store:
             pass  # made before; private.tighten above keeps it 0600
         except OSError as e:
             raise MeetingError(f"Kan ikke oprette databasen {self.db_path}: {e.strerror}.") from None
-        # One lock per Store so a Store shared between threads (Streamlit) never interleaves
-        # two transactions on the same connection.
-        self._lock = threading.RLock()
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, nothing implicit.
-        self._conn = sqlite3.connect(
-            self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-        )
+        self.db = Database(self.db_path)
+        self._conn = self.db.conn  # the tests' way in, to damage or inspect the file as a disk fault would
         try:
             self._open(cipher)
         except sqlite3.DatabaseError as e:
-            self._conn.close()
+            self.db.close()
             if getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
                 raise MeetingError(
                     f"Filen {self.db_path} er ikke en medlyt-database (ikke SQLite). "
@@ -150,19 +143,15 @@ class Store:
                 ) from None
             raise MeetingError(f"Kan ikke åbne databasen {self.db_path}: {e}") from None
         except BaseException:
-            self._conn.close()
+            self.db.close()
             raise
         scratch.sweep()  # plain copies a crashed process left in memory
 
     def _open(self, cipher: Cipher | None) -> None:
-        conn = self._conn
-        # Reading the version first also tells a non-SQLite file apart before we write anything.
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn = self.db.conn
+        version = self.db.version()
         self._refuse_newer(version)
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA secure_delete = ON")  # withdrawal must overwrite, not just unlink
+        self.db.configure()
         check = setting_rows.get(conn, KEY_CHECK) if version >= SETTINGS_VERSION else None
         source = "(angivet)"
         if cipher is None:
@@ -179,7 +168,7 @@ class Store:
         if version < SCHEMA_VERSION or check is None:
             with self._transaction(write=True):
                 # Re-read under the write lock: another process may have migrated meanwhile.
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                version = self.db.version()
                 self._refuse_newer(version)
                 for script in MIGRATIONS[version:]:
                     for statement in statements(script):
@@ -232,8 +221,7 @@ class Store:
             )
 
     def close(self) -> None:
-        # Closing the last connection checkpoints and removes the WAL file.
-        self._conn.close()
+        self.db.close()
 
     def __enter__(self) -> "Store":
         return self
@@ -243,19 +231,12 @@ class Store:
 
     @contextmanager
     def _transaction(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """One transaction; IMMEDIATE for writes so a busy database waits up front (busy
-        timeout) instead of failing halfway, and reads see one consistent snapshot."""
-        with self._lock, self._plain_errors():
-            self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        """One transaction (meetings/db/sqlite.py); once one that wrote to the audit log has
+        committed, the audit head follows it."""
+        with self.db.lock:
             try:
-                yield self._conn
-            except BaseException:
-                if self._conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):  # a failed disk may refuse even this
-                        self._conn.execute("ROLLBACK")
-                raise
-            else:
-                self._conn.execute("COMMIT")
+                with self.db.transaction(write) as conn:
+                    yield conn
                 if self._audit_extended:
                     self._advance_audit_head()
             finally:
@@ -265,43 +246,18 @@ class Store:
     def audit_head_path(self) -> Path:
         """Where this database's audit head lives (meetings/audit_head.py); read once, on first
         need, since the key-check row it is named by is written by the first open's migration."""
-        return audit_head.path_for(setting_rows.get(self._conn, KEY_CHECK) or b"")
+        return audit_head.path_for(setting_rows.get(self.db.conn, KEY_CHECK) or b"")
 
     def _advance_audit_head(self) -> None:
         """Record the chain's newest link beside the key, where restoring or cutting the
         database cannot take it back (meetings/audit_head.py)."""
-        last_id, last_hash = self._conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        last_id, last_hash = self.db.conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
         path = self.audit_head_path
         try:
             audit_head.advance(path, self._audit_key, audit_head.Head(last_id, last_hash))
         except OSError as e:
             raise MeetingError(f"Revisionsloggens kontrolpunkt {path} kan ikke skrives: {e.strerror}. "
                                "Ændringen er gemt; ret adgangen til mappen.") from None
-
-    @contextmanager
-    def _plain_errors(self) -> Iterator[None]:
-        """SQLite's failures as one Danish line each. SQLite undoes the whole transaction on
-        any of them, so nothing is ever half written."""
-        try:
-            yield
-        except sqlite3.OperationalError as error:
-            code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
-            if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-                raise MeetingError(f"Databasen er optaget af en anden medlyt-proces (ventede {BUSY_TIMEOUT_S:.0f} s). "
-                                   "Prøv igen om lidt.") from None
-            if code == sqlite3.SQLITE_FULL:
-                raise MeetingError("Disken er fuld: ændringen blev ikke gemt, og intet er halvt skrevet. "
-                                   "Frigør plads og prøv igen.") from None
-            if code == sqlite3.SQLITE_IOERR:
-                raise MeetingError(f"Databasen {self.db_path} kunne ikke skrives eller læses (I/O-fejl): "
-                                   "ændringen blev ikke gemt. Tjek disken.") from None
-            raise
-        except sqlite3.DatabaseError as error:
-            code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
-            if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-                raise MeetingError(f"Databasen {self.db_path} er beskadiget ({error}). Gendan den fra "
-                                   "sikkerhedskopien; medlyt ændrer intet i den.") from None
-            raise
 
     def _load(self, conn: sqlite3.Connection, meeting_id: str) -> Meeting:
         return meeting_rows.load(conn, self.sealer, meeting_id)
@@ -911,8 +867,7 @@ class Store:
         self._checkpoint()
 
     def _checkpoint(self) -> None:
-        with self._lock:
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.checkpoint()
 
     # ---- audit ----------------------------------------------------------------------------
 

@@ -1,1 +1,1 @@
-"""The database itself: its schema and migrations (meetings/db/migrations.py)."""
+"""The database itself: its schema and migrations (migrations.py), its connection and transactions (sqlite.py)."""
