@@ -13,9 +13,11 @@ TOOLS := .venv-tools
 LATEST := .venv-latest
 
 # Debian programs the tests need: espeak-ng speaks the synthetic Danish meetings; chromium is the
-# real browser the dashboard tests drive (through Playwright, with Debian's build: no browser download).
+# real browser the dashboard tests drive (through Playwright, with Debian's build: no browser download);
+# PostgreSQL's server, which the test session starts in a temporary directory (tests/postgres.py).
 SYSTEM_PROGRAMS := espeak-ng chromium
-SYSTEM_PACKAGES := espeak-ng chromium
+SYSTEM_PACKAGES := espeak-ng chromium postgresql
+POSTGRES_INITDB := /usr/lib/postgresql/*/bin/initdb
 
 .PHONY: setup demo test test-latest lock bench clean system-deps python-version
 
@@ -72,6 +74,7 @@ test-latest: system-deps
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PROGRAMS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	ls $(POSTGRES_INITDB) >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "Installerer Debian-pakker til testene:$$missing"; \

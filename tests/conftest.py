@@ -103,3 +103,23 @@ def demo_run(tmp_path_factory):
     password = printed.getvalue().rsplit("adgangskoden: ", 1)[-1].strip()
     return {"home": home, "code": code, "attempts": attempts, "meeting_id": meeting.id,
             "user": "demo", "password": password, "stdout": printed.getvalue()}
+
+
+@pytest.fixture(scope="session")
+def postgres_sockets() -> Path:
+    """One real PostgreSQL server for the session (tests/postgres.py)."""
+    from tests import postgres
+
+    with postgres.cluster() as sockets:
+        yield sockets
+
+
+@pytest.fixture
+def postgres_url(postgres_sockets, request) -> str:
+    """An empty database of its own for each test."""
+    import re
+
+    from tests import postgres
+
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:50] + "_" + os.urandom(3).hex()
+    return postgres.create_database(postgres_sockets, name)

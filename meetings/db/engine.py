@@ -1,0 +1,60 @@
+"""Where the database is, and connecting to it: MEDLYT_DATABASE_URL (an SQLAlchemy URL; by
+default the SQLite file in the data directory), with a password in it never shown."""
+
+from pathlib import Path
+
+from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from meetings.errors import MeetingError
+
+BUSY_TIMEOUT_S = 5.0
+
+
+def database_url(home: Path, configured: str | None) -> URL:
+    """The configured URL, or the embedded SQLite file; a URL that cannot be read says so in one
+    line without repeating it (it may hold a password)."""
+    if not configured or not configured.strip():
+        return URL.create("sqlite+pysqlite", database=str(home / "medlyt.sqlite3"))
+    try:
+        url = make_url(configured.strip())
+    except ArgumentError:
+        raise MeetingError("MEDLYT_DATABASE_URL kan ikke læses. Skriv den som "
+                           "postgresql+psycopg://BRUGER@VÆRT/DATABASE eller sqlite:///STI.") from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")  # psycopg 3, the driver medlyt installs
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise MeetingError(f"medlyt kan bruge SQLite eller PostgreSQL, ikke {url.get_backend_name()} "
+                           "(MEDLYT_DATABASE_URL).")
+    return url
+
+
+def shown(url: URL) -> str:
+    """The URL as it may appear in a message or a log: the password masked."""
+    return url.render_as_string(hide_password=True)
+
+
+def make_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+        event.listen(engine, "connect", _sqlite_connection)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_connection(dbapi_connection, _record) -> None:
+    # pysqlite's own transaction handling is off: SQLAlchemy's begin event issues BEGIN, so a
+    # read sees one snapshot and a write waits for the lock up front (the pysqlite recipe).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA secure_delete = ON")  # withdrawal must overwrite, not just unlink
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("write") else "BEGIN")
