@@ -95,3 +95,17 @@ def default_model() -> str:
     from models.registry import DEFAULT_MODEL
 
     return os.environ.get("MEDLYT_MODEL", "").strip() or DEFAULT_MODEL
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    contact: str  # where a participant turns to withdraw consent
+
+
+def organisation() -> Organisation:
+    """MEDLYT_ORG_NAME and MEDLYT_ORG_CONTACT, for the consent declaration; plain words where unset."""
+    return Organisation(
+        name=os.environ.get("MEDLYT_ORG_NAME", "").strip() or "Jobcentret",
+        contact=os.environ.get("MEDLYT_ORG_CONTACT", "").strip() or "din sagsbehandler",
+    )

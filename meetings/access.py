@@ -90,3 +90,31 @@ def can_follow_development(user: User, caseworker: str, shared_with_user: bool) 
     if user.role == "leder" and shared_with_user:
         return True
     return user.role == "admin" and admin_reads_content()
+
+
+def can_create_meeting(user: User) -> bool:
+    """Setting up a supervised meeting: whoever takes part in sparring; an administrator too,
+    for a caseworker who asks."""
+    return user.role in ("observatør", "leder", "sagsbehandler", "admin")
+
+
+def caseworkers_for_new_meeting(user: User, caseworkers: list[str]) -> list[str]:
+    """Whose meeting this user may set up: a caseworker only her own, so nobody is recorded
+    under a colleague's name by a colleague."""
+    if user.role == "sagsbehandler":
+        return [user.name]
+    return list(caseworkers)
+
+
+def partners_for_new_meeting(user: User, partners: list[str]) -> list[str]:
+    """Who sits in and records: an observer or a leader setting it up is that person; a
+    caseworker or an administrator chooses among the observers and leaders."""
+    if user.role in ("observatør", "leder"):
+        return [user.name]
+    return list(partners)
+
+
+def can_manage_consent(user: User, meeting: Meeting) -> bool:
+    """Registering a participant's consent, or its withdrawal: the two who were there, who
+    asked for it and who the citizen turns to."""
+    return part_in(user, meeting) in (CASEWORKER, PARTNER)

@@ -284,3 +284,33 @@ def test_a_reload_keeps_the_login_and_the_sound_is_for_this_login_only(tmp_path,
     with Store(home) as store:
         actions = [e.action for e in store.audit_entries() if e.user == "anne"]
     assert actions.count(audit.LOGIN) == 1 and actions[-1] == audit.LOGOUT
+
+
+def test_an_observer_sets_up_a_meeting_with_consent_in_the_browser(tmp_path, dashboard, browser_page):
+    """Nyt møde as a person clicks it: title, the caseworker, both consents, create; the meeting
+    is in the store with both consents, registered in the observer's name."""
+    from meetings.store import Store
+    from tests.dashboard.conftest import PASSWORD
+
+    home = tmp_path / "home"
+    with Store(home) as store:
+        store.add_user("olga", "observatør", PASSWORD)
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+    page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
+    page.get_by_role("link", name="Nyt møde").click()
+    page.get_by_role("heading", name="Nyt møde").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.get_by_role("textbox", name="Titel").fill("Opfølgningssamtale")
+    page.get_by_role("textbox", name="Titel").press("Enter")
+    for who in ("sagsbehandler", "borger"):
+        group = page.get_by_role("radiogroup", name=f"Samtykke fra {who}")
+        group.get_by_text("Ja, mundtligt").click()
+    browser_page.screenshot("new-meeting-1400.png")
+    page.get_by_role("button", name="Opret mødet").click()
+    page.get_by_text("Mødet er oprettet").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.set_viewport_size({"width": 768, "height": 1000})
+    browser_page.screenshot("new-meeting-768.png")
+    with Store(home) as store:
+        (meeting,) = store.list_meetings()
+        given = [e.user for e in store.audit_entries(meeting.id) if e.action == "consent_given"]
+    assert meeting.caseworker == "anne" and meeting.recorded_by == "olga" and not meeting.missing_consent
+    assert given == ["olga", "olga"]

@@ -1,0 +1,105 @@
+"""Samtykke: register a participant's consent when it comes after the meeting was set up, and
+register its withdrawal, which deletes the meeting exactly as `medlyt consent --withdrawn` does."""
+
+from datetime import datetime
+
+import streamlit as st
+
+from dashboard.auth import current_user
+from dashboard.choice import MEETING_KEY
+from dashboard.data import meetings_for, store
+from dashboard.format import escape
+from meetings.access import can_manage_consent
+from meetings.errors import MeetingError
+from meetings.records import Participant
+from meetings.redaction import redact
+
+METHODS = {"verbal": "mundtligt", "written": "skriftligt"}
+
+
+def when(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone().strftime("%d.%m.%Y kl. %H:%M")
+
+
+def consent_state(p: Participant) -> str:
+    if not p.speaks:
+        return "Ikke nødvendigt (taler ikke)"
+    if p.consent is None:
+        return "Mangler"
+    if not p.consent.given:
+        return "Nej"
+    return f"Givet {METHODS.get(p.consent.method, p.consent.method)} {when(p.consent.recorded_at)}"
+
+
+def render() -> None:
+    user = current_user()
+    st.title("Samtykke")
+    done = st.session_state.pop("consent_withdrawn", None)
+    if done:
+        st.success(done)
+    meetings = [m for m in meetings_for(user) if can_manage_consent(user, m)]
+    if not meetings:
+        st.info("Ingen møder, hvor du registrerer samtykke. Opret et under **Nyt møde**.")
+        st.page_link("pages/new_meeting.py", label="Nyt møde")
+        return
+    labels = {m.id: f"{m.created_at[:10]} · {redact(m.title)}" for m in meetings}
+    ids = list(labels)
+    current = st.session_state.get(MEETING_KEY)
+    chosen = st.selectbox("Møde", ids, index=ids.index(current) if current in ids else 0, format_func=labels.get,
+                          key="consent_meeting")
+    meeting = next(m for m in meetings if m.id == chosen)
+    st.dataframe([{"Deltager": p.label, "Samtykke": consent_state(p)} for p in meeting.participants],
+                 hide_index=True)
+    register_form(user, meeting)
+    withdraw_form(user, meeting)
+
+
+def register_form(user, meeting) -> None:
+    missing = meeting.missing_consent
+    if not missing:
+        st.caption("Alle, der taler, har givet samtykke.")
+        return
+    st.subheader("Registrér samtykke")
+    labels = {p.role: p.label for p in missing}
+    role = st.selectbox("Deltager", list(labels), format_func=labels.get, key="consent_role")
+    method = st.radio("Hvordan", list(METHODS), format_func=METHODS.get, key="consent_method", horizontal=True)
+    if st.button("Registrér samtykket", type="primary", key="consent_register"):
+        try:
+            with store() as s:
+                s.record_consent(meeting.id, role, True, method, by=user.name)
+        except MeetingError as error:
+            st.error(str(error))
+        else:
+            st.success(f"Samtykke registreret for {escape(labels[role].lower())} ({METHODS[method]}).")
+            st.rerun()
+
+
+def withdraw_form(user, meeting) -> None:
+    consented = [p for p in meeting.participants if p.speaks and p.has_consented]
+    if not consented:
+        return
+    with st.expander("En deltager trækker sit samtykke tilbage"):
+        st.warning("Når samtykket trækkes tilbage, slettes mødet med det samme: lyd, tekst, markeringer, noter "
+                   "og udviklingspunkter. Det kan ikke fortrydes. Tilbage er kun en note i revisionsloggen om, "
+                   "at et møde er slettet, og hvorfor.")
+        labels = {p.role: p.label for p in consented}
+        role = st.selectbox("Hvem trækker samtykket tilbage", list(labels), format_func=labels.get,
+                            key="withdraw_role")
+        method = st.radio("Hvordan", list(METHODS), format_func=METHODS.get, key="withdraw_method", horizontal=True)
+        sure = st.checkbox("Jeg har forstået, at mødet slettes helt.", key="withdraw_sure")
+        if st.button("Træk samtykket tilbage og slet mødet", disabled=not sure, key="withdraw_go"):
+            try:
+                with store() as s:
+                    s.record_consent(meeting.id, role, False, method, by=user.name)
+            except MeetingError as error:
+                st.error(str(error))
+                return
+            st.session_state.pop(MEETING_KEY, None)
+            st.query_params.pop("meeting", None)
+            st.session_state.pop("withdraw_sure", None)
+            st.session_state["consent_withdrawn"] = ("Samtykket er trukket tilbage, og mødet er slettet med al "
+                                                     "dets lyd og tekst.")
+            st.rerun()
+
+
+render()
