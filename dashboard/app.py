@@ -44,6 +44,7 @@ else:
         st.Page("pages/meetings.py", title="Møder", url_path="moeder", default=True),
         st.Page("pages/new_meeting.py", title="Nyt møde", url_path="nyt-moede"),
         st.Page("pages/consent.py", title="Samtykke", url_path="samtykke"),
+        st.Page("pages/upload.py", title="Lyd ind", url_path="lyd-ind"),
         st.Page("pages/live.py", title="Live", url_path="live"),
         st.Page("pages/overview.py", title="Mødeoverblik", url_path="overblik"),
         st.Page("pages/transcript.py", title="Transskription", url_path="transskription"),

@@ -1,7 +1,7 @@
 """The dashboard's web server, as `medlyt dashboard` starts it: Streamlit's app (dashboard/app.py)
 plus what Streamlit cannot do itself, because it needs a real HTTP response: the login form that
-sets the session cookie, the sound of a moment for a live login only, and a gate in front of
-Streamlit's own media and pages.
+sets the session cookie, the sound of a moment for a live login only, a recording uploaded in
+chunks (dashboard/upload.py), and a gate in front of Streamlit's own media and pages.
 """
 
 import html
@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from dashboard import sessions
 from dashboard.data import SOUND_PATH
+from dashboard.upload import UPLOAD_PATH, upload
 from meetings.errors import LoginThrottled
 
 LOGIN_PATH = "/medlyt/login"
@@ -196,6 +197,7 @@ class Gate:
 
 app = st.App(
     Path(__file__).with_name("app.py"),
-    routes=[Route(LOGIN_PATH, login, methods=["GET", "POST"]), Route(SOUND_PATH + "/{ticket}", sound)],
+    routes=[Route(LOGIN_PATH, login, methods=["GET", "POST"]), Route(SOUND_PATH + "/{ticket}", sound),
+            Route(UPLOAD_PATH + "/{ticket}", upload, methods=["POST"])],
     middleware=[Middleware(Gate)],
 )

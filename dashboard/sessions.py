@@ -127,3 +127,56 @@ def sound_for(ticket: str, cookie: str | None) -> tuple[int, bytes | str]:
             return 200, s.audio_excerpt(held.meeting_id, held.start, held.end)
     except MeetingError:  # withdrawn, purged or damaged since the page was drawn
         return 404, "Lyden findes ikke (længere)."
+
+
+# ---- a recording uploaded -------------------------------------------------------------------
+# The page "Lyd ind" gets an address with a ticket; the server takes the file there in chunks
+# (dashboard/upload.py), only from the login that asked, only while it lasts, and only while its
+# user may add the meeting's recording and everyone who speaks has consented.
+
+@dataclass(frozen=True)
+class UploadTicket:
+    token: str
+    meeting_id: str
+    by_cookie: bool
+
+
+_uploads: dict[str, UploadTicket] = {}
+
+
+def upload_ticket(token: str, meeting_id: str, by_cookie: bool) -> str:
+    ticket = secrets.token_urlsafe(24)
+    with _tickets_lock:
+        _uploads[ticket] = UploadTicket(token, meeting_id, by_cookie)
+        while len(_uploads) > MAX_TICKETS:
+            del _uploads[next(iter(_uploads))]
+    return ticket
+
+
+def uploader(ticket: str, cookie: str | None) -> tuple[int, str, User | None, str | None]:
+    """(HTTP status, a Danish line, the user, the meeting id): 200 with user and meeting when
+    the upload may go ahead."""
+    from meetings.access import can_add_recording
+
+    with _tickets_lock:
+        held = _uploads.get(ticket)
+    if held is None:
+        return 404, "Adressen til upload findes ikke (længere). Genindlæs siden.", None, None
+    if held.by_cookie and cookie != held.token:
+        return 403, "Du er ikke logget ind.", None, None
+    user, _why = resolve(held.token)
+    if user is None:
+        return 403, "Du er ikke logget ind.", None, None
+    try:
+        with store() as s:
+            meeting = s.get_meeting(held.meeting_id)
+    except MeetingError:
+        return 404, "Mødet findes ikke (længere).", None, None
+    if not can_add_recording(user, meeting):
+        return 404, "Mødet findes ikke (længere).", None, None
+    if meeting.missing_consent:
+        missing = ", ".join(p.label.lower() for p in meeting.missing_consent)
+        return 409, f"Samtykke mangler fra {missing}: der kan ikke uploades lyd, før det er givet.", None, None
+    if meeting.audio is not None:
+        return 409, "Mødet har allerede en optagelse.", None, None
+    return 200, "", user, meeting.id

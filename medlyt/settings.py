@@ -109,3 +109,16 @@ def organisation() -> Organisation:
         name=os.environ.get("MEDLYT_ORG_NAME", "").strip() or "Jobcentret",
         contact=os.environ.get("MEDLYT_ORG_CONTACT", "").strip() or "din sagsbehandler",
     )
+
+
+UPLOAD_MAX_MB = 2048  # a 2-hour meeting is about 230 MB as 16 kHz WAV, far less compressed
+
+
+def upload_max_bytes() -> int:
+    """MEDLYT_UPLOAD_MAX_MB: the largest recording the dashboard takes in."""
+    raw = os.environ.get("MEDLYT_UPLOAD_MAX_MB", "").strip()
+    try:
+        megabytes = float(raw) if raw else UPLOAD_MAX_MB
+    except ValueError:
+        raise ValueError(f"MEDLYT_UPLOAD_MAX_MB skal være et tal (megabyte), ikke '{raw}'.") from None
+    return int(megabytes * 1024 * 1024)

@@ -118,3 +118,8 @@ def can_manage_consent(user: User, meeting: Meeting) -> bool:
     """Registering a participant's consent, or its withdrawal: the two who were there, who
     asked for it and who the citizen turns to."""
     return part_in(user, meeting) in (CASEWORKER, PARTNER)
+
+
+def can_add_recording(user: User, meeting: Meeting) -> bool:
+    """Uploading the meeting's recording: the two who were there."""
+    return part_in(user, meeting) in (CASEWORKER, PARTNER)

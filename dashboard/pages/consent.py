@@ -44,7 +44,7 @@ def render() -> None:
         return
     labels = {m.id: f"{m.created_at[:10]} · {redact(m.title)}" for m in meetings}
     ids = list(labels)
-    current = st.session_state.get(MEETING_KEY)
+    current = st.query_params.get("meeting") or st.session_state.get(MEETING_KEY)
     chosen = st.selectbox("Møde", ids, index=ids.index(current) if current in ids else 0, format_func=labels.get,
                           key="consent_meeting")
     meeting = next(m for m in meetings if m.id == chosen)

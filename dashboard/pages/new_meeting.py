@@ -111,9 +111,9 @@ def next_step(meeting_id: str) -> None:
         st.warning(f"Samtykke mangler fra {', '.join(missing)}. Der kan ikke optages, før det er givet: "
                    "registrér det under **Samtykke**, når det foreligger.")
     else:
-        st.info("Alle, der taler, har givet samtykke. Næste skridt er at optage samtalen: observatøren starter "
-                "medlyts optager på mødecomputeren, og optagelsen kan følges og stoppes under **Live**. "
-                "Upload af en optagelse her på siden kommer i en senere version.")
+        st.info("Alle, der taler, har givet samtykke. Næste skridt: upload optagelsen under **Lyd ind**, eller "
+                "optag med medlyts optager på mødecomputeren og følg optagelsen under **Live**.")
+        st.page_link("pages/upload.py", label="Lyd ind")
     st.page_link("pages/meetings.py", label="Til Møder")
 
 

@@ -314,3 +314,75 @@ def test_an_observer_sets_up_a_meeting_with_consent_in_the_browser(tmp_path, das
         given = [e.user for e in store.audit_entries(meeting.id) if e.action == "consent_given"]
     assert meeting.caseworker == "anne" and meeting.recorded_by == "olga" and not meeting.missing_consent
     assert given == ["olga", "olga"]
+
+
+def test_a_recording_is_uploaded_with_progress_and_bad_files_leave_nothing(tmp_path, dashboard, browser_page,
+                                                                           danish_dir, monkeypatch):
+    """Lyd ind in a real browser: the file goes over HTTP in chunks to the server's own address;
+    a text file named .wav, an empty file and one above the limit each get one Danish line and
+    leave nothing; the address answers this login only; the real recording is stored sealed."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from meetings import audit
+    from meetings.records import Consent, Participant, now_iso
+    from meetings.store import Store
+    from tests.dashboard.conftest import PASSWORD
+
+    monkeypatch.setenv("MEDLYT_UPLOAD_MAX_MB", "2")  # the server inherits it; ap_dan.wav is 1.2 MB
+    home = tmp_path / "home"
+    consent = Consent(True, "verbal", now_iso())
+    with Store(home) as store:
+        store.add_user("olga", "observatør", PASSWORD)
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+        meeting = store.create_meeting("Samtale til upload", [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
+            Participant("borger", "Borger", consent=consent)], recorded_by="olga")
+    page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
+    page.get_by_role("link", name="Lyd ind").click()
+    page.get_by_role("heading", name="Lyd ind").wait_for(timeout=RENDER_TIMEOUT_MS)
+    widget = page.frame_locator("iframe").first
+    said = widget.locator("#said")
+
+    def send(path: Path, expected: str) -> None:
+        widget.locator("#file").set_input_files(str(path))
+        widget.get_by_role("button", name="Upload lyden").click()
+        said.filter(has_text=expected).wait_for(timeout=60_000)
+
+    not_sound = tmp_path / "noter.wav"
+    not_sound.write_text("Dette er ikke lyd.\n" * 50)
+    send(not_sound, "Intet er gemt")
+    empty = tmp_path / "tom.wav"
+    empty.write_bytes(b"")
+    send(empty, "Filen er tom")
+    too_large = tmp_path / "stor.wav"
+    too_large.write_bytes(bytes(3 * 1024 * 1024))
+    send(too_large, "Filen er for stor: højst 2 MB")  # said before a byte is sent
+
+    # Past the page's own check, the server refuses it too, and the address is this login's only.
+    frame = next(f for f in page.frames if f != page.main_frame)
+    address = frame.evaluate("address")
+    status = frame.evaluate("""async (address) => (await fetch(address, {method: "POST",
+        body: new Blob([new Uint8Array(3 * 1024 * 1024)])})).status""", address)
+    assert status == 413
+    parts = urlsplit(address)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn.request("POST", parts.path, body=(danish_dir / "ap_dan.wav").read_bytes())  # no cookie
+    assert conn.getresponse().status == 403
+    conn.close()
+    with Store(home) as store:
+        assert store.get_meeting(meeting.id).audio is None
+        assert not list((home / "audio").iterdir())
+
+    widget.locator("#file").set_input_files(str(danish_dir / "ap_dan.wav"))
+    browser_page.screenshot("upload-chosen-1400.png")
+    widget.get_by_role("button", name="Upload lyden").click()
+    page.get_by_text("er gemt og krypteret (0 min. 37 s)").wait_for(timeout=60_000)  # the page, back once stored
+    page.set_viewport_size({"width": 768, "height": 1000})
+    browser_page.screenshot("upload-done-768.png")
+    with Store(home) as store:
+        stored = store.get_meeting(meeting.id)
+        attached = [e for e in store.audit_entries(meeting.id) if e.action == audit.AUDIO_ATTACHED]
+    assert stored.status == "recorded" and stored.audio.source_name == "ap_dan.wav"
+    assert abs(stored.audio.duration_s - 37.0) < 1.5
+    assert [e.user for e in attached] == ["olga"]

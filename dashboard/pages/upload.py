@@ -1,0 +1,130 @@
+"""Lyd ind: upload a meeting's recording. The file goes to the server's own address in chunks,
+with a progress bar (dashboard/upload.py); Streamlit's own uploader would hold it whole in memory."""
+
+import json
+from urllib.parse import urljoin
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from dashboard import sessions
+from dashboard.auth import cookie_token, current_user, token
+from dashboard.choice import MEETING_KEY
+from dashboard.data import meeting_for, meetings_for
+from dashboard.format import escape
+from dashboard.upload import FILENAME_HEADER, UPLOAD_PATH, megabytes
+from meetings.access import can_add_recording
+from meetings.redaction import redact
+from medlyt.settings import upload_max_bytes
+
+STORED = "gemt"
+WATCH_EVERY_S = 2.0
+FORMATS = ".wav,.mp3,.m4a,.flac,.ogg,.opus,.webm,.mp4,.aac,.wma,audio/*"
+
+WIDGET = """<!doctype html><html lang="da"><head><meta charset="utf-8"><style>
+body {{ font-family: "Source Sans Pro", system-ui, sans-serif; margin: 0; color: #31333f; }}
+.pick {{ display: inline-block; padding: .4rem .9rem; border: 1px solid #bbb; border-radius: .5rem; cursor: pointer; }}
+#file {{ position: absolute; opacity: 0; width: 1px; height: 1px; }}
+#file:focus + .pick {{ outline: 2px solid #ff4b4b; }}
+#name {{ margin-left: .6rem; }}
+button {{ margin-top: .8rem; padding: .45rem 1rem; font-size: 1rem; background: #ff4b4b; color: #fff; border: 0;
+          border-radius: .5rem; cursor: pointer; }}
+button:disabled {{ background: #bbb; cursor: default; }}
+progress {{ width: 100%; height: 1rem; margin-top: .8rem; }}
+p {{ margin: .6rem 0 0; }}
+</style></head><body>
+<div>Lydfil (højst {limit_mb} MB)</div>
+<input id="file" type="file" accept="{formats}" aria-label="Vælg lydfil">
+<label class="pick" for="file">Vælg lydfil</label><span id="name">Ingen fil valgt</span>
+<br><button id="send" type="button">Upload lyden</button>
+<progress id="bar" max="100" value="0" hidden></progress>
+<p id="said" role="status" aria-live="polite"></p>
+<script>
+const address = {address}, limit = {limit}, header = {header};
+const file = document.getElementById("file"), send = document.getElementById("send");
+const bar = document.getElementById("bar"), said = document.getElementById("said");
+file.onchange = () => {{
+  document.getElementById("name").textContent = file.files[0] ? file.files[0].name : "Ingen fil valgt";
+  said.textContent = "";
+}};
+send.onclick = () => {{
+  const chosen = file.files[0];
+  if (!chosen) {{ said.textContent = "Vælg en lydfil først."; return; }}
+  if (chosen.size > limit) {{ said.textContent = "Filen er for stor: højst {limit_mb} MB."; return; }}
+  send.disabled = true; bar.hidden = false; bar.value = 0;
+  const request = new XMLHttpRequest();
+  request.open("POST", address);
+  request.setRequestHeader(header, encodeURIComponent(chosen.name));
+  request.upload.onprogress = (e) => {{
+    if (e.lengthComputable) {{ bar.value = 100 * e.loaded / e.total; said.textContent = "Sender … " + Math.round(bar.value) + " %"; }}
+  }};
+  request.upload.onload = () => {{ bar.removeAttribute("value"); said.textContent = "Lyden pakkes ud og krypteres …"; }};
+  request.onload = () => {{
+    said.textContent = request.responseText; bar.hidden = true;
+    if (request.status !== 200) {{ send.disabled = false; }}
+  }};
+  request.onerror = () => {{ said.textContent = "Forbindelsen blev afbrudt; intet er gemt. Prøv igen."; bar.hidden = true; send.disabled = false; }};
+  request.send(chosen);
+}};
+</script></body></html>"""
+
+
+def render() -> None:
+    user = current_user()
+    st.title("Lyd ind")
+    stored = just_stored(user)
+    meetings = [m for m in meetings_for(user) if can_add_recording(user, m) and m.audio is None]
+    if not meetings:
+        if not stored:
+            st.info("Ingen af dine møder venter på lyd. Opret et møde under **Nyt møde**.")
+            st.page_link("pages/new_meeting.py", label="Nyt møde")
+        return
+    labels = {m.id: f"{m.created_at[:10]} · {redact(m.title)}" for m in meetings}
+    ids = list(labels)
+    current = st.query_params.get("meeting") or st.session_state.get(MEETING_KEY)
+    chosen = st.selectbox("Møde", ids, index=ids.index(current) if current in ids else 0, format_func=labels.get,
+                          key="upload_meeting")
+    meeting = next(m for m in meetings if m.id == chosen)
+    if meeting.missing_consent:
+        missing = ", ".join(p.label.lower() for p in meeting.missing_consent)
+        st.warning(f"Samtykke mangler fra {missing}. Der kan ikke uploades lyd, før det er givet.")
+        st.page_link("pages/consent.py", label="Registrér samtykke")
+        return
+    limit = upload_max_bytes()
+    st.caption("Lyden krypteres, så snart den er modtaget, og kun mødets folk kan høre den. Når den er gemt, "
+               "kan mødet transskriberes.")
+    ticket = sessions.upload_ticket(token(), meeting.id, by_cookie=cookie_token() is not None)
+    address = urljoin(st.context.url or "http://127.0.0.1/", f"{UPLOAD_PATH}/{ticket}")
+    components.html(WIDGET.format(address=json.dumps(address), limit=limit, limit_mb=megabytes(limit),
+                                  header=json.dumps(FILENAME_HEADER), formats=FORMATS), height=200)
+    watch(meeting.id)
+
+
+@st.fragment(run_every=WATCH_EVERY_S)
+def watch(meeting_id: str) -> None:
+    """The upload happens beside Streamlit (the widget cannot talk back to the page): look for
+    the stored recording, and draw the page anew when it is there."""
+    meeting = meeting_for(current_user(), meeting_id)
+    if meeting is not None and meeting.audio is not None:
+        st.query_params.update({"meeting": meeting_id, STORED: "1"})
+        st.rerun(scope="app")
+
+
+def just_stored(user) -> bool:
+    """After an upload the page comes back with ?gemt=1: say so, and what happens next."""
+    if not st.query_params.get(STORED):
+        return False
+    meeting = meeting_for(user, st.query_params.get("meeting"))
+    if meeting is None or meeting.audio is None:
+        return False
+    minutes, seconds = divmod(round(meeting.audio.duration_s), 60)
+    st.success(f"Lyden til {escape(redact(meeting.title))} er gemt og krypteret ({minutes} min. {seconds} s).")
+    st.info("Næste skridt: mødet skal transskriberes, før overblik og markeringer kan vises. Det kan endnu ikke "
+            "sættes i gang herfra; den, der driver medlyt hos jer, kører behandlingen.")
+    return True
+
+
+try:
+    render()
+except ValueError as error:  # a mistyped MEDLYT_UPLOAD_MAX_MB
+    st.error(str(error))

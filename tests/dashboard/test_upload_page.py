@@ -1,0 +1,71 @@
+"""Lyd ind in AppTest: which meetings wait for sound, for whom, and what stands in the way (the
+upload itself runs over HTTP in a real browser: tests/browser/test_dashboard_browser.py)."""
+
+import contextlib
+
+import pytest
+
+from dashboard import sessions
+from meetings.errors import MeetingWithdrawn
+from meetings.records import Consent, Participant, now_iso
+from meetings.store import Store
+from tests.dashboard.conftest import logged_in, shown_text
+
+UPLOAD = "pages/upload.py"
+
+
+@pytest.fixture
+def waiting(dashboard_home):
+    """Two of Anne's meetings set up by Olga, without sound: one with everyone's consent, one
+    still waiting for the citizen's."""
+    consent = Consent(True, "verbal", now_iso())
+    with Store(dashboard_home.home) as store:
+        ready = store.create_meeting("Klar til lyd", [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
+            Participant("borger", "Borger", consent=consent)], recorded_by="olga")
+        blocked = store.create_meeting("Mangler samtykke", [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
+            Participant("borger", "Borger")], recorded_by="olga")
+    yield ready.id, blocked.id
+    with Store(dashboard_home.home) as store:
+        for meeting_id in (ready.id, blocked.id):
+            with contextlib.suppress(MeetingWithdrawn):
+                store.withdraw(meeting_id)
+
+
+def upload_page(name: str, meeting_id: str | None = None):
+    at = logged_in(name, **({"meeting": meeting_id} if meeting_id else {}))
+    at.switch_page(UPLOAD).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_only_meetings_without_sound_and_only_for_the_two_who_were_there(dashboard_home, waiting):
+    ready, blocked = waiting
+    for name in ("anne", "olga"):
+        offered = upload_page(name).selectbox(key="upload_meeting").options
+        assert sorted(label.split(" · ")[1] for label in offered) == ["Klar til lyd", "Mangler samtykke"]
+    for outsider in ("bo", "lis", "kim"):
+        at = upload_page(outsider)
+        assert not at.selectbox and "Ingen af dine møder venter på lyd" in shown_text(at)
+
+
+def test_a_meeting_without_everyones_consent_offers_no_upload(dashboard_home, waiting):
+    ready, blocked = waiting
+    before = len(sessions._uploads)
+    at = upload_page("olga", blocked)
+    assert at.selectbox(key="upload_meeting").value == blocked
+    assert "Samtykke mangler fra borger" in shown_text(at)
+    assert len(sessions._uploads) == before  # no address to send sound to was made
+
+
+def test_a_meeting_ready_for_sound_gets_an_address_for_this_login_only(dashboard_home, waiting):
+    ready, _ = waiting
+    at = upload_page("olga", ready)
+    assert "Samtykke mangler" not in shown_text(at)
+    ticket = next(reversed(sessions._uploads))
+    status, _why, user, meeting_id = sessions.uploader(ticket, cookie=None)  # the tab holds the token here
+    assert (status, user.name, meeting_id) == (200, "olga", ready)
+    with Store(dashboard_home.home) as store:
+        store.withdraw(ready)
+    assert sessions.uploader(ticket, cookie=None)[0] == 404  # withdrawn since: the address takes nothing
