@@ -200,13 +200,13 @@ def print_recommended(installed: set[str]) -> None:
 
     downloadable = [m for m in DOWNLOADABLE.values() if m.name not in installed]
     if downloadable:
-        print("\nKan hentes med én kommando (kræver net): medlyt models download NAVN")
+        print("\nKan hentes med én kommando (kræver net): medlyt models download NAVN (offentliggjorte tal)")
         for m in downloadable:
             print(f"  {m.name:<24} {m.approx_size:<11} {m.published or 'intet offentliggjort dansk tal'}")
     missing = [m for m in RECOMMENDED_DANISH if m.name not in installed and m.name not in DOWNLOADABLE]
     if not missing:
         return
-    print("\nBedre danske modeller (WER på CoRal, forfatternes egne tal):")
+    print("\nAndre danske modeller, som skal konverteres (WER på CoRals oplæste tale, forfatternes egne tal):")
     for m in missing:
         wer = f"{m.coral_wer:.1f} %" if m.coral_wer is not None else "ikke offentliggjort"
         print(f"  {m.name:<16} {m.hf_id:<40} {wer}")

@@ -69,6 +69,11 @@ def download(home: Path, model: DownloadableModel, say: Callable[[str], None] = 
             f"Fjern den fra {models_dir / 'registry.json'}, eller brug den, du har."
         )
 
+    from huggingface_hub.utils import logging as hub_logging
+
+    # huggingface_hub warns in English as it retries a cut transfer; medlyt says the outcome in one
+    # Danish line instead. (Its progress bar does not depend on this level.)
+    hub_logging.set_verbosity_error()
     commit, files = _listing(model)
     models_dir.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(home, model.name)
