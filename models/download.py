@@ -61,13 +61,16 @@ def download(home: Path, model: DownloadableModel, say: Callable[[str], None] = 
     models_dir = home / "models"
     target = models_dir / model.name
     existing = registered(home, model.name)
-    if existing and existing.get("source") == "hub" and Path(existing["path"]) == target and target.is_dir():
-        return locate(home, model.name), True  # locate re-hashes model.bin, so "already there" is checked
-    if existing:
+    if existing and existing.get("source") != "hub":
         raise ModelError(
             f"Der findes allerede en model ved navn '{model.name}' ({existing.get('path')}). "
             f"Fjern den fra {models_dir / 'registry.json'}, eller brug den, du har."
         )
+    if existing:
+        try:
+            return locate(home, model.name), True  # re-hashes model.bin: "already there" is checked
+        except ModelError:
+            pass  # changed or gone since: fetch it again, which replaces it
 
     from huggingface_hub.utils import logging as hub_logging
 

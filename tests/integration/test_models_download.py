@@ -202,3 +202,17 @@ def test_a_downloadable_name_not_yet_fetched_says_how_to_fetch_it(home_with_mode
 
     with pytest.raises(ModelError, match="Kør: medlyt models download roest-v3"):
         locate(home_with_model, "roest-v3")
+
+
+def test_a_damaged_download_is_fetched_again(hub, medlyt_home):
+    assert medlyt(medlyt_home, hub.url, "models", "download", "roest-v3").returncode == 0
+    model_bin = medlyt_home / "models" / "roest-v3" / "model.bin"
+    with open(model_bin, "r+b") as f:
+        f.seek(1000)
+        f.write(b"\0" * 16)
+    assert medlyt(medlyt_home, hub.url, "models", "verify").returncode == 2
+
+    again = medlyt(medlyt_home, hub.url, "models", "download", "roest-v3")
+    assert again.returncode == 0, again.stderr
+    assert "er hentet og verificeret" in again.stdout
+    assert medlyt(medlyt_home, hub.url, "models", "verify").returncode == 0
