@@ -3,7 +3,6 @@
 
 import json
 import os
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -30,12 +29,20 @@ def hub(base_files):
     hub.stop()
 
 
-def medlyt(home: Path, endpoint: str, *args: str, preexec_fn=None, **env) -> subprocess.CompletedProcess:
+# Starts the CLI with the largest file it may write limited (RLIMIT_FSIZE), set in the child itself
+# rather than in a preexec_fn, which is unsafe while the hub's threads run in this process.
+LIMITED = ("import os, resource, sys; limit = int(sys.argv[1]); "
+           "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)); "
+           "os.execv(sys.executable, [sys.executable, '-m', 'medlyt.cli', *sys.argv[2:]])")
+
+
+def medlyt(home: Path, endpoint: str, *args: str, file_limit: int | None = None, **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
     environment = {**clean, "MEDLYT_HOME": str(home), "HF_ENDPOINT": endpoint, "HF_HOME": str(home.parent / "hf"),
                    **env}
-    return subprocess.run([sys.executable, "-m", "medlyt.cli", *args], cwd=REPO, env=environment, text=True,
-                          capture_output=True, stdin=subprocess.DEVNULL, preexec_fn=preexec_fn, timeout=120)
+    command = ["-m", "medlyt.cli"] if file_limit is None else ["-c", LIMITED, str(file_limit)]
+    return subprocess.run([sys.executable, *command, *args], cwd=REPO, env=environment, text=True,
+                          capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
 
 
 def registry(home: Path) -> dict:
@@ -146,9 +153,7 @@ def test_a_small_file_that_differs_from_its_git_id_is_refused(hub, medlyt_home):
 def test_a_disk_that_fills_mid_download_leaves_nothing_behind(hub, medlyt_home):
     # The kernel refuses to let a file grow past 50 MB in the child (RLIMIT_FSIZE, EFBIG), as a
     # full disk refuses with ENOSPC: model.bin's write fails a third of the way in.
-    limit = 50 << 20
-    failed = medlyt(medlyt_home, hub.url, "models", "download", "roest-v3",
-                    preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    failed = medlyt(medlyt_home, hub.url, "models", "download", "roest-v3", file_limit=50 << 20)
     assert failed.returncode == 2
     line = one_line(failed.stderr)
     assert line.startswith("medlyt: fejl: Disken blev fuld under model.bin") and "intet er gemt" in line
