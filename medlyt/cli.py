@@ -766,7 +766,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", help="navnet modellen skal kendes under (standard: mappens navn)")
     models_commands.add_parser("verify", help="kontrollér alle modellers filer og sha256 igen")
     fetch = models_commands.add_parser("download", help="hent en færdigkonverteret model fra Hugging Face (kræver net)")
-    fetch.add_argument("name", help="roest-v3, hviske-v3-conversation, large-v3-turbo eller large-v3")
+    fetch.add_argument("name", metavar="NAVN", help="roest-v3, hviske-v3-conversation, large-v3-turbo eller large-v3")
     fetch.add_argument("--accept-licence", action="store_true",
                        help="acceptér modellens licensvilkår uden at blive spurgt (til scripts)")
     models.set_defaults(handler=cmd_models)
