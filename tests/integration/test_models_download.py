@@ -221,3 +221,26 @@ def test_a_damaged_download_is_fetched_again(hub, medlyt_home):
     assert again.returncode == 0, again.stderr
     assert "er hentet og verificeret" in again.stdout
     assert medlyt(medlyt_home, hub.url, "models", "verify").returncode == 0
+
+
+@pytest.mark.parametrize("answer, accepted", [("nej", False), ("ja", True)])
+def test_at_a_terminal_the_licence_question_is_asked(hub, medlyt_home, answer, accepted):
+    clean = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    env = {**clean, "MEDLYT_HOME": str(medlyt_home), "HF_ENDPOINT": hub.url, "HF_HOME": str(medlyt_home.parent / "hf")}
+    controller, terminal = os.openpty()  # stdin is a terminal, so medlyt asks instead of refusing
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "medlyt.cli", "models", "download", "hviske-v3-conversation"],
+                                   cwd=REPO, env=env, stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+        os.write(controller, f"{answer}\n".encode())
+        out, err = process.communicate(timeout=120)
+    finally:
+        os.close(controller), os.close(terminal)
+    assert "Accepterer du vilkårene?" in out
+    if accepted:
+        assert process.returncode == 0, err
+        assert registry(medlyt_home)["hviske-v3-conversation"]["verified"]
+    else:
+        assert process.returncode == 2 and "--accept-licence" in one_line(err)
+        assert hub.requests == []
+        nothing_left(medlyt_home, "hviske-v3-conversation")
