@@ -10,12 +10,14 @@ only when every file has been checked, so a half-written model can never be load
 """
 
 import errno
+import fcntl
 import fnmatch
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +61,6 @@ def download(home: Path, model: DownloadableModel, say: Callable[[str], None] = 
     """Fetch, check and register `model`; returns its info and whether it was already there."""
     home = Path(home)
     models_dir = home / "models"
-    target = models_dir / model.name
     existing = registered(home, model.name)
     if existing and existing.get("source") != "hub":
         raise ModelError(
@@ -79,6 +80,30 @@ def download(home: Path, model: DownloadableModel, say: Callable[[str], None] = 
     hub_logging.set_verbosity_error()
     commit, files = _listing(model)
     models_dir.mkdir(parents=True, exist_ok=True)
+    with _one_download_at_a_time(models_dir):
+        return _download(home, model, commit, files, say), False
+
+
+@contextmanager
+def _one_download_at_a_time(models_dir: Path) -> Iterator[None]:
+    """Two runs appending to the same .part file would spoil it, so a second run stops and says so.
+    The lock is on the models directory itself, so no lock file is left behind."""
+    fd = os.open(models_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ModelError("En anden medlyt-proces henter allerede en model. Vent, til den er færdig, "
+                             "og kør så kommandoen igen.") from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _download(home: Path, model: DownloadableModel, commit: str, files: list[HubFile],
+              say: Callable[[str], None]) -> ModelInfo:
+    models_dir = home / "models"
+    target = models_dir / model.name
     staging = staging_dir(home, model.name)
     _prepare_staging(staging, model.repo_id, commit)
     total = sum(f.size for f in files)
@@ -97,8 +122,7 @@ def download(home: Path, model: DownloadableModel, say: Callable[[str], None] = 
     (staging / STATE_FILE).unlink()
     _move_into_place(staging, target)
     model_bin_sha256 = next(f.sha256 for f in files if f.name == "model.bin")
-    info = register_download(home, model.name, target, model_bin_sha256, model.repo_id, commit, model.licence)
-    return info, False
+    return register_download(home, model.name, target, model_bin_sha256, model.repo_id, commit, model.licence)
 
 
 def _listing(model: DownloadableModel) -> tuple[str, list[HubFile]]:

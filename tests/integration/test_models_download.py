@@ -244,3 +244,20 @@ def test_at_a_terminal_the_licence_question_is_asked(hub, medlyt_home, answer, a
         assert process.returncode == 2 and "--accept-licence" in one_line(err)
         assert hub.requests == []
         nothing_left(medlyt_home, "hviske-v3-conversation")
+
+
+def test_a_second_download_at_the_same_time_is_refused(hub, medlyt_home):
+    import fcntl
+
+    models = medlyt_home / "models"
+    models.mkdir()
+    fd = os.open(models, os.O_RDONLY)  # as a running download holds it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        refused = medlyt(medlyt_home, hub.url, "models", "download", "roest-v3")
+    finally:
+        os.close(fd)
+    assert refused.returncode == 2
+    assert "En anden medlyt-proces henter allerede en model" in one_line(refused.stderr)
+    assert hub.gets("model.bin") == []
+    nothing_left(medlyt_home)
