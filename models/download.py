@@ -43,6 +43,10 @@ class HubFile:
         return self.sha256 or self.git_sha1 or ""
 
 
+class ChecksumMismatch(Exception):
+    """A fetched file whose checksum is not the hub's: altered on the way, or by the server."""
+
+
 def lookup(name: str) -> DownloadableModel:
     model = DOWNLOADABLE.get(name)
     if model is None:
@@ -243,10 +247,6 @@ def _fetch(repo_id: str, commit: str, f: HubFile, staging: Path) -> None:
         kind = "sha256" if f.sha256 else "git-id"
         raise ChecksumMismatch(f"{f.name} passer ikke med hubbens {kind} (forventet {f.expected[:12]}…, fik {got[:12]}…)")
     os.replace(part, final)
-
-
-class ChecksumMismatch(Exception):
-    pass
 
 
 def _digest(path: Path, f: HubFile) -> str:
