@@ -158,6 +158,8 @@ def cmd_models(args, home: Path) -> None:
     elif args.models_command == "add":
         info = models.add_model(home, Path(args.path), args.name)
         print(f"Tilføjet: {info.name} ({info.size_bytes / 1e6:.0f} MB) fra {info.path}")
+    elif args.models_command == "download":
+        download_model(args, home)
     else:
         infos = models.verify_models(home) if args.models_command == "verify" else models.list_models(home)
         if not infos:
@@ -171,14 +173,40 @@ def cmd_models(args, home: Path) -> None:
             print_recommended({i.name for i in infos})
 
 
-def print_recommended(installed: set[str]) -> None:
-    """base is weak on Danish: say which better models exist and how to add one."""
-    from models.registry import ADD_COMMAND, CONVERT_COMMAND, RECOMMENDED_DANISH
+def download_model(args, home: Path) -> None:
+    """The one command that may use the network: a curated model, its licence shown first."""
+    from models import download
 
-    missing = [m for m in RECOMMENDED_DANISH if m.name not in installed]
+    model = download.lookup(args.name)
+    if model.terms and args.accept_licence:
+        print(f"Licensen for {model.name} er accepteret med --accept-licence ({model.licence_url}).")
+    elif model.terms:
+        print(f"Licensvilkår for {model.name}:\n{model.terms}")
+        answer = input("Accepterer du vilkårene? Skriv ja: ") if sys.stdin.isatty() else ""
+        if answer.strip().lower() not in ("ja", "j"):
+            raise UsageError(f"{model.name} hentes kun, når licensen er accepteret. "
+                             "Læs vilkårene ovenfor, og kør igen med --accept-licence")
+    info, already = download.download(home, model)
+    state = "allerede hentet og verificeret" if already else "hentet og verificeret"
+    print(f"{info.name} er {state} ({info.size_bytes / 1e6:.0f} MB) i {info.path}")
+    if model.published:
+        print(f"Offentliggjort: {model.published} ({model.source})")
+    print(f"Brug den med: medlyt process MØDE --model {info.name}, eller sæt MEDLYT_MODEL={info.name}")
+
+
+def print_recommended(installed: set[str]) -> None:
+    """base is weak on Danish: say which better models exist and how to get one."""
+    from models.registry import ADD_COMMAND, CONVERT_COMMAND, DOWNLOADABLE, RECOMMENDED_DANISH
+
+    downloadable = [m for m in DOWNLOADABLE.values() if m.name not in installed]
+    if downloadable:
+        print("\nKan hentes med én kommando (kræver net): medlyt models download NAVN (offentliggjorte tal)")
+        for m in downloadable:
+            print(f"  {m.name:<24} {m.approx_size:<11} {m.published or 'intet offentliggjort dansk tal'}")
+    missing = [m for m in RECOMMENDED_DANISH if m.name not in installed and m.name not in DOWNLOADABLE]
     if not missing:
         return
-    print("\nBedre danske modeller (WER på CoRal, forfatternes egne tal):")
+    print("\nAndre danske modeller, som skal konverteres (WER på CoRals oplæste tale, forfatternes egne tal):")
     for m in missing:
         wer = f"{m.coral_wer:.1f} %" if m.coral_wer is not None else "ikke offentliggjort"
         print(f"  {m.name:<16} {m.hf_id:<40} {wer}")
@@ -728,7 +756,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="vis fuld fejlsporing ved fejl")
     commands = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
 
-    models = commands.add_parser("models", help="Whisper-modeller: list, install base, add MAPPE, verify")
+    models = commands.add_parser("models", help="Whisper-modeller: list, install base, download NAVN, add MAPPE, verify")
     models_commands = models.add_subparsers(dest="models_command", required=True, metavar="HANDLING")
     models_commands.add_parser("list", help="vis installerede modeller med størrelse og status")
     install = models_commands.add_parser("install", help="installér standardmodellen fra de medfølgende pakker")
@@ -737,6 +765,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("path", help="mappe med model.bin, config.json, tokenizer.json og vocabulary")
     add.add_argument("--name", help="navnet modellen skal kendes under (standard: mappens navn)")
     models_commands.add_parser("verify", help="kontrollér alle modellers filer og sha256 igen")
+    fetch = models_commands.add_parser("download", help="hent en færdigkonverteret model fra Hugging Face (kræver net)")
+    fetch.add_argument("name", metavar="NAVN", help="roest-v3, hviske-v3-conversation, large-v3-turbo eller large-v3")
+    fetch.add_argument("--accept-licence", action="store_true",
+                       help="acceptér modellens licensvilkår uden at blive spurgt (til scripts)")
     models.set_defaults(handler=cmd_models)
 
     meeting = commands.add_parser("meeting", help="opret eller vis møder")
@@ -927,7 +959,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings.force_offline()
+    # `models download` is the one command the user runs to fetch something; all else stays offline.
+    if (args.command, getattr(args, "models_command", None)) != ("models", "download"):
+        settings.force_offline()
     try:
         home = settings.data_home()
         recover_recordings(home)

@@ -1,7 +1,8 @@
 """The local model store: install the shipped base model, register others by path, verify, locate.
 
-Layout under the data dir: models/base/ (the joined default model) and models/registry.json
-(added models by path, plus the result of the last full check of every model).
+Layout under the data dir: models/base/ (the joined default model), models/NAME/ (models fetched
+with `medlyt models download`, see models/download.py) and models/registry.json (added models by
+path, downloaded ones with their repository and commit, plus the last full check of every model).
 """
 
 import hashlib
@@ -21,6 +22,7 @@ from models.registry import (
     BASE_SIZE,
     BASE_SMALL_FILES,
     DEFAULT_MODEL,
+    DOWNLOADABLE,
 )
 
 CHUNK = 1 << 20
@@ -28,15 +30,19 @@ CHUNK = 1 << 20
 # this is a truncated download or a placeholder.
 MIN_MODEL_BIN = 1 << 20
 INSTALL_BASE = "Kør: medlyt models install base"
+# Registry sources that name a directory of their own: added by path, or downloaded from the hub.
+REGISTERED = ("added", "hub")
 
 __all__ = [
     "DEFAULT_MODEL",
     "ModelError",
     "ModelInfo",
     "add_model",
+    "check_dir",
     "install_base",
     "list_models",
     "locate",
+    "register_download",
     "verify_models",
 ]
 
@@ -52,7 +58,7 @@ class ModelInfo:
     size_bytes: int
     sha256: str
     verified: bool
-    source: str  # "pypi", "added", or "path" for an unregistered directory given to locate
+    source: str  # "pypi", "added", "hub", or "path" for an unregistered directory given to locate
 
 
 def _sha256(path: Path) -> str:
@@ -125,7 +131,7 @@ def _record(home: Path, name: str, **fields) -> None:
     _write_registry(home, models)
 
 
-def _check_dir(path: Path) -> Path:
+def check_dir(path: Path) -> Path:
     """Refuse a directory faster-whisper could not load offline; return model.bin."""
     if not path.is_dir():
         raise ModelError(f"{path} er ikke en mappe. Angiv mappen med en CTranslate2 Whisper-model (model.bin, config.json, tokenizer.json).")
@@ -245,7 +251,7 @@ def _valid_name(name: str) -> bool:
 def add_model(home: Path, source_dir: Path, name: str | None = None) -> ModelInfo:
     """Register a CTranslate2 Whisper directory by path (no copy), after checking it is loadable."""
     path = Path(source_dir).expanduser().resolve()
-    model_bin = _check_dir(path)
+    model_bin = check_dir(path)
     name = path.name if name is None else name.strip()
     if not _valid_name(name):
         raise ModelError(f"Ugyldigt modelnavn '{name}'. Vælg et navn uden skråstreger med: medlyt models add {path} --name NAVN")
@@ -266,6 +272,32 @@ def add_model(home: Path, source_dir: Path, name: str | None = None) -> ModelInf
     return ModelInfo(name, path, _dir_size(path), sha, True, "added")
 
 
+def register_download(home: Path, name: str, path: Path, sha256: str, repo_id: str, commit: str,
+                      licence: str) -> ModelInfo:
+    """Record a model fetched by `medlyt models download` whose every file was already checked
+    against the hub's checksums (so model.bin is not hashed again here)."""
+    model_bin = check_dir(path)
+    models = _read_registry(home)
+    models[name] = {
+        "source": "hub",
+        "path": str(path),
+        "size": model_bin.stat().st_size,
+        "sha256": sha256,
+        "verified": True,
+        "repo_id": repo_id,
+        "revision": commit,
+        "licence": licence,
+    }
+    _write_registry(home, models)
+    return ModelInfo(name, path, _dir_size(path), sha256, True, "hub")
+
+
+def registered(home: Path, name: str) -> dict | None:
+    """The registry entry of an added or downloaded model, if there is one."""
+    entry = _read_registry(home).get(name)
+    return entry if entry and entry.get("source") in REGISTERED else None
+
+
 def _entries(home: Path) -> list[tuple[str, dict]]:
     """Installed base (if present) first, then added models, in registration order."""
     models = _read_registry(home)
@@ -274,7 +306,7 @@ def _entries(home: Path) -> list[tuple[str, dict]]:
         entry = {"source": "pypi", "size": BASE_SIZE, "sha256": BASE_SHA256, "verified": True}
         entry.update({k: v for k, v in models.get(DEFAULT_MODEL, {}).items() if k == "verified"})
         out.append((DEFAULT_MODEL, {**entry, "path": str(_base_dir(home))}))
-    out += [(n, e) for n, e in models.items() if n != DEFAULT_MODEL and e.get("source") == "added"]
+    out += [(n, e) for n, e in models.items() if n != DEFAULT_MODEL and e.get("source") in REGISTERED]
     return out
 
 
@@ -327,23 +359,26 @@ def locate(home: Path, name_or_path: str = DEFAULT_MODEL) -> ModelInfo:
 
     models = _read_registry(home)
     entry = models.get(name_or_path)
-    if entry and entry.get("source") == "added":
+    if entry and entry.get("source") in REGISTERED:
         path = Path(entry["path"])
-        fix = f"Hent eller konvertér modellen igen, og kør: medlyt models add {path} --name {name_or_path}"
+        fix = (f"Hent den igen med: medlyt models download {name_or_path}" if entry["source"] == "hub" else
+               f"Hent eller konvertér modellen igen, og kør: medlyt models add {path} --name {name_or_path}")
         if not path.is_dir():
             raise ModelError(f"Modellen '{name_or_path}' findes ikke længere i {path}. {fix}")
         if not _files_ok(path, entry) or _sha256(path / "model.bin") != entry.get("sha256"):
             _record(home, name_or_path, verified=False)
             raise ModelError(f"Modellen '{name_or_path}' i {path} er ændret eller ufuldstændig (kontrolsum passer ikke). {fix}")
         _record(home, name_or_path, verified=True)
-        return ModelInfo(name_or_path, path, _dir_size(path), entry["sha256"], True, "added")
+        return ModelInfo(name_or_path, path, _dir_size(path), entry["sha256"], True, entry["source"])
 
     if _looks_like_path(name_or_path):
         path = Path(name_or_path).expanduser().resolve()
-        model_bin = _check_dir(path)
+        model_bin = check_dir(path)
         return ModelInfo(path.name, path, _dir_size(path), _sha256(model_bin), True, "path")
 
-    known = [DEFAULT_MODEL] + [n for n, e in models.items() if n != DEFAULT_MODEL and e.get("source") == "added"]
+    if name_or_path in DOWNLOADABLE:
+        raise ModelError(f"Modellen '{name_or_path}' er ikke hentet endnu. Kør: medlyt models download {name_or_path}")
+    known = [DEFAULT_MODEL] + [n for n, e in models.items() if n != DEFAULT_MODEL and e.get("source") in REGISTERED]
     raise ModelError(
         f"Ukendt model '{name_or_path}'. Kendte modeller: {', '.join(known)}. Tilføj en ny med: medlyt models add STI --name {name_or_path}"
     )

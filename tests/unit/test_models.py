@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from models import store
-from models.registry import BASE_SHA256, BASE_SIZE, RECOMMENDED_DANISH
+from models.registry import BASE_SHA256, BASE_SIZE, DOWNLOADABLE, RECOMMENDED_DANISH
 from models.store import (
     DEFAULT_MODEL,
     ModelError,
@@ -218,6 +218,21 @@ def test_recommended_models_have_sources_for_their_figures():
         assert "/" in m.hf_id and m.note
         if m.coral_wer is not None:
             assert m.source.startswith("https://")
+
+
+def test_downloadable_models_are_stated_honestly():
+    from faster_whisper.utils import _MODELS as FASTER_WHISPER_NAMES  # the names faster-whisper resolves
+
+    assert {"roest-v3", "hviske-v3-conversation", "large-v3-turbo", "large-v3"} <= set(DOWNLOADABLE)
+    for name, m in DOWNLOADABLE.items():
+        assert m.name == name and m.repo_id.count("/") == 1 and m.licence and m.licence_url.startswith("https://")
+        assert m.approx_size and (m.source or not m.published)
+        # A revision is either a verified 40-hex commit or plainly a branch; never a made-up short hash.
+        assert m.pinned or m.revision == "main"
+    # The two plain Whisper conversions are the ones faster-whisper itself names.
+    assert DOWNLOADABLE["large-v3"].repo_id == FASTER_WHISPER_NAMES["large-v3"]
+    assert DOWNLOADABLE["large-v3-turbo"].repo_id == FASTER_WHISPER_NAMES["large-v3-turbo"]
+    assert DOWNLOADABLE["hviske-v3-conversation"].terms  # its licence is shown and accepted first
 
 
 def test_corrupt_registry_does_not_block_base(medlyt_home):
