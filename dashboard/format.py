@@ -43,10 +43,14 @@ BASE_MODEL_NOTE = ("Teksten er lavet af Whisper base, den lille flersprogede sta
 def model_note(model: str | None) -> str | None:
     """What a reader should know about the model that made the text: said plainly for base, the
     published Danish figure for a model medlyt recommends, nothing for one it does not know."""
-    from models.registry import RECOMMENDED_DANISH
+    from models.registry import DOWNLOADABLE, RECOMMENDED_DANISH
 
     if model == "base":
         return BASE_MODEL_NOTE
+    downloaded = DOWNLOADABLE.get(model or "")
+    if downloaded is not None and downloaded.published:
+        return (f"Teksten er lavet af {downloaded.name}: offentliggjort {downloaded.published} ({downloaded.source}). "
+                "Lyt til lyden, før du citerer nogen.")
     known = next((m for m in RECOMMENDED_DANISH if m.name == model and m.coral_wer is not None), None)
     if known is None:
         return None

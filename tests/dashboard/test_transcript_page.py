@@ -371,3 +371,12 @@ def test_a_known_danish_model_is_named_with_its_published_figure(model, said):
 
     note = model_note(model)
     assert (note is None) if said is None else (said in note and "huggingface.co/CoRal-project" in note)
+
+
+def test_a_model_fetched_with_models_download_is_named_with_its_published_figure():
+    from dashboard.format import model_note
+    from models.registry import DOWNLOADABLE, LEADERBOARD
+
+    assert model_note("roest-v3") == ("Teksten er lavet af roest-v3: offentliggjort WER 19,9 % på CoRal-samtale "
+                                      f"({LEADERBOARD}). Lyt til lyden, før du citerer nogen.")
+    assert not DOWNLOADABLE["large-v3-turbo"].published and model_note("large-v3-turbo") is None
