@@ -27,6 +27,7 @@ class Transcript:
     duration_s: float = 0.0
     model: str | None = None
     model_sha256: str | None = None
+    model_revision: str | None = None
     speakers: list[dict] = field(default_factory=list)
     balance: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
@@ -43,6 +44,7 @@ class Transcript:
             duration_s=meeting.audio.duration_s if meeting.audio else 0.0,
             model=meeting.model,
             model_sha256=meeting.model_sha256,
+            model_revision=meeting.model_revision,
             speakers=[{"id": s.id, "label": s.label, "role": s.role} for s in speakers],
             balance=analysis.balance if analysis else {},
             metrics=analysis.metrics if analysis else {},
@@ -99,7 +101,7 @@ def write_vtt(t: Transcript) -> str:
 def write_json(t: Transcript) -> str:
     document = {
         "meeting": {"id": t.id, "title": t.title, "duration_s": round(t.duration_s, 3), "model": t.model,
-                    "model_sha256": t.model_sha256},
+                    "model_sha256": t.model_sha256, "model_revision": t.model_revision},
         "speakers": t.speakers,
         "segments": [
             {

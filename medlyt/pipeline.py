@@ -92,7 +92,7 @@ def process_meeting(
     segments = with_loudness(segments, track, channels)
     speech = measured_speech(result, track, channels)
     return store.save_transcript(meeting_id, segments, model_info.name, result.speakers, analyser(config), speech,
-                                 by, model_sha256=model_info.sha256), result
+                                 by, model_sha256=model_info.sha256, model_revision=model_info.revision), result
 
 
 def check_recording(wav: Path, meeting: Meeting) -> None:

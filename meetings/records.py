@@ -265,6 +265,7 @@ class Meeting:
     audio: AudioInfo | None = None
     model: str | None = None  # the Whisper model that made the transcript
     model_sha256: str | None = None  # its weights' SHA-256, as verified when it was loaded
+    model_revision: str | None = None  # where those weights came from (hub commit, PyPI release)
     processed_at: str | None = None
     recorded_by: str | None = None  # the observer's user name
     shared_with: tuple[str, ...] = ()  # leaders the caseworker has shared the meeting with

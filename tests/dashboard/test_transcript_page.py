@@ -380,3 +380,15 @@ def test_a_model_fetched_with_models_download_is_named_with_its_published_figure
     assert model_note("roest-v3") == ("Teksten er lavet af roest-v3: offentliggjort WER 19,9 % på CoRal-samtale "
                                       f"({LEADERBOARD}). Lyt til lyden, før du citerer nogen.")
     assert not DOWNLOADABLE["large-v3-turbo"].published and model_note("large-v3-turbo") is None
+
+
+def test_the_page_names_the_model_its_digest_and_where_it_came_from(transcript_home, own_meeting):
+    from feedback.analysis import analyser
+    from models.registry import BASE_REVISION
+
+    with Store(transcript_home) as store:
+        segments, speakers = store.segments(own_meeting), store.speakers(own_meeting)
+        store.save_transcript(own_meeting, segments, "base", speakers, analyser(), store.speech(own_meeting),
+                              model_sha256="ab" * 32, model_revision=BASE_REVISION)
+    at = on_page(OWNER, own_meeting)
+    assert any(f"model base (abababababab…), version {BASE_REVISION}" in c.value.replace("\\", "") for c in at.caption)

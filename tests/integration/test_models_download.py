@@ -92,7 +92,7 @@ def test_download_registers_a_verified_model_that_loads(hub, medlyt_home):
     from models.store import locate
 
     info = locate(medlyt_home, "roest-v3")
-    assert info.verified and info.source == "hub" and info.sha256 == BASE_SHA256
+    assert info.verified and info.source == "hub" and info.sha256 == BASE_SHA256 and info.revision == COMMIT
     WhisperModel(str(info.path), device="cpu", compute_type="int8")  # loads: a usable model
 
     served = len(hub.requests)

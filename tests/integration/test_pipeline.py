@@ -8,7 +8,7 @@ import pytest
 
 from medlyt.cli import DEMO_AUDIO, main
 from meetings.store import Store
-from models.registry import BASE_SHA256
+from models.registry import BASE_REVISION, BASE_SHA256
 from tests.conftest import REPO
 from tests.text import corpus_wer, read_manifest
 
@@ -68,11 +68,13 @@ def test_export_formats_of_the_demo(demo_run, capsys, monkeypatch, tmp_path):
     assert document["metrics"]["roles_known"] and document["metrics"]["interactivity_per_min"] > 0
     assert all(f["message"] for f in document["flags"])
     assert document["meeting"]["id"] == meeting_id and document["meeting"]["model"] == "base"
-    # Exactly which weights: the digest of the verified model.bin, also in the audit log.
+    # Exactly which weights and where they came from: the digest of the verified model.bin and
+    # the release it shipped in, also in the audit log.
     assert document["meeting"]["model_sha256"] == BASE_SHA256
+    assert document["meeting"]["model_revision"] == BASE_REVISION
     with Store(demo_run["home"]) as store:
         saved = [e.detail for e in store.audit_entries(meeting_id) if e.action == "transcript_saved"]
-    assert saved[-1].endswith(f"model=base model_sha256={BASE_SHA256}")
+    assert saved[-1].endswith(f"model=base model_sha256={BASE_SHA256} model_revision={BASE_REVISION}")
     segments = document["segments"]
     assert segments and all(s["start"] < s["end"] for s in segments)
     assert [s["start"] for s in segments] == sorted(s["start"] for s in segments)

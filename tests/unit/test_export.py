@@ -26,7 +26,7 @@ def test_timestamps():
 def test_json_has_the_documented_shape():
     document = json.loads(get_writer("json")(TRANSCRIPT))
     assert document["meeting"] == {"id": "abc", "title": "Opfølgning", "duration_s": 3725.5, "model": "base",
-                                   "model_sha256": None}
+                                   "model_sha256": None, "model_revision": None}
     assert document["segments"][0]["words"][1] == {"start": 1.6, "end": 2.5, "word": "går det?", "probability": 0.8,
                                                    "loudness_db": None, "speaker": None}
     assert document["speakers"] == [] and document["flags"] == [] and document["balance"] == {}
