@@ -954,6 +954,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-dashboard", action="store_true", help="stop efter transskriptionen")
     demo.add_argument("--port", type=int, default=8501)
     demo.set_defaults(handler=cmd_demo)
+
+    from medlyt import jobs_cli
+
+    jobs_cli.configure(commands)
     return parser
 
 

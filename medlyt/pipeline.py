@@ -65,17 +65,19 @@ def process_meeting(
     on_progress: Progress | None = None,
     config: Config | None = None,
     by: str | None = None,
+    loaded=None,
 ) -> tuple[Meeting, SpeakerResult]:
     """VAD, speaker attribution, transcription, loudness and feedback analysis of a meeting's
     recording; the result replaces any earlier one (the stored manual corrections are applied
-    again by the store). `config` defaults to the shipped feedback settings."""
+    again by the store). `config` defaults to the shipped feedback settings. `loaded` is a
+    (ModelInfo, model) from `load_whisper` that a worker keeps between jobs."""
     config = config or load_config()
     meeting = store.get_meeting(meeting_id)
     require_consent(meeting)  # fail before minutes of work, not after
     if n_speakers is not None and n_speakers < 1:
         raise AudioError("Antallet af talere skal være mindst 1.")
     options = transcribe_options()  # likewise a mistyped engine setting,
-    model_info, whisper = load_whisper(home, model)  # a missing model or no GPU where one was asked for
+    model_info, whisper = loaded or load_whisper(home, model)  # a missing model, or no GPU where one was asked for
     with store.audio_file(meeting_id) as wav:
         check_recording(wav, meeting)
         speech = find_speech(wav)

@@ -49,6 +49,8 @@ STOP_REQUESTED = "stop_requested"
 SESSION_NOTE_SAVED = "session_note_saved"
 DEVELOPMENT_POINT_ADDED = "development_point_added"
 DEVELOPMENT_POINT_REMOVED = "development_point_removed"
+JOB_QUEUED = "job_queued"
+JOB_FAILED = "job_failed"
 AUDIT_VIEWED = "audit_viewed"
 AUDIT_VERIFIED = "audit_verified"
 

@@ -227,6 +227,30 @@ class Bookmark:
     note: str = ""
 
 
+JOB_STATES = ("queued", "running", "failed", "done")
+
+
+@dataclass(frozen=True)
+class Job:
+    """Processing a meeting's recording, as a worker takes it on (medlyt/worker.py)."""
+
+    id: int
+    meeting_id: str
+    kind: str  # "process"
+    work_key: str  # meeting, recording digest and model
+    model: str | None
+    state: str  # one of JOB_STATES
+    progress: float  # 0..1
+    message: str  # why it failed, in Danish; never content
+    queued_by: str | None
+    queued_at: str
+    started_at: str | None
+    finished_at: str | None
+    worker: str | None
+    heartbeat: float | None
+    attempts: int
+
+
 @dataclass(frozen=True)
 class LiveLine:
     """One utterance as the live path heard it while recording: a first guess, replaced by the

@@ -20,6 +20,7 @@ import dataclasses
 import functools
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -58,6 +59,7 @@ from meetings.records import (
     DevelopmentPoint,
     Flag,
     FlagReview,
+    Job,
     LiveLine,
     LiveSession,
     Meeting,
@@ -72,6 +74,7 @@ from meetings.records import (
     review_key,
 )
 from meetings.repo import analysis as analysis_rows
+from meetings.repo import jobs as job_rows
 from meetings.repo import live as live_rows
 from meetings.repo import meetings as meeting_rows
 from meetings.repo import retention as retention_rows
@@ -803,6 +806,60 @@ class Store:
         """Meetings whose recorder has not ended (it may have crashed: see the heartbeat)."""
         with self._transaction() as conn:
             return live_rows.recording_now(conn)
+
+    # ---- processing jobs (medlyt/tasks.py, medlyt/worker.py) --------------------------------
+
+    def queue_job(self, meeting_id: str, kind: str, work_key: str, model: str | None, by: str | None = None) -> Job:
+        """Queue the work once: the job already open for the same work (meeting, recording,
+        model) is the answer to asking again. Only a recorded meeting with everyone's consent."""
+        with self._transaction(write=True) as conn:
+            meeting = self._load(conn, meeting_id)
+            require_consent(meeting)
+            if meeting.audio is None:
+                raise MeetingError("Mødet har ingen optagelse endnu; der er intet at behandle.")
+            found = job_rows.open_for(conn, work_key)
+            if found is not None:
+                return found
+            now = now_iso()
+            job_id = job_rows.insert(conn, meeting_id, kind, work_key, model, by, now)
+            self._audit(conn, now, audit.JOB_QUEUED, meeting_id, f"job={job_id} kind={kind} model={model}", by)
+            return job_rows.get(conn, job_id)
+
+    def claim_job(self, worker: str, stale_after_s: float) -> Job | None:
+        """The oldest queued job, now this worker's; jobs of workers silent for `stale_after_s`
+        are queued again first, so a killed worker's job is taken up by the next claim."""
+        now = time.time()
+        with self._transaction(write=True) as conn:
+            job_rows.requeue_stale(conn, now - stale_after_s)
+            return job_rows.claim_next(conn, worker, now, now_iso())
+
+    def job_beat(self, job_id: int, worker: str, progress: float | None = None) -> bool:
+        """Alive, and this far (0..1); False when the job is no longer this worker's to do."""
+        with self._transaction(write=True) as conn:
+            return job_rows.beat(conn, job_id, worker, time.time(), progress)
+
+    def finish_job(self, job_id: int, worker: str, failed: str | None = None) -> None:
+        """Done, or failed with a Danish reason (never content); a job withdrawn meanwhile has
+        no row left to finish."""
+        with self._transaction(write=True) as conn:
+            job = job_rows.get(conn, job_id)
+            if job is None:
+                return
+            if job_rows.finish(conn, job_id, worker, "failed" if failed else "done", failed or "", now_iso()) and failed:
+                self._audit(conn, now_iso(), audit.JOB_FAILED, job.meeting_id, f"job={job_id}", None)
+
+    def job(self, job_id: int) -> Job | None:
+        with self._transaction() as conn:
+            return job_rows.get(conn, job_id)
+
+    def latest_job(self, meeting_id: str) -> Job | None:
+        with self._transaction() as conn:
+            return job_rows.latest(conn, meeting_id)
+
+    def jobs(self, limit: int = 100) -> list[Job]:
+        """The newest jobs first."""
+        with self._transaction() as conn:
+            return job_rows.all_jobs(conn, limit)
 
     # ---- retention ------------------------------------------------------------------------
 

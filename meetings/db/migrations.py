@@ -318,6 +318,31 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE meetings ADD COLUMN model_revision TEXT;
     """,
+    # 16: processing as a job: queued by the dashboard or the command line, run by a worker that
+    # reports its progress and its heartbeat here. The same work (meeting, recording, model) is
+    # open at most once; a withdrawal deletes the meeting's jobs with everything else.
+    """
+    CREATE TABLE jobs (
+        id          INTEGER PRIMARY KEY,
+        meeting_id  TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL,
+        work_key    TEXT NOT NULL,
+        model       TEXT,
+        state       TEXT NOT NULL CHECK (state IN ('queued', 'running', 'failed', 'done')),
+        progress    REAL NOT NULL DEFAULT 0,
+        message     TEXT NOT NULL DEFAULT '',
+        queued_by   TEXT,
+        queued_at   TEXT NOT NULL,
+        started_at  TEXT,
+        finished_at TEXT,
+        worker      TEXT,
+        heartbeat   REAL,
+        attempts    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE UNIQUE INDEX jobs_one_open_per_work ON jobs (work_key) WHERE state IN ('queued', 'running');
+    CREATE INDEX jobs_by_meeting ON jobs (meeting_id, id);
+    CREATE INDEX jobs_by_state ON jobs (state, id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The migration (1-based, as user_version counts) that adds the chain; a file upgraded past it

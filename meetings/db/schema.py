@@ -1,6 +1,6 @@
 """Every table, once, in SQLAlchemy Core: the same definition serves SQLite (embedded) and
 PostgreSQL (central mode). It describes the schema the SQLite migrations reach
-(meetings/db/migrations.py, schema 15); tests/unit/test_schema.py holds the two together.
+(meetings/db/migrations.py, schema 16); tests/unit/test_schema.py holds the two together.
 
 A sealed column (meetings/sealer.py) says so in its `info`: {"sealed_by": the column whose value
 binds the seal to its owner}. It holds bytes; SQLite's older files declared some of them TEXT.
@@ -292,6 +292,33 @@ web_sessions = Table(
     Column("active", Float, nullable=False),
     Column("ended", Text),  # why it ended (meetings.web_sessions); NULL while it lasts
 )
+
+
+# Processing as a job (medlyt/tasks.py, medlyt/worker.py). `work_key` is meeting, recording digest
+# and model: the same work is open (queued or running) at most once.
+jobs = Table(
+    "jobs", metadata,
+    Column("id", Integer, primary_key=True),
+    meeting_ref(),
+    Column("kind", Text, nullable=False),
+    Column("work_key", Text, nullable=False),
+    Column("model", Text),
+    Column("state", Text, nullable=False),
+    Column("progress", Float, nullable=False, server_default="0"),
+    Column("message", Text, nullable=False, server_default=""),  # a Danish reason when it failed, never content
+    Column("queued_by", Text),
+    Column("queued_at", Text, nullable=False),
+    Column("started_at", Text),
+    Column("finished_at", Text),
+    Column("worker", Text),  # host:pid while running
+    Column("heartbeat", Float),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    CheckConstraint("state IN ('queued', 'running', 'failed', 'done')", name="jobs_state"),
+    Index("jobs_by_meeting", "meeting_id", "id"),
+    Index("jobs_by_state", "state", "id"),
+)
+Index("jobs_one_open_per_work", jobs.c.work_key, unique=True,
+      sqlite_where=jobs.c.state.in_(["queued", "running"]), postgresql_where=jobs.c.state.in_(["queued", "running"]))
 
 
 def sealed_columns() -> list[tuple[str, str, str]]:

@@ -11,7 +11,7 @@ from meetings.sealer import Sealer
 # Every table with a meeting_id, in the order a withdrawal empties them (children first).
 MEETING_TABLES = ("segments", "speech", "speakers", "corrections", "analyses", "flags", "shares",
                   "flag_reviews", "bookmarks", "session_notes", "development_points",
-                  "live_sessions", "live_lines", "retention_extensions")
+                  "live_sessions", "live_lines", "retention_extensions", "jobs")
 
 
 def new_id(conn: sqlite3.Connection) -> str:

@@ -1,0 +1,111 @@
+"""The long steps as jobs: queueing a meeting's processing once, and what a worker does with it.
+
+A job names its work by meeting, recording digest and model, so asking twice queues it once and
+a new recording or another model is new work. A worker reports progress and a heartbeat; a job
+whose worker has been silent for STALE_AFTER_S is taken up by the next worker that asks.
+"""
+
+import hashlib
+import threading
+import time
+from pathlib import Path
+
+from capture.source import AudioError
+from medlyt.pipeline import Progress, process_meeting
+from medlyt.settings import default_model
+from meetings.errors import MeetingError, MeetingWithdrawn
+from meetings.records import Job
+from meetings.store import Store
+from models.store import ModelError
+from transcribe.whisper import TranscriptionError
+
+PROCESS = "process"
+STALE_AFTER_S = 60.0  # a killed worker's job is taken up again within this (plus a poll)
+HEARTBEAT_EVERY_S = 5.0
+PROGRESS_EVERY_S = 1.0
+
+
+class JobGone(Exception):
+    """The job is no longer this worker's: withdrawn, or given to another after this one was
+    taken for dead."""
+
+
+def recording_digest(store: Store, meeting_id: str) -> str:
+    """SHA-256 of the sealed recording on disk: a new recording is new work."""
+    meeting = store.get_meeting(meeting_id)
+    if meeting.audio is None:
+        raise MeetingError("Mødet har ingen optagelse endnu; der er intet at behandle.")
+    digest = hashlib.sha256()
+    with open(store.home / meeting.audio.path, "rb") as sealed:
+        while chunk := sealed.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def queue_processing(store: Store, meeting_id: str, model: str | None = None, by: str | None = None) -> Job:
+    model = model or default_model()
+    work_key = f"{PROCESS}:{meeting_id}:{recording_digest(store, meeting_id)}:{model}"
+    return store.queue_job(meeting_id, PROCESS, work_key, model, by)
+
+
+class Heartbeat:
+    """Beats for the job while the work runs, also through long steps that report no progress."""
+
+    def __init__(self, store: Store, job: Job, worker: str):
+        self.store, self.job, self.worker = store, job, worker
+        self.gone = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(HEARTBEAT_EVERY_S):
+            try:
+                if not self.store.job_beat(self.job.id, self.worker):
+                    self.gone.set()
+            except MeetingError:
+                pass  # a busy database: the next beat tries again
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def progress_reporter(store: Store, job: Job, worker: str, total_s: float, heartbeat: Heartbeat) -> Progress:
+    last = [0.0]
+
+    def report(seconds_done: float) -> None:
+        if heartbeat.gone.is_set():
+            raise JobGone
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY_S:
+            return
+        last[0] = now
+        if not store.job_beat(job.id, worker, min(seconds_done / max(total_s, 1e-6), 0.99)):
+            raise JobGone
+
+    return report
+
+
+def run(store: Store, home: Path, job: Job, worker: str, loaded=None) -> str:
+    """Do the job; how it ended: "done", "failed" (with the reason stored) or "gone"."""
+    with Store(store.home) as own, Heartbeat(own, job, worker) as heartbeat:  # its own connection, for its thread
+        try:
+            meeting = store.get_meeting(job.meeting_id)
+            total = meeting.audio.duration_s if meeting.audio else 0.0
+            process_meeting(store, home, job.meeting_id, job.model, on_progress=progress_reporter(
+                store, job, worker, total, heartbeat), by=job.queued_by, loaded=loaded)
+        except (JobGone, MeetingWithdrawn):
+            return "gone"  # nothing of it is kept: the store saves a transcript whole or not at all
+        except (MeetingError, AudioError, ModelError, TranscriptionError) as error:
+            store.finish_job(job.id, worker, failed=str(error))
+            return "failed"
+        except Exception as error:  # a fault of medlyt's own: the job ends, and says so, rather than loop
+            store.finish_job(job.id, worker, failed=f"Uventet fejl under behandlingen ({type(error).__name__}). "
+                                                    "Kontakt den, der driver medlyt.")
+            raise
+    store.finish_job(job.id, worker)
+    return "done"
