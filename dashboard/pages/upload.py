@@ -12,6 +12,7 @@ from dashboard.auth import cookie_token, current_user, token
 from dashboard.choice import MEETING_KEY
 from dashboard.data import meeting_for, meetings_for
 from dashboard.format import escape
+from dashboard.processing import offer
 from dashboard.upload import FILENAME_HEADER, UPLOAD_PATH, megabytes
 from meetings.access import can_add_recording
 from meetings.redaction import redact
@@ -119,8 +120,9 @@ def just_stored(user) -> bool:
         return False
     minutes, seconds = divmod(round(meeting.audio.duration_s), 60)
     st.success(f"Lyden til {escape(redact(meeting.title))} er gemt og krypteret ({minutes} min. {seconds} s).")
-    st.info("Næste skridt: mødet skal transskriberes, før overblik og markeringer kan vises. Det kan endnu ikke "
-            "sættes i gang herfra; den, der driver medlyt hos jer, kører behandlingen.")
+    st.caption("Næste skridt: mødet transskriberes, før overblik og markeringer kan vises. Det tager nogle "
+               "minutter; du kan lukke siden imens.")
+    offer(user, meeting)
     return True
 
 

@@ -69,3 +69,38 @@ def test_a_meeting_ready_for_sound_gets_an_address_for_this_login_only(dashboard
     with Store(dashboard_home.home) as store:
         store.withdraw(ready)
     assert sessions.uploader(ticket, cookie=None)[0] == 404  # withdrawn since: the address takes nothing
+
+
+def test_after_the_upload_the_meeting_is_transcribed_from_the_page_and_its_state_follows(
+        dashboard_home, waiting, danish_dir):
+    """The button queues the job once and starts the real local worker. This data directory has
+    no Whisper model, so the job fails, and the page says why in Danish and offers a new try (the
+    worker doing a job to the end: tests/integration/test_jobs.py and the browser test)."""
+    import time
+
+    from capture.source import import_audio
+    from dashboard.processing import state_text
+
+    ready, _ = waiting
+    with Store(dashboard_home.home) as store:
+        store.attach_audio(ready, lambda dest: import_audio(danish_dir / "ap_dan.wav", dest), by="olga")
+    at = upload_page("olga", ready)
+    at.query_params["gemt"] = "1"
+    at.run()
+    assert "er gemt og krypteret (0 min. 37 s)" in shown_text(at)
+    at.button(key=f"process_{ready}").click().run()
+    assert not at.exception
+    with Store(dashboard_home.home) as store:
+        job = store.latest_job(ready)
+        assert (job.state, job.queued_by) == ("queued", "olga")
+        assert not [b for b in at.button if b.key == f"process_{ready}"]  # nothing to click twice meanwhile
+        deadline = time.monotonic() + 90
+        while store.job(job.id).state in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        failed = store.job(job.id)
+    assert failed.state == "failed" and "Modellen 'base' er ikke installeret" in failed.message
+    at.run()
+    assert f"Behandlingen fejlede: {failed.message}" in [e.value for e in at.error]
+    assert at.button(key=f"process_{ready}").label == "Prøv behandlingen igen"
+    running = job.__class__(**{**job.__dict__, "state": "running", "progress": 0.43})
+    assert state_text(running) == "Behandles: 43 % færdig."
