@@ -386,3 +386,43 @@ def test_a_recording_is_uploaded_with_progress_and_bad_files_leave_nothing(tmp_p
     assert stored.status == "recorded" and stored.audio.source_name == "ap_dan.wav"
     assert abs(stored.audio.duration_s - 37.0) < 1.5
     assert [e.user for e in attached] == ["olga"]
+
+
+def test_the_whole_path_as_an_observer_new_meeting_upload_transcribe_overview(home_with_model, dashboard,
+                                                                              browser_page, danish_dir):
+    """An observer who never opens a terminal: new meeting with consent, upload the recording,
+    transcribe it, open the overview (a real worker process, the real model)."""
+    from meetings.store import Store
+    from tests.dashboard.conftest import PASSWORD
+
+    with Store(home_with_model) as store:
+        store.add_user("olga", "observatør", PASSWORD)
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+    page = start_logged_in(dashboard, browser_page, home_with_model, "olga", PASSWORD)
+    page.get_by_role("link", name="Nyt møde").click()
+    page.get_by_role("textbox", name="Titel").fill("Hele vejen")
+    page.get_by_role("textbox", name="Titel").press("Enter")
+    for who in ("sagsbehandler", "borger"):
+        page.get_by_role("radiogroup", name=f"Samtykke fra {who}").get_by_text("Ja, mundtligt").click()
+    page.get_by_role("button", name="Opret mødet").click()
+    page.get_by_text("Mødet er oprettet").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.screenshot("path-1-new-meeting.png")
+
+    page.get_by_role("link", name="Lyd ind").last.click()
+    page.get_by_role("heading", name="Lyd ind").wait_for(timeout=RENDER_TIMEOUT_MS)
+    widget = page.frame_locator("iframe").first
+    widget.locator("#file").set_input_files(str(danish_dir / "ap_dan.wav"))
+    widget.get_by_role("button", name="Upload lyden").click()
+    page.get_by_text("er gemt og krypteret").wait_for(timeout=60_000)
+    browser_page.screenshot("path-2-uploaded.png")
+
+    page.get_by_role("button", name="Transskribér mødet nu").click()
+    page.get_by_text("Behandlingen er færdig").wait_for(timeout=180_000)
+    browser_page.screenshot("path-3-transcribed.png")
+    page.get_by_role("link", name="Til mødeoverblikket").click()
+    page.get_by_text("Taletid").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.screenshot("path-4-overview.png")
+    with Store(home_with_model) as store:
+        (meeting,) = store.list_meetings()
+        job = store.latest_job(meeting.id)
+    assert meeting.status == "processed" and job.state == "done" and job.queued_by == "olga"
