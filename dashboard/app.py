@@ -47,6 +47,7 @@ else:
         st.Page("pages/upload.py", title="Lyd ind", url_path="lyd-ind"),
         st.Page("pages/live.py", title="Live", url_path="live"),
         st.Page("pages/overview.py", title="Mødeoverblik", url_path="overblik"),
+        st.Page("pages/speakers.py", title="Hvem er hvem", url_path="hvem-er-hvem"),
         st.Page("pages/transcript.py", title="Transskription", url_path="transskription"),
         st.Page("pages/session.py", title="Sparring", url_path="sparring"),
         st.Page("pages/development.py", title="Udvikling", url_path="udvikling"),

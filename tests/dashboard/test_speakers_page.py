@@ -1,0 +1,75 @@
+"""Hvem er hvem: each voice to hear, a suggestion with why, one click to name it, and the
+balance and flags recomputed at once; only the two who were there may name voices."""
+
+import pytest
+
+from feedback.analysis import analyser
+from meetings.records import Consent, Participant, Segment, Speaker, Speech, now_iso
+from meetings.store import Store
+from tests.dashboard.conftest import AUDIO, LINES, logged_in, shown_text, words
+
+PAGE = "pages/speakers.py"
+
+
+@pytest.fixture
+def unnamed(dashboard_home, danish_dir):
+    """Anne's meeting recorded by Olga and shared with Lis, its two voices not yet named."""
+    from capture.source import import_audio
+
+    consent = Consent(True, "verbal", now_iso())
+    with Store(dashboard_home.home) as store:
+        meeting = store.create_meeting("Hvem er hvem", [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
+            Participant("borger", "Borger", consent=consent)], recorded_by="olga")
+        store.attach_audio(meeting.id, lambda dest: import_audio(danish_dir / AUDIO, dest))
+        segments = [Segment(a, b, text, words(a, b, text), who, avg_logprob=-0.2) for who, a, b, text in LINES]
+        speech = [Speech(a, b, who, -30.0) for who, a, b, _ in LINES]
+        store.save_transcript(meeting.id, segments, "base", [Speaker("S1", "Taler 1"), Speaker("S2", "Taler 2")],
+                              analyser(), speech)
+        store.share(meeting.id, "lis", by="anne")
+    yield meeting.id
+    with Store(dashboard_home.home) as store:
+        store.withdraw(meeting.id)
+
+
+def page(name: str, meeting_id: str):
+    at = logged_in(name, meeting=meeting_id)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_each_voice_is_heard_and_suggested_with_why(dashboard_home, unnamed):
+    at = page("olga", unnamed)
+    text = shown_text(at)
+    assert "Forslag: sagsbehandler, fordi stemmen stiller 3 af mødets 3 spørgsmål" in text
+    assert "Forslag: borger" in text
+    assert len(at.get("audio")) == 2  # a few seconds of each voice
+    assert at.selectbox(key="who_S1").value == "sagsbehandler" and at.selectbox(key="who_S2").value == "borger"
+    with Store(dashboard_home.home) as store:
+        assert {s.role for s in store.speakers(unnamed)} == {None}  # suggested, not applied
+
+
+def test_one_click_names_a_voice_and_recomputes_balance_and_flags(dashboard_home, unnamed):
+    with Store(dashboard_home.home) as store:
+        before = store.analysis(unnamed)
+    assert not before.metrics["roles_known"]
+    at = page("anne", unnamed)
+    at.button(key="name_S1").click().run()
+    at.button(key="name_S2").click().run()
+    assert not at.exception
+    with Store(dashboard_home.home) as store:
+        speakers = {s.id: (s.label, s.role) for s in store.speakers(unnamed)}
+        after = store.analysis(unnamed)
+        corrected = [e.user for e in store.audit_entries(unnamed) if e.action == "speakers_corrected"]
+    assert speakers == {"S1": ("Sagsbehandler", "sagsbehandler"), "S2": ("Borger", "borger")}
+    assert after.metrics["roles_known"] and corrected == ["anne", "anne"]
+    assert "Stemmen er nu borger" in shown_text(at)
+
+
+def test_only_the_two_who_were_there_name_voices(dashboard_home, unnamed):
+    leader = page("lis", unnamed)  # shared with her: she hears the voices, but names none
+    assert not [b for b in leader.button if b.key and b.key.startswith("name_")]
+    assert "Kun sagsbehandleren og sparringspartneren" in shown_text(leader)
+    outsider = page("bo", unnamed)
+    assert not outsider.get("audio") and "findes ikke, eller du har ikke adgang" in shown_text(outsider)
