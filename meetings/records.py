@@ -116,6 +116,12 @@ class Correction:
     kind "rename": the speaker of `anchor` gets `label` (and `role`).
     kind "merge":  the speaker of `anchor` becomes the speaker of `target`.
     kind "move":   speech between `start` and `end` goes to the speaker of `target`.
+
+    And fixes to the text, anchored by the line's time (`start`, `end`), kept with the words they
+    replace (`original`) for the audit:
+    kind "text":   the line's words become `text`.
+    kind "split":  the line becomes two, the second from its word number `at_word` (0-based).
+    kind "join":   the line and the next one become one line.
     """
 
     kind: str
@@ -126,6 +132,9 @@ class Correction:
     start: float | None = None
     end: float | None = None
     at: str = ""
+    text: str | None = None
+    original: str | None = None
+    at_word: int | None = None
 
 
 @dataclass(frozen=True)

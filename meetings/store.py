@@ -30,7 +30,7 @@ from meetings import audit, audit_head, keys, passwords, private, retention, scr
 from meetings.audio_files import AUDIO_DIR, AUDIO_SUFFIX, RECORDING_SUFFIX, AudioFiles, Damage, overwrite_and_remove
 from meetings.audit import AuditEntry
 from meetings.consent import require_consent
-from meetings.corrections import apply_with_speech
+from meetings.corrections import TEXT_KINDS, apply_with_speech, line_at
 from meetings.crypto import Cipher, Damaged
 from meetings.db.migrations import (
     AUDIT_CHAIN_VERSION,
@@ -471,13 +471,22 @@ class Store:
         analysis is recomputed with `analyse` in the same transaction (or dropped)."""
         with self._transaction(write=True) as conn:
             meeting = self._load(conn, meeting_id)
+            before = transcript_rows.segments(conn, self.sealer, meeting_id)
             correction = dataclasses.replace(correction, at=now_iso())
+            if correction.kind in TEXT_KINDS:
+                found = line_at(before, correction.start, correction.end)
+                if found is None:
+                    raise MeetingError("Linjen findes ikke længere. Vælg den igen.")
+                if correction.kind == "text" and not (correction.text or "").strip():
+                    raise MeetingError("En linje skal have tekst. Vil du fjerne den, så sæt den sammen med en anden.")
+                correction = dataclasses.replace(correction, original=before[found].text)  # kept for the audit
             segments, speech, speakers = apply_with_speech(
-                transcript_rows.segments(conn, self.sealer, meeting_id), transcript_rows.speech(conn, meeting_id),
+                before, transcript_rows.speech(conn, meeting_id),
                 transcript_rows.speakers(conn, self.sealer, meeting_id), [correction])
             transcript_rows.replace(conn, self.sealer, meeting_id, segments, speech, speakers)
             transcript_rows.add_correction(conn, self.sealer, meeting_id, correction)
-            self._audit(conn, correction.at, audit.SPEAKERS_CORRECTED, meeting_id, f"kind={correction.kind}", by)
+            action = audit.TEXT_CORRECTED if correction.kind in TEXT_KINDS else audit.SPEAKERS_CORRECTED
+            self._audit(conn, correction.at, action, meeting_id, f"kind={correction.kind}", by)
             self._reanalyse(conn, meeting, segments, speech, speakers, analyse, by)
 
     def corrections(self, meeting_id: str) -> list[Correction]:

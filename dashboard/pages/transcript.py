@@ -26,6 +26,7 @@ from dashboard.moment import MAX_CLIP_S  # a line that runs for minutes still se
 from feedback.analysis import analyser
 from meetings.access import can_correct_speakers, can_export_transcript
 from meetings.corrections import anchor_of
+from meetings.errors import MeetingError
 from meetings.records import ROLE_LABELS, ROLES, Correction, Segment, Speaker, Word
 from meetings.redaction import redact_segments, redact_speakers
 
@@ -69,6 +70,7 @@ def render() -> None:
         balance_section(analysis, speakers)
         if can_correct_speakers(user, meeting):
             corrections_section(meeting, segments, speakers, chosen)
+            text_section(meeting, segments, chosen)
         else:
             st.caption("Hvem der er hvem, rettes af sagsbehandleren og sparringspartneren, der var med.")
         if can_export_transcript(user, meeting):
@@ -228,6 +230,48 @@ def corrections_section(meeting, segments: list[Segment], speakers: list[Speaker
         st.selectbox("Til", others, key="move_to", format_func=name)
         st.button("Flyt linjen", key="do_move", on_click=correct,
                   args=(meeting.id, "move", (segment.start, segment.end)))
+
+
+def text_section(meeting, segments: list[Segment], chosen: int | None) -> None:
+    """Correcting what was said in the chosen line: its words, a split, a join with the next."""
+    st.subheader("Ret teksten")
+    if chosen is None:
+        st.caption("Vælg en linje i transskriptionen.")
+        return
+    segment = segments[chosen]
+    span = (segment.start, segment.end)
+    st.caption("Rettelsen gemmes krypteret med mødet sammen med de ord, den erstatter; spørgsmål og markeringer "
+               "regnes om med det samme, og eksporter bruger den rettede tekst.")
+    key = f"{chosen}_{segment.start}"
+    st.text_area("Linjens tekst", value=segment.text.strip(), key=f"text_{key}", height=90)
+    st.button("Gem teksten", key="do_text", on_click=correct_text, args=(meeting.id, "text", span, f"text_{key}"))
+    tokens = segment.text.split()
+    if len(tokens) > 1:
+        st.selectbox("Del linjen før ordet", list(range(1, len(tokens))), key=f"split_{key}",
+                     format_func=lambda k: f"{k + 1}: »{tokens[k]}«")
+        st.button("Del linjen", key="do_split", on_click=correct_text, args=(meeting.id, "split", span, f"split_{key}"))
+    if chosen + 1 < len(segments):
+        st.button("Sæt sammen med næste linje", key="do_join", on_click=correct_text,
+                  args=(meeting.id, "join", span, None))
+
+
+def correct_text(meeting_id: str, kind: str, span: tuple[float, float], widget: str | None) -> None:
+    """A text button's callback, before the page is drawn; access checked again here."""
+    user = current_user()
+    meeting = meeting_for(user, meeting_id) if user else None
+    if meeting is None or meeting.status != "processed" or not can_correct_speakers(user, meeting):
+        return
+    value = st.session_state.get(widget) if widget else None
+    correction = Correction(kind, start=span[0], end=span[1], text=value if kind == "text" else None,
+                            at_word=value if kind == "split" else None)
+    try:
+        with store() as s:
+            s.correct(meeting_id, correction, analyser(), by=user.name)
+    except MeetingError as problem:
+        st.session_state[NOTICE] = ("error", str(problem))
+        return
+    done = {"text": "Teksten er rettet.", "split": "Linjen er delt i to.", "join": "Linjerne er sat sammen."}[kind]
+    st.session_state[NOTICE] = ("success", f"{done} Spørgsmål og markeringer er regnet om.")
 
 
 def correct(meeting_id: str, kind: str, span: tuple[float, float] | None) -> None:

@@ -392,3 +392,34 @@ def test_the_page_names_the_model_its_digest_and_where_it_came_from(transcript_h
                               model_sha256="ab" * 32, model_revision=BASE_REVISION)
     at = on_page(OWNER, own_meeting)
     assert any(f"model base (abababababab…), version {BASE_REVISION}" in c.value.replace("\\", "") for c in at.caption)
+
+
+def test_the_words_of_a_line_are_corrected_split_and_joined_on_the_page(own_meeting, transcript_home):
+    at = on_page(OWNER, own_meeting)
+    at.selectbox(key="play_line").set_value(1).run()  # "Nej."
+    (area,) = [t for t in at.text_area if t.key.startswith("text_")]
+    assert area.value == "Nej."
+    area.input("Nej, desværre ikke.")
+    at.button(key="do_text").click().run()
+    assert not at.exception and "Teksten er rettet." in [s.value for s in at.success][0]
+    with Store(transcript_home) as store:
+        lines = [s.text for s in store.segments(own_meeting)]
+        (kept,) = [c for c in store.corrections(own_meeting) if c.kind == "text"]
+        actions = [e.action for e in store.audit_entries(own_meeting)]
+    assert lines[1] == "Nej, desværre ikke." and kept.original == "Nej."
+    assert "text_corrected" in actions
+    at.selectbox(key="play_line").set_value(1).run()
+    (split,) = [s for s in at.selectbox if s.key.startswith("split_")]
+    split.set_value(2)
+    at.button(key="do_split").click().run()
+    with Store(transcript_home) as store:
+        assert [s.text for s in store.segments(own_meeting)][1:3] == ["Nej, desværre", "ikke."]
+    at.selectbox(key="play_line").set_value(1).run()
+    at.button(key="do_join").click().run()
+    with Store(transcript_home) as store:
+        assert [s.text for s in store.segments(own_meeting)][1] == "Nej, desværre ikke."
+
+
+def test_a_leader_it_is_shared_with_reads_but_does_not_correct_the_text(dashboard_home):
+    at = on_page("lis", dashboard_home.meetings["annes"])
+    assert not [b for b in at.button if b.key in ("do_text", "do_split", "do_join")]
