@@ -13,6 +13,7 @@ from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import store
 from dashboard.format import clock, decimal, escape, model_note, percent
+from dashboard.status import TRANSCRIPT, meeting_state
 from dashboard.moment import header_and_sound, said_around
 from feedback.labels import METRICS, TONES, kind_label
 from feedback.metrics import turns
@@ -55,8 +56,10 @@ def render() -> None:
         st.altair_chart(timeline_chart(speech or segments, analysis.flags, labels, thresholds["turn_gap_s"]),
                         width="stretch", height=chart_height(len(labels)))
     if not analysis.metrics.get("roles_known"):
-        st.warning("Talerne har ikke roller endnu, så nøgletal og markeringer om sagsbehandler og borger "
-                   f"mangler. Giv dem roller: `medlyt speaker rename {meeting.id} S1 --role sagsbehandler`")
+        state = meeting_state(meeting, has_analysis=True, roles_known=False)
+        st.warning(f"{state.explanation} {state.next_step}")
+        st.page_link(TRANSCRIPT, label="Gå til Transskription", icon=":material/arrow_forward:",
+                     query_params={"meeting": meeting.id})
     metrics_section(analysis.metrics)
     flags_section(user, meeting, analysis.flags, segments, labels, reviews)
 

@@ -39,7 +39,7 @@ LONE_PUNCTUATION = re.compile(r"[.,;:!?]+")
 
 def render() -> None:
     user = current_user()
-    meeting = processed_for_page(user, "transskription")
+    meeting = processed_for_page(user, "transskription", needs_figures=False)
     if meeting is None:
         return
     with store() as s:
