@@ -1,24 +1,7 @@
 """Small Danish formatting shared by the pages."""
 
 import re
-from datetime import datetime
-
-DATE_FORMAT = "%d.%m.%Y"  # the one date format users read everywhere: dd.mm.åååå
-
-
-def day(iso: str | None) -> str:
-    """An ISO date or timestamp as dd.mm.åååå ("–" when there is none)."""
-    return datetime.fromisoformat(iso).strftime(DATE_FORMAT) if iso else "–"
-
-
-def day_time(iso: str | None) -> str:
-    """An ISO timestamp as dd.mm.åååå tt:mm (UTC, as stored and as the other pages show it)."""
-    return datetime.fromisoformat(iso).strftime(f"{DATE_FORMAT} %H:%M") if iso else "–"
-
-
-def count(n: int, one: str, many: str) -> str:
-    """"1 styrke", "2 styrker", "0 styrker": Danish number agreement."""
-    return f"{n} {one if n == 1 else many}"
+from feedback.labels import DATE_FORMAT, count, day, day_time  # noqa: F401  shared with the CLI
 
 
 def clock(seconds: float) -> str:

@@ -15,7 +15,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping
 
-from dashboard.format import clock, percent
+from dashboard.format import clock, day, percent
 from feedback.labels import TONES, kind_label
 from meetings.records import (
     ROLE_LABELS,
@@ -119,7 +119,7 @@ def moment_notes(notes: Notes, flag: Flag | None) -> list[tuple[str, str]]:
 
 
 def meeting_date(meeting: Meeting) -> str:
-    return meeting.created_at[:10]
+    return day(meeting.created_at)
 
 
 def tone_name(flag: Flag) -> str:

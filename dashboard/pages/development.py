@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.data import meetings_for, store
-from dashboard.format import decimal, escape, percent
+from dashboard.format import DATE_FORMAT, day, day_time, decimal, escape, percent
 from meetings import audit
 from meetings.access import admin_reads_content, can_follow_development
 from meetings.records import Meeting, User
@@ -23,7 +23,6 @@ from meetings.redaction import redact
 PAGE = "udvikling"
 CASEWORKER = "sagsbehandler"
 CHART_HEIGHT = 260
-DATE_FORMAT = "%d.%m.%Y"
 STRENGTH, CONCERN = "Styrker", "Opmærksomhedspunkter"
 TONE_COLOURS = {STRENGTH: "#2e7d32", CONCERN: "#c62828"}
 
@@ -127,13 +126,9 @@ def meeting_row(meeting: Meeting, analysis, ids: list[str]) -> dict:
     }
 
 
-def day(iso: str) -> str:
-    return datetime.fromisoformat(iso).strftime(DATE_FORMAT)
-
-
 def table_row(r: dict) -> dict:
     return {
-        "Dato": r["date"][:16].replace("T", " "),
+        "Dato": day_time(r["date"]),
         "Titel": r["title"],
         "Sagsbehandlerens andel": percent(r["share"]),
         "Længste monolog": decimal(r["monologue_s"], 1, "s"),

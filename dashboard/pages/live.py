@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.choice import NO_ACCESS
 from dashboard.data import log_view, meeting_for, store
-from dashboard.format import clock, escape, percent
+from dashboard.format import clock, count, escape, percent
 from feedback.config import ConfigError, load_config
 from feedback.live import LiveStatus, live_status, seconds_text
 from meetings.access import ADMIN, PARTNER, part_in
@@ -108,7 +108,7 @@ def observer_view(user: User, meeting: Meeting) -> None:
     middle.metric("Taler nu", now_speaking)
     right.metric("Bogmærker", len(meeting_bookmarks(meeting.id)))
     if session.overflows:
-        st.warning(f"Lydkortet har tabt lyd {session.overflows} gang(e).")
+        st.warning(f"Lydkortet har tabt lyd {count(session.overflows, 'gang', 'gange')}.")
     if status.recording and can_control(user, meeting):
         controls(user, meeting.id, status)
     if not session.live:

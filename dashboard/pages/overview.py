@@ -12,14 +12,15 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import store
-from dashboard.format import clock, decimal, escape, model_note, percent
+from dashboard.format import clock, count, day_time, decimal, escape, model_note, percent
 from dashboard.status import TRANSCRIPT, meeting_state
-from dashboard.moment import header_and_sound, said_around
-from feedback.labels import METRICS, TONES, kind_label
+from dashboard.moment import evidence, header_and_sound, said_around
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label
 from feedback.metrics import turns
+from medlyt.summary import metric_value, speaker_value
 from meetings.access import can_choose_moments
 from meetings.records import REVIEW_STATUSES, review_key
-from meetings.redaction import redact, redact_segments, redact_speakers, redact_value
+from meetings.redaction import redact, redact_segments, redact_speakers
 
 TONE_COLOURS = {"strength": "#2e7d32", "concern": "#c62828", "info": "#616161"}
 
@@ -43,7 +44,7 @@ def render() -> None:
     thresholds = analysis.config["thresholds"]
 
     st.caption(f"{clock(analysis.metrics['duration_s'])} · model {escape(meeting.model or '–')} · "
-               f"analyseret {analysis.computed_at[:16].replace('T', ' ')}")
+               f"analyseret {day_time(analysis.computed_at)}")
     if (note := model_note(meeting.model)) is not None:
         st.caption(f":orange[{note}]")
     left, right = st.columns([2, 3])
@@ -60,7 +61,7 @@ def render() -> None:
         st.warning(f"{state.explanation} {state.next_step}")
         st.page_link(TRANSCRIPT, label="Gå til Transskription", icon=":material/arrow_forward:",
                      query_params={"meeting": meeting.id})
-    metrics_section(analysis.metrics)
+    metrics_section(analysis.metrics, labels)
     flags_section(user, meeting, analysis.flags, segments, labels, reviews)
 
 
@@ -104,19 +105,22 @@ def timeline_chart(spans, flags, labels: dict, gap_s: float) -> alt.LayerChart:
     return alt.layer(speech, moments)
 
 
-def metrics_section(metrics: dict) -> None:
+def metrics_section(metrics: dict, labels: dict) -> None:
+    """The key figures, as `medlyt show` has them: the meeting's, then each speaker's questions
+    (open and closed), tempo and loudness."""
     st.subheader("Nøgletal")
-    columns = st.columns(len(METRICS))
-    for column, (key, (name, explanation)) in zip(columns, METRICS.items()):
-        value = metrics.get(key)
-        if key == "interactivity_per_min":
-            shown = decimal(value, 1, "/min")
-        elif key == "interruptions":
-            shown = str(value) if value is not None else "–"
-        else:
-            shown = decimal(value, 1, "s")
-        column.metric(name, shown)
-        column.caption(explanation)
+    # Three to a row: at 768 px six side by side cut their values ("3,4 /…").
+    items = list(METRICS.items())
+    for first in range(0, len(items), 3):
+        for column, (key, (name, explanation)) in zip(st.columns(3), items[first:first + 3]):
+            column.metric(name, metric_value(key, metrics.get(key)))
+            column.caption(explanation)
+    per_speaker = metrics.get("speakers", {})
+    if per_speaker:
+        st.dataframe([{"Taler": labels.get(who, who),
+                       **{name: speaker_value(key, m) for key, (name, _why) in SPEAKER_METRICS.items()}}
+                      for who, m in per_speaker.items()], hide_index=True, width="stretch")
+        st.caption(" · ".join(f"{name}: {why}" for name, why in SPEAKER_METRICS.values()))
 
 
 def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict) -> None:
@@ -143,8 +147,7 @@ def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict) -
 
 def moment_detail(user, meeting, flag, segments, labels: dict, review) -> None:
     header_and_sound(meeting.id, flag)
-    with st.expander("Belæg"):
-        st.json(redact_value(flag.evidence))
+    evidence(flag, labels)
     st.markdown("**Det blev sagt**")
     said_around(flag, segments, labels)
     review_form(user, meeting, flag, review)
@@ -155,7 +158,7 @@ def review_form(user, meeting, flag, review) -> None:
     if not can_choose_moments(user, meeting):
         st.caption("Øjeblikkene til sparringen vælges af sagsbehandleren og sparringspartneren, der var med.")
         if review:
-            st.caption(f"Markeret {review.status} af {escape(review.by or '–')} {review.at[:16].replace('T', ' ')}")
+            st.caption(f"Markeret {review.status} af {escape(review.by or '–')} {day_time(review.at)}")
         return
     with st.form(f"review-{key}"):
         status = st.radio("Til sparringen", REVIEW_STATUSES, horizontal=True, key=f"status-{key}",
@@ -166,7 +169,7 @@ def review_form(user, meeting, flag, review) -> None:
                 s.review_flag(meeting.id, flag, status, note, by=user.name)
             st.success(f"Markeret som {status}.")
     if review:
-        st.caption(f"Sidst markeret {review.status} af {escape(review.by or '–')} {review.at[:16].replace('T', ' ')}")
+        st.caption(f"Sidst markeret {review.status} af {escape(review.by or '–')} {day_time(review.at)}")
 
 
 render()

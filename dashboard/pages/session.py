@@ -13,7 +13,7 @@ from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import meeting_for, report_for, store
 from dashboard.moment import header_and_sound, said_around
-from dashboard.format import clock, escape
+from dashboard.format import clock, count, day_time, escape
 from feedback.labels import TONES, kind_label
 from meetings.access import note_author
 from meetings.records import NOTE_AUTHORS, Flag, review_key
@@ -91,10 +91,18 @@ def chosen_moments(meeting, flags: list[Flag], reviews: dict, notes: dict) -> li
     picked = st.multiselect("Øjeblikke", list(by_id), format_func=lambda i: moment_title(by_id[i]),
                             default=[moment_id(f) for f in flags if review_key(f) in noted],
                             key=f"session-pick-{meeting.id}", placeholder="Vælg øjeblikke")
-    strengths = sum(1 for f in flags if f.tone == "strength")
-    concerns = sum(1 for f in flags if f.tone == "concern")
-    st.caption(f"Mødet har {strengths} styrker og {concerns} opmærksomhedspunkter blandt {len(flags)} markeringer.")
+    st.caption(tone_counts(flags))
     return [f for f in flags if moment_id(f) in picked]
+
+
+def tone_counts(flags: list[Flag]) -> str:
+    """"Mødet har 1 styrke, 2 opmærksomhedspunkter og 1 til info (4 markeringer i alt)": every
+    flag counted once, so the parts add up to the whole."""
+    strengths, concerns = (sum(1 for f in flags if f.tone == tone) for tone in ("strength", "concern"))
+    others = len(flags) - strengths - concerns
+    parts = [count(strengths, "styrke", "styrker"), count(concerns, "opmærksomhedspunkt", "opmærksomhedspunkter")]
+    said = " og ".join(parts) if not others else f"{parts[0]}, {parts[1]} og {others} til info"
+    return f"Mødet har {said} ({count(len(flags), 'markering', 'markeringer')} i alt)."
 
 
 def stepper(user, meeting, moments: list[Flag], segments, labels: dict, notes: dict, writer: str | None) -> None:
@@ -135,7 +143,7 @@ def notes_form(user, meeting, flag: Flag | None, notes: dict, writer: str | None
             shown = (note.text if author == writer else redact(note.text)) if note else ""
             column.text_area(NOTE_LABELS[author], value=shown, key=f"{form}-{author}", disabled=author != writer)
             if note:
-                column.caption(f"Skrevet af {escape(note.by or '–')} {note.at[:16].replace('T', ' ')}")
+                column.caption(f"Skrevet af {escape(note.by or '–')} {day_time(note.at)}")
         st.form_submit_button("Gem min note", key=f"{form}-save", disabled=writer is None, on_click=save_notes,
                               args=(meeting.id, flag, form))
     if writer is None:
