@@ -11,11 +11,11 @@ import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
-from dashboard.data import store
+from dashboard.data import meeting_for, store
 from dashboard.format import clock, count, day_time, decimal, escape, model_note, percent
 from dashboard.status import TRANSCRIPT, meeting_state
 from dashboard.moment import evidence, header_and_sound, said_around
-from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label, uncertain
 from feedback.metrics import turns
 from medlyt.summary import metric_value, speaker_value
 from meetings.access import can_choose_moments
@@ -62,7 +62,7 @@ def render() -> None:
         st.page_link(TRANSCRIPT, label="Gå til Transskription", icon=":material/arrow_forward:",
                      query_params={"meeting": meeting.id})
     metrics_section(analysis.metrics, labels)
-    flags_section(user, meeting, analysis.flags, segments, labels, reviews)
+    flags_section(user, meeting, analysis.flags, segments, labels, reviews, thresholds.get("low_confidence", 0.6))
 
 
 def chart_height(rows: int) -> int:
@@ -123,53 +123,109 @@ def metrics_section(metrics: dict, labels: dict) -> None:
         st.caption(" · ".join(f"{name}: {why}" for name, why in SPEAKER_METRICS.values()))
 
 
-def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict) -> None:
+def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict, low: float) -> None:
     st.subheader(f"Markerede øjeblikke ({len(flags)})")
     if not flags:
         st.info("Ingen markeringer i dette møde.")
         return
+    unsure = [f for f in flags if uncertain(f, low)]
     tones = st.multiselect("Vis", [name for _, name in TONES.values()], default=[name for _, name in TONES.values()],
-                           key="tone_filter")
-    shown = [f for f in flags if TONES.get(f.tone, ("", ""))[1] in tones]
+                           key="tone_filter", placeholder="Vælg, hvad der vises")
+    show_unsure = bool(unsure) and st.toggle(
+        f"Vis også {count(len(unsure), 'markering', 'markeringer')} på ord, Whisper var usikker på",
+        key="show_unsure", help="Ordvalg og spørgsmål bygger på, hvilke ord der blev sagt. Var Whisper under "
+                                f"{percent(low)} sikker på ordene, kan markeringen bygge på en fejlhøring.")
+    shown = [f for f in flags if TONES.get(f.tone, ("", ""))[1] in tones and (show_unsure or f not in unsure)]
     st.dataframe([{
         "Tid": clock(f.start), "": TONES.get(f.tone, ("?", ""))[0], "Art": kind_label(f.kind),
-        "Taler": labels.get(f.speaker, "–") if f.speaker else "–", "Hvorfor": redact(f.message),
-        "Status": reviews[review_key(f)].status if review_key(f) in reviews else "",
+        "Taler": labels.get(f.speaker, "–") if f.speaker else "–",
+        "Hvorfor": ("(usikker tekst) " if f in unsure else "") + redact(f.message),
+        "Til sparringen": REVIEW_LABELS.get(reviews[review_key(f)].status, "") if review_key(f) in reviews else "",
     } for f in shown], hide_index=True, width="stretch")
     if not shown:
         return
     options = list(range(len(shown)))
     index = st.selectbox("Øjeblik", options, key="moment",
                          format_func=lambda i: f"{clock(shown[i].start)} · {kind_label(shown[i].kind)} · "
-                                               f"{labels.get(shown[i].speaker, '–') if shown[i].speaker else '–'}")
-    moment_detail(user, meeting, shown[index], segments, labels, reviews.get(review_key(shown[index])))
+                                               f"{labels.get(shown[i].speaker, '–') if shown[i].speaker else '–'}"
+                                               + (" · usikker tekst" if shown[i] in unsure else ""))
+    moment_detail(user, meeting, shown[index], segments, labels, reviews.get(review_key(shown[index])), low)
 
 
-def moment_detail(user, meeting, flag, segments, labels: dict, review) -> None:
-    header_and_sound(meeting.id, flag)
+def moment_detail(user, meeting, flag, segments, labels: dict, review, low: float) -> None:
+    header_and_sound(meeting.id, flag, low)
     evidence(flag, labels)
     st.markdown("**Det blev sagt**")
     said_around(flag, segments, labels)
     review_form(user, meeting, flag, review)
 
 
+REVIEW_LABELS = {"drøftet": "Tag med", "ikke relevant": "Spring over"}  # stored status -> what a user reads
+UNDO = "review_undo"  # (flag key, the review before the last change) for the undo button
+
+
 def review_form(user, meeting, flag, review) -> None:
+    """Take the moment into the sparring or skip it, with a note that follows it there. Nothing
+    is chosen until someone chooses; a choice can be changed, and the last one undone."""
     key = f"{flag.kind}-{round(flag.start * 1000)}"
+    said = f" af {escape(review.by or '–')} {day_time(review.at)}" if review else ""
     if not can_choose_moments(user, meeting):
         st.caption("Øjeblikkene til sparringen vælges af sagsbehandleren og sparringspartneren, der var med.")
         if review:
-            st.caption(f"Markeret {review.status} af {escape(review.by or '–')} {day_time(review.at)}")
+            st.caption(f"{REVIEW_LABELS.get(review.status, review.status)}{said}")
         return
     with st.form(f"review-{key}"):
         status = st.radio("Til sparringen", REVIEW_STATUSES, horizontal=True, key=f"status-{key}",
-                          index=REVIEW_STATUSES.index(review.status) if review else 0)
-        note = st.text_area("Note", value=review.note if review else "", key=f"note-{key}")
-        if st.form_submit_button("Gem"):
-            with store() as s:
-                s.review_flag(meeting.id, flag, status, note, by=user.name)
-            st.success(f"Markeret som {status}.")
-    if review:
-        st.caption(f"Sidst markeret {review.status} af {escape(review.by or '–')} {day_time(review.at)}")
+                          index=REVIEW_STATUSES.index(review.status) if review else None,
+                          format_func=lambda s: REVIEW_LABELS.get(s, s))
+        st.text_area("Note til sparringen", value=review.note if review else "", key=f"note-{key}",
+                     help="Noten følger øjeblikket til Sparring og rapporten.")
+        st.form_submit_button("Gem", on_click=save_review, args=(meeting.id, flag, key, review))
+    notice = st.session_state.pop(f"review-saved-{key}", None)
+    if notice:
+        st.success(notice)
+    undo = st.session_state.get(UNDO)
+    if undo and undo[0] == key:
+        st.button("Fortryd", key=f"undo-{key}", on_click=undo_review, args=(meeting.id, flag, key))
+    elif review:
+        st.caption(f"Sidst sat til »{REVIEW_LABELS.get(review.status, review.status)}«{said}")
+
+
+def review_writer(meeting_id: str):
+    """The user, if they may still choose moments in this meeting (checked when the click runs)."""
+    user = current_user()
+    meeting = meeting_for(user, meeting_id) if user is not None else None
+    return user if meeting is not None and can_choose_moments(user, meeting) else None
+
+
+def save_review(meeting_id: str, flag, key: str, before) -> None:
+    status = st.session_state.get(f"status-{key}")
+    if (user := review_writer(meeting_id)) is None:
+        return
+    if status is None:
+        st.session_state[f"review-saved-{key}"] = None
+        st.session_state[UNDO] = None
+        st.toast("Vælg »Tag med« eller »Spring over« først.")
+        return
+    with store() as s:
+        s.review_flag(meeting_id, flag, status, st.session_state.get(f"note-{key}", ""), by=user.name)
+    st.session_state[f"review-saved-{key}"] = ("Tages med i sparringen." if status == "drøftet"
+                                              else "Springes over i sparringen.")
+    # Undo puts back the choice before; a moment nobody had chosen for yet cannot be un-chosen
+    # (the store cannot remove a choice), only changed.
+    st.session_state[UNDO] = (key, before) if before is not None else None
+
+
+def undo_review(meeting_id: str, flag, key: str) -> None:
+    undo = st.session_state.pop(UNDO, None)
+    if undo is None or undo[0] != key or (user := review_writer(meeting_id)) is None:
+        return
+    before = undo[1]
+    with store() as s:
+        s.review_flag(meeting_id, flag, before.status, before.note, by=user.name)
+    st.session_state[f"status-{key}"] = before.status
+    st.session_state[f"note-{key}"] = before.note
+    st.session_state[f"review-saved-{key}"] = f"Fortrudt: »{REVIEW_LABELS.get(before.status, before.status)}« igen."
 
 
 render()
