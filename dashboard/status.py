@@ -60,7 +60,7 @@ def meeting_state(meeting: Meeting, *, recording: bool = False, abandoned: bool 
                 "Den lyd, der nåede at blive optaget, er ikke tabt: den gemmes, når optageren startes igen på "
                 "samme computer. Kontakt sparringspartneren, der optog mødet.")
         if job is not None and job.state == "failed":
-            return MeetingState("Fejlet", f"Transskriptionen fejlede: {job.error}",
+            return MeetingState("Fejlet", f"Transskriptionen fejlede: {job.error.rstrip('.')}.",
                                 "Kontakt en administrator; optagelsen er gemt og kan behandles igen.")
         if job is not None and job.state == "running":
             return MeetingState("Behandles", "Mødet bliver transskriberet lige nu.",

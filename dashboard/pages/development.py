@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.data import meetings_for, store
 from dashboard.format import DATE_FORMAT, day, day_time, decimal, escape, percent
+from feedback.labels import uncertain
 from meetings import audit
 from meetings.access import admin_reads_content, can_follow_development
 from meetings.records import Meeting, User
@@ -111,6 +112,8 @@ def meeting_row(meeting: Meeting, analysis, ids: list[str]) -> dict:
     asked_open = sum(m.get("questions_open", 0) for m in mine)
     asked_closed = sum(m.get("questions_closed", 0) for m in mine)
     asked = asked_open + asked_closed
+    low = analysis.config.get("thresholds", {}).get("low_confidence", 0.6)
+    sure = [f for f in analysis.flags if not uncertain(f, low)]
     return {
         "id": meeting.id,
         "title": redact(meeting.title),
@@ -120,8 +123,10 @@ def meeting_row(meeting: Meeting, analysis, ids: list[str]) -> dict:
         "open_share": round(asked_open / asked, 3) if asked else None,
         "questions": asked,
         "interruptions": sum(m.get("interruptions", 0) for m in mine),
-        "strengths": sum(1 for f in analysis.flags if f.tone == "strength"),
-        "concerns": sum(1 for f in analysis.flags if f.tone == "concern"),
+        # Flags on words Whisper was unsure of may rest on a mishearing: not counted as facts.
+        "strengths": sum(1 for f in sure if f.tone == "strength"),
+        "concerns": sum(1 for f in sure if f.tone == "concern"),
+        "unsure": len(analysis.flags) - len(sure),
         "band": tuple(analysis.config["thresholds"]["balance_band"]),
     }
 
@@ -136,6 +141,7 @@ def table_row(r: dict) -> dict:
         "Afbrydelser": r["interruptions"],
         STRENGTH: r["strengths"],
         CONCERN: r["concerns"],
+        "Ikke talt med (usikker tekst)": r["unsure"],
         "Id": r["id"],
     }
 
