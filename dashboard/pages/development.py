@@ -166,7 +166,8 @@ def latest_section(rows: list[dict]) -> None:
         return f"{d:+d}"
 
     st.subheader(f"Seneste møde: {day(last['date'])}")
-    columns = st.columns(4)
+    row = st.container(horizontal=True, wrap=True, gap="medium")  # they wrap on a tablet, never cut
+    columns = [row.container(width=230) for _ in range(4)]
     columns[0].metric("Sagsbehandlerens andel", percent(last["share"]), change("share", points), delta_color="off",
                       help=f"andel af al taletid; referencebåndet er {percent(low)}–{percent(high)}")
     columns[1].metric("Længste monolog", decimal(last["monologue_s"], 1, "s"), change("monologue_s", seconds),
@@ -180,7 +181,7 @@ def latest_section(rows: list[dict]) -> None:
 def charts_section(rows: list[dict]) -> None:
     st.subheader("Over tid")
     ticks = [tick(r["date"]) for r in rows]
-    left, right = st.columns(2)
+    left, right = st.container(key="reflow-development").columns(2)
     with left:
         st.markdown("**Sagsbehandlerens andel af taletiden**")
         st.altair_chart(share_chart(rows, ticks), width="stretch", height=CHART_HEIGHT)

@@ -22,6 +22,7 @@ from meetings.access import can_choose_moments
 from meetings.records import REVIEW_STATUSES, review_key
 from meetings.redaction import redact, redact_segments, redact_speakers
 
+FIGURE_WIDTH_PX = 210  # a key figure's box: its longest value and explanation fit
 TONE_COLOURS = {"strength": "#2e7d32", "concern": "#c62828", "info": "#616161"}
 
 
@@ -47,7 +48,7 @@ def render() -> None:
                f"analyseret {day_time(analysis.computed_at)}")
     if (note := model_note(meeting.model)) is not None:
         st.caption(f":orange[{note}]")
-    left, right = st.columns([2, 3])
+    left, right = st.container(key="reflow-charts").columns([2, 3])
     with left:
         st.subheader("Taletid")
         st.altair_chart(balance_chart(analysis.balance, labels, roles, thresholds["balance_band"]),
@@ -109,12 +110,13 @@ def metrics_section(metrics: dict, labels: dict) -> None:
     """The key figures, as `medlyt show` has them: the meeting's, then each speaker's questions
     (open and closed), tempo and loudness."""
     st.subheader("Nøgletal")
-    # Three to a row: at 768 px six side by side cut their values ("3,4 /…").
-    items = list(METRICS.items())
-    for first in range(0, len(items), 3):
-        for column, (key, (name, explanation)) in zip(st.columns(3), items[first:first + 3]):
-            column.metric(name, metric_value(key, metrics.get(key)))
-            column.caption(explanation)
+    # Boxes of one width that wrap onto the next line: six side by side cut their values at
+    # 768 px ("3,4 /…").
+    row = st.container(horizontal=True, wrap=True, gap="medium")
+    for key, (name, explanation) in METRICS.items():
+        with row.container(width=FIGURE_WIDTH_PX):
+            st.metric(name, metric_value(key, metrics.get(key)))
+            st.caption(explanation)
     per_speaker = metrics.get("speakers", {})
     if per_speaker:
         st.dataframe([{"Taler": labels.get(who, who),

@@ -60,7 +60,7 @@ def render() -> None:
         kind, message = notice
         (st.success if kind == "success" else st.error)(message)
 
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.container(key="reflow-transcript").columns([3, 2], gap="large")
     with left:
         chosen = transcript_section(meeting, segments, labels, threshold)
     with right:

@@ -1,0 +1,118 @@
+"""Issue 20 in a real browser, at 1400 px and at 768 px (a tablet): every page in Danish (no
+English UI string, lang="da"), key figures not cut off, side-by-side parts reflowing on the
+tablet, a meeting that cannot be shown saying why, and a reload that keeps the page.
+Screenshots of each page at both widths land in test-artifacts/ (trust-<page>-<width>.png)."""
+
+import re
+
+import pytest
+
+from tests.browser.test_dashboard_browser import RENDER_TIMEOUT_MS, start_logged_in
+
+# Streamlit's own English words that the page must not show (text, placeholders, labels).
+ENGLISH = ["Skip to main content", "Choose an option", "Choose options", "Page not found", "Press Enter",
+           "Running...", "No results", "Fullscreen", "Show data", "Made with Streamlit", "Deploy",
+           "You have requested page", "Clear all", "Collapse sidebar", "Expand sidebar", "Please wait"]
+ENGLISH_ON_PAGE = """(words) => {
+    const found = [];
+    const text = document.body.innerText;
+    for (const w of words) if (text.includes(w)) found.push("text: " + w);
+    for (const e of document.querySelectorAll("[placeholder], [aria-label], [title]")) {
+        for (const name of ["placeholder", "aria-label", "title"]) {
+            const value = e.getAttribute(name) || "";
+            for (const w of words) if (value.includes(w)) found.push(name + ": " + value);
+        }
+    }
+    return found;
+}"""
+CUT_FIGURES = """() => [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stMetricLabel"]')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1 || e.innerText.includes("…"))
+    .map(e => e.innerText)"""
+
+
+@pytest.fixture
+def trust_home(tmp_path, danish_dir):
+    from meetings.records import Participant
+    from meetings.store import Store
+    from tests.dashboard.conftest import AUDIO, PASSWORD, processed_meeting
+
+    home = tmp_path / "home"
+    with Store(home) as store:
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+        store.add_user("olga", "observatør", PASSWORD)
+        ready = processed_meeting(store, danish_dir / AUDIO, "Opfølgning i browseren", "anne", "olga")
+        waiting = store.create_meeting("Venter på samtykke", [
+            Participant("sagsbehandler", "Sagsbehandler", user="anne"), Participant("borger", "Borger")],
+            recorded_by="olga").id
+    return {"home": home, "ready": ready, "waiting": waiting, "password": PASSWORD}
+
+
+def check_danish(browser_page, name: str) -> None:
+    """No English UI string, lang="da", no key figure cut; then the screenshot."""
+    page = browser_page.page
+    browser_page.wait_until_settled()
+    assert page.evaluate("document.documentElement.lang") == "da"
+    assert page.evaluate(ENGLISH_ON_PAGE, ENGLISH) == [], name
+    assert page.evaluate(CUT_FIGURES) == [], name
+    browser_page.screenshot(f"trust-{name}-{page.viewport_size['width']}.png")
+
+
+def go(page, link: str, only_there):
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link).click()
+    only_there.first.wait_for(timeout=RENDER_TIMEOUT_MS)
+
+
+@pytest.mark.parametrize("width", [1400, 768])
+def test_every_page_is_danish_readable_and_reflows(trust_home, dashboard, browser_page, width):
+    page = start_logged_in(dashboard, browser_page, trust_home["home"], "anne", trust_home["password"])
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.get_by_role("heading", name="Møder").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert page.get_by_text("Gå til hovedindholdet", exact=True).count() == 1  # Streamlit's skip link, in Danish
+    check_danish(browser_page, "moeder")
+
+    # The picker opens on the meeting that can be shown, not the one still waiting for consent.
+    page.get_by_role("button", name="Åbn mødet").click()
+    page.get_by_role("heading", name="Nøgletal").wait_for(timeout=RENDER_TIMEOUT_MS)
+    check_danish(browser_page, "overblik")
+    if width == 768:  # the two charts one under the other, each at full width
+        charts = page.locator('[data-testid="stVegaLiteChart"]')
+        first, second = charts.nth(0).bounding_box(), charts.nth(1).bounding_box()
+        assert second["y"] > first["y"] + first["height"] - 5 and second["width"] > 0.8 * first["width"]
+
+    page.reload()  # F5 keeps the page and the meeting
+    page.get_by_role("heading", name="Nøgletal").wait_for(timeout=RENDER_TIMEOUT_MS)
+
+    # On a tablet the sidebar is folded away: open it to navigate, as a user taps the menu.
+    def nav(link, only_there):
+        if width == 768 and not page.locator('[data-testid="stSidebarNav"]').is_visible():
+            page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
+        go(page, link, only_there)
+
+    nav("Transskription", page.get_by_label("Søg i teksten"))
+    check_danish(browser_page, "transskription")
+    if width == 768:  # the transcript at full width, not squeezed beside the corrections
+        lines = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Ikke endnu.").last
+        main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+        assert lines.bounding_box()["width"] > 0.8 * main["width"]
+
+    nav("Sparring", page.get_by_role("heading", name="Udviklingspunkter"))
+    check_danish(browser_page, "sparring")
+    nav("Udvikling", page.get_by_role("heading", name="Udvikling"))
+    check_danish(browser_page, "udvikling")
+    nav("Live", page.get_by_text("Ingen optagelse er i gang"))
+    check_danish(browser_page, "live")
+
+    # A meeting that cannot be shown yet says why, in the user's words, never a command.
+    page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/overblik?meeting={trust_home['waiting']}",
+              wait_until="commit")
+    page.get_by_text("Mangler samtykke fra Sagsbehandler og Borger.").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert not re.search(r"medlyt \w+|Kør:", page.inner_text("body"))
+    check_danish(browser_page, "mangler-samtykke")
+
+
+def test_an_unknown_address_says_so_in_danish(trust_home, dashboard, browser_page):
+    page = start_logged_in(dashboard, browser_page, trust_home["home"], "anne", trust_home["password"])
+    page.get_by_role("heading", name="Møder").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/findes-ikke", wait_until="commit")
+    page.get_by_text("Siden findes ikke", exact=True).first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    check_danish(browser_page, "side-findes-ikke")
