@@ -51,7 +51,7 @@ def meeting_state(meeting: Meeting, *, recording: bool = False, abandoned: bool 
         missing = [p.label for p in meeting.missing_consent]
         if missing:
             return MeetingState(
-                "Mangler samtykke", f"Mangler samtykke fra {' og '.join(missing)}.",
+                "Mangler samtykke", f"{' og '.join(missing)} har ikke givet samtykke til optagelse endnu.",
                 "Sparringspartneren registrerer samtykket, før mødet optages. Uden samtykke fra alle, der "
                 "taler, bliver mødet hverken optaget eller transskriberet.")
         if abandoned:

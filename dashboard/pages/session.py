@@ -145,7 +145,7 @@ def notes_form(user, meeting, flag: Flag | None, notes: dict, writer: str | None
     form = f"notes-{meeting.id}-{moment_id(flag) if flag is not None else 'session'}"
     authors = note_columns(meeting, notes)
     drafts = st.session_state.setdefault(DRAFTS, {})
-    with st.container(border=True):
+    with st.container(border=True, key=f"reflow-{form}"):
         columns = st.columns(len(authors))
         for column, author in zip(columns, authors):
             note = notes.get((moment, author))

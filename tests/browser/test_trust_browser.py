@@ -105,7 +105,7 @@ def test_every_page_is_danish_readable_and_reflows(trust_home, dashboard, browse
     # A meeting that cannot be shown yet says why, in the user's words, never a command.
     page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/overblik?meeting={trust_home['waiting']}",
               wait_until="commit")
-    page.get_by_text("Mangler samtykke fra Sagsbehandler og Borger.").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.get_by_text("Sagsbehandler og Borger har ikke givet samtykke til optagelse endnu.").wait_for(timeout=RENDER_TIMEOUT_MS)
     assert not re.search(r"medlyt \w+|Kør:", page.inner_text("body"))
     check_danish(browser_page, "mangler-samtykke")
 

@@ -93,7 +93,7 @@ def on(page: str, user: str, meeting_id: str):
 # ---- 1. status and next steps ------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, says", [
-    ("no_consent", "Mangler samtykke fra Sagsbehandler og Borger."),
+    ("no_consent", "Sagsbehandler og Borger har ikke givet samtykke til optagelse endnu."),
     ("not_recorded", "Mødet er oprettet, men ikke optaget endnu."),
     ("recorded", "men ikke transskriberet endnu."),
 ])
