@@ -116,3 +116,43 @@ def test_an_unknown_address_says_so_in_danish(trust_home, dashboard, browser_pag
     page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/findes-ikke", wait_until="commit")
     page.get_by_text("Siden findes ikke", exact=True).first.wait_for(timeout=RENDER_TIMEOUT_MS)
     check_danish(browser_page, "side-findes-ikke")
+
+
+def test_a_row_opens_its_meeting_and_a_note_typed_then_next_is_not_lost(trust_home, dashboard, browser_page):
+    """Issue 20, points 6 and 2 as a user does them: click a meeting's row in the list; in
+    Sparring type a note, step to the next moment and back without saving: it is still there."""
+    from meetings.store import Store
+
+    meeting_id = trust_home["ready"]
+    with Store(trust_home["home"]) as store:
+        flags = store.analysis(meeting_id).flags
+        for flag in flags[:2]:
+            store.review_flag(meeting_id, flag, "drøftet", "Lyt til starten sammen.", by="olga")
+    page = start_logged_in(dashboard, browser_page, trust_home["home"], "anne", trust_home["password"])
+    table = page.locator('[data-testid="stDataFrame"]')
+    cell = table.locator('[role="gridcell"]', has_text="Opfølgning i browseren").first
+    cell.wait_for(state="attached", timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    # The grid is drawn on a canvas; its accessible cells name their row ("glide-cell-COL-ROW").
+    # Click that row's selection box, the grid's first column (rows and header are 35 px high).
+    row = int(cell.get_attribute("id").rsplit("-", 1)[1])
+    grid = table.bounding_box()
+    page.mouse.click(grid["x"] + 16, grid["y"] + 35 * (row + 1) + 17)
+    page.get_by_role("heading", name="Nøgletal").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert f"meeting={meeting_id}" in page.url
+
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Sparring").click()
+    page.get_by_role("heading", name="Øjeblik 1 af 2").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert page.get_by_text("Lyt til starten sammen.").count() >= 1  # the preparation note followed the moment
+    browser_page.wait_until_settled()
+    mine = page.get_by_label("Sagsbehandlerens note").first
+    mine.fill("Her spurgte jeg for lukket.")
+    page.get_by_role("button", name="Næste").click()  # no "Gem" first
+    page.get_by_role("heading", name="Øjeblik 2 af 2").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    page.get_by_role("button", name="Forrige").click()
+    page.get_by_role("heading", name="Øjeblik 1 af 2").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    assert page.get_by_label("Sagsbehandlerens note").first.input_value() == "Her spurgte jeg for lukket."
+    assert page.get_by_text("Kladde: ikke gemt endnu", exact=False).count() >= 1
+    browser_page.screenshot(f"trust-kladde-{page.viewport_size['width']}.png")
