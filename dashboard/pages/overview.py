@@ -176,13 +176,18 @@ def review_form(user, meeting, flag, review) -> None:
         if review:
             st.caption(f"{REVIEW_LABELS.get(review.status, review.status)}{said}")
         return
-    with st.form(f"review-{key}"):
-        status = st.radio("Til sparringen", REVIEW_STATUSES, horizontal=True, key=f"status-{key}",
-                          index=REVIEW_STATUSES.index(review.status) if review else None,
-                          format_func=lambda s: REVIEW_LABELS.get(s, s))
-        st.text_area("Note til sparringen", value=review.note if review else "", key=f"note-{key}",
+    drafts = st.session_state.setdefault(REVIEW_DRAFTS, {})
+    with st.container(border=True):
+        st.radio("Til sparringen", REVIEW_STATUSES, horizontal=True, key=f"status-{key}",
+                 index=REVIEW_STATUSES.index(review.status) if review else None,
+                 format_func=lambda s: REVIEW_LABELS.get(s, s))
+        # A note typed and not saved stays when another moment is chosen (the box leaves the page).
+        st.text_area("Note til sparringen", value=drafts.get(key, review.note if review else ""),
+                     key=f"note-{key}", on_change=keep_review_draft, args=(key,),
                      help="Noten følger øjeblikket til Sparring og rapporten.")
-        st.form_submit_button("Gem", on_click=save_review, args=(meeting.id, flag, key, review))
+        if key in drafts and drafts[key].strip() != (review.note if review else ""):
+            st.caption(":orange[Kladde: noten er ikke gemt endnu.]")
+        st.button("Gem", key=f"save-{key}", on_click=save_review, args=(meeting.id, flag, key, review))
     notice = st.session_state.pop(f"review-saved-{key}", None)
     if notice:
         st.success(notice)
@@ -191,6 +196,13 @@ def review_form(user, meeting, flag, review) -> None:
         st.button("Fortryd", key=f"undo-{key}", on_click=undo_review, args=(meeting.id, flag, key))
     elif review:
         st.caption(f"Sidst sat til »{REVIEW_LABELS.get(review.status, review.status)}«{said}")
+
+
+REVIEW_DRAFTS = "review_drafts"  # flag key -> note typed and not yet saved
+
+
+def keep_review_draft(key: str) -> None:
+    st.session_state.setdefault(REVIEW_DRAFTS, {})[key] = st.session_state.get(f"note-{key}", "")
 
 
 def review_writer(meeting_id: str):
@@ -211,6 +223,7 @@ def save_review(meeting_id: str, flag, key: str, before) -> None:
         return
     with store() as s:
         s.review_flag(meeting_id, flag, status, st.session_state.get(f"note-{key}", ""), by=user.name)
+    st.session_state.setdefault(REVIEW_DRAFTS, {}).pop(key, None)
     st.session_state[f"review-saved-{key}"] = ("Tages med i sparringen." if status == "drøftet"
                                               else "Springes over i sparringen.")
     # Undo puts back the choice before; a moment nobody had chosen for yet cannot be un-chosen
@@ -227,6 +240,7 @@ def undo_review(meeting_id: str, flag, key: str) -> None:
         s.review_flag(meeting_id, flag, before.status, before.note, by=user.name)
     st.session_state[f"status-{key}"] = before.status
     st.session_state[f"note-{key}"] = before.note
+    st.session_state.setdefault(REVIEW_DRAFTS, {}).pop(key, None)
     st.session_state[f"review-saved-{key}"] = f"Fortrudt: »{REVIEW_LABELS.get(before.status, before.status)}« igen."
 
 

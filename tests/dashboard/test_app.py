@@ -124,6 +124,19 @@ def test_taking_a_moment_along_is_stored_with_who_and_a_note_and_can_be_undone(d
     assert at.radio(key=f"status-{key}").value == "drøftet"
 
 
+def test_a_preparation_note_typed_then_another_moment_chosen_is_kept(dashboard_home):
+    meeting_id = dashboard_home.meetings["bos"]
+    at = logged_in("bo", meeting=meeting_id)
+    at.switch_page(OVERVIEW).run()
+    key = at.radio[0].key.removeprefix("status-")
+    at.text_area(key=f"note-{key}").input("Lyt efter pausen").run()
+    assert "Kladde: noten er ikke gemt endnu." in shown_text(at)
+    at.selectbox(key="moment").set_value(1).run()
+    at.selectbox(key="moment").set_value(0).run()
+    assert not at.exception, at.exception
+    assert at.text_area(key=f"note-{key}").value == "Lyt efter pausen"
+
+
 def test_sharing_with_a_leader_is_a_deliberate_act(dashboard_home):
     meeting_id = dashboard_home.meetings["bos"]
     at = logged_in("bo")
