@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.data import meetings_for, store
 from dashboard.format import DATE_FORMAT, day, day_time, decimal, escape, percent
+from dashboard.status import state_from_store
 from feedback.labels import uncertain
 from meetings import audit
 from meetings.access import admin_reads_content, can_follow_development
@@ -93,8 +94,8 @@ def development(meetings: list[Meeting]) -> tuple[list[dict], list[tuple[Meeting
         for meeting in sorted(meetings, key=lambda m: (m.created_at, m.id)):
             analysis = s.analysis(meeting.id) if meeting.status == "processed" else None
             if analysis is None:
-                left_out.append((meeting, "ikke transskriberet endnu" if meeting.status != "processed"
-                                 else "ingen nøgletal endnu"))
+                # Said as everywhere else (dashboard.status): "Mangler samtykke", "Ikke optaget", ...
+                left_out.append((meeting, state_from_store(s, meeting).label.lower()))
                 continue
             ids = [sp.id for sp in s.speakers(meeting.id) if sp.role == CASEWORKER]
             if not ids:
@@ -252,6 +253,7 @@ def left_out_note(left_out: list[tuple[Meeting, str]]) -> None:
         return
     lines = "\n".join(f"- {day(m.created_at)} · {escape(redact(m.title))}: {why}" for m, why in left_out)
     st.caption(f"Ikke med ({len(left_out)}):\n{lines}")
+    st.page_link("pages/meetings.py", label="Se møderne og deres status under Møder", icon=":material/arrow_forward:")
 
 
 render()

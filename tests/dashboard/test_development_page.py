@@ -159,7 +159,7 @@ def test_a_caseworker_sees_her_meetings_in_date_order_with_her_share(development
     # Left out, and said so: no roles, not processed.
     text = shown_text(at)
     assert d.titles["unroled"] in text and "ingen taler har rollen sagsbehandler" in text
-    assert d.titles["unprocessed"] in text and "ikke transskriberet endnu" in text
+    assert d.titles["unprocessed"] in text and "Eva, ikke optaget: ikke optaget" in text  # its status, as on Møder
     assert d.titles["finns"] not in text
 
 
