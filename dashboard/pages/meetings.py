@@ -70,9 +70,20 @@ def render() -> None:
         retention_form(user, meeting)
 
 
-# The id is for telling meetings apart when talking to support: wide enough to read whole.
-COLUMNS = {"Id": st.column_config.TextColumn("Id", width="medium"),
-           "Status": st.column_config.TextColumn("Status", width="medium")}
+# Widths that let every column, the id last, fit beside the sidebar at 1400 px: the id is for
+# telling meetings apart when talking to support, so it must be readable whole.
+COLUMNS = {
+    "Dato": st.column_config.TextColumn("Dato", width=118),
+    "Titel": st.column_config.TextColumn("Titel", width=160),
+    "Status": st.column_config.TextColumn("Status", width=130),
+    "Varighed": st.column_config.TextColumn("Varighed", width=70),
+    "Sagsbehandlerens andel": st.column_config.TextColumn("Andel", width=60,
+                                                          help="Sagsbehandlerens andel af taletiden"),
+    "Markeringer": st.column_config.NumberColumn("Markeringer", width=85),
+    "Delt med": st.column_config.TextColumn("Delt med", width=80),
+    "Slettes": st.column_config.TextColumn("Slettes", width=85),
+    "Id": st.column_config.TextColumn("Id", width=118),
+}
 
 
 def meeting_row(s, m, state) -> dict:
