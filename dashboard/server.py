@@ -202,13 +202,15 @@ class Gate:
 # not found") are English. The page is rewritten on its way out: lang="da", our title, and a
 # small script (dashboard/danish.js) that puts Danish words in place of Streamlit's.
 
-DANISH_JS = Path(__file__).with_name("danish.js")
+SCRIPTS = {"dansk.js": Path(__file__).with_name("danish.js"),  # Streamlit's words in Danish
+           "kladder.js": Path(__file__).with_name("drafts.js")}  # ask before a draft note is lost
 
 
 def danish_page(body: bytes) -> bytes:
     text = body.decode("utf-8")
     text = text.replace('<html lang="en">', '<html lang="da">', 1).replace("<title>Streamlit</title>", "<title>medlyt</title>", 1)
-    return text.replace("</head>", '<script src="/medlyt/dansk.js"></script></head>', 1).encode("utf-8")
+    tags = "".join(f'<script src="/medlyt/{name}"></script>' for name in SCRIPTS)
+    return text.replace("</head>", f"{tags}</head>", 1).encode("utf-8")
 
 
 async def in_danish(app, scope, receive, send):
@@ -240,14 +242,14 @@ async def in_danish(app, scope, receive, send):
     await app(scope, receive, rewrite)
 
 
-async def danish_js(request: Request) -> Response:
-    return Response(DANISH_JS.read_text(encoding="utf-8"), media_type="text/javascript; charset=utf-8",
-                    headers={"Cache-Control": "no-cache"})
+async def script(request: Request) -> Response:
+    return Response(SCRIPTS[request.url.path.rsplit("/", 1)[-1]].read_text(encoding="utf-8"),
+                    media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
 app = st.App(
     Path(__file__).with_name("app.py"),
     routes=[Route(LOGIN_PATH, login, methods=["GET", "POST"]), Route(SOUND_PATH + "/{ticket}", sound),
-            Route("/medlyt/dansk.js", danish_js)],
+            *(Route(f"/medlyt/{name}", script) for name in SCRIPTS)],
     middleware=[Middleware(Gate)],
 )

@@ -156,3 +156,32 @@ def test_a_row_opens_its_meeting_and_a_note_typed_then_next_is_not_lost(trust_ho
     assert page.get_by_label("Sagsbehandlerens note").first.input_value() == "Her spurgte jeg for lukket."
     assert page.get_by_text("Kladde: ikke gemt endnu", exact=False).count() >= 1
     browser_page.screenshot(f"trust-kladde-{page.viewport_size['width']}.png")
+
+
+def test_a_reload_with_a_draft_note_asks_first(trust_home, dashboard, browser_page):
+    """Point 2: a draft lives in the login's session; a reload or closing the tab would lose it,
+    so the browser asks before leaving the page while one is there."""
+    from meetings.store import Store
+
+    meeting_id = trust_home["ready"]
+    with Store(trust_home["home"]) as store:
+        store.review_flag(meeting_id, store.analysis(meeting_id).flags[0], "drøftet", by="olga")
+    page = start_logged_in(dashboard, browser_page, trust_home["home"], "anne", trust_home["password"])
+    page.get_by_role("heading", name="Møder").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/sparring?meeting={meeting_id}", wait_until="commit")
+    page.get_by_role("heading", name="Øjeblik 1 af 1").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    page.get_by_label("Sagsbehandlerens note").first.fill("Ikke gemt endnu")
+    page.get_by_role("heading", name="Noter til hele sessionen").click()  # away from the box: the draft is kept
+    page.get_by_text("Kladde: ikke gemt endnu", exact=False).first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    page.evaluate("() => { location.reload(); }")  # as F5 does (page.reload would wait for the load)
+    page.wait_for_timeout(1_000)
+    assert asked == ["beforeunload"]
+    assert page.get_by_label("Sagsbehandlerens note").first.input_value() == "Ikke gemt endnu"
