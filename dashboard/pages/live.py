@@ -14,7 +14,7 @@ from dashboard.auth import current_user
 from dashboard.choice import NO_ACCESS
 from dashboard.data import log_view, meeting_for, store
 from dashboard.format import clock, count, escape, percent
-from dashboard.status import MEETINGS, OVERVIEW, state_from_store
+from dashboard.status import LIVE, MEETINGS, OVERVIEW, PAGE_NAMES, state_from_store
 from feedback.config import ConfigError, load_config
 from feedback.live import LiveStatus, live_status, seconds_text
 from meetings.access import ADMIN, PARTNER, part_in
@@ -123,8 +123,12 @@ def observer_view(user: User, meeting: Meeting) -> None:
 def read(meeting_id: str) -> tuple[LiveSession | None, LiveStatus | None]:
     with store() as s:
         session = s.live_session(meeting_id, last_lines=None)
-    if session is None:
-        st.info("Mødet bliver ikke optaget.")
+        state = state_from_store(s, s.get_meeting(meeting_id)) if session is None else None
+    if state is not None:  # never recorded live: where it stands instead, and the way there
+        st.info(f"**Mødet bliver ikke optaget nu.** {state.explanation} {state.next_step}")
+        if state.page not in (None, LIVE):
+            st.page_link(state.page, label=f"Gå til {PAGE_NAMES[state.page]}", icon=":material/arrow_forward:",
+                         query_params={"meeting": meeting_id})
         return None, None
     return session, live_status(session, time.time(), thresholds())
 

@@ -285,3 +285,10 @@ def test_a_note_typed_then_next_is_still_there_after_previous_and_the_preparatio
             for flag in (first, second):
                 store.review_flag(meeting_id, flag, "ikke relevant", by="olga")
     assert review_key(first) != review_key(second)
+
+
+def test_live_for_a_meeting_not_being_recorded_says_where_it_stands(trust_home):
+    at = on("pages/live.py", "anne", trust_home.ids["ready"])
+    text = shown_text(at)
+    assert "Mødet bliver ikke optaget nu." in text and "transskriberet og har nøgletal" in text
+    assert [link.label for link in at.get("page_link")] == ["Gå til Mødeoverblik"]
