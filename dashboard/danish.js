@@ -49,6 +49,7 @@
      (_, page) => `Siden »${page}« findes ikke. Du ser forsiden i stedet.`],
     [/^The page that you have requested does not seem to exist\. Running the app's main page\.$/,
      () => "Siden findes ikke. Du ser forsiden i stedet."],
+    [/^Help for (.+)$/, (_, what) => `Hjælp til ${what}`],
   ];
   const ATTRIBUTES = ["placeholder", "aria-label", "title"];
 

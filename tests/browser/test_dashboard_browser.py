@@ -88,7 +88,7 @@ def test_log_in_open_the_demo_play_a_moment_and_mark_it_discussed(demo_run, dash
 
     # Take it along to the sparring with a note, as in the preparation.
     page.get_by_text("Tag med", exact=True).first.click()
-    page.get_by_label("Note til sparringen").fill("Godt åbent spørgsmål – tal om det.")
+    page.get_by_role("textbox", name="Note til sparringen").fill("Godt åbent spørgsmål – tal om det.")
     page.get_by_role("button", name="Gem").click()
     page.get_by_text("Tages med i sparringen.").wait_for(timeout=RENDER_TIMEOUT_MS)
     browser_page.wait_until_settled()

@@ -12,7 +12,7 @@ from tests.browser.test_dashboard_browser import RENDER_TIMEOUT_MS, start_logged
 # Streamlit's own English words that the page must not show (text, placeholders, labels).
 ENGLISH = ["Skip to main content", "Choose an option", "Choose options", "Page not found", "Press Enter",
            "Running...", "No results", "Fullscreen", "Show data", "Made with Streamlit", "Deploy",
-           "You have requested page", "Clear all", "Collapse sidebar", "Expand sidebar", "Please wait"]
+           "You have requested page", "Clear all", "Help for", "Collapse sidebar", "Expand sidebar", "Please wait"]
 ENGLISH_ON_PAGE = """(words) => {
     const found = [];
     const text = document.body.innerText;
