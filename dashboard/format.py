@@ -1,7 +1,8 @@
 """Small Danish formatting shared by the pages."""
 
 import re
-from feedback.labels import DATE_FORMAT, count, day, day_time  # noqa: F401  shared with the CLI
+
+from feedback.labels import DATE_FORMAT, count, day, day_time  # noqa: F401  here for the pages; the CLI shares them
 
 
 def clock(seconds: float) -> str:

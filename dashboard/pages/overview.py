@@ -12,9 +12,9 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import meeting_for, store
-from dashboard.format import clock, count, day_time, decimal, escape, model_note, percent
-from dashboard.status import TRANSCRIPT, meeting_state
+from dashboard.format import clock, count, day_time, escape, model_note, percent
 from dashboard.moment import evidence, header_and_sound, said_around
+from dashboard.status import TRANSCRIPT, meeting_state
 from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label, uncertain
 from feedback.metrics import turns
 from medlyt.summary import metric_value, speaker_value

@@ -243,8 +243,6 @@ def test_evidence_is_danish_sentences_not_raw_keys(trust_home):
 # ---- 3, 9, 2. the sparring -----------------------------------------------------------------------
 
 def test_sparring_counts_in_danish_and_the_parts_add_up(trust_home):
-    from dashboard.pages.session import tone_counts  # noqa: F401  (imported by the page run below)
-
     at = on(SESSION, "anne", trust_home.ids["ready"])
     caption = next(c.value for c in at.caption if c.value.startswith("Mødet har"))
     with Store(trust_home.home) as store:
