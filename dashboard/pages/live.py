@@ -105,10 +105,12 @@ def observer_view(user: User, meeting: Meeting) -> None:
         st.info("Stop er sendt til optageren ...")
     now_speaking = (f"{status.current.speaker} · {seconds_text(status.elapsed_s - status.current.start)}"
                     if status.current else "Ingen")
-    left, middle, right = st.columns(3)
-    left.metric("Optaget", clock(status.elapsed_s))
-    middle.metric("Taler nu", now_speaking)
-    right.metric("Bogmærker", len(meeting_bookmarks(meeting.id)))
+    # Each as wide as its value and wrapping onto the next line: "Sagsbehandler · 2 min 30 s" is
+    # never cut, on a tablet either.
+    row = st.container(horizontal=True, wrap=True, gap="large")
+    row.metric("Optaget", clock(status.elapsed_s), width="content")
+    row.metric("Taler nu", now_speaking, width="content")
+    row.metric("Bogmærker", len(meeting_bookmarks(meeting.id)), width="content")
     if session.overflows:
         st.warning(f"Lydkortet har tabt lyd {count(session.overflows, 'gang', 'gange')}.")
     if status.recording and can_control(user, meeting):
@@ -145,7 +147,7 @@ def can_control(user: User, meeting: Meeting) -> bool:
 
 
 def controls(user: User, meeting_id: str, status: LiveStatus) -> None:
-    note_column, mark_column = st.columns([3, 1], vertical_alignment="bottom")
+    note_column, mark_column = st.container(key="reflow-bookmark").columns([3, 1], vertical_alignment="bottom")
     note = note_column.text_input("Note til bogmærket (valgfri, skriv ikke borgerens navn)", key="live_note")
     if mark_column.button("Sæt bogmærke", type="primary", width="stretch"):
         with store() as s:

@@ -25,7 +25,9 @@ ENGLISH_ON_PAGE = """(words) => {
     }
     return found;
 }"""
-CUT_FIGURES = """() => [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stMetricLabel"]')]
+# Key figures, and the words on buttons: none cut off ("3,4 /…", "Sæt bogm…").
+CUT_FIGURES = """() => [...document.querySelectorAll(
+        '[data-testid="stMetricValue"], [data-testid="stMetricLabel"], [data-testid^="stBaseButton"] p')]
     .filter(e => e.scrollWidth > e.clientWidth + 1 || e.innerText.includes("…"))
     .map(e => e.innerText)"""
 
