@@ -43,14 +43,12 @@ def render() -> None:
         recording_ids = s.recording_now()
         states = {m.id: state_from_store(s, m, recording_ids) for m in meetings}
         rows = [meeting_row(s, m, states[m.id]) for m in meetings]
+    if (clicked := st.session_state.pop(CLICKED, None)) in states:  # a row just clicked: open it
+        open_meeting(clicked, states[clicked])
     st.caption("Klik på et møde i tabellen for at åbne det.")
-    picked = st.dataframe(rows, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                          key="meeting_table", column_config=COLUMNS)
-    if picked.selection.rows:  # a row clicked: open that meeting where it can be read
-        clicked = meetings[picked.selection.rows[0]]
-        if states[clicked.id].has_figures or states[clicked.id].page:
-            open_meeting(clicked.id, states[clicked.id])
-        st.session_state["open_meeting"] = clicked.id  # nothing to open yet: its status is said below
+    st.session_state[TABLE_IDS] = [m.id for m in meetings]  # the rows' meetings, for row_clicked
+    st.dataframe(rows, hide_index=True, width="stretch", on_select=row_clicked, selection_mode="single-row",
+                 key=TABLE, column_config=COLUMNS)
 
     labels = {m.id: f"{day(m.created_at)} · {redact(m.title)} · {states[m.id].label}" for m in meetings}
     ready = [m.id for m in meetings if states[m.id].has_figures]  # newest ready meeting first, not a blank one
@@ -102,6 +100,17 @@ def meeting_row(s, m, state) -> dict:
         "Slettes": day(m.delete_after),
         "Id": m.id,
     }
+
+
+TABLE, TABLE_IDS, CLICKED = "meeting_table", "meeting_table_ids", "meeting_clicked"
+
+
+def row_clicked() -> None:
+    """Runs once per click (not on every later run, as the table's selection stays): the clicked
+    meeting is opened by the run that follows, or chosen below when there is nothing to open."""
+    rows, ids = st.session_state[TABLE].selection.rows, st.session_state.get(TABLE_IDS, [])
+    if rows and rows[0] < len(ids):
+        st.session_state["open_meeting"] = st.session_state[CLICKED] = ids[rows[0]]
 
 
 def open_meeting(meeting_id: str, state) -> None:

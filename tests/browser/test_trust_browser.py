@@ -132,14 +132,23 @@ def test_a_row_opens_its_meeting_and_a_note_typed_then_next_is_not_lost(trust_ho
             store.review_flag(meeting_id, flag, "drøftet", "Lyt til starten sammen.", by="olga")
     page = start_logged_in(dashboard, browser_page, trust_home["home"], "anne", trust_home["password"])
     table = page.locator('[data-testid="stDataFrame"]')
-    cell = table.locator('[role="gridcell"]', has_text="Opfølgning i browseren").first
-    cell.wait_for(state="attached", timeout=RENDER_TIMEOUT_MS)
-    browser_page.wait_until_settled()
-    # The grid is drawn on a canvas; its accessible cells name their row ("glide-cell-COL-ROW").
-    # Click that row's selection box, the grid's first column (rows and header are 35 px high).
-    row = int(cell.get_attribute("id").rsplit("-", 1)[1])
-    grid = table.bounding_box()
-    page.mouse.click(grid["x"] + 16, grid["y"] + 35 * (row + 1) + 17)
+
+    def click_row(title: str) -> None:
+        # The grid is drawn on a canvas; its accessible cells name their row ("glide-cell-COL-ROW").
+        # Click that row's selection box, the grid's first column (rows and header are 35 px high).
+        cell = table.locator('[role="gridcell"]', has_text=title).first
+        cell.wait_for(state="attached", timeout=RENDER_TIMEOUT_MS)
+        browser_page.wait_until_settled()
+        row = int(cell.get_attribute("id").rsplit("-", 1)[1])
+        grid = table.bounding_box()
+        page.mouse.click(grid["x"] + 16, grid["y"] + 35 * (row + 1) + 17)
+
+    # A meeting with nothing to show yet stays on the list, chosen, its status said below.
+    click_row("Venter på samtykke")
+    page.get_by_text("har ikke givet samtykke til optagelse endnu", exact=False).wait_for(timeout=RENDER_TIMEOUT_MS)
+    chosen = page.locator('[data-testid="stSelectbox"]').first.locator("input").first  # the picker shows it
+    assert "Venter på samtykke" in (chosen.input_value() + " " + (chosen.get_attribute("aria-label") or ""))
+    click_row("Opfølgning i browseren")
     page.get_by_role("heading", name="Nøgletal").wait_for(timeout=RENDER_TIMEOUT_MS)
     assert f"meeting={meeting_id}" in page.url
 
