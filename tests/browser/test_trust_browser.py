@@ -28,6 +28,7 @@ ENGLISH_ON_PAGE = """(words) => {
 # Key figures, and the words on buttons: none cut off ("3,4 /…", "Sæt bogm…").
 CUT_FIGURES = """() => [...document.querySelectorAll(
         '[data-testid="stMetricValue"], [data-testid="stMetricLabel"], [data-testid^="stBaseButton"] p')]
+    .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > 0; })  // shown, not folded away
     .filter(e => e.scrollWidth > e.clientWidth + 1 || e.innerText.includes("…"))
     .map(e => e.innerText)"""
 
