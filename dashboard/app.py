@@ -21,6 +21,17 @@ st.set_option("client.disableDataExport", True)
 st.html("""<style>
 [data-testid="stElementToolbar"] button[aria-label="Download as PNG"],
 [data-testid="stElementToolbar"] button[aria-label="Copy Vega-Lite spec"] { display: none; }
+/* What was said inside a moment is quoted: at full contrast, marked by a bar, never faint. */
+[data-testid="stMarkdownContainer"] blockquote { color: inherit; opacity: 1; border-left: 4px solid #1565c0; }
+[data-testid="stMarkdownContainer"] blockquote p { color: inherit; }
+/* On a tablet (768 px) side-by-side parts of a page (transcript and corrections, the two charts)
+   go one under the other, each at full width, instead of squeezing. A page marks such a row by
+   putting it in a container whose key starts with "reflow". */
+@media (max-width: 1000px) {
+  [class*="st-key-reflow"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+  [class*="st-key-reflow"] [data-testid="stColumn"] { flex: 1 1 100% !important; width: 100% !important;
+                                                      min-width: 100% !important; }
+}
 </style>""")
 if "purged" not in st.session_state:  # once per visit: a server may run for days
     try:

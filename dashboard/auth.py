@@ -76,8 +76,9 @@ def login_page() -> None:
         st.info(reason)
     if sso_enabled():
         if st.user.get("is_logged_in"):
-            st.error("Du er logget ind, men har ingen rolle i medlyt. Bed en administrator om at oprette dig: "
-                     f"`medlyt user add {escape(st.user.get('email') or 'NAVN')} --role ...`")
+            st.error("Du er logget ind, men har ingen rolle i medlyt. Bed en administrator om at oprette dig "
+                     f"med brugernavnet {escape(st.user.get('email') or st.user.get('preferred_username') or '–')} "
+                     "og den rolle, du skal have.")
         if st.button("Log ind med organisationens single sign-on", type="primary"):
             st.login()
     # Our own page: it sets the login's cookie, which a page drawn by Streamlit cannot.

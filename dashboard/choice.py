@@ -3,8 +3,9 @@ if meetings.access lets this user see it."""
 
 import streamlit as st
 
-from dashboard.data import log_view, meeting_for
+from dashboard.data import log_view, meeting_for, store
 from dashboard.format import escape
+from dashboard.status import OVERVIEW, TRANSCRIPT, show_state, state_from_store
 from meetings.records import Meeting, User
 from meetings.redaction import redact
 
@@ -21,6 +22,7 @@ def chosen_meeting(user: User) -> Meeting | None:
     wanted = st.query_params.get("meeting") or st.session_state.get(MEETING_KEY)
     if not wanted:
         st.info("Vælg et møde under **Møder**.")
+        st.page_link("pages/meetings.py", label="Gå til Møder", icon=":material/arrow_forward:")
         return None
     meeting = meeting_for(user, wanted)
     if meeting is None:
@@ -33,22 +35,28 @@ def chosen_meeting(user: User) -> Meeting | None:
     return meeting
 
 
-def processed_for_page(user: User, page: str, title: str = "{title}") -> Meeting | None:
-    """The page's meeting, under its title, if it is transcribed; the view is logged."""
+def processed_for_page(user: User, page: str, title: str = "{title}", needs_figures: bool = True) -> Meeting | None:
+    """The page's meeting, under its title, if it can be shown here (transcribed; with key
+    figures where the page needs them); otherwise the page says why and what happens next
+    (dashboard.status). The view is logged."""
     meeting = chosen_meeting(user)
     if meeting is None:
         return None
     st.title(title.format(title=escape(redact(meeting.title))))
-    if meeting.status != "processed":
-        st.info(f"Mødet er ikke transskriberet endnu. Kør: `medlyt process {meeting.id}`")
+    with store() as s:
+        state = state_from_store(s, meeting)
+    if not (state.has_figures if needs_figures else state.has_transcript):
+        show_state(state, here={"overblik": OVERVIEW, "transskription": TRANSCRIPT}.get(page))
         return None
     log_view(user, meeting.id, page, st.session_state.setdefault("viewed", set()))
     return meeting
 
 
 def has_analysis(meeting: Meeting, analysis) -> bool:
-    """False, with the command that fixes it, for a meeting processed before feedback existed."""
+    """False, saying why and what happens next, for a meeting without key figures (processed
+    before feedback existed, or its analysis dropped)."""
     if analysis is None:
-        st.info(f"Mødet har ingen nøgletal endnu. Kør: `medlyt analyse {meeting.id}`")
+        with store() as s:
+            show_state(state_from_store(s, meeting))
         return False
     return True

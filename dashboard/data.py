@@ -88,12 +88,13 @@ def report_for(user_name: str, meeting_id: str, moment_keys: list, fmt: str) -> 
                 return REPORT_GONE
             speakers, analysis = s.speakers(meeting_id), s.analysis(meeting_id)
             notes, points = s.session_notes(meeting_id), s.development_points(meeting_id)
+            reviews = s.reviews(meeting_id)
             s.log(audit.EXPORTED, meeting_id, user_name, f"format={fmt}")
     except MeetingError:  # withdrawn or purged since the page was drawn
         return REPORT_GONE
     moments = [f for f in analysis.flags if review_key(f) in moment_keys]
     build = report_html if fmt == "html" else report_markdown
-    return build(meeting, speakers, analysis, moments, notes, points)
+    return build(meeting, speakers, analysis, moments, notes, points, reviews)
 
 
 TRANSCRIPT_GONE = "Transskriptionen kan ikke hentes: mødet er slettet, eller du har ikke længere adgang til den.\n"

@@ -2,7 +2,7 @@
 
 import re
 
-STATUS_LABELS = {"created": "Oprettet", "recorded": "Optaget", "processed": "Transskriberet"}
+from feedback.labels import DATE_FORMAT, count, day, day_time  # noqa: F401  here for the pages; the CLI shares them
 
 
 def clock(seconds: float) -> str:

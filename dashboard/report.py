@@ -1,8 +1,11 @@
 """The feedback session's report, as Markdown and as a printable, self-contained HTML page.
 
 Pure functions: no Streamlit, no store. What the report holds is deliberate:
-- the meeting's title and date, its duration, and each speaker's share and talk time;
-- the moments the session talked about (time, kind, why it was flagged) with the notes;
+- the meeting's title and date, its duration, who held the sparring and when;
+- the key figures: each speaker's share and talk time, the meeting's figures, and each speaker's
+  questions, tempo and loudness (as `medlyt show` and the overview have them);
+- the moments the session talked about (time, kind, why it was flagged) with the note from
+  the preparation and the session's notes;
 - the development points agreed on.
 It never holds the transcript, and speakers go by their role, never by a name: the citizen is
 always "Borger", also where a flag's message named them by a label someone typed. A flag's
@@ -15,13 +18,15 @@ import html
 import re
 from collections.abc import Iterable, Mapping
 
-from dashboard.format import clock, percent
-from feedback.labels import TONES, kind_label
+from dashboard.format import clock, day, percent
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label
+from medlyt.summary import metric_value, speaker_value
 from meetings.records import (
     ROLE_LABELS,
     Analysis,
     DevelopmentPoint,
     Flag,
+    FlagReview,
     Meeting,
     SessionNote,
     Speaker,
@@ -35,6 +40,7 @@ NO_TRANSCRIPT = ("Rapporten indeholder ikke transskriptionen, og borgeren omtale
                  "Sparringen bygger på styrker såvel som opmærksomhedspunkter.")
 
 Notes = Mapping[tuple[tuple[str, int] | None, str], SessionNote]
+Reviews = Mapping[tuple[str, int], FlagReview]
 
 PRINT_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1a1a1a;
@@ -119,7 +125,38 @@ def moment_notes(notes: Notes, flag: Flag | None) -> list[tuple[str, str]]:
 
 
 def meeting_date(meeting: Meeting) -> str:
-    return meeting.created_at[:10]
+    return day(meeting.created_at)
+
+
+def held(notes: Notes, points: list[DevelopmentPoint]) -> str | None:
+    """"Sparringen er holdt af lis og anne, 14.03.2025": the people who wrote its notes and
+    points (users of medlyt, never the citizen), on the day of the last one written."""
+    written = [(n.by, n.at) for n in notes.values()] + [(p.by, p.at) for p in points]
+    names = list(dict.fromkeys(by for by, _at in written if by))
+    if not names:
+        return None
+    last = max((at for _by, at in written if at), default="")
+    people = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+    return f"Sparringen er holdt af {people}" + (f", {day(last)}." if last else ".")
+
+
+def key_figures(analysis: Analysis) -> list[tuple[str, str, str]]:
+    """(name, value, what it means) for the meeting's key figures."""
+    return [(name, metric_value(key, analysis.metrics.get(key)), why) for key, (name, why) in METRICS.items()
+            if key in analysis.metrics]
+
+
+def speaker_figures(analysis: Analysis, speakers: Iterable[Speaker]) -> list[tuple[str, list[str]]]:
+    """(speaker's report name, [questions, tempo, loudness]) for each speaker."""
+    names = speaker_names(speakers)
+    return [(names.get(who, "Ukendt taler"), [speaker_value(key, m) for key in SPEAKER_METRICS])
+            for who, m in analysis.metrics.get("speakers", {}).items()]
+
+
+def preparation_note(reviews: Reviews, flag: Flag) -> str | None:
+    """The note written when the moment was taken along for the sparring: it follows the moment."""
+    review = reviews.get(review_key(flag))
+    return redact(review.note) if review is not None and review.note else None
 
 
 def tone_name(flag: Flag) -> str:
@@ -146,13 +183,15 @@ def _md_block(text: str, indent: str) -> str:
 
 
 def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, moments: list[Flag],
-                    notes: Notes, points: list[DevelopmentPoint]) -> str:
+                    notes: Notes, points: list[DevelopmentPoint], reviews: Reviews | None = None) -> str:
+    reviews = reviews or {}
     out = [f"# Sparring: {_md(redact(meeting.title))}", ""]
     duration = duration_s(meeting, analysis)
-    out += [f"- **Dato:** {meeting_date(meeting)}",
-            f"- **Varighed:** {clock(duration) if duration is not None else '–'}",
-            f"- **Møde-id:** {meeting.id}", "",
-            f"_{NO_TRANSCRIPT}_", ""]
+    out += [f"- **Mødets dato:** {meeting_date(meeting)}",
+            f"- **Varighed:** {clock(duration) if duration is not None else '–'}"]
+    if (session := held(notes, points)) is not None:
+        out.append(f"- **Sparring:** {_md(session)}")
+    out += ["", f"_{NO_TRANSCRIPT}_", ""]
 
     out += ["## Taletid", "", "| Taler | Andel | Taletid |", "|---|---:|---:|"]
     out += [f"| {r['name']} | {percent(r['share'])} | {clock(r['talk_s'])} |" for r in balance_rows(analysis, speakers)]
@@ -160,6 +199,17 @@ def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysi
     if band:
         out += ["", f"Referencebånd for sagsbehandlerens andel: {percent(band[0])}–{percent(band[1])}."]
     out.append("")
+    figures = key_figures(analysis)
+    if figures:
+        out += ["## Nøgletal", "", "| Nøgletal | Værdi | Hvad det er |", "|---|---:|---|"]
+        out += [f"| {name} | {value} | {why} |" for name, value, why in figures]
+        out.append("")
+    per_speaker = speaker_figures(analysis, speakers)
+    if per_speaker:
+        out += ["| Taler | " + " | ".join(name for name, _why in SPEAKER_METRICS.values()) + " |",
+                "|---|" + "---|" * len(SPEAKER_METRICS)]
+        out += [f"| {who} | " + " | ".join(values) + " |" for who, values in per_speaker]
+        out.append("")
 
     out += [f"## Øjeblikke ({len(moments)})", ""]
     if not moments:
@@ -168,9 +218,11 @@ def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysi
         symbol = TONES.get(flag.tone, ("·", ""))[0]
         out += [f"### {number}. {moment_time(flag)} · {kind_label(flag.kind)} ({symbol} {tone_name(flag)})", "",
                 _md(pseudonymised(flag.message, speakers)), ""]
+        if (prepared := preparation_note(reviews, flag)) is not None:
+            out.append(f"- **Note fra forberedelsen:** {_md_block(prepared, '  ')}")
         for author, text in moment_notes(notes, flag):
             out.append(f"- **{author}:** {_md_block(text, '  ')}")
-        if moment_notes(notes, flag):
+        if moment_notes(notes, flag) or preparation_note(reviews, flag):
             out.append("")
 
     session = moment_notes(notes, None)
@@ -195,12 +247,15 @@ def _h(text) -> str:
 
 
 def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, moments: list[Flag],
-                notes: Notes, points: list[DevelopmentPoint]) -> str:
+                notes: Notes, points: list[DevelopmentPoint], reviews: Reviews | None = None) -> str:
+    reviews = reviews or {}
     title = f"Sparring: {redact(meeting.title)}"
     duration = duration_s(meeting, analysis)
+    session = held(notes, points)
     body = [f"<h1>{_h(title)}</h1>",
-            f'<p class="meta">Dato {_h(meeting_date(meeting))} · varighed '
-            f"{_h(clock(duration) if duration is not None else '–')} · møde-id {_h(meeting.id)}</p>",
+            f'<p class="meta">Mødets dato {_h(meeting_date(meeting))} · varighed '
+            f"{_h(clock(duration) if duration is not None else '–')}"
+            + (f" · {_h(session)}" if session else "") + "</p>",
             f'<p class="small">{_h(NO_TRANSCRIPT)}</p>']
 
     body += ["<h2>Taletid</h2>", "<table>", "<tr><th>Taler</th><th>Andel</th><th></th><th>Taletid</th></tr>"]
@@ -214,6 +269,18 @@ def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, m
     if band:
         body.append(f'<p class="small">Referencebånd for sagsbehandlerens andel: '
                     f"{_h(percent(band[0]))}–{_h(percent(band[1]))}.</p>")
+    figures = key_figures(analysis)
+    if figures:
+        body += ["<h2>Nøgletal</h2>", "<table>", "<tr><th>Nøgletal</th><th>Værdi</th><th>Hvad det er</th></tr>"]
+        body += [f"<tr><td>{_h(name)}</td><td>{_h(value)}</td><td>{_h(why)}</td></tr>" for name, value, why in figures]
+        body.append("</table>")
+    per_speaker = speaker_figures(analysis, speakers)
+    if per_speaker:
+        body += ["<table>", "<tr><th>Taler</th>" + "".join(f"<th>{_h(n)}</th>" for n, _w in SPEAKER_METRICS.values())
+                 + "</tr>"]
+        body += [f"<tr><td>{_h(who)}</td>" + "".join(f"<td>{_h(v)}</td>" for v in values) + "</tr>"
+                 for who, values in per_speaker]
+        body.append("</table>")
 
     body.append(f"<h2>Øjeblikke ({len(moments)})</h2>")
     if not moments:
@@ -225,6 +292,8 @@ def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, m
                  f"<h3>{number}. {_h(moment_time(flag))} · {_h(kind_label(flag.kind))} "
                  f"({_h(symbol)} {_h(tone_name(flag))})</h3>",
                  f"<p>{_h(pseudonymised(flag.message, speakers))}</p>"]
+        if (prepared := preparation_note(reviews, flag)) is not None:
+            body.append(f'<p class="note"><b>Note fra forberedelsen:</b> {_h(prepared)}</p>')
         body += [f'<p class="note"><b>{_h(author)}:</b> {_h(text)}</p>' for author, text in moment_notes(notes, flag)]
         body.append("</section>")
 

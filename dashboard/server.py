@@ -192,12 +192,66 @@ class Gate:
                 target = path + (f"?{request.url.query}" if request.url.query else "")
                 where = f"{LOGIN_PATH}?next={quote(target)}" + (f"&why={why}" if why else "")
                 return await RedirectResponse(where, status_code=303)(scope, receive, send)
+        if request.method == "GET" and not path.startswith(OPEN_PREFIXES):
+            return await in_danish(self.app, scope, receive, send)
         return await self.app(scope, receive, send)
+
+
+# ---- Streamlit's page in Danish -------------------------------------------------------------
+# Streamlit's page says lang="en" (a screen reader then reads Danish with English sounds), is
+# titled "Streamlit", and its own few words ("Skip to main content", "Choose an option", "Page
+# not found") are English. The page is rewritten on its way out: lang="da", our title, and a
+# small script (dashboard/danish.js) that puts Danish words in place of Streamlit's.
+
+SCRIPTS = {"dansk.js": Path(__file__).with_name("danish.js"),  # Streamlit's words in Danish
+           "kladder.js": Path(__file__).with_name("drafts.js")}  # ask before a draft note is lost
+
+
+def danish_page(body: bytes) -> bytes:
+    text = body.decode("utf-8")
+    text = text.replace('<html lang="en">', '<html lang="da">', 1).replace("<title>Streamlit</title>", "<title>medlyt</title>", 1)
+    tags = "".join(f'<script src="/medlyt/{name}"></script>' for name in SCRIPTS)
+    return text.replace("</head>", f"{tags}</head>", 1).encode("utf-8")
+
+
+async def in_danish(app, scope, receive, send):
+    """Streamlit's answer to a page request, its HTML made Danish (danish_page); anything else
+    passes untouched. Asked for uncompressed, so the HTML can be read."""
+    scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]}
+    started: dict = {}
+    parts: list[bytes] = []
+
+    async def rewrite(message):
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers", []))
+            if not headers.get(b"content-type", b"").startswith(b"text/html"):
+                started["pass"] = True
+                return await send(message)
+            started["message"] = message
+            return None
+        if started.get("pass"):
+            return await send(message)
+        parts.append(message.get("body", b""))
+        if message.get("more_body"):
+            return None
+        body = danish_page(b"".join(parts))
+        head = started["message"]
+        headers = [(k, v) for k, v in head.get("headers", []) if k.lower() != b"content-length"]
+        await send({**head, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    await app(scope, receive, rewrite)
+
+
+async def script(request: Request) -> Response:
+    return Response(SCRIPTS[request.url.path.rsplit("/", 1)[-1]].read_text(encoding="utf-8"),
+                    media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
 app = st.App(
     Path(__file__).with_name("app.py"),
     routes=[Route(LOGIN_PATH, login, methods=["GET", "POST"]), Route(SOUND_PATH + "/{ticket}", sound),
-            Route(UPLOAD_PATH + "/{ticket}", upload, methods=["POST"])],
+            Route(UPLOAD_PATH + "/{ticket}", upload, methods=["POST"]),
+            *(Route(f"/medlyt/{name}", script) for name in SCRIPTS)],
     middleware=[Middleware(Gate)],
 )

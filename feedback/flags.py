@@ -242,14 +242,38 @@ def citizen_stories(c: Conversation) -> list[Flag]:
     return result
 
 
+# A word from a list said right after one of these ("Jeg er ikke særlig interesseret i") means
+# the opposite of what the list looks for, so it is no match. The negation counts within
+# NEGATION_REACH words before the match, and not across the end of a clause.
+NEGATIONS = frozenset(("ikke", "aldrig", "ingen", "intet", "ingenting", "hverken", "næppe", "ikk"))
+NEGATION_REACH = 3
+CLAUSE_END = frozenset(".,;:!?")
+
+
+def negated(texts: list[str], first: int) -> bool:
+    """True when a negation stands within NEGATION_REACH words before token `first`, with no
+    clause ending between them."""
+    for i in range(first - 1, max(first - NEGATION_REACH, 0) - 1, -1):
+        word = texts[i].strip()
+        if word and word[-1] in CLAUSE_END:
+            return False
+        if word.lower().strip(".,;:!?\"'«»") in NEGATIONS:
+            return True
+    return False
+
+
 def lexicon_flags(c: Conversation, lexicon: Lexicon) -> list[Flag]:
-    """Words from the organisation's lists: one flag per category per segment."""
+    """Words from the organisation's lists: one flag per category per segment; a word said
+    negated ("ikke motiveret") is not counted (`negated`)."""
     labels = {category.name: category for category in lexicon.categories}
     result = []
     for segment in c.segments:
         words = tokens_of(segment)
+        texts = [w.text for w in words]
         by_category: dict[str, list] = {}
-        for match in lexicon.find([w.text for w in words], c.role(segment.speaker)):
+        for match in lexicon.find(texts, c.role(segment.speaker)):
+            if negated(texts, match.first):
+                continue
             by_category.setdefault(match.category, []).append(match)
         for name, matches in by_category.items():
             category = labels[name]

@@ -1,6 +1,28 @@
 """What the user reads about metrics and flags: Danish names and one-line explanations, shared
 by `medlyt show` and the dashboard so both say the same thing."""
 
+from datetime import datetime
+
+DATE_FORMAT = "%d.%m.%Y"  # the one date format users read everywhere: dd.mm.åååå
+
+CONSENT_METHOD_LABELS = {"verbal": "mundtligt", "written": "skriftligt"}
+MEETING_STATUS_LABELS = {"created": "oprettet", "recorded": "optaget", "processed": "transskriberet"}
+
+
+def day(iso: str | None) -> str:
+    """An ISO date or timestamp as dd.mm.åååå ("–" when there is none)."""
+    return datetime.fromisoformat(iso).strftime(DATE_FORMAT) if iso else "–"
+
+
+def day_time(iso: str | None) -> str:
+    """An ISO timestamp as dd.mm.åååå tt:mm, in UTC as stored."""
+    return datetime.fromisoformat(iso).strftime(f"{DATE_FORMAT} %H:%M") if iso else "–"
+
+
+def count(n: int, one: str, many: str) -> str:
+    """"1 styrke", "2 styrker", "0 styrker": the noun agrees with the number."""
+    return f"{n} {one if n == 1 else many}"
+
 FLAG_KINDS = {
     "caseworker_dominance": "Sagsbehandleren fylder meget",
     "long_monologue": "Lang monolog",
@@ -40,3 +62,77 @@ SPEAKER_METRICS = {
 
 def kind_label(kind: str) -> str:
     return FLAG_KINDS.get(kind, kind)
+
+
+# ---- a flag's evidence as sentences -------------------------------------------------------------
+# The evidence a rule stored (numbers and the words it found) as short Danish sentences, so a
+# reader sees why the moment was flagged without reading the rule's own keys.
+
+def _n(value, digits: int = 1) -> str:
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def _pct(value) -> str:
+    return f"{round(value * 100)} %"
+
+
+def _words(words) -> str:
+    return ", ".join(f"«{w}»" for w in words)
+
+
+def evidence_lines(kind: str, evidence: dict, labels: dict | None = None) -> list[str]:
+    """Danish sentences for a flag's evidence; keys a rule did not store are left out, and a
+    kind not known here says nothing rather than show raw keys."""
+    e, name = evidence or {}, (lambda who: (labels or {}).get(who, who))
+    out: list[str] = []
+
+    def has(*keys) -> bool:
+        return all(e.get(k) is not None for k in keys)
+
+    if kind == "caseworker_dominance" and has("share", "threshold"):
+        where = (f"i {_n(e['window_s'] / 60, 0)} minutter ad gangen" if e.get("scope") == "vindue" and has("window_s")
+                 else "i hele mødet")
+        out.append(f"Andel af taletiden {where}: {_pct(e['share'])} (grænsen er {_pct(e['threshold'])}).")
+    elif kind in ("long_monologue", "citizen_story") and has("turn_s", "threshold_s"):
+        out.append(f"Turen varede {_n(e['turn_s'])} s (grænsen er {_n(e['threshold_s'])} s).")
+    elif kind == "long_silence" and has("silence_s", "threshold_s"):
+        out.append(f"Stilheden varede {_n(e['silence_s'])} s (grænsen er {_n(e['threshold_s'])} s).")
+    elif kind == "interruption" and has("overlap_s"):
+        who = f" med {name(e['interrupted'])}" if e.get("interrupted") else ""
+        out.append(f"Samtidig tale{who}: {_n(e['overlap_s'])} s"
+                   + (f" (grænsen er {_n(e['threshold_s'])} s)." if has("threshold_s") else "."))
+    elif kind == "closed_question_streak" and has("count"):
+        out.append(f"{e['count']} lukkede spørgsmål i træk"
+                   + (f" (grænsen er {e['threshold']})." if has("threshold") else "."))
+        out += [f"Spørgsmål: «{q}»" for q in e.get("questions") or []]
+    elif kind == "raised_voice" and has("above_db"):
+        out.append(f"Stemmen lå {_n(e['above_db'])} dB over talerens sædvanlige niveau"
+                   + (f" i {_n(e['duration_s'])} s" if has("duration_s") else "")
+                   + (f" (grænsen er {_n(e['threshold_db'])} dB)." if has("threshold_db") else "."))
+    elif kind == "calm_response" and has("pause_s"):
+        out.append(f"Svaret kom efter {_n(e['pause_s'])} s"
+                   + (f", i et niveau på {_n(e['level_db'])} dBFS mod sædvanligt {_n(e['median_db'])} dBFS."
+                      if has("level_db", "median_db") else "."))
+    elif kind == "open_question" and has("question"):
+        out.append(f"Spørgsmålet: «{e['question']}»")
+        if has("story_s"):
+            out.append(f"Borgeren fortalte derefter i {_n(e['story_s'])} s.")
+    elif kind == "lexicon" and e.get("words"):
+        out.append(f"Ord fra listen »{e.get('category_label') or e.get('category', '')}«: {_words(e['words'])}.")
+    elif kind == "bookmark" and has("at_s"):
+        minutes, seconds = divmod(int(round(e["at_s"])), 60)
+        out.append(f"Bogmærket blev sat ved {minutes:02d}:{seconds:02d}" + (f" af {e['by']}." if e.get("by") else "."))
+    if e.get("confidence") is not None:
+        out.append(f"Whisper var i gennemsnit {_pct(e['confidence'])} sikker på ordene her.")
+    return out
+
+
+# Flags that rest on what the words were: a mishearing makes them wrong. When Whisper was unsure
+# of those words (below the organisation's low_confidence), the dashboard tones them down,
+# hides them until asked, and does not count them as facts.
+WORD_KINDS = frozenset(("lexicon", "open_question", "closed_question_streak"))
+
+
+def uncertain(flag, low_confidence: float) -> bool:
+    sure = (flag.evidence or {}).get("confidence")
+    return flag.kind in WORD_KINDS and sure is not None and sure < low_confidence

@@ -87,8 +87,10 @@ def nudges(lines, current: Turn | None, elapsed: float, thresholds: Thresholds) 
     total = sum(seconds for _role, seconds in recent)
     mine = sum(seconds for role, seconds in recent if role == "sagsbehandler")
     if total >= thresholds.dominance_window_min_speech_s and mine / total >= thresholds.dominance_window_share:
-        minutes = round(thresholds.dominance_window_s / 60)
-        found.append(("concern", f"Du har haft ordet {round(100 * mine / total)} % af tiden de sidste {minutes} minutter."))
+        # Before the window has filled, "the last 5 minutes" would claim more than was heard.
+        since = ("siden optagelsen begyndte" if elapsed < thresholds.dominance_window_s
+                 else f"de sidste {round(thresholds.dominance_window_s / 60)} minutter")
+        found.append(("concern", f"Du har haft ordet {round(100 * mine / total)} % af tiden {since}."))
     if current and current.role == "borger" and elapsed - current.start >= thresholds.citizen_story_s:
         found.append(("strength", "Borgeren fortæller. Godt lyttet."))
     return found

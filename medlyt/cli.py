@@ -15,6 +15,7 @@ from pathlib import Path
 from capture.recorder import RecorderError
 from capture.source import AudioError
 from feedback.config import ConfigError
+from feedback.labels import CONSENT_METHOD_LABELS, MEETING_STATUS_LABELS, count, day, day_time
 from meetings.records import (
     CONSENT_METHODS,
     ROLE_LABELS,
@@ -141,7 +142,8 @@ def describe_meeting(meeting) -> str:
     consents = ", ".join(
         f"{p.label}: {'samtykke' if p.has_consented else 'mangler samtykke'}" for p in meeting.speaking_participants
     )
-    return f"{meeting.id}  {meeting.created_at[:16].replace('T', ' ')}  {meeting.status:<9}  {duration:>16}  {meeting.title}  ({consents})"
+    status = MEETING_STATUS_LABELS.get(meeting.status, meeting.status)
+    return f"{meeting.id}  {day_time(meeting.created_at)}  {status:<14}  {duration:>16}  {meeting.title}  ({consents})"
 
 
 # ---- commands ------------------------------------------------------------------------------
@@ -253,7 +255,7 @@ def cmd_consent(args, home: Path) -> None:
     if meeting is None:
         print(f"Samtykket er trukket tilbage. Mødet {args.meeting} og alt dets lyd og tekst er slettet.")
     else:
-        print(f"Samtykke registreret for {args.participant} ({args.method}).")
+        print(f"Samtykke registreret for {args.participant} ({CONSENT_METHOD_LABELS.get(args.method, args.method)}).")
         if not meeting.missing_consent:
             print("Alle talende deltagere har givet samtykke.")
 
@@ -270,7 +272,7 @@ def cmd_import(args, home: Path) -> None:
         finally:
             close()
     audio = meeting.audio
-    print(f"Importeret: {audio.duration_s:.1f} s, {audio.channels} kanal(er). Næste trin: medlyt process {meeting.id}")
+    print(f"Importeret: {audio.duration_s:.1f} s, {count(audio.channels, 'kanal', 'kanaler')}. Næste trin: medlyt process {meeting.id}")
 
 
 def feedback_config(home: Path, explicit: str | None):
@@ -446,7 +448,7 @@ def cmd_user(args, home: Path) -> None:
             if not users:
                 print("Ingen brugere endnu. Opret en: medlyt user add NAVN --role admin")
             for user in users:
-                print(f"{user.name:<20} {USER_ROLE_LABELS[user.role]:<14} oprettet {user.created_at[:10]}")
+                print(f"{user.name:<20} {USER_ROLE_LABELS[user.role]:<14} oprettet {day(user.created_at)}")
 
 
 def cmd_record(args, home: Path) -> None:
@@ -488,7 +490,7 @@ def cmd_record(args, home: Path) -> None:
         meeting = record(store, args.meeting, source, on_progress=progress, live=live, on_line=show_line,
                          on_live_error=show_error, by=cli_user())
     if source.overflows:
-        print(f"Advarsel: lydkortet tabte lyd {source.overflows} gang(e).", file=sys.stderr)
+        print(f"Advarsel: lydkortet tabte lyd {count(source.overflows, 'gang', 'gange')}.", file=sys.stderr)
     print(f"\nOptagelsen er gemt: {meeting.audio.duration_s:.1f} s.")
     if args.live and not args.no_process:
         print("Nu den fulde gennemgang, som erstatter de foreløbige linjer:")
@@ -596,7 +598,7 @@ def cmd_audit(args, home: Path) -> None:
             print_verification(records, problems)
             store.log(audit.AUDIT_VERIFIED, None, cli_user(), f"entries={len(records)} problems={len(problems)}")
             if problems:
-                raise AuditLogBroken(f"Revisionsloggen er ikke intakt: {len(problems)} problem(er) blandt "
+                raise AuditLogBroken(f"Revisionsloggen er ikke intakt: {count(len(problems), 'problem', 'problemer')} blandt "
                                      f"{len(records)} poster (se ovenfor).")
             return
         if args.meeting and not records:
@@ -779,7 +781,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"roller adskilt af komma, fx sagsbehandler,borger (kendte: {', '.join(ROLES)})")
     new.add_argument("--consent-all", action="store_true", help="registrér at alle deltagere har givet samtykke nu")
     new.add_argument("--consent-method", choices=CONSENT_METHODS, default="verbal",
-                     help="hvordan samtykket er givet (standard: verbal)")
+                     help="hvordan samtykket er givet: verbal (mundtligt) eller written (skriftligt); standard: verbal")
     new.add_argument("--channels", metavar="ROLLE=KANAL,...",
                      help="hvis hver deltager har sin egen mikrofon på hver sin kanal, fx sagsbehandler=1,borger=2")
     new.add_argument("--caseworker", metavar="BRUGER",
@@ -801,7 +803,8 @@ def build_parser() -> argparse.ArgumentParser:
     decision.add_argument("--given", dest="given", action="store_true", help="samtykke givet")
     decision.add_argument("--withdrawn", dest="given", action="store_false",
                           help="samtykke trukket tilbage: mødets lyd og tekst slettes straks")
-    consent.add_argument("--method", choices=CONSENT_METHODS, default="verbal", help="mundtligt eller skriftligt")
+    consent.add_argument("--method", choices=CONSENT_METHODS, default="verbal",
+                         help="verbal (mundtligt) eller written (skriftligt); standard: verbal")
     consent.set_defaults(handler=cmd_consent)
 
     imp = commands.add_parser("import", help="importér en lydfil (wav, flac, mp3, m4a, ogg, opus ...) til et møde")

@@ -3,7 +3,7 @@
 Personal data a flag's message may quote (an observer's note, say) is masked (meetings.redaction)."""
 
 from feedback.flags import number, percent
-from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, day_time, kind_label
 from meetings.records import Analysis, Meeting, Speaker
 from meetings.redaction import redact
 
@@ -26,7 +26,7 @@ def render(meeting: Meeting, speakers: list[Speaker], analysis: Analysis) -> str
     lines = [
         f"Møde {meeting.id}: {meeting.title}",
         f"Varighed {clock(analysis.metrics['duration_s'])}, model {meeting.model}, analyseret "
-        f"{analysis.computed_at[:16].replace('T', ' ')} med "
+        f"{day_time(analysis.computed_at)} med "
         + ("standardindstillingerne" if analysis.config_source == "standard" else f"indstillingerne i {analysis.config_source}"),
         "",
         "Taletid",

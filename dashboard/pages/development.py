@@ -14,7 +14,9 @@ import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.data import meetings_for, store
-from dashboard.format import decimal, escape, percent
+from dashboard.format import DATE_FORMAT, day, day_time, decimal, escape, percent
+from dashboard.status import state_from_store
+from feedback.labels import uncertain
 from meetings import audit
 from meetings.access import admin_reads_content, can_follow_development
 from meetings.records import Meeting, User
@@ -23,7 +25,6 @@ from meetings.redaction import redact
 PAGE = "udvikling"
 CASEWORKER = "sagsbehandler"
 CHART_HEIGHT = 260
-DATE_FORMAT = "%d.%m.%Y"
 STRENGTH, CONCERN = "Styrker", "Opmærksomhedspunkter"
 TONE_COLOURS = {STRENGTH: "#2e7d32", CONCERN: "#c62828"}
 
@@ -93,8 +94,8 @@ def development(meetings: list[Meeting]) -> tuple[list[dict], list[tuple[Meeting
         for meeting in sorted(meetings, key=lambda m: (m.created_at, m.id)):
             analysis = s.analysis(meeting.id) if meeting.status == "processed" else None
             if analysis is None:
-                left_out.append((meeting, "ikke transskriberet endnu" if meeting.status != "processed"
-                                 else "ingen nøgletal endnu"))
+                # Said as everywhere else (dashboard.status): "Mangler samtykke", "Ikke optaget", ...
+                left_out.append((meeting, state_from_store(s, meeting).label.lower()))
                 continue
             ids = [sp.id for sp in s.speakers(meeting.id) if sp.role == CASEWORKER]
             if not ids:
@@ -112,6 +113,8 @@ def meeting_row(meeting: Meeting, analysis, ids: list[str]) -> dict:
     asked_open = sum(m.get("questions_open", 0) for m in mine)
     asked_closed = sum(m.get("questions_closed", 0) for m in mine)
     asked = asked_open + asked_closed
+    low = analysis.config.get("thresholds", {}).get("low_confidence", 0.6)
+    sure = [f for f in analysis.flags if not uncertain(f, low)]
     return {
         "id": meeting.id,
         "title": redact(meeting.title),
@@ -121,19 +124,17 @@ def meeting_row(meeting: Meeting, analysis, ids: list[str]) -> dict:
         "open_share": round(asked_open / asked, 3) if asked else None,
         "questions": asked,
         "interruptions": sum(m.get("interruptions", 0) for m in mine),
-        "strengths": sum(1 for f in analysis.flags if f.tone == "strength"),
-        "concerns": sum(1 for f in analysis.flags if f.tone == "concern"),
+        # Flags on words Whisper was unsure of may rest on a mishearing: not counted as facts.
+        "strengths": sum(1 for f in sure if f.tone == "strength"),
+        "concerns": sum(1 for f in sure if f.tone == "concern"),
+        "unsure": len(analysis.flags) - len(sure),
         "band": tuple(analysis.config["thresholds"]["balance_band"]),
     }
 
 
-def day(iso: str) -> str:
-    return datetime.fromisoformat(iso).strftime(DATE_FORMAT)
-
-
 def table_row(r: dict) -> dict:
     return {
-        "Dato": r["date"][:16].replace("T", " "),
+        "Dato": day_time(r["date"]),
         "Titel": r["title"],
         "Sagsbehandlerens andel": percent(r["share"]),
         "Længste monolog": decimal(r["monologue_s"], 1, "s"),
@@ -141,6 +142,7 @@ def table_row(r: dict) -> dict:
         "Afbrydelser": r["interruptions"],
         STRENGTH: r["strengths"],
         CONCERN: r["concerns"],
+        "Ikke talt med (usikker tekst)": r["unsure"],
         "Id": r["id"],
     }
 
@@ -165,7 +167,8 @@ def latest_section(rows: list[dict]) -> None:
         return f"{d:+d}"
 
     st.subheader(f"Seneste møde: {day(last['date'])}")
-    columns = st.columns(4)
+    row = st.container(horizontal=True, wrap=True, gap="medium")  # they wrap on a tablet, never cut
+    columns = [row.container(width=230) for _ in range(4)]
     columns[0].metric("Sagsbehandlerens andel", percent(last["share"]), change("share", points), delta_color="off",
                       help=f"andel af al taletid; referencebåndet er {percent(low)}–{percent(high)}")
     columns[1].metric("Længste monolog", decimal(last["monologue_s"], 1, "s"), change("monologue_s", seconds),
@@ -179,7 +182,7 @@ def latest_section(rows: list[dict]) -> None:
 def charts_section(rows: list[dict]) -> None:
     st.subheader("Over tid")
     ticks = [tick(r["date"]) for r in rows]
-    left, right = st.columns(2)
+    left, right = st.container(key="reflow-development").columns(2)
     with left:
         st.markdown("**Sagsbehandlerens andel af taletiden**")
         st.altair_chart(share_chart(rows, ticks), width="stretch", height=CHART_HEIGHT)
@@ -250,6 +253,7 @@ def left_out_note(left_out: list[tuple[Meeting, str]]) -> None:
         return
     lines = "\n".join(f"- {day(m.created_at)} · {escape(redact(m.title))}: {why}" for m, why in left_out)
     st.caption(f"Ikke med ({len(left_out)}):\n{lines}")
+    st.page_link("pages/meetings.py", label="Se møderne og deres status under Møder", icon=":material/arrow_forward:")
 
 
 render()

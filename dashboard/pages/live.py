@@ -13,7 +13,8 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.choice import NO_ACCESS
 from dashboard.data import log_view, meeting_for, store
-from dashboard.format import clock, escape, percent
+from dashboard.format import clock, count, escape, percent
+from dashboard.status import LIVE, MEETINGS, OVERVIEW, PAGE_NAMES, state_from_store
 from feedback.config import ConfigError, load_config
 from feedback.live import LiveStatus, live_status, seconds_text
 from meetings.access import ADMIN, PARTNER, part_in
@@ -50,8 +51,8 @@ def render() -> None:
             return
         meetings.append(meeting)  # an ended recording: the page says so
     if not meetings:
-        st.info("Ingen optagelse er i gang lige nu. Start en med `medlyt record MØDE --live`; "
-                "så vises taletid og de seneste linjer her, mens mødet foregår.")
+        st.info("Ingen optagelse er i gang lige nu. Når sparringspartneren starter en optagelse med live-tekst, "
+                "vises taletid og de seneste linjer her, mens mødet foregår.")
         return
     labels = {m.id: redact(m.title) for m in meetings}
     chosen = st.selectbox("Optagelse", list(labels), format_func=labels.get, key="live_meeting",
@@ -78,7 +79,7 @@ def caseworker_view(meeting_id: str) -> None:
         return
     if not any(role == "sagsbehandler" for role in status.roles.values()):
         st.info("Din stemme er ikke genkendt endnu, så der er ingen hints. Med en stemmeprøve "
-                "(`medlyt voice enroll`) eller én mikrofon pr. person kendes den fra starten.")
+                "eller én mikrofon pr. person kendes den fra starten; spørg sparringspartneren.")
         return
     if not status.nudges:
         st.markdown("### Det går fint 🙂")
@@ -96,23 +97,26 @@ def observer_view(user: User, meeting: Meeting) -> None:
     if not status.recording:
         st.success(f"Optagelsen er stoppet efter {clock(status.elapsed_s)}. Den fulde gennemgang erstatter "
                    "de foreløbige linjer; bogmærkerne bliver til markeringer i mødeoverblikket.")
+        after_stop(meeting)
     elif status.stale:
-        st.warning("Optageren har ikke meldt sig i over 5 sekunder. Tjek optagelsen i terminalen; "
+        st.warning("Optageren har ikke meldt sig i over 5 sekunder. Se til computeren, der optager; "
                    "lyd, der allerede er optaget, genoprettes ved næste start.")
     elif session.stop_requested:
         st.info("Stop er sendt til optageren ...")
     now_speaking = (f"{status.current.speaker} · {seconds_text(status.elapsed_s - status.current.start)}"
                     if status.current else "Ingen")
-    left, middle, right = st.columns(3)
-    left.metric("Optaget", clock(status.elapsed_s))
-    middle.metric("Taler nu", now_speaking)
-    right.metric("Bogmærker", len(meeting_bookmarks(meeting.id)))
+    # Each as wide as its value and wrapping onto the next line: "Sagsbehandler · 2 min 30 s" is
+    # never cut, on a tablet either.
+    row = st.container(horizontal=True, wrap=True, gap="large")
+    row.metric("Optaget", clock(status.elapsed_s), width="content")
+    row.metric("Taler nu", now_speaking, width="content")
+    row.metric("Bogmærker", len(meeting_bookmarks(meeting.id)), width="content")
     if session.overflows:
-        st.warning(f"Lydkortet har tabt lyd {session.overflows} gang(e).")
+        st.warning(f"Lydkortet har tabt lyd {count(session.overflows, 'gang', 'gange')}.")
     if status.recording and can_control(user, meeting):
         controls(user, meeting.id, status)
     if not session.live:
-        st.caption("Optagelsen kører uden live-tekst (start med `--live` for taletid og linjer undervejs).")
+        st.caption("Optagelsen kører uden live-tekst, så taletid og linjer vises først efter den fulde gennemgang.")
         return
     balance(status)
     latest(session)
@@ -121,8 +125,12 @@ def observer_view(user: User, meeting: Meeting) -> None:
 def read(meeting_id: str) -> tuple[LiveSession | None, LiveStatus | None]:
     with store() as s:
         session = s.live_session(meeting_id, last_lines=None)
-    if session is None:
-        st.info("Mødet bliver ikke optaget.")
+        state = state_from_store(s, s.get_meeting(meeting_id)) if session is None else None
+    if state is not None:  # never recorded live: where it stands instead, and the way there
+        st.info(f"**Mødet bliver ikke optaget nu.** {state.explanation} {state.next_step}")
+        if state.page not in (None, LIVE):
+            st.page_link(state.page, label=f"Gå til {PAGE_NAMES[state.page]}", icon=":material/arrow_forward:",
+                         query_params={"meeting": meeting_id})
         return None, None
     return session, live_status(session, time.time(), thresholds())
 
@@ -139,16 +147,45 @@ def can_control(user: User, meeting: Meeting) -> bool:
 
 
 def controls(user: User, meeting_id: str, status: LiveStatus) -> None:
-    note_column, mark_column, stop_column = st.columns([3, 1, 1], vertical_alignment="bottom")
+    note_column, mark_column = st.container(key="reflow-bookmark").columns([3, 1], vertical_alignment="bottom")
     note = note_column.text_input("Note til bogmærket (valgfri, skriv ikke borgerens navn)", key="live_note")
     if mark_column.button("Sæt bogmærke", type="primary", width="stretch"):
         with store() as s:
             s.add_bookmark(meeting_id, status.elapsed_s, by=user.name, note=note)
         st.toast(f"Bogmærke ved {clock(status.elapsed_s)}")
-    if stop_column.button("Stop optagelsen", width="stretch"):
+    # Stopping ends the recording for good: away from the bookmark button, and asked twice.
+    st.divider()
+    if not st.session_state.get(CONFIRM_STOP):
+        st.button("Stop optagelsen ...", key="stop", on_click=confirm_stop, args=(True,))
+        return
+    st.warning("Vil du stoppe optagelsen? Det kan ikke fortrydes: mødet optages ikke videre.")
+    yes, no = st.columns(2)
+    if yes.button("Ja, stop optagelsen", type="primary", key="stop_yes", width="stretch"):
+        st.session_state[CONFIRM_STOP] = False
         with store() as s:
             s.request_stop(meeting_id, by=user.name)
         st.toast("Optagelsen stopper om et øjeblik.")
+    no.button("Nej, optag videre", key="stop_no", width="stretch", on_click=confirm_stop, args=(False,))
+
+
+CONFIRM_STOP = "live_confirm_stop"
+
+
+def confirm_stop(asking: bool) -> None:
+    st.session_state[CONFIRM_STOP] = asking
+
+
+def after_stop(meeting: Meeting) -> None:
+    """Where the meeting stands now, and the way onward: refreshed with the page, so the link
+    to the overview appears when the transcript is done."""
+    with store() as s:
+        state = state_from_store(s, s.get_meeting(meeting.id))  # as it is now, not as before the stop
+    st.info(f"**{state.label}.** {state.explanation} {state.next_step}")
+    if state.has_figures:
+        st.page_link(OVERVIEW, label="Åbn mødeoverblikket", icon=":material/arrow_forward:",
+                     query_params={"meeting": meeting.id})
+    else:
+        st.page_link(MEETINGS, label="Til Møder", icon=":material/arrow_forward:")
 
 
 def balance(status: LiveStatus) -> None:

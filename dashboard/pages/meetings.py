@@ -6,8 +6,9 @@ import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.choice import choose
-from dashboard.data import meetings_for, store
-from dashboard.format import STATUS_LABELS, clock, escape, percent
+from dashboard.data import meeting_for, meetings_for, store
+from dashboard.format import clock, day, day_time, escape, percent
+from dashboard.status import OVERVIEW, state_from_store
 from meetings import audit
 from meetings.access import ADMIN_READS_CONTENT_ENV, admin_reads_content, can_share
 from meetings.errors import MeetingError
@@ -35,46 +36,98 @@ def render() -> None:
                     f"de ledere, det er delt med. Organisationen kan give administratorer adgang ({ADMIN_READS_CONTENT_ENV}=1).")
         else:
             st.info("Der er ingen møder, du har adgang til. Et møde vises for sagsbehandleren i mødet, "
-                    "sparringspartneren der optog det, og de ledere, det er delt med. Prøv `medlyt demo`.")
+                    "sparringspartneren der optog det, og de ledere, det er delt med. Bed sparringspartneren om "
+                    "at dele mødet med dig, hvis du mangler et.")
         return
-    rows = []
     with store() as s:
-        for m in meetings:
-            analysis = s.analysis(m.id) if m.status == "processed" else None
-            speakers = {sp.id: sp for sp in s.speakers(m.id)} if analysis else {}
-            shares = {speakers[w].role: b["share"] for w, b in (analysis.balance.items() if analysis else [])
-                      if w in speakers and speakers[w].role}
-            rows.append({
-                "Dato": m.created_at[:16].replace("T", " "),
-                "Titel": redact(m.title),
-                "Varighed": clock(m.audio.duration_s) if m.audio else "–",
-                "Status": STATUS_LABELS.get(m.status, m.status),
-                "Sagsbehandlerens andel": percent(shares.get("sagsbehandler")) if analysis else "–",
-                "Markeringer": len(analysis.flags) if analysis else 0,
-                "Delt med": ", ".join(m.shared_with) or "–",
-                "Slettes": m.delete_after or "–",
-                "Id": m.id,
-            })
-    st.dataframe(rows, hide_index=True, width="stretch")
+        recording_ids = s.recording_now()
+        states = {m.id: state_from_store(s, m, recording_ids) for m in meetings}
+        rows = [meeting_row(s, m, states[m.id]) for m in meetings]
+    if (clicked := st.session_state.pop(CLICKED, None)) in states:  # a row just clicked: open it
+        open_meeting(clicked, states[clicked])
+    st.caption("Klik på et møde i tabellen for at åbne det.")
+    st.session_state[TABLE_IDS] = [m.id for m in meetings]  # the rows' meetings, for row_clicked
+    st.dataframe(rows, hide_index=True, width="stretch", on_select=row_clicked, selection_mode="single-row",
+                 key=TABLE, column_config=COLUMNS)
 
-    labels = {m.id: f"{m.created_at[:10]} · {redact(m.title)}" for m in meetings}
+    labels = {m.id: f"{day(m.created_at)} · {redact(m.title)} · {states[m.id].label}" for m in meetings}
+    ready = [m.id for m in meetings if states[m.id].has_figures]  # newest ready meeting first, not a blank one
+    if st.session_state.get("open_meeting") not in labels:
+        st.session_state["open_meeting"] = (ready or list(labels))[0]
     chosen = st.selectbox("Åbn et møde", list(labels), format_func=labels.get, key="open_meeting")
-    if st.button("Åbn mødeoverblik", type="primary"):
-        choose(chosen)
-        st.switch_page("pages/overview.py", query_params={"meeting": chosen})
+    if st.button("Åbn mødet", type="primary"):
+        open_meeting(chosen, states[chosen])
 
     meeting = next(m for m in meetings if m.id == chosen)
+    state = states[chosen]
+    if not state.has_figures:
+        st.caption(f"{state.explanation} {state.next_step}")
     if can_share(user, meeting):
         share_form(user, meeting)
     if user.role in ("leder", "admin"):
         retention_form(user, meeting)
 
 
+# Widths that let every column, the id last, fit beside the sidebar at 1400 px: the id is for
+# telling meetings apart when talking to support, so it must be readable whole.
+COLUMNS = {
+    "Dato": st.column_config.TextColumn("Dato", width=118),
+    "Titel": st.column_config.TextColumn("Titel", width=160),
+    "Status": st.column_config.TextColumn("Status", width=130),
+    "Varighed": st.column_config.TextColumn("Varighed", width=70),
+    "Sagsbehandlerens andel": st.column_config.TextColumn("Andel", width=60,
+                                                          help="Sagsbehandlerens andel af taletiden"),
+    "Markeringer": st.column_config.NumberColumn("Markeringer", width=85),
+    "Delt med": st.column_config.TextColumn("Delt med", width=80),
+    "Slettes": st.column_config.TextColumn("Slettes", width=85),
+    "Id": st.column_config.TextColumn("Id", width=118),
+}
+
+
+def meeting_row(s, m, state) -> dict:
+    analysis = s.analysis(m.id) if state.has_figures else None
+    speakers = {sp.id: sp for sp in s.speakers(m.id)} if analysis else {}
+    shares = {speakers[w].role: b["share"] for w, b in (analysis.balance.items() if analysis else [])
+              if w in speakers and speakers[w].role}
+    return {
+        "Dato": day_time(m.created_at),
+        "Titel": redact(m.title),
+        "Status": state.label,
+        "Varighed": clock(m.audio.duration_s) if m.audio else "–",
+        "Sagsbehandlerens andel": percent(shares.get("sagsbehandler")) if analysis else "–",
+        "Markeringer": len(analysis.flags) if analysis else 0,
+        "Delt med": ", ".join(m.shared_with) or "–",
+        "Slettes": day(m.delete_after),
+        "Id": m.id,
+    }
+
+
+TABLE, TABLE_IDS, CLICKED = "meeting_table", "meeting_table_ids", "meeting_clicked"
+
+
+def row_clicked() -> None:
+    """Runs once per click (not on every later run, as the table's selection stays): the clicked
+    meeting is opened by the run that follows, or chosen below when there is nothing to open."""
+    rows, ids = st.session_state[TABLE].selection.rows, st.session_state.get(TABLE_IDS, [])
+    if rows and rows[0] < len(ids):
+        st.session_state["open_meeting"] = st.session_state[CLICKED] = ids[rows[0]]
+
+
+def open_meeting(meeting_id: str, state) -> None:
+    """To the overview when it has something to show, else to the page the status points to
+    (Live for a recording); a meeting with nothing to show yet stays here, its status below."""
+    page = OVERVIEW if state.has_figures else state.page
+    if page is None:
+        return
+    choose(meeting_id)
+    st.switch_page(page, query_params={"meeting": meeting_id})
+
+
 def retention_form(user, meeting) -> None:
     """A leader may keep one meeting longer than the organisation's period, with a reason."""
-    with st.expander(f"Gem mødet længere (slettes {meeting.delete_after})"):
+    with st.expander(f"Gem mødet længere (slettes {day(meeting.delete_after)})"):
         until = st.date_input("Ny slettedato", value=date.fromisoformat(meeting.delete_after) + timedelta(days=30),
-                              key="retention_until", format="YYYY-MM-DD")
+                              key="retention_until", format="DD.MM.YYYY")
         reason = st.text_input("Begrundelse (skriv ikke borgerens navn)", key="retention_reason")
         if st.button("Forlæng"):
             try:
@@ -83,23 +136,62 @@ def retention_form(user, meeting) -> None:
             except MeetingError as error:
                 st.error(str(error))
             else:
-                st.success(f"Mødet slettes nu {changed.delete_after}.")
+                st.success(f"Mødet slettes nu {day(changed.delete_after)}.")
 
 
 def share_form(user, meeting) -> None:
+    """Share with a leader, and stop sharing: both callbacks, so the table above shows the
+    change at once."""
     with store() as s:
         leaders = [u.name for u in s.users() if u.role == "leder"]
-    with st.expander("Del mødet med en leder"):
-        if not leaders:
-            st.caption("Der er ingen ledere blandt brugerne.")
+    shared = ", ".join(escape(name) for name in meeting.shared_with)
+    said = st.session_state.pop(SHARE_NOTICE, None)
+    with st.expander(f"Deling ({'delt med ' + shared if shared else 'ikke delt'})", expanded=said is not None):
+        if said is not None:
+            st.success(said)
+        for leader in meeting.shared_with:
+            name, stop = st.columns([3, 1], vertical_alignment="center")
+            name.markdown(f"Delt med **{escape(leader)}**")
+            stop.button("Stop deling", key=f"unshare-{leader}", on_click=unshare, args=(meeting.id, leader))
+        others = [name for name in leaders if name not in meeting.shared_with]
+        if not others:
+            st.caption("Der er ingen ledere blandt brugerne." if not leaders else "Mødet er delt med alle ledere.")
             return
-        leader = st.selectbox("Leder", leaders, key="share_leader")
+        leader = st.selectbox("Del med lederen", others, key="share_leader")
         sure = st.checkbox("Jeg vil give lederen adgang til lyd, transskription og markeringer i dette møde.",
                            key="share_sure")
-        if st.button("Del mødet", disabled=not sure):
-            with store() as s:
-                s.share(meeting.id, leader, by=user.name)
-            st.success(f"Mødet er delt med {escape(leader)}.")
+        st.button("Del mødet", disabled=not sure, on_click=share, args=(meeting.id, leader))
+
+
+SHARE_NOTICE = "share_notice"
+
+
+def sharing_allowed(meeting_id: str):
+    """The user, if they may still share this meeting: checked again when the click runs."""
+    user = current_user()
+    meeting = meeting_for(user, meeting_id) if user is not None else None
+    return user if meeting is not None and can_share(user, meeting) else None
+
+
+def share(meeting_id: str, leader: str) -> None:
+    if (user := sharing_allowed(meeting_id)) is None:
+        return
+    try:
+        with store() as s:
+            s.share(meeting_id, leader, by=user.name)
+    except MeetingError as error:
+        st.session_state[SHARE_NOTICE] = str(error)
+        return
+    st.session_state["share_sure"] = False  # the next share is a deliberate act of its own
+    st.session_state[SHARE_NOTICE] = f"Mødet er delt med {escape(leader)}."
+
+
+def unshare(meeting_id: str, leader: str) -> None:
+    if (user := sharing_allowed(meeting_id)) is None:
+        return
+    with store() as s:
+        s.unshare(meeting_id, leader, by=user.name)
+    st.session_state[SHARE_NOTICE] = f"Mødet er ikke længere delt med {escape(leader)}."
 
 
 render()

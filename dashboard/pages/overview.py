@@ -11,15 +11,18 @@ import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
-from dashboard.data import store
-from dashboard.format import clock, decimal, escape, model_note, percent
-from dashboard.moment import header_and_sound, said_around
-from feedback.labels import METRICS, TONES, kind_label
+from dashboard.data import meeting_for, store
+from dashboard.format import clock, count, day_time, escape, model_note, percent
+from dashboard.moment import evidence, header_and_sound, said_around
+from dashboard.status import TRANSCRIPT, meeting_state
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label, uncertain
 from feedback.metrics import turns
+from medlyt.summary import metric_value, speaker_value
 from meetings.access import can_choose_moments
 from meetings.records import REVIEW_STATUSES, review_key
-from meetings.redaction import redact, redact_segments, redact_speakers, redact_value
+from meetings.redaction import redact, redact_segments, redact_speakers
 
+FIGURE_WIDTH_PX = 210  # a key figure's box: its longest value and explanation fit
 TONE_COLOURS = {"strength": "#2e7d32", "concern": "#c62828", "info": "#616161"}
 
 
@@ -42,10 +45,10 @@ def render() -> None:
     thresholds = analysis.config["thresholds"]
 
     st.caption(f"{clock(analysis.metrics['duration_s'])} · model {escape(meeting.model or '–')} · "
-               f"analyseret {analysis.computed_at[:16].replace('T', ' ')}")
+               f"analyseret {day_time(analysis.computed_at)}")
     if (note := model_note(meeting.model)) is not None:
         st.caption(f":orange[{note}]")
-    left, right = st.columns([2, 3])
+    left, right = st.container(key="reflow-charts").columns([2, 3])
     with left:
         st.subheader("Taletid")
         st.altair_chart(balance_chart(analysis.balance, labels, roles, thresholds["balance_band"]),
@@ -55,10 +58,12 @@ def render() -> None:
         st.altair_chart(timeline_chart(speech or segments, analysis.flags, labels, thresholds["turn_gap_s"]),
                         width="stretch", height=chart_height(len(labels)))
     if not analysis.metrics.get("roles_known"):
-        st.warning("Talerne har ikke roller endnu, så nøgletal og markeringer om sagsbehandler og borger "
-                   f"mangler. Giv dem roller: `medlyt speaker rename {meeting.id} S1 --role sagsbehandler`")
-    metrics_section(analysis.metrics)
-    flags_section(user, meeting, analysis.flags, segments, labels, reviews)
+        state = meeting_state(meeting, has_analysis=True, roles_known=False)
+        st.warning(f"{state.explanation} {state.next_step}")
+        st.page_link(TRANSCRIPT, label="Gå til Transskription", icon=":material/arrow_forward:",
+                     query_params={"meeting": meeting.id})
+    metrics_section(analysis.metrics, labels)
+    flags_section(user, meeting, analysis.flags, segments, labels, reviews, thresholds.get("low_confidence", 0.6))
 
 
 def chart_height(rows: int) -> int:
@@ -101,69 +106,142 @@ def timeline_chart(spans, flags, labels: dict, gap_s: float) -> alt.LayerChart:
     return alt.layer(speech, moments)
 
 
-def metrics_section(metrics: dict) -> None:
+def metrics_section(metrics: dict, labels: dict) -> None:
+    """The key figures, as `medlyt show` has them: the meeting's, then each speaker's questions
+    (open and closed), tempo and loudness."""
     st.subheader("Nøgletal")
-    columns = st.columns(len(METRICS))
-    for column, (key, (name, explanation)) in zip(columns, METRICS.items()):
-        value = metrics.get(key)
-        if key == "interactivity_per_min":
-            shown = decimal(value, 1, "/min")
-        elif key == "interruptions":
-            shown = str(value) if value is not None else "–"
-        else:
-            shown = decimal(value, 1, "s")
-        column.metric(name, shown)
-        column.caption(explanation)
+    # Boxes of one width that wrap onto the next line: six side by side cut their values at
+    # 768 px ("3,4 /…").
+    row = st.container(horizontal=True, wrap=True, gap="medium")
+    for key, (name, explanation) in METRICS.items():
+        with row.container(width=FIGURE_WIDTH_PX):
+            st.metric(name, metric_value(key, metrics.get(key)))
+            st.caption(explanation)
+    per_speaker = metrics.get("speakers", {})
+    if per_speaker:
+        st.dataframe([{"Taler": labels.get(who, who),
+                       **{name: speaker_value(key, m) for key, (name, _why) in SPEAKER_METRICS.items()}}
+                      for who, m in per_speaker.items()], hide_index=True, width="stretch")
+        st.caption(" · ".join(f"{name}: {why}" for name, why in SPEAKER_METRICS.values()))
 
 
-def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict) -> None:
+def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict, low: float) -> None:
     st.subheader(f"Markerede øjeblikke ({len(flags)})")
     if not flags:
         st.info("Ingen markeringer i dette møde.")
         return
+    unsure = [f for f in flags if uncertain(f, low)]
     tones = st.multiselect("Vis", [name for _, name in TONES.values()], default=[name for _, name in TONES.values()],
-                           key="tone_filter")
-    shown = [f for f in flags if TONES.get(f.tone, ("", ""))[1] in tones]
+                           key="tone_filter", placeholder="Vælg, hvad der vises")
+    show_unsure = bool(unsure) and st.toggle(
+        f"Vis også {count(len(unsure), 'markering', 'markeringer')} på ord, Whisper var usikker på",
+        key="show_unsure", help="Ordvalg og spørgsmål bygger på, hvilke ord der blev sagt. Var Whisper under "
+                                f"{percent(low)} sikker på ordene, kan markeringen bygge på en fejlhøring.")
+    shown = [f for f in flags if TONES.get(f.tone, ("", ""))[1] in tones and (show_unsure or f not in unsure)]
     st.dataframe([{
         "Tid": clock(f.start), "": TONES.get(f.tone, ("?", ""))[0], "Art": kind_label(f.kind),
-        "Taler": labels.get(f.speaker, "–") if f.speaker else "–", "Hvorfor": redact(f.message),
-        "Status": reviews[review_key(f)].status if review_key(f) in reviews else "",
+        "Taler": labels.get(f.speaker, "–") if f.speaker else "–",
+        "Hvorfor": ("(usikker tekst) " if f in unsure else "") + redact(f.message),
+        "Til sparringen": REVIEW_LABELS.get(reviews[review_key(f)].status, "") if review_key(f) in reviews else "",
     } for f in shown], hide_index=True, width="stretch")
     if not shown:
         return
     options = list(range(len(shown)))
     index = st.selectbox("Øjeblik", options, key="moment",
                          format_func=lambda i: f"{clock(shown[i].start)} · {kind_label(shown[i].kind)} · "
-                                               f"{labels.get(shown[i].speaker, '–') if shown[i].speaker else '–'}")
-    moment_detail(user, meeting, shown[index], segments, labels, reviews.get(review_key(shown[index])))
+                                               f"{labels.get(shown[i].speaker, '–') if shown[i].speaker else '–'}"
+                                               + (" · usikker tekst" if shown[i] in unsure else ""))
+    moment_detail(user, meeting, shown[index], segments, labels, reviews.get(review_key(shown[index])), low)
 
 
-def moment_detail(user, meeting, flag, segments, labels: dict, review) -> None:
-    header_and_sound(meeting.id, flag)
-    with st.expander("Belæg"):
-        st.json(redact_value(flag.evidence))
+def moment_detail(user, meeting, flag, segments, labels: dict, review, low: float) -> None:
+    header_and_sound(meeting.id, flag, low)
+    evidence(flag, labels)
     st.markdown("**Det blev sagt**")
     said_around(flag, segments, labels)
     review_form(user, meeting, flag, review)
 
 
+REVIEW_LABELS = {"drøftet": "Tag med", "ikke relevant": "Spring over"}  # stored status -> what a user reads
+UNDO = "review_undo"  # (flag key, the review before the last change) for the undo button
+
+
 def review_form(user, meeting, flag, review) -> None:
+    """Take the moment into the sparring or skip it, with a note that follows it there. Nothing
+    is chosen until someone chooses; a choice can be changed, and the last one undone."""
     key = f"{flag.kind}-{round(flag.start * 1000)}"
+    said = f" af {escape(review.by or '–')} {day_time(review.at)}" if review else ""
     if not can_choose_moments(user, meeting):
         st.caption("Øjeblikkene til sparringen vælges af sagsbehandleren og sparringspartneren, der var med.")
         if review:
-            st.caption(f"Markeret {review.status} af {escape(review.by or '–')} {review.at[:16].replace('T', ' ')}")
+            st.caption(f"{REVIEW_LABELS.get(review.status, review.status)}{said}")
         return
-    with st.form(f"review-{key}"):
-        status = st.radio("Til sparringen", REVIEW_STATUSES, horizontal=True, key=f"status-{key}",
-                          index=REVIEW_STATUSES.index(review.status) if review else 0)
-        note = st.text_area("Note", value=review.note if review else "", key=f"note-{key}")
-        if st.form_submit_button("Gem"):
-            with store() as s:
-                s.review_flag(meeting.id, flag, status, note, by=user.name)
-            st.success(f"Markeret som {status}.")
-    if review:
-        st.caption(f"Sidst markeret {review.status} af {escape(review.by or '–')} {review.at[:16].replace('T', ' ')}")
+    drafts = st.session_state.setdefault(REVIEW_DRAFTS, {})
+    with st.container(border=True):
+        st.radio("Til sparringen", REVIEW_STATUSES, horizontal=True, key=f"status-{key}",
+                 index=REVIEW_STATUSES.index(review.status) if review else None,
+                 format_func=lambda s: REVIEW_LABELS.get(s, s))
+        # A note typed and not saved stays when another moment is chosen (the box leaves the page).
+        st.text_area("Note til sparringen", value=drafts.get(key, review.note if review else ""),
+                     key=f"note-{key}", on_change=keep_review_draft, args=(key,),
+                     help="Noten følger øjeblikket til Sparring og rapporten.")
+        if key in drafts and drafts[key].strip() != (review.note if review else ""):
+            st.caption(":orange[Kladde: noten er ikke gemt endnu.]")
+        st.button("Gem", key=f"save-{key}", on_click=save_review, args=(meeting.id, flag, key, review))
+    notice = st.session_state.pop(f"review-saved-{key}", None)
+    if notice:
+        st.success(notice)
+    undo = st.session_state.get(UNDO)
+    if undo and undo[0] == key:
+        st.button("Fortryd", key=f"undo-{key}", on_click=undo_review, args=(meeting.id, flag, key))
+    elif review:
+        st.caption(f"Sidst sat til »{REVIEW_LABELS.get(review.status, review.status)}«{said}")
+
+
+REVIEW_DRAFTS = "review_drafts"  # flag key -> note typed and not yet saved
+
+
+def keep_review_draft(key: str) -> None:
+    st.session_state.setdefault(REVIEW_DRAFTS, {})[key] = st.session_state.get(f"note-{key}", "")
+
+
+def review_writer(meeting_id: str):
+    """The user, if they may still choose moments in this meeting (checked when the click runs)."""
+    user = current_user()
+    meeting = meeting_for(user, meeting_id) if user is not None else None
+    return user if meeting is not None and can_choose_moments(user, meeting) else None
+
+
+def save_review(meeting_id: str, flag, key: str, before) -> None:
+    status = st.session_state.get(f"status-{key}")
+    if (user := review_writer(meeting_id)) is None:
+        return
+    if status is None:
+        st.session_state[f"review-saved-{key}"] = None
+        st.session_state[UNDO] = None
+        st.toast("Vælg »Tag med« eller »Spring over« først.")
+        return
+    with store() as s:
+        s.review_flag(meeting_id, flag, status, st.session_state.get(f"note-{key}", ""), by=user.name)
+    st.session_state.setdefault(REVIEW_DRAFTS, {}).pop(key, None)
+    st.session_state[f"review-saved-{key}"] = ("Tages med i sparringen." if status == "drøftet"
+                                              else "Springes over i sparringen.")
+    # Undo puts back the choice before; a moment nobody had chosen for yet cannot be un-chosen
+    # (the store cannot remove a choice), only changed.
+    st.session_state[UNDO] = (key, before) if before is not None else None
+
+
+def undo_review(meeting_id: str, flag, key: str) -> None:
+    undo = st.session_state.pop(UNDO, None)
+    if undo is None or undo[0] != key or (user := review_writer(meeting_id)) is None:
+        return
+    before = undo[1]
+    with store() as s:
+        s.review_flag(meeting_id, flag, before.status, before.note, by=user.name)
+    st.session_state[f"status-{key}"] = before.status
+    st.session_state[f"note-{key}"] = before.note
+    st.session_state.setdefault(REVIEW_DRAFTS, {}).pop(key, None)
+    st.session_state[f"review-saved-{key}"] = f"Fortrudt: »{REVIEW_LABELS.get(before.status, before.status)}« igen."
 
 
 render()

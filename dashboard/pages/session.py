@@ -12,13 +12,14 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import meeting_for, report_for, store
-from dashboard.moment import header_and_sound, said_around
-from dashboard.format import clock, escape
-from feedback.labels import TONES, kind_label
+from dashboard.moment import evidence, header_and_sound, said_around
+from dashboard.format import clock, count, day_time, escape
+from feedback.labels import TONES, kind_label, uncertain
 from meetings.access import note_author
 from meetings.records import NOTE_AUTHORS, Flag, review_key
 from meetings.redaction import redact, redact_segments, redact_speakers
 
+TAKE_ALONG = "drøftet"  # the stored status the overview shows as "Tag med"
 NOTE_LABELS = {"leder": "Lederens note", "sagsbehandler": "Sagsbehandlerens note", "kollega": "Kollegaens note"}
 
 
@@ -41,9 +42,10 @@ def render() -> None:
 
     st.caption("Sparringen bygger på styrker såvel som opmærksomhedspunkter: tal både om det, der "
                "lykkedes, og om det, der kunne gøres anderledes.")
-    moments = chosen_moments(meeting, analysis.flags, reviews, notes)
+    low = analysis.config.get("thresholds", {}).get("low_confidence", 0.6)
+    moments = chosen_moments(meeting, analysis.flags, reviews, notes, low)
     if moments:
-        stepper(user, meeting, moments, segments, labels, notes, writer)
+        stepper(user, meeting, moments, segments, labels, notes, writer, reviews, low)
     session_notes_section(user, meeting, notes, writer)
     points_section(meeting, points, writer is not None)
     export_section(user, meeting, moments)
@@ -69,35 +71,45 @@ def moment_title(flag: Flag) -> str:
     return f"{clock(flag.start)} · {symbol} {kind_label(flag.kind)} ({tone.lower()})"
 
 
-def chosen_moments(meeting, flags: list[Flag], reviews: dict, notes: dict) -> list[Flag]:
-    """The moments marked "drøftet" on the overview (and any with a note from the session);
-    without such marks, the ones picked here."""
+def chosen_moments(meeting, flags: list[Flag], reviews: dict, notes: dict, low: float) -> list[Flag]:
+    """The moments taken along ("Tag med") on the overview (and any with a note from the
+    session); without such choices, the ones picked here."""
     noted = {moment for moment, _ in notes if moment is not None}
-    discussed = [f for f in flags if review_key(f) in reviews and reviews[review_key(f)].status == "drøftet"]
+    taken = [f for f in flags if review_key(f) in reviews and reviews[review_key(f)].status == TAKE_ALONG]
     st.subheader("Øjeblikke til sparringen")
     if not flags:
         st.info("Der er ingen markerede øjeblikke i dette møde. I kan stadig skrive noter og aftale "
                 "udviklingspunkter nedenfor.")
         return []
-    if discussed:
-        chosen = [f for f in flags if f in discussed or review_key(f) in noted]
-        st.caption(f"{len(chosen)} øjeblikke: dem, der er markeret som drøftet på Mødeoverblik"
-                   + (", og dem, I har skrevet noter til." if len(chosen) > len(discussed) else "."))
+    if taken:
+        chosen = [f for f in flags if f in taken or review_key(f) in noted]
+        st.caption(f"{count(len(chosen), 'øjeblik', 'øjeblikke')}: dem, der er taget med på Mødeoverblik"
+                   + (", og dem, I har skrevet noter til." if len(chosen) > len(taken) else "."))
         return chosen
-    st.info("Ingen øjeblikke er markeret som drøftet på Mødeoverblik endnu. Vælg dem, I vil tale om "
+    st.info("Ingen øjeblikke er taget med fra Mødeoverblik endnu. Vælg dem, I vil tale om "
             "– både styrker og opmærksomhedspunkter, for sparringen bygger på det, der lykkedes, "
             "lige så vel som på det, der kan blive bedre.")
     by_id = {moment_id(f): f for f in flags}
-    picked = st.multiselect("Øjeblikke", list(by_id), format_func=lambda i: moment_title(by_id[i]),
+    picked = st.multiselect("Øjeblikke", list(by_id),
+                            format_func=lambda i: moment_title(by_id[i]) + (" · usikker tekst" if uncertain(by_id[i], low) else ""),
                             default=[moment_id(f) for f in flags if review_key(f) in noted],
                             key=f"session-pick-{meeting.id}", placeholder="Vælg øjeblikke")
-    strengths = sum(1 for f in flags if f.tone == "strength")
-    concerns = sum(1 for f in flags if f.tone == "concern")
-    st.caption(f"Mødet har {strengths} styrker og {concerns} opmærksomhedspunkter blandt {len(flags)} markeringer.")
+    st.caption(tone_counts(flags))
     return [f for f in flags if moment_id(f) in picked]
 
 
-def stepper(user, meeting, moments: list[Flag], segments, labels: dict, notes: dict, writer: str | None) -> None:
+def tone_counts(flags: list[Flag]) -> str:
+    """"Mødet har 1 styrke, 2 opmærksomhedspunkter og 1 til info (4 markeringer i alt)": every
+    flag counted once, so the parts add up to the whole."""
+    strengths, concerns = (sum(1 for f in flags if f.tone == tone) for tone in ("strength", "concern"))
+    others = len(flags) - strengths - concerns
+    parts = [count(strengths, "styrke", "styrker"), count(concerns, "opmærksomhedspunkt", "opmærksomhedspunkter")]
+    said = " og ".join(parts) if not others else f"{parts[0]}, {parts[1]} og {others} til info"
+    return f"Mødet har {said} ({count(len(flags), 'markering', 'markeringer')} i alt)."
+
+
+def stepper(user, meeting, moments: list[Flag], segments, labels: dict, notes: dict, writer: str | None,
+            reviews: dict, low: float) -> None:
     key = f"session-step-{meeting.id}"
     index = min(max(st.session_state.get(key, 0), 0), len(moments) - 1)
     st.session_state[key] = index
@@ -110,11 +122,16 @@ def stepper(user, meeting, moments: list[Flag], segments, labels: dict, notes: d
     where.markdown(f"#### Øjeblik {index + 1} af {len(moments)}")
     forward.button("Næste", on_click=step, args=(1,), disabled=index == len(moments) - 1, key="session-next",
                    width="stretch")
-    moment_detail(user, meeting, moments[index], segments, labels, notes, writer)
+    moment_detail(user, meeting, moments[index], segments, labels, notes, writer, reviews.get(review_key(moments[index])), low)
 
 
-def moment_detail(user, meeting, flag: Flag, segments, labels: dict, notes: dict, writer: str | None) -> None:
-    header_and_sound(meeting.id, flag)
+def moment_detail(user, meeting, flag: Flag, segments, labels: dict, notes: dict, writer: str | None,
+                  review, low: float) -> None:
+    header_and_sound(meeting.id, flag, low)
+    evidence(flag, labels)
+    if review is not None and review.note:  # written when the moment was taken along: it follows it here
+        st.markdown(f"**Note fra forberedelsen** ({escape(review.by or '–')}, {day_time(review.at)}): "
+                    f"{escape(redact(review.note))}")
     with st.expander("Det blev sagt", expanded=True):
         said_around(flag, segments, labels)
     notes_form(user, meeting, flag, notes, writer)
@@ -127,22 +144,39 @@ def notes_form(user, meeting, flag: Flag | None, notes: dict, writer: str | None
     moment = review_key(flag) if flag is not None else None
     form = f"notes-{meeting.id}-{moment_id(flag) if flag is not None else 'session'}"
     authors = note_columns(meeting, notes)
-    with st.form(form):
+    drafts = st.session_state.setdefault(DRAFTS, {})
+    with st.container(border=True, key=f"reflow-{form}"):
         columns = st.columns(len(authors))
         for column, author in zip(columns, authors):
             note = notes.get((moment, author))
             # Your own note as you wrote it (you edit it); the other's masked, like everything read.
             shown = (note.text if author == writer else redact(note.text)) if note else ""
-            column.text_area(NOTE_LABELS[author], value=shown, key=f"{form}-{author}", disabled=author != writer)
+            key = f"{form}-{author}"
+            if author == writer and key in drafts:  # typed, not saved, and the moment left: still here
+                shown = drafts[key]
+            column.text_area(NOTE_LABELS[author], value=shown, key=key, disabled=author != writer,
+                             on_change=keep_draft, args=(key,))
             if note:
-                column.caption(f"Skrevet af {escape(note.by or '–')} {note.at[:16].replace('T', ' ')}")
-        st.form_submit_button("Gem min note", key=f"{form}-save", disabled=writer is None, on_click=save_notes,
-                              args=(meeting.id, flag, form))
+                column.caption(f"Skrevet af {escape(note.by or '–')} {day_time(note.at)}")
+            if author == writer and key in drafts and drafts[key].strip() != (note.text if note else ""):
+                column.caption(":orange[Kladde: ikke gemt endnu. Den bliver her, også hvis du går til et andet "
+                               "øjeblik.]")
+        st.button("Gem min note", key=f"{form}-save", disabled=writer is None, on_click=save_notes,
+                  args=(meeting.id, flag, form))
     if writer is None:
         st.caption("Kun sagsbehandleren, sparringspartneren, der sad med, og de ledere, mødet er delt med, "
                    "skriver noter – hver sin egen.")
     elif (said := st.session_state.pop(f"{form}-saved", None)) is not None:
         st.success(said)
+
+
+DRAFTS = "note_drafts"  # widget key -> text typed and not yet saved, kept while the moment is away
+
+
+def keep_draft(key: str) -> None:
+    """Every change to one's own note is kept as a draft at once: stepping to another moment
+    (which takes the text box off the page) or another page loses nothing."""
+    st.session_state.setdefault(DRAFTS, {})[key] = st.session_state.get(key, "")
 
 
 def note_columns(meeting, notes: dict) -> tuple[str, ...]:
@@ -172,6 +206,7 @@ def save_notes(meeting_id: str, flag: Flag | None, form: str) -> None:
         changed = typed.strip() != (stored[(moment, author)].text if (moment, author) in stored else "")
         if changed:
             s.save_session_note(meeting_id, flag, author, typed, by=user_name)
+    st.session_state.setdefault(DRAFTS, {}).pop(f"{form}-{author}", None)
     st.session_state[f"{form}-saved"] = "Din note er gemt." if changed else "Ingen ændringer at gemme."
 
 

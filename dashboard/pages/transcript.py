@@ -40,7 +40,7 @@ LONE_PUNCTUATION = re.compile(r"[.,;:!?]+")
 
 def render() -> None:
     user = current_user()
-    meeting = processed_for_page(user, "transskription")
+    meeting = processed_for_page(user, "transskription", needs_figures=False)
     if meeting is None:
         return
     with store() as s:
@@ -63,7 +63,7 @@ def render() -> None:
         kind, message = notice
         (st.success if kind == "success" else st.error)(message)
 
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.container(key="reflow-transcript").columns([3, 2], gap="large")
     with left:
         chosen = transcript_section(meeting, segments, labels, threshold)
     with right:

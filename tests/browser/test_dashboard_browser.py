@@ -56,7 +56,7 @@ def test_log_in_open_the_demo_play_a_moment_and_mark_it_discussed(demo_run, dash
     # The table's own toolbar (on hover) offers search, but no "Download as CSV": what a table
     # shows leaves only through medlyt's masked, audited exports.
     meeting_list(page).hover()
-    toolbar_search = page.get_by_role("button", name=re.compile("Search"))
+    toolbar_search = page.get_by_role("button", name=re.compile("Søg"))  # Streamlit's "Search", in Danish
     toolbar_search.first.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
     assert page.get_by_role("button", name=re.compile("Download as CSV")).count() == 0
 
@@ -64,7 +64,7 @@ def test_log_in_open_the_demo_play_a_moment_and_mark_it_discussed(demo_run, dash
     page.locator('[data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=re.compile(re.escape(DEMO_TITLE))).click()
     start = time.monotonic()
-    page.get_by_role("button", name="Åbn mødeoverblik").click()
+    page.get_by_role("button", name="Åbn mødet").click()
     page.get_by_role("heading", name=DEMO_TITLE).first.wait_for(timeout=RENDER_TIMEOUT_MS)
     browser_page.wait_until_settled()  # charts, metrics and tables drawn
     timings["open → overview drawn"] = time.monotonic() - start
@@ -86,11 +86,11 @@ def test_log_in_open_the_demo_play_a_moment_and_mark_it_discussed(demo_run, dash
                            "return a && !a.paused && a.currentTime > 0; }", timeout=RENDER_TIMEOUT_MS)
     assert audio.evaluate("a => a.currentTime") >= 2.5  # 3 s of lead-in are skipped
 
-    # Mark it "drøftet" with a note, as in the feedback session.
-    page.get_by_text("drøftet", exact=True).first.click()
-    page.get_by_label("Note").fill("Godt åbent spørgsmål – tal om det.")
+    # Take it along to the sparring with a note, as in the preparation.
+    page.get_by_text("Tag med", exact=True).first.click()
+    page.get_by_role("textbox", name="Note til sparringen").fill("Godt åbent spørgsmål – tal om det.")
     page.get_by_role("button", name="Gem").click()
-    page.get_by_text("Markeret som drøftet.").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.get_by_text("Tages med i sparringen.").wait_for(timeout=RENDER_TIMEOUT_MS)
     browser_page.wait_until_settled()
     shot = browser_page.screenshot("dashboard-demo.png")
     print(f"screenshot: {shot}")
@@ -133,7 +133,10 @@ def test_the_live_page_follows_a_recording_by_itself_and_sets_a_bookmark(tmp_pat
         store.add_user("olga", "observatør", PASSWORD)
         meeting_id = live_meeting(store, "anne", "olga")
     page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
-    page.get_by_role("link", name="Live").click()
+    # The app's own navigation, once drawn: a click before it lands on Streamlit's stand-in list of
+    # the pages/ files, which runs the page without the app around it (no sidebar, no styles).
+    page.get_by_role("heading", name="Møder").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Live", exact=True).click()
     page.get_by_role("heading", name="Seneste linjer").wait_for(timeout=RENDER_TIMEOUT_MS)
     # The page's elements stream in after the heading: wait for the line (fails on timeout), don't look once.
     page.get_by_text("Hvordan er det gået siden sidst?").wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
@@ -147,6 +150,13 @@ def test_the_live_page_follows_a_recording_by_itself_and_sets_a_bookmark(tmp_pat
     page.get_by_role("button", name="Sæt bogmærke").click()
     page.get_by_text("Bogmærke ved").wait_for(timeout=RENDER_TIMEOUT_MS)
     browser_page.screenshot("dashboard-live.png")
+    # On a tablet the figures wrap rather than being cut ("Borger · 5 se…").
+    from tests.browser.test_trust_browser import CUT_FIGURES
+
+    page.set_viewport_size({"width": 768, "height": 1000})
+    browser_page.wait_until_settled()
+    assert page.evaluate(CUT_FIGURES) == []
+    browser_page.screenshot("dashboard-live-768.png")
     with Store(home) as store:
         (bookmark,) = store.get_meeting(meeting_id).bookmarks
     assert bookmark.by == "olga" and bookmark.at_s >= 125.0
@@ -174,13 +184,13 @@ def test_user_text_with_outside_images_and_links_fetches_nothing(tmp_path, dashb
         store.add_bookmark(meeting_id, 5.0, by="anne", note=f"Se her {hostile}", analyse=analyser())
         store.add_development_point(meeting_id, f"Punkt {hostile}", by="anne")
     page = start_logged_in(dashboard, browser_page, home, "anne", PASSWORD)
-    for link in ("Åbn mødeoverblik", "Transskription", "Sparring"):  # as a user goes: the button, then the sidebar
+    for link in ("Åbn mødet", "Transskription", "Sparring"):  # as a user goes: the button, then the sidebar
         if link.startswith("Åbn"):
             page.get_by_role("button", name=link).click()  # the only meeting is picked already
         else:
             page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link).click()
         # Wait for something only that page has before the next click: a click during a run is lost.
-        only_there = {"Åbn mødeoverblik": page.get_by_role("heading", name="Nøgletal"),
+        only_there = {"Åbn mødet": page.get_by_role("heading", name="Nøgletal"),
                       "Transskription": page.get_by_label("Søg i teksten"),
                       "Sparring": page.get_by_role("heading", name="Udviklingspunkter")}[link]
         only_there.first.wait_for(timeout=RENDER_TIMEOUT_MS)
@@ -199,7 +209,7 @@ def test_user_text_with_outside_images_and_links_fetches_nothing(tmp_path, dashb
     chart.wait_for(timeout=RENDER_TIMEOUT_MS)
     browser_page.wait_until_settled()
     chart.hover()
-    page.get_by_role("button", name="Fullscreen").first.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    page.get_by_role("button", name="Fuld skærm").first.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
     for hidden in ("Download as PNG", "Copy Vega-Lite spec"):
         assert not page.get_by_role("button", name=hidden).first.is_visible()
     browser_page.screenshot("user-text-as-text.png")
@@ -219,7 +229,7 @@ def test_the_report_is_made_when_clicked_and_downloads(tmp_path, dashboard, brow
         meeting_id = processed_meeting(store, danish_dir / AUDIO, "Rapport i browseren", "anne", None)
         store.save_session_note(meeting_id, None, "sagsbehandler", "Jeg vil stille flere åbne spørgsmål.", by="anne")
     page = start_logged_in(dashboard, browser_page, home, "anne", PASSWORD)
-    page.get_by_role("button", name="Åbn mødeoverblik").click()
+    page.get_by_role("button", name="Åbn mødet").click()
     page.get_by_role("heading", name="Rapport i browseren").first.wait_for(timeout=RENDER_TIMEOUT_MS)
     browser_page.wait_until_settled()
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Sparring").click()
@@ -250,7 +260,7 @@ def test_a_reload_keeps_the_login_and_the_sound_is_for_this_login_only(tmp_path,
         meeting_id = processed_meeting(store, danish_dir / AUDIO, "Genindlæst møde", "anne", None)
     page = start_logged_in(dashboard, browser_page, home, "anne", PASSWORD)
     assert "HttpOnly" not in page.evaluate("document.cookie") and page.evaluate("document.cookie") == ""
-    page.get_by_role("button", name="Åbn mødeoverblik").click()
+    page.get_by_role("button", name="Åbn mødet").click()
     page.get_by_role("heading", name="Genindlæst møde").first.wait_for(timeout=RENDER_TIMEOUT_MS)
     audio = page.locator("audio").first
     audio.wait_for(state="attached", timeout=RENDER_TIMEOUT_MS)

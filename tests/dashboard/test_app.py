@@ -12,6 +12,11 @@ from tests.dashboard.conftest import APP, USERS, logged_in, markdown_source, sho
 OVERVIEW = "pages/overview.py"
 
 
+def flags_table(at: AppTest):
+    """The table of flagged moments (the overview also has a table of each speaker's figures)."""
+    return next(d.value for d in at.dataframe if "Art" in d.value.columns)
+
+
 def listed_ids(at: AppTest) -> list[str]:
     return list(at.dataframe[0].value["Id"]) if at.dataframe else []
 
@@ -70,33 +75,66 @@ def test_the_overview_shows_balance_metrics_and_moments(dashboard_home):
     assert len(at.get("vega_lite_chart")) == 2  # balance and timeline
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Interaktivitet"].endswith("/min") and metrics["Afbrydelser"] == "0"
-    flags = at.dataframe[0].value
+    flags = flags_table(at)
     assert "Mange lukkede spørgsmål i træk" in list(flags["Art"])
+    # The figures `medlyt show` has: each speaker's questions, tempo and loudness.
+    figures = next(d.value for d in at.dataframe if "Spørgsmål" in d.value.columns)
+    assert list(figures["Taler"]) == ["Sagsbehandler", "Borger"]
+    assert figures["Spørgsmål"][0].endswith("lukkede") or "åbne)" in figures["Spørgsmål"][0]
+    assert figures["Taletempo"][0].endswith("ord/min") and "Lydstyrke" in figures.columns
     assert at.get("audio")  # the chosen moment plays from where it starts
     with Store(dashboard_home.home) as store:
         viewed = [e for e in store.audit_entries(meeting_id) if e.action == audit.VIEWED]
     assert viewed and viewed[-1].user == "anne"
 
 
-def test_marking_a_moment_discussed_is_stored_with_who_and_a_note(dashboard_home):
+def test_taking_a_moment_along_is_stored_with_who_and_a_note_and_can_be_undone(dashboard_home):
     meeting_id = dashboard_home.meetings["bos"]
     at = logged_in("bo", meeting=meeting_id)
     at.switch_page(OVERVIEW).run()
-    kinds = list(at.dataframe[0].value["Art"])
+    kinds = list(flags_table(at)["Art"])
     index = kinds.index("Mange lukkede spørgsmål i træk")
     at.selectbox(key="moment").set_value(index).run()
     key = at.radio[0].key.removeprefix("status-")
-    at.radio(key=f"status-{key}").set_value("drøftet")
+    radio = at.radio(key=f"status-{key}")
+    # The words of preparation, and nothing chosen until someone chooses.
+    assert [radio.format_func(o) for o in radio.options] == ["Tag med", "Spring over"] and radio.value is None
+    radio.set_value("drøftet")
     at.text_area(key=f"note-{key}").input("Tre lukkede spørgsmål; prøv et hvad-spørgsmål.")
     next(b for b in at.button if b.label == "Gem").click().run()
     assert not at.exception, at.exception
-    assert "Markeret som drøftet." in [s.value for s in at.success]
+    assert "Tages med i sparringen." in [s.value for s in at.success]
     with Store(dashboard_home.home) as store:
         flag = next(f for f in store.analysis(meeting_id).flags if f.kind == "closed_question_streak")
         review = store.reviews(meeting_id)[review_key(flag)]
         entries = store.audit_entries(meeting_id)
     assert review.status == "drøftet" and review.by == "bo" and "hvad-spørgsmål" in review.note
     assert entries[-1].action == audit.FLAG_REVIEWED and entries[-1].user == "bo"
+    assert list(flags_table(at)["Til sparringen"])[index] == "Tag med"
+
+    # Changed to "Spring over", then undone: back to "Tag med" with the note.
+    at.radio(key=f"status-{key}").set_value("ikke relevant")
+    next(b for b in at.button if b.label == "Gem").click().run()
+    assert "Springes over i sparringen." in [s.value for s in at.success]
+    next(b for b in at.button if b.label == "Fortryd").click().run()
+    assert not at.exception, at.exception
+    with Store(dashboard_home.home) as store:
+        review = store.reviews(meeting_id)[review_key(flag)]
+    assert review.status == "drøftet" and "hvad-spørgsmål" in review.note
+    assert at.radio(key=f"status-{key}").value == "drøftet"
+
+
+def test_a_preparation_note_typed_then_another_moment_chosen_is_kept(dashboard_home):
+    meeting_id = dashboard_home.meetings["bos"]
+    at = logged_in("bo", meeting=meeting_id)
+    at.switch_page(OVERVIEW).run()
+    key = at.radio[0].key.removeprefix("status-")
+    at.text_area(key=f"note-{key}").input("Lyt efter pausen").run()
+    assert "Kladde: noten er ikke gemt endnu." in shown_text(at)
+    at.selectbox(key="moment").set_value(1).run()
+    at.selectbox(key="moment").set_value(0).run()
+    assert not at.exception, at.exception
+    assert at.text_area(key=f"note-{key}").value == "Lyt efter pausen"
 
 
 def test_sharing_with_a_leader_is_a_deliberate_act(dashboard_home):

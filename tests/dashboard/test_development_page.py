@@ -143,7 +143,7 @@ def test_a_caseworker_sees_her_meetings_in_date_order_with_her_share(development
     rows = table(at)
     order = ["first", "second", "third"]
     assert [r["Id"] for r in rows] == [d.meetings[n] for n in order]
-    assert [r["Dato"][:10] for r in rows] == ["2025-01-10", "2025-02-14", "2025-03-20"]
+    assert [r["Dato"][:10] for r in rows] == ["10.01.2025", "14.02.2025", "20.03.2025"]  # dd.mm.åååå
     numbers = [caseworker_numbers(d.home, d.meetings[n]) for n in order]
     assert [r["Sagsbehandlerens andel"] for r in rows] == [percent(n["share"]) for n in numbers]
     # The three meetings were written to differ: she dominated, then less, then listened.
@@ -159,7 +159,7 @@ def test_a_caseworker_sees_her_meetings_in_date_order_with_her_share(development
     # Left out, and said so: no roles, not processed.
     text = shown_text(at)
     assert d.titles["unroled"] in text and "ingen taler har rollen sagsbehandler" in text
-    assert d.titles["unprocessed"] in text and "ikke transskriberet endnu" in text
+    assert d.titles["unprocessed"] in text and "Eva, ikke optaget: ikke optaget" in text  # its status, as on Møder
     assert d.titles["finns"] not in text
 
 

@@ -95,7 +95,15 @@ def test_a_bookmark_from_the_page_is_stored_at_the_recording_s_clock_with_its_no
 
 def test_the_stop_button_asks_the_recorder_to_stop(recording):
     at = live_page("olga")
-    next(b for b in at.button if b.label == "Stop optagelsen").click().run()
+    next(b for b in at.button if b.label == "Stop optagelsen ...").click().run()
+    assert not at.exception, at.exception
+    # Asked first, away from the bookmark button; "no" records on.
+    assert "Vil du stoppe optagelsen?" in shown_text(at)
+    next(b for b in at.button if b.label == "Nej, optag videre").click().run()
+    with Store(recording.home) as store:
+        assert not store.live_session(recording.meeting_id).stop_requested
+    next(b for b in at.button if b.label == "Stop optagelsen ...").click().run()
+    next(b for b in at.button if b.label == "Ja, stop optagelsen").click().run()
     assert not at.exception, at.exception
     with Store(recording.home) as store:
         assert store.live_session(recording.meeting_id).stop_requested
@@ -110,7 +118,7 @@ def test_the_caseworker_sees_only_her_private_nudges(recording):
     at = live_page("anne")
     text = shown_text(at)
     assert re.search(r"Du har talt i 10\d sekunder\. Måske er det tid til at give ordet til borgeren\?", text)
-    assert "Du har haft ordet 87 % af tiden de sidste 5 minutter." in text
+    assert "Du har haft ordet 87 % af tiden siden optagelsen begyndte." in text  # 2:01 in: the window is not full
     assert "privat" in text
     # No transcript, no buttons, no other people's numbers in her view.
     assert "Hvordan er det gået" not in text and not at.button and not at.get("progress")
@@ -143,7 +151,10 @@ def test_a_recorder_that_has_gone_quiet_is_shown_and_a_stopped_one_is_said_to_be
     at = logged_in("olga", meeting=recording.meeting_id)
     at.switch_page(LIVE).run()
     assert "Optagelsen er stoppet efter 02:01" in shown_text(at)
-    assert not [b for b in at.button if b.label == "Stop optagelsen"]
+    assert not [b for b in at.button if b.label.startswith("Stop optagelsen")]
+    # After the stop: where the meeting stands, and the way onward.
+    assert "Ikke optaget" in shown_text(at) or "venter på transskription" in shown_text(at)
+    assert [link.label for link in at.get("page_link")] == ["Til Møder"]
 
 
 def test_a_recording_without_live_text_still_has_the_clock_bookmarks_and_stop(recording):
@@ -153,4 +164,4 @@ def test_a_recording_without_live_text_still_has_the_clock_bookmarks_and_stop(re
         live_meeting(store, "anne", "olga", lines=[], live=False)
     at = live_page("olga")
     assert "uden live-tekst" in shown_text(at)
-    assert {b.label for b in at.button} >= {"Sæt bogmærke", "Stop optagelsen"}
+    assert {b.label for b in at.button} >= {"Sæt bogmærke", "Stop optagelsen ..."}

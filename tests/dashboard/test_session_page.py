@@ -77,7 +77,7 @@ def test_without_discussed_moments_pick_them_among_strengths_and_concerns(dashbo
     at = logged_in("anne", meeting=own_meeting)
     at.switch_page(SESSION).run()
     assert not at.exception, at.exception
-    assert "Ingen øjeblikke er markeret som drøftet" in at.info[0].value and "styrker" in at.info[0].value
+    assert "Ingen øjeblikke er taget med fra Mødeoverblik" in at.info[0].value and "styrker" in at.info[0].value
     assert not any(m.value.startswith("#### Øjeblik") for m in at.markdown)  # nothing chosen yet
     pick = at.multiselect(key=f"session-pick-{own_meeting}")
     offered = " ".join(pick.options)

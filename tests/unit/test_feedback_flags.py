@@ -445,6 +445,17 @@ def test_lexicon_counts_repeated_words_in_one_flag():
     assert (flag.start, flag.end) == (2, 7)  # from the first "vred" to the end of the last
 
 
+def test_a_negated_word_is_not_counted():
+    """Issue 20: "styrke" fired on "Jeg er ikke særlig interesseret i" – the opposite."""
+    negated = run([seg(CIT, 0, 6, "Jeg er ikke særlig interesseret i det."),
+                   seg(CIT, 10, 16, "Jeg er aldrig motiveret om morgenen.")])
+    assert [f for f in of(negated, "lexicon") if f.evidence["category"] == "ressourcer"] == []
+    # A negation in an earlier clause, or farther back than three words, does not reach it.
+    plain = run([seg(CIT, 0, 8, "Ikke i går, men jeg er interesseret i det nu."),
+                 seg(CIT, 10, 16, "Det er ikke let, men jeg er god til det.")])
+    assert len([f for f in of(plain, "lexicon") if f.evidence["category"] == "ressourcer"]) == 2
+
+
 def test_low_word_probability_adds_the_uncertainty_note():
     a = run([seg(CIT, 0, 6, "Jeg er så vred på jer.", prob=0.4)])
     [flag] = of(a, "lexicon")

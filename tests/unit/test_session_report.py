@@ -82,11 +82,37 @@ def test_the_report_holds_title_date_duration_and_balance_per_speaker():
     markdown, page = both()
     assert markdown.startswith("# Sparring: Opfølgning &lt;uge 12&gt; &amp; plan\n")
     for text in (markdown, page):
-        assert "2025-03-12" in text and "01:35" in text  # date and duration
+        assert "12.03.2025" in text and "01:35" in text  # date (dd.mm.åååå) and duration
+        assert "abc123abc123" not in text  # no raw meeting id for a reader to puzzle over
+        assert "Sparringen er holdt af lis og anne." in text  # who wrote its notes and points
         assert "40 %" in text and "00:40" in text  # the caseworker's share and talk time
         assert "60 %" in text and "01:00" in text  # the citizen's
         assert "30 %–50 %" in text  # the reference band
     assert "| Borger | 60 % | 01:00 |" in markdown and "| Sagsbehandler | 40 % | 00:40 |" in markdown
+
+
+def test_the_report_holds_the_key_figures_it_promises_and_the_notes_from_the_preparation():
+    """Issue 20: the caption promises the key figures; the preparation note follows its moment."""
+    from meetings.records import FlagReview
+
+    full = Analysis(
+        balance=analysis().balance, flags=[STREAK, STORY], config=analysis().config, config_source="standard",
+        metrics={"duration_s": 95.0, "interactivity_per_min": 3.4, "longest_monologue_s": 12.0, "interruptions": 1,
+                 "speakers": {"S1": {"questions_open": 1, "questions_closed": 3, "open_question_share": 0.25,
+                                     "words_per_min": 150.0, "loudness_db": -28.5},
+                              "S2": {"questions_open": 0, "questions_closed": 0, "open_question_share": None,
+                                     "words_per_min": 120.0, "loudness_db": -31.0}}})
+    reviews = {review_key(STREAK): FlagReview("drøftet", "Tre lukkede i træk – øv hv-spørgsmål", "olga",
+                                              "2025-03-13T10:00:00+00:00")}
+    dated = {k: SessionNote(n.moment, n.author, n.text, n.by, "2025-03-14T10:00:00+00:00") for k, n in notes().items()}
+    args = (meeting(), speakers(), full, [STREAK, STORY], dated, points(), reviews)
+    for text in (report_markdown(*args), report_html(*args)):
+        assert "Nøgletal" in text and "Interaktivitet" in text and "3,4/min" in text and "Afbrydelser" in text
+        assert "1 åbne/3 lukkede (25 % åbne)" in text and "150 ord/min" in text and "-28 dBFS" in text
+        assert "Note fra forberedelsen" in text and "øv hv-spørgsmål" in text
+        assert "Sparringen er holdt af lis og anne, 14.03.2025." in text
+    streak_part = report_markdown(*args).split("### 2.")[0]
+    assert "øv hv-spørgsmål" in streak_part  # under its own moment
 
 
 def test_the_report_holds_the_moments_with_their_notes_and_the_points():

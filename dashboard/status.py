@@ -1,0 +1,110 @@
+"""Where a meeting stands and what happens next, in the words of the person reading it.
+
+One function, `meeting_state`, maps what the store knows about a meeting to its Danish status
+and next step; every page that cannot show a meeting says why through it, and the meeting list
+shows its short label. No page tells a user to run a command: the next step names who does
+what, and the page where it is done or followed.
+
+Processing jobs do not exist yet (a later change adds them): a recorded meeting is "waiting for
+its transcript" until then. `job` is where such a job's state comes in, so this stays the one
+place that decides.
+"""
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dashboard.format import clock
+from meetings.records import Meeting
+
+LIVE, OVERVIEW, TRANSCRIPT, MEETINGS = "pages/live.py", "pages/overview.py", "pages/transcript.py", "pages/meetings.py"
+PAGE_NAMES = {LIVE: "Live", OVERVIEW: "Mødeoverblik", TRANSCRIPT: "Transskription", MEETINGS: "Møder"}
+
+
+@dataclass(frozen=True)
+class MeetingState:
+    label: str  # short, for the meeting list: "Mangler samtykke"
+    explanation: str  # one sentence on what is the matter
+    next_step: str  # who does what next, in the user's terms
+    page: str | None = None  # the page where the next step is done or followed
+    has_transcript: bool = False  # the transcript can be read
+    has_figures: bool = False  # key figures and flagged moments can be shown
+
+
+@dataclass(frozen=True)
+class Job:
+    """A processing job's state, when there are jobs: "running" or "failed" (with why)."""
+
+    state: str
+    error: str = ""
+
+
+def meeting_state(meeting: Meeting, *, recording: bool = False, abandoned: bool = False,
+                  has_analysis: bool = False, roles_known: bool = True, job: Job | None = None) -> MeetingState:
+    """The meeting's status and next step. `recording`: a recorder is writing it now;
+    `abandoned`: a recording was begun and its recorder is gone; `has_analysis`: key figures
+    exist; `roles_known`: the analysis knows who is the caseworker and who the citizen."""
+    if recording:
+        return MeetingState("Optages nu", "Mødet bliver optaget lige nu.",
+                            "Følg optagelsen på Live. Transskriptionen laves, når optagelsen er stoppet.", LIVE)
+    if meeting.status != "processed":
+        missing = [p.label for p in meeting.missing_consent]
+        if missing:
+            return MeetingState(
+                "Mangler samtykke", f"{' og '.join(missing)} har ikke givet samtykke til optagelse endnu.",
+                "Sparringspartneren registrerer samtykket, før mødet optages. Uden samtykke fra alle, der "
+                "taler, bliver mødet hverken optaget eller transskriberet.")
+        if abandoned:
+            return MeetingState(
+                "Optagelsen blev afbrudt", "Optagelsen stoppede uventet, før den blev gemt.",
+                "Den lyd, der nåede at blive optaget, er ikke tabt: den gemmes, når optageren startes igen på "
+                "samme computer. Kontakt sparringspartneren, der optog mødet.")
+        if job is not None and job.state == "failed":
+            return MeetingState("Fejlet", f"Transskriptionen fejlede: {job.error.rstrip('.')}.",
+                                "Kontakt en administrator; optagelsen er gemt og kan behandles igen.")
+        if job is not None and job.state == "running":
+            return MeetingState("Behandles", "Mødet bliver transskriberet lige nu.",
+                                "Vent lidt: siden viser mødet, så snart transskriptionen er færdig.")
+        if meeting.audio is None:
+            return MeetingState("Ikke optaget", "Mødet er oprettet, men ikke optaget endnu.",
+                                "Sparringspartneren optager mødet; mens det optages, kan det følges på Live.")
+        return MeetingState(
+            "Optaget, venter på transskription",
+            f"Mødet er optaget ({clock(meeting.audio.duration_s)}), men ikke transskriberet endnu.",
+            "Transskriptionen laves på medlyt-computeren efter optagelsen. Siden viser mødet, så snart den er "
+            "færdig; er der gået mere end en time, så kontakt sparringspartneren, der optog mødet.")
+    if not has_analysis:
+        return MeetingState(
+            "Transskriberet, uden nøgletal", "Mødet er transskriberet, men har ingen nøgletal eller markeringer endnu.",
+            "Teksten kan læses under Transskription. Bed en administrator om at beregne nøgletallene.",
+            TRANSCRIPT, has_transcript=True)
+    if not roles_known:
+        return MeetingState(
+            "Talerne mangler roller", "Talerne har ikke roller endnu, så nøgletal og markeringer om sagsbehandler "
+            "og borger mangler.",
+            "Giv talerne roller under »Ret talere« på Transskription; nøgletallene regnes om med det samme.",
+            TRANSCRIPT, has_transcript=True, has_figures=True)
+    return MeetingState("Klar", "Mødet er transskriberet og har nøgletal.", "Åbn mødeoverblikket.", OVERVIEW,
+                        has_transcript=True, has_figures=True)
+
+
+def state_from_store(store, meeting: Meeting, recording_ids: list[str] | None = None) -> MeetingState:
+    """`meeting_state` with what the open store knows today. `recording_ids` (the store's
+    recording_now) may be passed in when many meetings are asked about at once."""
+    recording_ids = store.recording_now() if recording_ids is None else recording_ids
+    recording = meeting.id in recording_ids
+    abandoned = (not recording and meeting.status != "processed"
+                 and meeting.id in store.unfinished_recordings() and store.recording_abandoned(meeting.id))
+    analysis = store.analysis(meeting.id) if meeting.status == "processed" else None
+    return meeting_state(meeting, recording=recording, abandoned=abandoned, has_analysis=analysis is not None,
+                         roles_known=bool(analysis and analysis.metrics.get("roles_known")))
+
+
+def show_state(state: MeetingState, here: str | None = None) -> None:
+    """Why this page cannot show the meeting (yet), what happens next, and a link to the page
+    where that is done, unless it is this one."""
+    st.info(f"**{state.label}.** {state.explanation} {state.next_step}")
+    if state.page is not None and state.page != here:
+        meeting_id = st.query_params.get("meeting")
+        st.page_link(state.page, label=f"Gå til {PAGE_NAMES[state.page]}", icon=":material/arrow_forward:",
+                     query_params={"meeting": meeting_id} if meeting_id else None)
