@@ -46,7 +46,7 @@ def processed_for_page(user: User, page: str, title: str = "{title}", needs_figu
     with store() as s:
         state = state_from_store(s, meeting)
     if not (state.has_figures if needs_figures else state.has_transcript):
-        show_state(state, here={"overblik": OVERVIEW, "transskription": TRANSCRIPT}.get(page))
+        show_state(state, here={"overblik": OVERVIEW, "transskription": TRANSCRIPT}.get(page), meeting=meeting)
         return None
     log_view(user, meeting.id, page, st.session_state.setdefault("viewed", set()))
     return meeting
@@ -57,6 +57,6 @@ def has_analysis(meeting: Meeting, analysis) -> bool:
     before feedback existed, or its analysis dropped)."""
     if analysis is None:
         with store() as s:
-            show_state(state_from_store(s, meeting))
+            show_state(state_from_store(s, meeting), meeting=meeting)
         return False
     return True

@@ -5,20 +5,21 @@ and next step; every page that cannot show a meeting says why through it, and th
 shows its short label. No page tells a user to run a command: the next step names who does
 what, and the page where it is done or followed.
 
-Processing jobs do not exist yet (a later change adds them): a recorded meeting is "waiting for
-its transcript" until then. `job` is where such a job's state comes in, so this stays the one
-place that decides.
+A recorded meeting is transcribed as a job (medlyt/tasks.py); the meeting's latest job says
+whether it waits in the queue, is being transcribed (and how far), or failed (and why).
 """
 
 from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard.format import clock
-from meetings.records import Meeting
+from dashboard.format import clock, percent
+from meetings.records import Job, Meeting
 
 LIVE, OVERVIEW, TRANSCRIPT, MEETINGS = "pages/live.py", "pages/overview.py", "pages/transcript.py", "pages/meetings.py"
-PAGE_NAMES = {LIVE: "Live", OVERVIEW: "Mødeoverblik", TRANSCRIPT: "Transskription", MEETINGS: "Møder"}
+CONSENT, UPLOAD, SPEAKERS = "pages/consent.py", "pages/upload.py", "pages/speakers.py"
+PAGE_NAMES = {LIVE: "Live", OVERVIEW: "Mødeoverblik", TRANSCRIPT: "Transskription", MEETINGS: "Møder",
+              CONSENT: "Samtykke", UPLOAD: "Lyd ind", SPEAKERS: "Hvem er hvem"}
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,7 @@ class MeetingState:
     page: str | None = None  # the page where the next step is done or followed
     has_transcript: bool = False  # the transcript can be read
     has_figures: bool = False  # key figures and flagged moments can be shown
-
-
-@dataclass(frozen=True)
-class Job:
-    """A processing job's state, when there are jobs: "running" or "failed" (with why)."""
-
-    state: str
-    error: str = ""
+    processing: bool = False  # the transcription can be started, is under way or failed: the page follows it
 
 
 def meeting_state(meeting: Meeting, *, recording: bool = False, abandoned: bool = False,
@@ -52,27 +46,32 @@ def meeting_state(meeting: Meeting, *, recording: bool = False, abandoned: bool 
         if missing:
             return MeetingState(
                 "Mangler samtykke", f"{' og '.join(missing)} har ikke givet samtykke til optagelse endnu.",
-                "Sparringspartneren registrerer samtykket, før mødet optages. Uden samtykke fra alle, der "
-                "taler, bliver mødet hverken optaget eller transskriberet.")
+                "Sagsbehandleren eller sparringspartneren registrerer samtykket under Samtykke, før mødet optages. "
+                "Uden samtykke fra alle, der taler, bliver mødet hverken optaget eller transskriberet.", CONSENT)
         if abandoned:
             return MeetingState(
                 "Optagelsen blev afbrudt", "Optagelsen stoppede uventet, før den blev gemt.",
                 "Den lyd, der nåede at blive optaget, er ikke tabt: den gemmes, når optageren startes igen på "
                 "samme computer. Kontakt sparringspartneren, der optog mødet.")
         if job is not None and job.state == "failed":
-            return MeetingState("Fejlet", f"Transskriptionen fejlede: {job.error.rstrip('.')}.",
-                                "Kontakt en administrator; optagelsen er gemt og kan behandles igen.")
+            return MeetingState(f"Fejlet: {job.message.rstrip('.')}", f"Transskriptionen fejlede: {job.message.rstrip('.')}.",
+                                "Optagelsen er gemt: sagsbehandleren eller sparringspartneren kan prøve igen herunder.",
+                                processing=True)
         if job is not None and job.state == "running":
-            return MeetingState("Behandles", "Mødet bliver transskriberet lige nu.",
-                                "Vent lidt: siden viser mødet, så snart transskriptionen er færdig.")
+            return MeetingState(f"Behandles {percent(job.progress)}", "Mødet bliver transskriberet lige nu.",
+                                "Vent lidt: siden viser mødet, så snart transskriptionen er færdig.", processing=True)
+        if job is not None and job.state == "queued":
+            return MeetingState("I kø", "Mødet venter på at blive transskriberet.",
+                                "Det begynder, så snart de møder, der står før det, er færdige.", processing=True)
         if meeting.audio is None:
             return MeetingState("Ikke optaget", "Mødet er oprettet, men ikke optaget endnu.",
-                                "Sparringspartneren optager mødet; mens det optages, kan det følges på Live.")
+                                "Sparringspartneren uploader optagelsen under Lyd ind, eller optager mødet og følger "
+                                "det på Live.", UPLOAD)
         return MeetingState(
             "Optaget, venter på transskription",
             f"Mødet er optaget ({clock(meeting.audio.duration_s)}), men ikke transskriberet endnu.",
-            "Transskriptionen laves på medlyt-computeren efter optagelsen. Siden viser mødet, så snart den er "
-            "færdig; er der gået mere end en time, så kontakt sparringspartneren, der optog mødet.")
+            "Sagsbehandleren eller sparringspartneren sætter transskriptionen i gang herunder; den tager nogle "
+            "minutter.", processing=True)
     if not has_analysis:
         return MeetingState(
             "Transskriberet, uden nøgletal", "Mødet er transskriberet, men har ingen nøgletal eller markeringer endnu.",
@@ -82,8 +81,8 @@ def meeting_state(meeting: Meeting, *, recording: bool = False, abandoned: bool 
         return MeetingState(
             "Talerne mangler roller", "Talerne har ikke roller endnu, så nøgletal og markeringer om sagsbehandler "
             "og borger mangler.",
-            "Giv talerne roller under »Ret talere« på Transskription; nøgletallene regnes om med det samme.",
-            TRANSCRIPT, has_transcript=True, has_figures=True)
+            "Lyt til stemmerne og giv dem roller under Hvem er hvem; nøgletallene regnes om med det samme.",
+            SPEAKERS, has_transcript=True, has_figures=True)
     return MeetingState("Klar", "Mødet er transskriberet og har nøgletal.", "Åbn mødeoverblikket.", OVERVIEW,
                         has_transcript=True, has_figures=True)
 
@@ -96,13 +95,22 @@ def state_from_store(store, meeting: Meeting, recording_ids: list[str] | None = 
     abandoned = (not recording and meeting.status != "processed"
                  and meeting.id in store.unfinished_recordings() and store.recording_abandoned(meeting.id))
     analysis = store.analysis(meeting.id) if meeting.status == "processed" else None
+    job = store.latest_job(meeting.id) if meeting.status != "processed" else None
     return meeting_state(meeting, recording=recording, abandoned=abandoned, has_analysis=analysis is not None,
-                         roles_known=bool(analysis and analysis.metrics.get("roles_known")))
+                         roles_known=bool(analysis and analysis.metrics.get("roles_known")), job=job)
 
 
-def show_state(state: MeetingState, here: str | None = None) -> None:
+def show_state(state: MeetingState, here: str | None = None, meeting: Meeting | None = None) -> None:
     """Why this page cannot show the meeting (yet), what happens next, and a link to the page
-    where that is done, unless it is this one."""
+    where that is done, unless it is this one; where the transcription is the next step, the
+    button that starts it and its progress, refreshing by itself."""
+    if state.processing and meeting is not None:
+        from dashboard.auth import current_user
+        from dashboard.processing import offer
+
+        st.info(f"{state.explanation} {state.next_step}")
+        offer(current_user(), meeting)
+        return
     st.info(f"**{state.label}.** {state.explanation} {state.next_step}")
     if state.page is not None and state.page != here:
         meeting_id = st.query_params.get("meeting")

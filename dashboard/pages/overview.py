@@ -14,7 +14,7 @@ from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import meeting_for, store
 from dashboard.format import clock, count, day_time, escape, model_note, percent
 from dashboard.moment import evidence, header_and_sound, said_around
-from dashboard.status import TRANSCRIPT, meeting_state
+from dashboard.status import SPEAKERS, meeting_state
 from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label, uncertain
 from feedback.metrics import turns
 from medlyt.summary import metric_value, speaker_value
@@ -60,7 +60,7 @@ def render() -> None:
     if not analysis.metrics.get("roles_known"):
         state = meeting_state(meeting, has_analysis=True, roles_known=False)
         st.warning(f"{state.explanation} {state.next_step}")
-        st.page_link(TRANSCRIPT, label="Gå til Transskription", icon=":material/arrow_forward:",
+        st.page_link(SPEAKERS, label="Gå til Hvem er hvem", icon=":material/arrow_forward:",
                      query_params={"meeting": meeting.id})
     metrics_section(analysis.metrics, labels)
     flags_section(user, meeting, analysis.flags, segments, labels, reviews, thresholds.get("low_confidence", 0.6))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from capture.source import import_audio
-from dashboard.status import Job, meeting_state
+from dashboard.status import meeting_state
 from feedback.analysis import analyser
 from meetings.records import Consent, Participant, Segment, Speaker, Speech, Word, now_iso, review_key
 from meetings.store import Store
@@ -113,10 +113,11 @@ def test_a_meeting_without_key_figures_points_to_its_transcript(trust_home):
     assert "Har du søgt nogen job i denne uge?" in shown_text(at)
 
 
-def test_speakers_without_roles_are_fixed_on_the_transcript_page_not_by_a_command(trust_home):
+def test_speakers_without_roles_are_named_on_hvem_er_hvem_not_by_a_command(trust_home):
     at = on(OVERVIEW, "anne", trust_home.ids["no_roles"])
     warning = " ".join(w.value for w in at.warning)
-    assert "Talerne har ikke roller endnu" in warning and "Ret talere" in warning and "medlyt" not in warning
+    assert "Talerne har ikke roller endnu" in warning and "Hvem er hvem" in warning and "medlyt" not in warning
+    assert [link.label for link in at.get("page_link")][-1] == "Gå til Hvem er hvem"
 
 
 def test_the_meeting_list_says_each_meetings_status_in_danish(trust_home):
@@ -137,8 +138,14 @@ def test_the_picker_opens_on_a_meeting_that_can_be_shown(trust_home):
     assert at.selectbox(key="open_meeting").value in {trust_home.ids["ready"], trust_home.ids["no_roles"]}
 
 
+def job(state: str, progress: float = 0.0, message: str = ""):
+    from meetings.records import Job
+
+    return Job(1, "m1", "process", "k", "base", state, progress, message, "olga", now_iso(), None, None, None, None, 1)
+
+
 def test_every_state_has_its_danish_status_and_next_step():
-    """The one function that maps a meeting to its status, including the states jobs will bring."""
+    """The one function that maps a meeting to its status, the processing job's states included."""
     from meetings.records import AudioInfo, Meeting
 
     bare = Meeting("m1", "Møde", now_iso(), participants(True))
@@ -150,8 +157,9 @@ def test_every_state_has_its_danish_status_and_next_step():
         "Ikke optaget": meeting_state(bare),
         "Optaget, venter på transskription": meeting_state(Meeting("m1", "Møde", now_iso(), participants(True),
                                                                   "recorded", audio)),
-        "Behandles": meeting_state(bare, job=Job("running")),
-        "Fejlet": meeting_state(bare, job=Job("failed", "modellen mangler")),
+        "I kø": meeting_state(bare, job=job("queued")),
+        "Behandles 43 %": meeting_state(bare, job=job("running", 0.43)),
+        "Fejlet: modellen mangler": meeting_state(bare, job=job("failed", message="modellen mangler.")),
         "Transskriberet, uden nøgletal": meeting_state(Meeting("m1", "Møde", now_iso(), [], "processed", audio)),
         "Talerne mangler roller": meeting_state(Meeting("m1", "Møde", now_iso(), [], "processed", audio),
                                                 has_analysis=True, roles_known=False),
@@ -162,7 +170,9 @@ def test_every_state_has_its_danish_status_and_next_step():
         assert state.explanation.endswith(".") and state.next_step.endswith(".")
         assert not COMMAND.search(state.explanation + state.next_step)
     assert "01:35" in cases["Optaget, venter på transskription"].explanation
-    assert "modellen mangler" in cases["Fejlet"].explanation
+    assert cases["Fejlet: modellen mangler"].explanation == "Transskriptionen fejlede: modellen mangler."
+    assert all(cases[label].processing for label in ("I kø", "Behandles 43 %", "Fejlet: modellen mangler",
+                                                     "Optaget, venter på transskription"))
 
 
 # ---- 6. sharing -------------------------------------------------------------------------------
