@@ -132,3 +132,13 @@ def share_error_points(reference: list[Turn], hypothesis: list[Turn]) -> float:
 def speaker_count(hypothesis: list[Turn]) -> int:
     """Number of distinct speakers with any speech."""
     return len({speaker for start, end, speaker in hypothesis if end > start})
+
+
+def score(reference: list[Turn], hypothesis: list[Turn], uem=None) -> dict:
+    """Everything the accuracy table shows for one recording: DER with the ±0.25 s collar
+    ("der_collar") and without ("der", with its confusion, missed and false alarm seconds),
+    and the largest talk-share error in points ("share_error")."""
+    scored = der(reference, hypothesis, uem, collar=0.0)
+    scored["der_collar"] = der(reference, hypothesis, uem, collar=0.5)["der"]
+    scored["share_error"] = share_error_points(reference, hypothesis)
+    return scored

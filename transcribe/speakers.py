@@ -62,6 +62,7 @@ class SpeakerOptions:
     kmeans_inits: int = 10
     seed: int = 0
     min_turn_s: float = 0.5  # shorter runs of one speaker inside speech go to a neighbour
+    resegment: bool = True  # refine the turns frame by frame (transcribe.resegment)
     # Channels: a channel counts as its speaker's voice only if it is no more than this far below
     # the loudest mapped channel; lapel crosstalk is typically 15-25 dB down.
     crosstalk_margin_db: float = 12.0
