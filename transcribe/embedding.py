@@ -71,9 +71,9 @@ class SpeakerEncoder:
         centred STFT with zero padding, periodic Hann, n_fft 400, hop 160, power 2, Slaney mel).
         """
         wav = np.asarray(wav, dtype=np.float32)
-        return self._mel_range(wav, 0, 1 + len(wav) // HOP)
+        return self.mel_range(wav, 0, 1 + len(wav) // HOP)
 
-    def _mel_range(self, wav: np.ndarray, first: int, stop: int) -> np.ndarray:
+    def mel_range(self, wav: np.ndarray, first: int, stop: int) -> np.ndarray:
         """Frames [first, stop) of the whole signal's centred STFT, without padding all of it."""
         mel = np.empty((stop - first, N_MELS), dtype=np.float32)
         for start in range(first, stop, MEL_BLOCK_FRAMES):
@@ -127,7 +127,7 @@ class SpeakerEncoder:
         computed (a capped set of windows may leave gaps), the rest stay zero."""
         mel = np.zeros((max(b for _, b in spans) - first, N_MELS), dtype=np.float32)
         for a, b in _merge(spans):
-            mel[a - first : b - first] = self._mel_range(wav, a, b)
+            mel[a - first : b - first] = self.mel_range(wav, a, b)
         return mel
 
     def embed_utterance(self, wav: np.ndarray, batch_size: int = 64) -> np.ndarray:
