@@ -89,22 +89,25 @@ def cepstra(log_mel: np.ndarray, n_coefficients: int) -> np.ndarray:
 # ------------------------------------------------------------------------------------- viterbi
 
 
-def viterbi(log_likelihoods: np.ndarray, change_cost: float) -> np.ndarray:
-    """The most likely state per frame when every change of state costs `change_cost` (nats)
-    and staying costs nothing. (n, states) in, (n,) state indices out."""
+def viterbi(log_likelihoods: np.ndarray, change_cost: float, entry_cost: np.ndarray | None = None) -> np.ndarray:
+    """The most likely state per frame when every change of state costs `change_cost` (nats),
+    plus entry_cost[j] for a change into state j, and staying costs nothing.
+    (n, states) in, (n,) state indices out."""
     n, states = log_likelihoods.shape
     if n == 0:
         return np.zeros(0, dtype=int)
+    enter = [change_cost + (float(c) if entry_cost is not None else 0.0) for c in
+             (entry_cost if entry_cost is not None else np.zeros(states))]
     back = np.zeros((n, states), dtype=np.int32)
-    score = log_likelihoods[0].copy()
     rows = log_likelihoods.tolist()  # plain floats: a Python loop over them beats numpy per frame
     score = rows[0][:]
     for t in range(1, n):
         best = max(range(states), key=score.__getitem__)
-        switch = score[best] - change_cost
+        top = score[best]
         row, back_row = rows[t], back[t]
         new = [0.0] * states
         for j in range(states):
+            switch = top - enter[j]
             if score[j] >= switch:
                 new[j] = score[j] + row[j]
                 back_row[j] = j
@@ -132,16 +135,20 @@ def resegment(
 ) -> list[Turn]:
     """Turns decided frame by frame inside `regions` (the VAD's speech).
 
-    log_mel: (n_frames, n_mels) log mel energies of the recording from time 0, one every
-    frame_s (frames outside the regions and their surroundings may be anything: they are not
-    read). `turns` are the first pass's, with speakers 0..n_speakers-1. Frames of speech the
-    first pass gave nobody, and the surroundings of the regions, teach the "nobody" model.
+    log_mel: (n_frames, n_mels) natural-log mel energies of the recording from time 0, one
+    every frame_s (frames outside the regions and their surroundings may be anything: they are
+    not read). `turns` are the first pass's, with speakers 0..n_speakers-1. Frames of speech
+    the first pass gave nobody, and the surroundings of the regions, teach the "nobody" model.
 
-    Returns sorted, non-overlapping turns inside the regions; pauses the first pass gave to a
-    speaker may now belong to nobody. Falls back to `turns` when a speaker has too little
-    speech to learn a model from.
+    States: each voice alone, two voices at once (near a first-pass speaker change, with
+    reseg_overlap), and nobody. The two-voice model is learned from the two voices' own
+    frames added in power, so no overlap training data is needed.
+
+    Returns turns sorted by start, inside the regions; turns of different speakers overlap
+    where two voices sound at once; pauses the first pass gave to a speaker may now belong to
+    nobody. Falls back to `turns` when a speaker has too little speech to learn a model from.
     """
-    if n_speakers < 1 or not turns or not regions:
+    if n_speakers < 2 or not turns or not regions:
         return turns
     n = len(log_mel)
     features = cepstra(log_mel, options.reseg_cepstra)
@@ -158,38 +165,69 @@ def resegment(
     # Cepstral mean normalisation over the frames in play: the room's and microphone's
     # colouring is the same for everybody, and leaves the models free to learn the voices.
     used = inside | nobody
-    features = features - features[used].mean(axis=0)
+    mean = features[used].mean(axis=0)
+    features = features - mean
     scored = np.flatnonzero(inside)
     x = features[scored]
     quiet = nobody if np.count_nonzero(nobody) >= min_frames and options.reseg_nobody else np.zeros(n, dtype=bool)
     current = labels[scored]
-    allowed = _allowed(current, scored, n_speakers, round(options.reseg_boundary_s / frame_s))
+    reach = round(options.reseg_boundary_s / frame_s)
+    allowed, near = _allowed(current, n_speakers, reach)
+    pairs = [(i, j) for i in range(n_speakers) for j in range(i + 1, n_speakers)] if options.reseg_overlap else []
+    # State order: voices 0..K-1, then pairs, then nobody (if there is room tone to learn it).
+    active = np.zeros((len(scored), n_speakers), dtype=bool)
+    rng = np.random.default_rng(options.seed)
     for _ in range(options.reseg_iterations):
-        models = [_fit(features, current_mask(current, k, scored, n), options) for k in range(n_speakers)]
-        log_likelihoods = np.stack([m.log_likelihood(x) for m in models], axis=1)
+        own = [_frames_of(scored, current == k, n) for k in range(n_speakers)]
+        columns = [_fit(features, own[k], options).log_likelihood(x) for k in range(n_speakers)]
+        for i, j in pairs:
+            mixed = _mixed_frames(log_mel, own[i], own[j], options, rng)
+            columns.append(fit_gmm(cepstra(mixed, options.reseg_cepstra) - mean, options.reseg_components,
+                                   options.reseg_em_iterations).log_likelihood(x))
         if quiet.any():
-            silence = _fit(features, quiet, options)
-            log_likelihoods = np.column_stack([log_likelihoods, silence.log_likelihood(x)])
-        log_likelihoods *= options.reseg_acoustic_scale
+            columns.append(_fit(features, quiet, options).log_likelihood(x))
+        log_likelihoods = np.stack(columns, axis=1) * options.reseg_acoustic_scale
         log_likelihoods[:, :n_speakers][~allowed] = -1e9
+        if pairs:
+            log_likelihoods[:, n_speakers : n_speakers + len(pairs)][~near] = -1e9
+        entry = np.zeros(log_likelihoods.shape[1])
+        entry[n_speakers : n_speakers + len(pairs)] = options.reseg_overlap_cost
         path = np.empty(len(scored), dtype=int)
         # Each region is decoded on its own: a change across a pause costs nothing.
         for a, b in _runs_of_consecutive(scored):
-            path[a:b] = viterbi(log_likelihoods[a:b], options.reseg_change_cost)
-        current = np.where(path == n_speakers, -1, path)
+            path[a:b] = viterbi(log_likelihoods[a:b], options.reseg_change_cost, entry)
+        active = np.zeros((len(scored), n_speakers), dtype=bool)
+        for k in range(n_speakers):
+            active[:, k] = path == k
+        for p, (i, j) in enumerate(pairs):
+            both = path == n_speakers + p
+            active[both, i] = active[both, j] = True
+        current = np.where(path < n_speakers, path, -1)
         if any(np.count_nonzero(current == k) < min_frames for k in range(n_speakers)):
             return turns  # a voice vanished: trust the first pass
         if quiet.any():
-            quiet = nobody | _frames_of(scored, current < 0, n)
-    return _clip(_to_turns(scored, current, frame_s, options), regions)
+            quiet = nobody | _frames_of(scored, ~active.any(axis=1), n)
+    found = [t for k in range(n_speakers) for t in _to_turns(scored, np.where(active[:, k], k, -1), frame_s, options)]
+    return sorted(_clip(found, regions), key=lambda t: (t.start, t.speaker))
 
 
-def _allowed(first: np.ndarray, scored: np.ndarray, n_speakers: int, reach: int) -> np.ndarray:
+def _mixed_frames(log_mel: np.ndarray, first: np.ndarray, second: np.ndarray, options: SpeakerOptions,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Log mel frames of two voices at once: random frames of each, added in power (two
+    sources add in power, on average, in every band), as many as one voice's model learns from."""
+    a, b = np.flatnonzero(first), np.flatnonzero(second)
+    count = min(options.reseg_max_train_frames, max(len(a), len(b)))
+    picked_a, picked_b = rng.choice(a, count), rng.choice(b, count)
+    return np.log(np.exp(log_mel[picked_a]) + np.exp(log_mel[picked_b]))
+
+
+def _allowed(first: np.ndarray, n_speakers: int, reach: int) -> tuple[np.ndarray, np.ndarray]:
     """(frames, speakers): which voices a frame may get. Far from any speaker change of the
     first pass only its own speaker (or nobody): the windows there agreed, and a frame model
     learned from a few seconds of a far-field voice is not the better judge. Within `reach`
     frames of a change, any voice. Frames the first pass left unlabelled (the VAD's edges)
-    count as their nearest labelled frame's."""
+    count as their nearest labelled frame's. Returns that (frames, speakers) mask and the
+    (frames,) mask of frames near a change."""
     filled = first.copy()
     labelled = np.flatnonzero(first >= 0)
     if len(labelled):
@@ -200,6 +238,7 @@ def _allowed(first: np.ndarray, scored: np.ndarray, n_speakers: int, reach: int)
         filled = first[np.where(np.abs(here - left) <= np.abs(right - here), left, right)]
     changes = np.flatnonzero(np.diff(filled) != 0) + 1
     allowed = filled[:, None] == np.arange(n_speakers)[None, :]
+    near = np.zeros(len(first), dtype=bool)
     if len(changes):
         here = np.arange(len(first))
         position = np.searchsorted(changes, here)
@@ -207,11 +246,7 @@ def _allowed(first: np.ndarray, scored: np.ndarray, n_speakers: int, reach: int)
         after = changes[np.clip(position, 0, len(changes) - 1)]
         near = np.minimum(np.abs(here - before), np.abs(after - here)) <= reach
         allowed |= near[:, None]
-    return allowed
-
-
-def current_mask(current: np.ndarray, k: int, scored: np.ndarray, n: int) -> np.ndarray:
-    return _frames_of(scored, current == k, n)
+    return allowed, near
 
 
 def _frames_of(scored: np.ndarray, which: np.ndarray, n: int) -> np.ndarray:

@@ -81,6 +81,10 @@ class SpeakerOptions:
     reseg_nobody: bool = True  # a "nobody" state: pauses inside the VAD's speech are nobody's talk
     reseg_boundary_s: float = 1.0  # a frame's voice may change only this close to a first-pass change
     reseg_fill_s: float = 0.3  # shorter pauses inside one voice's speech stay its speech
+    # Two voices at once, near a first-pass change (one microphone can hear an interruption):
+    # entering that state costs this much more than a plain change.
+    reseg_overlap: bool = True
+    reseg_overlap_cost: float = 10.0
     # Channels: a channel counts as its speaker's voice only if it is no more than this far below
     # the loudest mapped channel; lapel crosstalk is typically 15-25 dB down.
     crosstalk_margin_db: float = 12.0
