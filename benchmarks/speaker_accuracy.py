@@ -10,6 +10,10 @@ Recordings:
 
     python benchmarks/speaker_accuracy.py [--only kontor,dev00] [--rttm DIR]
 
+Columns: DER with the ±0.25 s collar and without, its confusion, missed and false-alarm seconds
+(no collar), the largest talk-share error in points, and interruptions by feedback's rule:
+in the reference / found within ±2 s / false.
+
 Targets (issue 21): talk-share error <= 3 points on every two-speaker recording; DER without
 collar <= 12 % on the built dialogues.
 """
@@ -80,11 +84,12 @@ def main() -> None:
     only = set(args.only.split(",")) if args.only else None
     passes = {"first pass": dataclasses.replace(SpeakerOptions(), resegment=False), "resegmented": SpeakerOptions()}
     print(f"{'recording':10s} {'kind':6s} {'spk':>3s} {'sec':>5s}  "
-          + "  ".join(f"{name:^38s}" for name in passes))
-    print(" " * 28 + "  ".join(f"{'DER.25':>7s} {'DER0':>6s} {'conf s':>6s} {'miss':>5s} {'FA':>5s} {'share':>5s}"
-                               for _ in passes))
+          + "  ".join(f"{name:^47s}" for name in passes))
+    print(" " * 28 + "  ".join(f"{'DER.25':>7s} {'DER0':>6s} {'conf s':>6s} {'miss':>5s} {'FA':>5s} {'share':>5s} "
+                               f"{'int r/f/x':>8s}" for _ in passes))
     worst = {name: {"share2": 0.0, "der0_built": 0.0} for name in passes}
     seconds = {name: 0.0 for name in passes}
+    interrupts = {name: [0, 0, 0, 0.0] for name in passes}  # in the reference, found, false, seconds
     with tempfile.TemporaryDirectory(prefix="medlyt-accuracy-") as tmp:
         for name, kind, wav, reference, uem in recordings(Path(tmp), only):
             k = len({s for _, _, s in reference})
@@ -95,8 +100,13 @@ def main() -> None:
                 hypothesis = attribute(wav, k, options)
                 seconds[pass_name] += time.perf_counter() - start
                 s = evaluation.score(reference, hypothesis, uem)
+                found, false = evaluation.match_interruptions(evaluation.interruption_starts(reference),
+                                                              evaluation.interruption_starts(hypothesis))
+                interrupts[pass_name] = [a + b for a, b in zip(interrupts[pass_name], (
+                    len(evaluation.interruption_starts(reference)), found, false, duration))]
                 cells.append(f"{100 * s['der_collar']:6.1f}% {100 * s['der']:5.1f}% {s['confusion']:6.1f} "
-                             f"{s['missed']:5.1f} {s['false_alarm']:5.1f} {s['share_error']:5.1f}")
+                             f"{s['missed']:5.1f} {s['false_alarm']:5.1f} {s['share_error']:5.1f} "
+                             f"{len(evaluation.interruption_starts(reference)):2d}/{found:2d}/{false:2d}")
                 if k == 2:
                     worst[pass_name]["share2"] = max(worst[pass_name]["share2"], s["share_error"])
                 if kind == "built":
@@ -113,6 +123,9 @@ def main() -> None:
         print(f"{pass_name}: worst share error on 2-speaker recordings {worst[pass_name]['share2']:.1f} points "
               f"(target <= 3); worst DER without collar on built dialogues "
               f"{100 * worst[pass_name]['der0_built']:.1f} % (target <= 12 %); {seconds[pass_name]:.1f} s in all")
+        total, found, false, audio_s = interrupts[pass_name]
+        print(f"  interruptions (feedback's rule on the turns, +-2 s): {found} of {total} found, {false} false "
+              f"in {audio_s / 60:.1f} min")
 
 
 if __name__ == "__main__":

@@ -142,3 +142,30 @@ def score(reference: list[Turn], hypothesis: list[Turn], uem=None) -> dict:
     scored["der_collar"] = der(reference, hypothesis, uem, collar=0.5)["der"]
     scored["share_error"] = share_error_points(reference, hypothesis)
     return scored
+
+
+def interruption_starts(turns: list[Turn]) -> list[float]:
+    """When feedback's `interruption` rule (shipped thresholds) fires on these turns: starts of
+    turns that begin while another speaker talks, overlap >= 0.5 s, not a backchannel."""
+    from feedback.config import load_config
+    from feedback.metrics import interruptions, talks
+    from feedback.metrics import turns as turns_of
+    from meetings.records import Speech
+
+    th = load_config().thresholds
+    speech = [Speech(start, end, str(speaker)) for start, end, speaker in turns if end > start]
+    found = interruptions(turns_of(speech, th.turn_gap_s), talks(speech), th.interruption_overlap_s, th.backchannel_s)
+    return sorted(i.turn.start for i in found)
+
+
+def match_interruptions(reference: list[float], hypothesis: list[float], tolerance_s: float = 2.0) -> tuple[int, int]:
+    """(reference interruptions found within ±tolerance_s, false ones found), one-to-one."""
+    left = list(reference)
+    false = 0
+    for t in hypothesis:
+        near = [r for r in left if abs(r - t) <= tolerance_s]
+        if near:
+            left.remove(min(near, key=lambda r: abs(r - t)))
+        else:
+            false += 1
+    return len(reference) - len(left), false
