@@ -10,7 +10,8 @@ Recordings:
 
     python benchmarks/speaker_accuracy.py [--only kontor,dev00] [--rttm DIR]
 
-Columns: DER with the ±0.25 s collar and without, its confusion, missed and false-alarm seconds
+Columns: DER with the ±0.25 s collar and without, DER without collar where the reference has one
+speaker at a time (what is left when overlapped speech is set aside), the confusion, missed and false-alarm seconds
 (no collar), the largest talk-share error in points, and interruptions by feedback's rule:
 in the reference / found within ±2 s / false.
 
@@ -84,8 +85,8 @@ def main() -> None:
     only = set(args.only.split(",")) if args.only else None
     passes = {"first pass": dataclasses.replace(SpeakerOptions(), resegment=False), "resegmented": SpeakerOptions()}
     print(f"{'recording':10s} {'kind':6s} {'spk':>3s} {'sec':>5s}  "
-          + "  ".join(f"{name:^47s}" for name in passes))
-    print(" " * 28 + "  ".join(f"{'DER.25':>7s} {'DER0':>6s} {'conf s':>6s} {'miss':>5s} {'FA':>5s} {'share':>5s} "
+          + "  ".join(f"{name:^54s}" for name in passes))
+    print(" " * 28 + "  ".join(f"{'DER.25':>7s} {'DER0':>6s} {'1spk':>6s} {'conf s':>6s} {'miss':>5s} {'FA':>5s} {'share':>5s} "
                                f"{'int r/f/x':>8s}" for _ in passes))
     worst = {name: {"share2": 0.0, "der0_built": 0.0} for name in passes}
     seconds = {name: 0.0 for name in passes}
@@ -104,7 +105,8 @@ def main() -> None:
                                                               evaluation.interruption_starts(hypothesis))
                 interrupts[pass_name] = [a + b for a, b in zip(interrupts[pass_name], (
                     len(evaluation.interruption_starts(reference)), found, false, duration))]
-                cells.append(f"{100 * s['der_collar']:6.1f}% {100 * s['der']:5.1f}% {s['confusion']:6.1f} "
+                cells.append(f"{100 * s['der_collar']:6.1f}% {100 * s['der']:5.1f}% {100 * s['der_single']:5.1f}% "
+                             f"{s['confusion']:6.1f} "
                              f"{s['missed']:5.1f} {s['false_alarm']:5.1f} {s['share_error']:5.1f} "
                              f"{len(evaluation.interruption_starts(reference)):2d}/{found:2d}/{false:2d}")
                 if k == 2:

@@ -63,21 +63,23 @@ def _timeline(regions, uri: str = "eval"):
     return Timeline([Segment(float(start), float(end)) for start, end in regions], uri=uri)
 
 
-def _metric(collar: float = 0.0):
+def _metric(collar: float = 0.0, skip_overlap: bool = False):
     from pyannote.metrics.diarization import DiarizationErrorRate
 
-    return DiarizationErrorRate(collar=collar, skip_overlap=False)
+    return DiarizationErrorRate(collar=collar, skip_overlap=skip_overlap)
 
 
-def der(reference: list[Turn], hypothesis: list[Turn], uem=None, collar: float = 0.0) -> dict:
+def der(reference: list[Turn], hypothesis: list[Turn], uem=None, collar: float = 0.0,
+        skip_overlap: bool = False) -> dict:
     """Diarization error rate with pyannote.metrics.
 
     uem: [(start, end)] regions to score, or None for the union of both extents.
     collar: total width around each reference boundary left out (0.5 = ±0.25 s).
+    skip_overlap: leave out where the reference has two or more speakers at once.
     Returns {"der": fraction, "confusion", "missed", "false_alarm", "total": seconds}; "total" is
     the reference speech scored (overlap counted once per speaker).
     """
-    metric = _metric(collar)
+    metric = _metric(collar, skip_overlap)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*uem.*approximated.*")
         components = metric.compute_components(
@@ -136,10 +138,12 @@ def speaker_count(hypothesis: list[Turn]) -> int:
 
 def score(reference: list[Turn], hypothesis: list[Turn], uem=None) -> dict:
     """Everything the accuracy table shows for one recording: DER with the ±0.25 s collar
-    ("der_collar") and without ("der", with its confusion, missed and false alarm seconds),
-    and the largest talk-share error in points ("share_error")."""
+    ("der_collar", and its "confusion_collar" seconds) and without ("der", with its confusion, missed and false alarm seconds),
+    without collar outside the reference's overlapped speech ("der_single"), and the largest talk-share error in points ("share_error")."""
     scored = der(reference, hypothesis, uem, collar=0.0)
-    scored["der_collar"] = der(reference, hypothesis, uem, collar=0.5)["der"]
+    with_collar = der(reference, hypothesis, uem, collar=0.5)
+    scored["der_collar"], scored["confusion_collar"] = with_collar["der"], with_collar["confusion"]
+    scored["der_single"] = der(reference, hypothesis, uem, skip_overlap=True)["der"]
     scored["share_error"] = share_error_points(reference, hypothesis)
     return scored
 

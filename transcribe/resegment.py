@@ -91,16 +91,17 @@ def cepstra(log_mel: np.ndarray, n_coefficients: int) -> np.ndarray:
 
 def viterbi(log_likelihoods: np.ndarray, change_cost: float, entry_cost: np.ndarray | None = None) -> np.ndarray:
     """The most likely state per frame when every change of state costs `change_cost` (nats),
-    plus entry_cost[j] for a change into state j, and staying costs nothing.
+    plus entry_cost[j] for a change into state j (or for starting in it), and staying costs
+    nothing.
     (n, states) in, (n,) state indices out."""
     n, states = log_likelihoods.shape
     if n == 0:
         return np.zeros(0, dtype=int)
-    enter = [change_cost + (float(c) if entry_cost is not None else 0.0) for c in
-             (entry_cost if entry_cost is not None else np.zeros(states))]
+    extra = [0.0] * states if entry_cost is None else [float(c) for c in entry_cost]
+    enter = [change_cost + c for c in extra]
     back = np.zeros((n, states), dtype=np.int32)
     rows = log_likelihoods.tolist()  # plain floats: a Python loop over them beats numpy per frame
-    score = rows[0][:]
+    score = [value - c for value, c in zip(rows[0], extra)]  # starting in a state enters it too
     for t in range(1, n):
         best = max(range(states), key=score.__getitem__)
         top = score[best]
