@@ -15,7 +15,7 @@ import numpy as np
 from capture.vad import VadOptions, speech_segments
 from capture.wav import iter_blocks, read_mono, wav_info
 from meetings.records import Participant, Speaker
-from transcribe.embedding import FRAMES_PER_SECOND, SpeakerEncoder, normalize_volume_in_place
+from transcribe.embedding import FRAMES_PER_SECOND, SpeakerEncoder, frame_span, normalize_volume_in_place
 from transcribe.resegment import resegment
 from transcribe.speakers import (
     VOICEPRINT_THRESHOLD,
@@ -87,15 +87,20 @@ def by_voice(wav: Path, speech: list[tuple[float, float]], n_speakers: int, opti
     core = [(s + trim, e - trim) for s, e in speech if e - s > 2 * trim]
     windows = plan_windows(core, options)
     embeddings = np.zeros((0, 256), np.float32)
-    audio = encoder = None
+    mel = None
     if windows:
         audio = read_mono(wav)
         normalize_volume_in_place(audio)  # GE2E's input is a linear mel: level matters
         encoder = SpeakerEncoder.load()
-        embeddings = encoder.embed_windows(audio, windows)
+        # One mel spectrogram for the windows and for the resegmentation around the speech.
+        context = options.reseg_context_s if options.resegment else 0.0
+        spans = [frame_span(s, e) for s, e in windows]
+        spans += [frame_span(max(0.0, s - context), e + context) for s, e in speech]
+        mel = encoder.mel_of_spans(audio, spans)
+        embeddings = encoder.embed_windows(audio, windows, mel=mel)
     attribution = attribute(core, windows, embeddings, n_speakers, options)
-    if options.resegment and attribution.n_speakers > 1 and audio is not None:
-        log_mel = log_mel_frames(encoder, audio, speech, options)
+    if options.resegment and attribution.n_speakers > 1 and mel is not None:
+        log_mel = log_mel_frames(mel, options)
         turns = resegment(log_mel, options.reseg_frame_s, speech, attribution.turns, attribution.n_speakers, options)
         attribution = dataclasses.replace(attribution, turns=turns)
     speakers = [Speaker(speaker_id(i), f"Taler {i + 1}") for i in range(attribution.n_speakers)]
@@ -104,32 +109,13 @@ def by_voice(wav: Path, speech: list[tuple[float, float]], n_speakers: int, opti
                          attribution.centroids)
 
 
-def log_mel_frames(encoder: SpeakerEncoder, audio: np.ndarray, speech: list[tuple[float, float]],
-                   options: SpeakerOptions) -> np.ndarray:
-    """Log mel energies every reseg_frame_s (GE2E's 10 ms frames averaged in power), computed
-    only around the speech; elsewhere zeros, which the resegmentation never reads."""
+def log_mel_frames(mel: np.ndarray, options: SpeakerOptions) -> np.ndarray:
+    """Natural-log mel energies every reseg_frame_s: GE2E's 10 ms mel frames averaged in power.
+    Frames the spectrogram left at zero (far from speech) come out at the floor; the
+    resegmentation never reads them."""
     pool = max(1, round(options.reseg_frame_s * FRAMES_PER_SECOND))
-    n = len(audio) // (pool * round(16000 / FRAMES_PER_SECOND))
-    out = np.zeros((n, encoder.mel_basis_t.shape[1]), dtype=np.float64)
-    context = options.reseg_context_s
-    spans = [(max(0, int((s - context) / options.reseg_frame_s)), min(n, int((e + context) / options.reseg_frame_s) + 1))
-             for s, e in speech]
-    for a, b in _merged(spans):
-        if b <= a:
-            continue
-        mel = encoder.mel_range(audio, a * pool, b * pool).astype(np.float64)
-        out[a:b] = np.log(mel.reshape(b - a, pool, -1).mean(axis=1) + 1e-6)
-    return out
-
-
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[list[int]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
+    n = len(mel) // pool
+    return np.log(mel[: n * pool].reshape(n, pool, -1).mean(axis=1) + np.float32(1e-6))
 
 
 def name_by_voiceprint(result: SpeakerResult, speaking: list[Participant], voiceprints: dict[str, np.ndarray]) -> None:

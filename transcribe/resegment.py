@@ -152,7 +152,7 @@ def resegment(
     if n_speakers < 2 or not turns or not regions:
         return turns
     n = len(log_mel)
-    features = cepstra(log_mel, options.reseg_cepstra)
+    features = cepstra(np.asarray(log_mel, dtype=np.float64), options.reseg_cepstra)
     inside = _mask(regions, n, frame_s)
     labels = np.full(n, -1)
     for turn in turns:
