@@ -2,7 +2,8 @@
 
 One microphone per person (the meeting names each participant's channel): channel energy
 decides. Otherwise voices: GE2E embeddings of windows in the speech, clustered with the number
-of speakers the meeting's participants give. A caseworker's enrolled voice print then names
+of speakers the meeting's participants give, then every 20 ms frame decided again
+(transcribe.resegment) so turns end where the voice ends. A caseworker's enrolled voice print then names
 their voice "Sagsbehandler". The pure work is in transcribe.speakers; this module reads audio.
 """
 
@@ -93,9 +94,10 @@ def by_voice(wav: Path, speech: list[tuple[float, float]], n_speakers: int, opti
         normalize_volume_in_place(audio)  # GE2E's input is a linear mel: level matters
         encoder = SpeakerEncoder.load()
         # One mel spectrogram for the windows and for the resegmentation around the speech.
-        context = options.reseg_context_s if options.resegment else 0.0
         spans = [frame_span(s, e) for s, e in windows]
-        spans += [frame_span(max(0.0, s - context), e + context) for s, e in speech]
+        if options.resegment:
+            context = options.reseg_context_s
+            spans += [frame_span(max(0.0, s - context), e + context) for s, e in speech]
         mel = encoder.mel_of_spans(audio, spans)
         embeddings = encoder.embed_windows(audio, windows, mel=mel)
     attribution = attribute(core, windows, embeddings, n_speakers, options)
