@@ -326,7 +326,8 @@ def cmd_export(args, home: Path) -> None:
 
     with Store(home) as store:
         meeting, analysis = processed(store, args.meeting)
-        transcript = Transcript.of_meeting(meeting, store.segments(meeting.id), store.speakers(meeting.id), analysis)
+        transcript = Transcript.of_meeting(meeting, store.segments(meeting.id), store.speakers(meeting.id), analysis,
+                                           store.speech(meeting.id))
         write_output(get_writer(args.format, unmasked=args.unmasked)(transcript), args.output)
         store.log(audit.EXPORTED, meeting.id, cli_user(),
                   f"format={args.format}" + (" unmasked=1" if args.unmasked else ""))

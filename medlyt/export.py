@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 from feedback.metrics import turns
-from meetings.records import Analysis, Meeting, Segment, Speaker
+from meetings.records import Analysis, Meeting, Segment, Speaker, Speech
 from meetings.redaction import redact, redact_segments, redact_value
 
 
@@ -33,12 +33,17 @@ class Transcript:
     metrics: dict = field(default_factory=dict)
     flags: list[dict] = field(default_factory=list)
     analysis: dict = field(default_factory=dict)  # when and with which settings it was computed
+    # Who spoke when as measured in the audio (meetings.records.Speech): the turns the balance,
+    # the timeline and every timing metric rest on, and so the RTTM too. Empty for a transcript
+    # without attribution (medlyt transcribe, or one stored before speech was measured).
+    speech: list[Speech] = field(default_factory=list)
 
     @classmethod
     def of_meeting(cls, meeting: Meeting, segments: list[Segment], speakers: list[Speaker],
-                   analysis: Analysis | None = None) -> "Transcript":
+                   analysis: Analysis | None = None, speech: list[Speech] = ()) -> "Transcript":
         return cls(
             segments=segments,
+            speech=list(speech),
             id=meeting.id,
             title=meeting.title,
             duration_s=meeting.audio.duration_s if meeting.audio else 0.0,
@@ -127,18 +132,24 @@ def write_json(t: Transcript) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-RTTM_GAP_S = 0.5  # pauses shorter than this inside one speaker's speech are not cut out
+RTTM_GAP_S = 0.5  # without measured speech: pauses shorter than this between words are not cut out
 
 
 def write_rttm(t: Transcript) -> str:
     """Standard RTTM, one line per stretch of one speaker's speech; the file id is the meeting id.
 
-    Built from word times where there are any: a Whisper segment also spans its pauses."""
-    pieces = [Segment(w.start, w.end, "", speaker=s.speaker) for s in t.segments for w in s.words] or t.segments
+    Built from the measured speech when there is some, joined only where it touches: then each
+    speaker's seconds in the file are exactly the talk time of the balance. Otherwise from word
+    times (a Whisper segment also spans its pauses), else from the segments."""
+    if t.speech:
+        pieces, gap_s = t.speech, 0.0
+    else:
+        pieces = [Segment(w.start, w.end, "", speaker=s.speaker) for s in t.segments for w in s.words] or t.segments
+        gap_s = RTTM_GAP_S
     uri = t.id or "medlyt"
     return "".join(
         f"SPEAKER {uri} 1 {turn.start:.3f} {turn.duration:.3f} <NA> <NA> {turn.speaker} <NA> <NA>\n"
-        for turn in turns(pieces, RTTM_GAP_S)
+        for turn in turns(pieces, gap_s)
     )
 
 

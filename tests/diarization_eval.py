@@ -63,21 +63,23 @@ def _timeline(regions, uri: str = "eval"):
     return Timeline([Segment(float(start), float(end)) for start, end in regions], uri=uri)
 
 
-def _metric(collar: float = 0.0):
+def _metric(collar: float = 0.0, skip_overlap: bool = False):
     from pyannote.metrics.diarization import DiarizationErrorRate
 
-    return DiarizationErrorRate(collar=collar, skip_overlap=False)
+    return DiarizationErrorRate(collar=collar, skip_overlap=skip_overlap)
 
 
-def der(reference: list[Turn], hypothesis: list[Turn], uem=None, collar: float = 0.0) -> dict:
+def der(reference: list[Turn], hypothesis: list[Turn], uem=None, collar: float = 0.0,
+        skip_overlap: bool = False) -> dict:
     """Diarization error rate with pyannote.metrics.
 
     uem: [(start, end)] regions to score, or None for the union of both extents.
     collar: total width around each reference boundary left out (0.5 = ±0.25 s).
+    skip_overlap: leave out where the reference has two or more speakers at once.
     Returns {"der": fraction, "confusion", "missed", "false_alarm", "total": seconds}; "total" is
     the reference speech scored (overlap counted once per speaker).
     """
-    metric = _metric(collar)
+    metric = _metric(collar, skip_overlap)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*uem.*approximated.*")
         components = metric.compute_components(
@@ -132,3 +134,42 @@ def share_error_points(reference: list[Turn], hypothesis: list[Turn]) -> float:
 def speaker_count(hypothesis: list[Turn]) -> int:
     """Number of distinct speakers with any speech."""
     return len({speaker for start, end, speaker in hypothesis if end > start})
+
+
+def score(reference: list[Turn], hypothesis: list[Turn], uem=None) -> dict:
+    """Everything the accuracy table shows for one recording: DER with the ±0.25 s collar
+    ("der_collar", and its "confusion_collar" seconds) and without ("der", with its confusion, missed and false alarm seconds),
+    without collar outside the reference's overlapped speech ("der_single"), and the largest talk-share error in points ("share_error")."""
+    scored = der(reference, hypothesis, uem, collar=0.0)
+    with_collar = der(reference, hypothesis, uem, collar=0.5)
+    scored["der_collar"], scored["confusion_collar"] = with_collar["der"], with_collar["confusion"]
+    scored["der_single"] = der(reference, hypothesis, uem, skip_overlap=True)["der"]
+    scored["share_error"] = share_error_points(reference, hypothesis)
+    return scored
+
+
+def interruption_starts(turns: list[Turn]) -> list[float]:
+    """When feedback's `interruption` rule (shipped thresholds) fires on these turns: starts of
+    turns that begin while another speaker talks, overlap >= 0.5 s, not a backchannel."""
+    from feedback.config import load_config
+    from feedback.metrics import interruptions, talks
+    from feedback.metrics import turns as turns_of
+    from meetings.records import Speech
+
+    th = load_config().thresholds
+    speech = [Speech(start, end, str(speaker)) for start, end, speaker in turns if end > start]
+    found = interruptions(turns_of(speech, th.turn_gap_s), talks(speech), th.interruption_overlap_s, th.backchannel_s)
+    return sorted(i.turn.start for i in found)
+
+
+def match_interruptions(reference: list[float], hypothesis: list[float], tolerance_s: float = 2.0) -> tuple[int, int]:
+    """(reference interruptions found within ±tolerance_s, false ones found), one-to-one."""
+    left = list(reference)
+    false = 0
+    for t in hypothesis:
+        near = [r for r in left if abs(r - t) <= tolerance_s]
+        if near:
+            left.remove(min(near, key=lambda r: abs(r - t)))
+        else:
+            false += 1
+    return len(reference) - len(left), false

@@ -2,10 +2,12 @@
 
 One microphone per person (the meeting names each participant's channel): channel energy
 decides. Otherwise voices: GE2E embeddings of windows in the speech, clustered with the number
-of speakers the meeting's participants give. A caseworker's enrolled voice print then names
+of speakers the meeting's participants give, then every 20 ms frame decided again
+(transcribe.resegment) so turns end where the voice ends. A caseworker's enrolled voice print then names
 their voice "Sagsbehandler". The pure work is in transcribe.speakers; this module reads audio.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,8 @@ import numpy as np
 from capture.vad import VadOptions, speech_segments
 from capture.wav import iter_blocks, read_mono, wav_info
 from meetings.records import Participant, Speaker
-from transcribe.embedding import SpeakerEncoder, normalize_volume_in_place
+from transcribe.embedding import FRAMES_PER_SECOND, SpeakerEncoder, frame_span, normalize_volume_in_place
+from transcribe.resegment import resegment
 from transcribe.speakers import (
     VOICEPRINT_THRESHOLD,
     SpeakerOptions,
@@ -85,15 +88,36 @@ def by_voice(wav: Path, speech: list[tuple[float, float]], n_speakers: int, opti
     core = [(s + trim, e - trim) for s, e in speech if e - s > 2 * trim]
     windows = plan_windows(core, options)
     embeddings = np.zeros((0, 256), np.float32)
+    mel = None
     if windows:
         audio = read_mono(wav)
         normalize_volume_in_place(audio)  # GE2E's input is a linear mel: level matters
-        embeddings = SpeakerEncoder.load().embed_windows(audio, windows)
+        encoder = SpeakerEncoder.load()
+        # One mel spectrogram for the windows and for the resegmentation around the speech.
+        spans = [frame_span(s, e) for s, e in windows]
+        if options.resegment:
+            context = options.reseg_context_s
+            spans += [frame_span(max(0.0, s - context), e + context) for s, e in speech]
+        mel = encoder.mel_of_spans(audio, spans)
+        embeddings = encoder.embed_windows(audio, windows, mel=mel)
     attribution = attribute(core, windows, embeddings, n_speakers, options)
+    if options.resegment and attribution.n_speakers > 1 and mel is not None:
+        log_mel = log_mel_frames(mel, options)
+        turns = resegment(log_mel, options.reseg_frame_s, speech, attribution.turns, attribution.n_speakers, options)
+        attribution = dataclasses.replace(attribution, turns=turns)
     speakers = [Speaker(speaker_id(i), f"Taler {i + 1}") for i in range(attribution.n_speakers)]
     return SpeakerResult(attribution.turns, speakers, "voices" if attribution.turns else "none",
                          attribution.estimated_speakers, [attribution.note] if attribution.note else [],
                          attribution.centroids)
+
+
+def log_mel_frames(mel: np.ndarray, options: SpeakerOptions) -> np.ndarray:
+    """Natural-log mel energies every reseg_frame_s: GE2E's 10 ms mel frames averaged in power.
+    Frames the spectrogram left at zero (far from speech) come out at the floor; the
+    resegmentation never reads them."""
+    pool = max(1, round(options.reseg_frame_s * FRAMES_PER_SECOND))
+    n = len(mel) // pool
+    return np.log(mel[: n * pool].reshape(n, pool, -1).mean(axis=1) + np.float32(1e-6))
 
 
 def name_by_voiceprint(result: SpeakerResult, speaking: list[Participant], voiceprints: dict[str, np.ndarray]) -> None:

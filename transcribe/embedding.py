@@ -71,9 +71,9 @@ class SpeakerEncoder:
         centred STFT with zero padding, periodic Hann, n_fft 400, hop 160, power 2, Slaney mel).
         """
         wav = np.asarray(wav, dtype=np.float32)
-        return self._mel_range(wav, 0, 1 + len(wav) // HOP)
+        return self.mel_range(wav, 0, 1 + len(wav) // HOP)
 
-    def _mel_range(self, wav: np.ndarray, first: int, stop: int) -> np.ndarray:
+    def mel_range(self, wav: np.ndarray, first: int, stop: int) -> np.ndarray:
         """Frames [first, stop) of the whole signal's centred STFT, without padding all of it."""
         mel = np.empty((stop - first, N_MELS), dtype=np.float32)
         for start in range(first, stop, MEL_BLOCK_FRAMES):
@@ -99,19 +99,24 @@ class SpeakerEncoder:
         wav: np.ndarray,
         windows: list[tuple[float, float]],
         batch_size: int = 64,
+        mel: np.ndarray | None = None,
     ) -> np.ndarray:
         """(n, 256) embeddings of (start_s, end_s) windows of one recording.
 
         The mel spectrogram is computed once for the frames the windows need and sliced per
         window, as Resemblyzer slices partial utterances. Audio past the end counts as silence.
+        `mel`: those frames already computed (mel_of_spans with at least the windows' spans).
         """
         wav = np.asarray(wav, dtype=np.float32)
-        spans = [_frame_span(start, end) for start, end in windows]
+        spans = [frame_span(start, end) for start, end in windows]
         out = np.zeros((len(spans), EMBEDDING_SIZE), dtype=np.float32)
         if not spans:
             return out
-        first = min(a for a, _ in spans)
-        mel = self._mel_of_spans(wav, spans, first)
+        if mel is None:
+            first = min(a for a, _ in spans)
+            mel = self._mel_of_spans(wav, spans, first)
+        else:
+            first = 0
         # One batch needs equal lengths, so windows are grouped by their number of frames.
         by_length: dict[int, list[int]] = {}
         for index, (a, b) in enumerate(spans):
@@ -122,12 +127,17 @@ class SpeakerEncoder:
                 out[chunk] = self.embed_frames(batch)
         return out
 
+    def mel_of_spans(self, wav: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+        """Mel frames from 0 to the last span's end, computed only inside the (frame) spans; the
+        rest stay zero. One spectrogram for the embeddings and the resegmentation."""
+        return self._mel_of_spans(np.asarray(wav, dtype=np.float32), spans, 0)
+
     def _mel_of_spans(self, wav: np.ndarray, spans: list[tuple[int, int]], first: int):
         """Mel frames from `first` to the last span's end; only frames some span uses are
         computed (a capped set of windows may leave gaps), the rest stay zero."""
         mel = np.zeros((max(b for _, b in spans) - first, N_MELS), dtype=np.float32)
         for a, b in _merge(spans):
-            mel[a - first : b - first] = self._mel_range(wav, a, b)
+            mel[a - first : b - first] = self.mel_range(wav, a, b)
         return mel
 
     def embed_utterance(self, wav: np.ndarray, batch_size: int = 64) -> np.ndarray:
@@ -232,7 +242,7 @@ def _dilate(mask: np.ndarray, width: int) -> np.ndarray:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _frame_span(start_s: float, end_s: float) -> tuple[int, int]:
+def frame_span(start_s: float, end_s: float) -> tuple[int, int]:
     """Mel frames of a window; frame i is centred at i / 100 s."""
     first = max(0, int(round(start_s * FRAMES_PER_SECOND)))
     n_frames = max(1, int(round((end_s - start_s) * FRAMES_PER_SECOND)))

@@ -53,7 +53,13 @@ def test_two_voices_are_told_apart(home_with_model, capsys):
     assert set(balance) == {"S1", "S2"} and abs(sum(b["share"] for b in balance.values()) - 1) < 1e-3
     assert all(b["turns"] >= 3 and b["longest_turn_s"] > 2 for b in balance.values())
     reference = read_rttm(DIALOGUES / "dialog1.rttm")["dialog1"]
-    assert share_error_points(reference, hypothesis(exported(capsys, meeting, "rttm"))) < 5
+    rttm = hypothesis(exported(capsys, meeting, "rttm"))
+    assert share_error_points(reference, rttm) < 5
+    # One attribution: the RTTM's seconds per speaker are the balance's talk time.
+    seconds = {}
+    for start, end, speaker in rttm:
+        seconds[speaker] = seconds.get(speaker, 0.0) + end - start
+    assert {k: round(v, 1) for k, v in seconds.items()} == {k: round(b["talk_s"], 1) for k, b in balance.items()}
 
 
 def test_one_microphone_each_decides_by_channel(home_with_model, capsys):

@@ -54,3 +54,31 @@ def test_csv_is_for_a_danish_spreadsheet_and_runs_no_formula():
     assert [r[4] for r in rows] == ["'" + h for h in hostile[:5]] + ["Ja, 2-3 gange."]
     assert {r[2] for r in rows} == {"'=Borger"} and rows[0][:2] == ["00:00:00", "00:00:00"] and rows[3][3] == "borger"
     assert all(not cell.startswith(("=", "+", "-", "@", "\t")) for row in rows for cell in row)
+
+
+def test_rttm_is_the_measured_speech_so_it_agrees_with_the_balance():
+    """One attribution: the RTTM is built from the measured speech pieces (what the balance, the
+    timeline and the timing metrics read), not from word times, so each speaker's seconds in it
+    are the balance's talk time; pieces that touch join into one line, overlaps stay overlaps."""
+    from feedback.metrics import balance
+    from meetings.records import Speech
+
+    speech = [Speech(0.0, 0.5, "S1"), Speech(0.5, 1.0, "S1"), Speech(1.0, 1.3, "S1"),  # one turn, in pieces
+              Speech(1.1, 2.0, "S2"), Speech(3.0, 3.4, "S1")]
+    # The words say otherwise (Whisper's times): the RTTM must not follow them.
+    words = [Segment(0.2, 2.9, "hej med dig", [Word(0.2, 2.9, "hej", 0.9)], speaker="S1")]
+    rttm = get_writer("rttm")(Transcript(segments=words, id="m1", speech=speech))
+    lines = [line.split() for line in rttm.splitlines()]
+    assert [(float(r[3]), round(float(r[4]), 3), r[7]) for r in lines] == [(0.0, 1.3, "S1"), (1.1, 0.9, "S2"),
+                                                                           (3.0, 0.4, "S1")]
+    seconds = {}
+    for r in lines:
+        seconds[r[7]] = seconds.get(r[7], 0.0) + float(r[4])
+    talk = balance(speech, gap_s=1.0)
+    assert {who: round(s, 2) for who, s in seconds.items()} == {who: b["talk_s"] for who, b in talk.items()}
+
+
+def test_rttm_without_measured_speech_falls_back_to_word_times():
+    t = Transcript(segments=[Segment(0.0, 5.0, "a b", [Word(0.5, 1.0, "a", 0.9), Word(1.2, 2.0, "b", 0.9)],
+                                     speaker="S1")], id="m1")
+    assert get_writer("rttm")(t) == "SPEAKER m1 1 0.500 1.500 <NA> <NA> S1 <NA> <NA>\n"

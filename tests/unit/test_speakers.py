@@ -5,6 +5,7 @@ AMI excerpts and the synthetic Danish dialogues and score with pyannote.metrics
 (tests/diarization_eval.py). Run with -s to see the DER / share-error table.
 """
 
+import dataclasses
 import wave
 from itertools import permutations
 from pathlib import Path
@@ -74,6 +75,24 @@ def embeddings_for(windows, script, voice_of, noise=0.4, seed=1):
 
 def speaker_at(turns, t):
     return [turn.speaker for turn in turns if turn.start <= t < turn.end]
+
+
+def check_refined_turns(turns, speech, n_speakers):
+    """After resegmentation: sorted, one speaker's turns never overlapping each other (two
+    speakers' may: two voices at once), inside the VAD's speech; the pauses in it may belong to
+    nobody, but most of it is somebody's."""
+    assert turns == sorted(turns, key=lambda t: (t.start, t.speaker))
+    for speaker in range(n_speakers):
+        own = [t for t in turns if t.speaker == speaker]
+        for a, b in zip(own, own[1:]):
+            assert a.end <= b.start + 1e-9
+    for turn in turns:
+        assert turn.end > turn.start and 0 <= turn.speaker < n_speakers
+        assert isinstance(turn.start, float) and isinstance(turn.end, float)
+        assert any(s - 1e-9 <= turn.start and turn.end <= e + 1e-9 for s, e in speech)
+    from feedback.metrics import union_length
+
+    assert union_length([(t.start, t.end) for t in turns]) > 0.5 * sum(e - s for s, e in speech)
 
 
 def check_turns(attribution: Attribution, speech):
@@ -437,8 +456,11 @@ RECORDINGS = [
     (uri, DIALOGUES / f"{uri}.flac", DIALOGUES / f"{uri}.rttm", DIALOGUES / f"{uri}.uem")
     for uri in ("dialog1", "dialog2", "dialog3")
 ]
-# Largest share error (points) each 2-speaker recording may have; the issue asks for < 5.
-SHARE_LIMIT = {"dev00": 5.0, "dev01": 5.0, "dialog1": 5.0, "dialog2": 5.0, "dialog3": 5.0}
+# Two dialogues built from real Danish voices with overlaps, backchannels, a room and noise
+# (tests/real_dialogues.py); benchmarks/speaker_accuracy.py scores all five and more.
+BUILT = ("samtale", "skranke")
+# Largest share error (points) each 2-speaker recording may have: issue 21 asks for <= 3.
+SHARE_LIMIT = {uri: 3.0 for uri in ("dev00", "dev01", "dialog1", "dialog2", "dialog3", *BUILT)}
 
 
 def read_audio(path: Path) -> np.ndarray:
@@ -469,31 +491,30 @@ def diarization_results(tmp_path_factory):
     from tests import diarization_eval as evaluation
     from transcribe.diarize import by_voice
 
+    from tests import real_dialogues
+
     options = SpeakerOptions()
     folder = tmp_path_factory.mktemp("diarization")
+    built = {name: real_dialogues.build_dialogue(real_dialogues.DIALOGUES[name]) for name in BUILT}
+    recordings = [(uri, audio, next(iter(evaluation.read_rttm(rttm).values())), evaluation.read_uem(uem))
+                  for uri, audio, rttm, uem in RECORDINGS]
+    recordings += [(name, d.write_wav(folder / f"{name}-built.wav"), d.reference, [(0.0, d.duration_s)])
+                   for name, d in built.items()]
     results = {}
-    for uri, audio, rttm, uem in RECORDINGS:
+    for uri, audio, reference, scored in recordings:
         wav = folder / f"{uri}.wav"
         import_audio(audio, wav)
-        reference = next(iter(evaluation.read_rttm(rttm).values()))
         k = len({speaker for _, _, speaker in reference})
         speech = [(s.start, s.end) for s in vad_segments(iter_mono_blocks(wav))]
         result = by_voice(wav, speech, k, options)
-        # by_voice attributes the speech trimmed by speech_trim_s at both ends.
-        trim = options.speech_trim_s
-        core = [(s + trim, e - trim) for s, e in speech if e - s > 2 * trim]
-        check_turns(Attribution(result.turns, len(result.speakers), None, None), core)
+        check_refined_turns(result.turns, speech, len(result.speakers))
         hypothesis = [(t.start, t.end, str(t.speaker)) for t in result.turns]
-        scored = evaluation.read_uem(uem)
-        results[uri] = {
-            "speakers": k,
-            "estimated": result.estimated,
-            "found": evaluation.speaker_count(hypothesis),
-            "der_collar": evaluation.der(reference, hypothesis, scored, collar=0.5)["der"],
-            "der": evaluation.der(reference, hypothesis, scored, collar=0.0)["der"],
-            "confusion": evaluation.der(reference, hypothesis, scored, collar=0.5)["confusion"],
-            "share_error": evaluation.share_error_points(reference, hypothesis),
-        }
+        results[uri] = {"speakers": k, "estimated": result.estimated, "found": evaluation.speaker_count(hypothesis),
+                        **evaluation.score(reference, hypothesis, scored)}
+        if uri in BUILT:  # the first pass alone, to show what the resegmentation brings
+            first = by_voice(wav, speech, k, dataclasses.replace(options, resegment=False))
+            results[uri]["first_pass"] = evaluation.score(
+                reference, [(t.start, t.end, str(t.speaker)) for t in first.turns], scored)
     print("\nuri       spk est found  DER±.25  DER(0)  confusion  share err")
     for uri, r in results.items():
         print(
@@ -511,10 +532,29 @@ def test_two_speaker_recordings_get_two_speakers_and_the_right_balance(diarizati
     assert result["share_error"] < SHARE_LIMIT[uri]
 
 
+@pytest.mark.parametrize("uri", BUILT)
+def test_resegmentation_tightens_the_turns_on_real_voices(diarization_results, uri):
+    """Real voices in a room with noise, overlaps and backchannels: the frame-level pass lowers
+    the error without collar (the turn edges) and the share error; what is left is mostly the
+    overlapped speech one voice per frame cannot cover. Limits are the figures reached, rounded up."""
+    result, first = diarization_results[uri], diarization_results[uri]["first_pass"]
+    assert result["share_error"] < first["share_error"]
+    # skranke (12 dB SNR, RT60 0.5 s, the second voice 6 dB down): edges won, weak onsets lost.
+    assert result["der"] < first["der"] + 0.01
+    assert result["der"] < 0.17 and result["der_collar"] < 0.07
+    assert result["confusion"] < 2.0
+
+
+def test_resegmentation_lowers_the_error_without_collar_on_the_built_dialogues(diarization_results):
+    refined = [diarization_results[uri]["der"] for uri in BUILT]
+    first = [diarization_results[uri]["first_pass"]["der"] for uri in BUILT]
+    assert sum(refined) < sum(first) - 0.02
+
+
 def test_dialogues_have_little_confusion(diarization_results):
     """Clean synthetic voices: the errors left are VAD padding (false alarm), not confusion."""
     for uri in ("dialog1", "dialog2", "dialog3"):
-        assert diarization_results[uri]["confusion"] < 1.0
+        assert diarization_results[uri]["confusion_collar"] < 1.0
         assert diarization_results[uri]["der_collar"] < 0.10
 
 

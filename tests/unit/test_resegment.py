@@ -1,0 +1,100 @@
+"""Frame-level resegmentation (transcribe.resegment) on hand-made log mel frames: the pieces
+(Viterbi, mixtures, cepstra) and the whole pass moving a misplaced turn edge to where the voice
+changes. Real audio is scored in tests/unit/test_speakers.py and benchmarks/speaker_accuracy.py."""
+
+import numpy as np
+import pytest
+
+from transcribe.resegment import cepstra, fit_gmm, resegment, viterbi
+from transcribe.speakers import SpeakerOptions, Turn
+
+FRAME_S = 0.02
+N_MELS = 40
+
+
+def voice(n: int, shape: np.ndarray, rng: np.random.Generator, level: float = 0.0) -> np.ndarray:
+    """n log mel frames of a 'voice': a fixed spectral shape plus frame-to-frame variation."""
+    return shape + level + rng.normal(scale=0.8, size=(n, N_MELS))
+
+
+def test_viterbi_follows_the_evidence_only_when_it_outweighs_the_change_cost():
+    evidence = np.zeros((100, 2))
+    evidence[:, 0] = 1.0
+    evidence[40:60, 0], evidence[40:60, 1] = 0.0, 1.0  # 20 frames favour state 1 by 1 nat each
+    evidence[80:83, 0], evidence[80:83, 1] = 0.0, 1.0  # 3 frames: not worth two changes of 5
+    path = viterbi(evidence, change_cost=5.0)
+    assert path[:40].tolist() == [0] * 40 and path[40:60].tolist() == [1] * 20 and path[60:].tolist() == [0] * 40
+    assert viterbi(evidence, change_cost=50.0).tolist() == [0] * 100
+    assert viterbi(np.zeros((0, 3)), 1.0).shape == (0,)
+
+
+def test_viterbi_entry_cost_makes_one_state_harder_to_enter():
+    evidence = np.zeros((30, 2))
+    evidence[:, 0] = 1.0
+    evidence[10:20, 0], evidence[10:20, 1] = 0.0, 1.5
+    assert viterbi(evidence, 2.0)[10:20].tolist() == [1] * 10
+    assert viterbi(evidence, 2.0, entry_cost=np.array([0.0, 20.0])).tolist() == [0] * 30
+
+
+def test_fit_gmm_learns_two_clusters_and_is_deterministic():
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(-3, 1, size=(500, 2)), rng.normal(3, 1, size=(500, 2))])
+    gmm = fit_gmm(x, 2)
+    assert sorted(np.round(gmm.means[:, 0]).tolist()) == [-3.0, 3.0]
+    assert np.allclose(np.exp(gmm.log_weights), 0.5, atol=0.05)
+    assert np.array_equal(fit_gmm(x, 2).means, gmm.means)
+    near, far = gmm.log_likelihood(np.array([[3.0, 3.0], [30.0, 30.0]]))
+    assert near > far
+
+
+def test_cepstra_of_a_flat_spectrum_is_level_only():
+    flat = np.full((3, N_MELS), 2.0)
+    c = cepstra(flat, 13)
+    assert c[:, 0] == pytest.approx(2.0 * np.sqrt(N_MELS))
+    assert np.abs(c[:, 1:]).max() < 1e-9
+
+
+def two_voices(seed=0):
+    """10 s in one region: voice 0 until 5.0 s, voice 1 after; 0.5 s of room tone around."""
+    rng = np.random.default_rng(seed)
+    shape_a = np.linspace(2.0, -2.0, N_MELS)
+    shape_b = np.linspace(-2.0, 2.0, N_MELS)
+    silence = np.full(N_MELS, -8.0)
+    frames = np.vstack([voice(25, silence, rng), voice(250, shape_a, rng), voice(250, shape_b, rng),
+                        voice(25, silence, rng)])
+    return frames, [(0.5, 10.5)]
+
+
+def test_resegment_moves_a_late_speaker_change_to_where_the_voice_changes():
+    log_mel, regions = two_voices()
+    first_pass = [Turn(0.6, 5.8, 0), Turn(5.8, 10.4, 1)]  # 0.8 s late, as a 1.6 s window vote can be
+    turns = resegment(log_mel, FRAME_S, regions, first_pass, 2, SpeakerOptions())
+    assert [t.speaker for t in turns] == [0, 1]
+    assert turns[0].end == pytest.approx(5.5, abs=0.06)  # 0.5 s lead-in + 5.0 s of voice 0
+    assert turns[1].start == pytest.approx(5.5, abs=0.06)
+    assert all(isinstance(t.start, float) for t in turns)
+
+
+def test_resegment_trims_the_vad_padding_and_a_gap_at_a_change_but_keeps_short_pauses():
+    rng = np.random.default_rng(1)
+    shape_a, shape_b, silence = np.linspace(2, -2, N_MELS), np.linspace(-2, 2, N_MELS), np.full(N_MELS, -8.0)
+    # Room tone to 2.0 s; voice 0 at 2.0-5.0 s and 5.2-8.2 s (a 0.2 s pause inside); nobody until
+    # 9.2 s; voice 1 to 14.2 s; room tone to 16.2 s.
+    log_mel = np.vstack([voice(100, silence, rng), voice(150, shape_a, rng), voice(10, silence, rng),
+                         voice(150, shape_a, rng), voice(50, silence, rng), voice(250, shape_b, rng),
+                         voice(100, silence, rng)])
+    region = [(1.7, 14.5)]  # the VAD pads its speech by 0.3 s
+    first_pass = [Turn(1.9, 8.7, 0), Turn(8.7, 14.3, 1)]  # on the trimmed region; the change mid-gap
+    # The room tone around the region teaches "nobody" (a meeting has far more of it than this).
+    turns = resegment(log_mel, FRAME_S, region, first_pass, 2, SpeakerOptions(reseg_context_s=2.0))
+    assert [t.speaker for t in turns] == [0, 1]
+    assert turns[0].start == pytest.approx(2.0, abs=0.06) and turns[0].end == pytest.approx(8.2, abs=0.06)
+    assert turns[1].start == pytest.approx(9.2, abs=0.06) and turns[1].end == pytest.approx(14.2, abs=0.06)
+
+
+def test_resegment_keeps_the_first_pass_without_enough_of_a_voice():
+    log_mel, regions = two_voices()
+    first_pass = [Turn(0.6, 10.0, 0), Turn(10.0, 10.4, 1)]  # 0.4 s: too little to learn voice 1
+    assert resegment(log_mel, FRAME_S, regions, first_pass, 2, SpeakerOptions()) == first_pass
+    assert resegment(log_mel, FRAME_S, regions, first_pass[:1], 1, SpeakerOptions()) == first_pass[:1]
+    assert resegment(log_mel, FRAME_S, [], [], 2, SpeakerOptions()) == []
