@@ -1,6 +1,7 @@
 """medlyt dashboard: log in, then the meetings this user may see and each meeting's overview.
 
-Thin pages: reading and writing go through meetings.store, numbers and words about them come
+Thin pages (dashboard/views/; not pages/, which Streamlit would also list and run without this
+app around them): reading and writing go through meetings.store, numbers and words about them come
 from feedback/; access is decided by meetings.access (dashboard.data applies it).
 """
 
@@ -52,14 +53,14 @@ if user is None:
 else:
     sidebar(user)
     st.navigation([
-        st.Page("pages/meetings.py", title="Møder", url_path="moeder", default=True),
-        st.Page("pages/new_meeting.py", title="Nyt møde", url_path="nyt-moede"),
-        st.Page("pages/consent.py", title="Samtykke", url_path="samtykke"),
-        st.Page("pages/upload.py", title="Lyd ind", url_path="lyd-ind"),
-        st.Page("pages/live.py", title="Live", url_path="live"),
-        st.Page("pages/overview.py", title="Mødeoverblik", url_path="overblik"),
-        st.Page("pages/speakers.py", title="Hvem er hvem", url_path="hvem-er-hvem"),
-        st.Page("pages/transcript.py", title="Transskription", url_path="transskription"),
-        st.Page("pages/session.py", title="Sparring", url_path="sparring"),
-        st.Page("pages/development.py", title="Udvikling", url_path="udvikling"),
+        st.Page("views/meetings.py", title="Møder", url_path="moeder", default=True),
+        st.Page("views/new_meeting.py", title="Nyt møde", url_path="nyt-moede"),
+        st.Page("views/consent.py", title="Samtykke", url_path="samtykke"),
+        st.Page("views/upload.py", title="Lyd ind", url_path="lyd-ind"),
+        st.Page("views/live.py", title="Live", url_path="live"),
+        st.Page("views/overview.py", title="Mødeoverblik", url_path="overblik"),
+        st.Page("views/speakers.py", title="Hvem er hvem", url_path="hvem-er-hvem"),
+        st.Page("views/transcript.py", title="Transskription", url_path="transskription"),
+        st.Page("views/session.py", title="Sparring", url_path="sparring"),
+        st.Page("views/development.py", title="Udvikling", url_path="udvikling"),
     ]).run()

@@ -22,7 +22,7 @@ def chosen_meeting(user: User) -> Meeting | None:
     wanted = st.query_params.get("meeting") or st.session_state.get(MEETING_KEY)
     if not wanted:
         st.info("Vælg et møde under **Møder**.")
-        st.page_link("pages/meetings.py", label="Gå til Møder", icon=":material/arrow_forward:")
+        st.page_link("views/meetings.py", label="Gå til Møder", icon=":material/arrow_forward:")
         return None
     meeting = meeting_for(user, wanted)
     if meeting is None:

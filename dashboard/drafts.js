@@ -1,4 +1,4 @@
-// A draft note on the page ("Kladde: ... ikke gemt endnu", dashboard/pages/session.py and
+// A draft note on the page ("Kladde: ... ikke gemt endnu", dashboard/views/session.py and
 // overview.py) would be lost by a reload or by closing the tab: the browser asks first.
 // (dashboard/server.py adds this script to the page.)
 (function () {

@@ -16,8 +16,8 @@ import streamlit as st
 from dashboard.format import clock, percent
 from meetings.records import Job, Meeting
 
-LIVE, OVERVIEW, TRANSCRIPT, MEETINGS = "pages/live.py", "pages/overview.py", "pages/transcript.py", "pages/meetings.py"
-CONSENT, UPLOAD, SPEAKERS = "pages/consent.py", "pages/upload.py", "pages/speakers.py"
+LIVE, OVERVIEW, TRANSCRIPT, MEETINGS = "views/live.py", "views/overview.py", "views/transcript.py", "views/meetings.py"
+CONSENT, UPLOAD, SPEAKERS = "views/consent.py", "views/upload.py", "views/speakers.py"
 PAGE_NAMES = {LIVE: "Live", OVERVIEW: "Mødeoverblik", TRANSCRIPT: "Transskription", MEETINGS: "Møder",
               CONSENT: "Samtykke", UPLOAD: "Lyd ind", SPEAKERS: "Hvem er hvem"}
 

@@ -133,8 +133,8 @@ def test_the_live_page_follows_a_recording_by_itself_and_sets_a_bookmark(tmp_pat
         store.add_user("olga", "observatør", PASSWORD)
         meeting_id = live_meeting(store, "anne", "olga")
     page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
-    # The app's own navigation, once drawn: a click before it lands on Streamlit's stand-in list of
-    # the pages/ files, which runs the page without the app around it (no sidebar, no styles).
+    # The app's own navigation, once drawn (the pages live in dashboard/views/, not pages/, so
+    # Streamlit draws no stand-in list of files that would run a page without the app around it).
     page.get_by_role("heading", name="Møder").wait_for(timeout=RENDER_TIMEOUT_MS)
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Live", exact=True).click()
     page.get_by_role("heading", name="Seneste linjer").wait_for(timeout=RENDER_TIMEOUT_MS)

@@ -10,7 +10,7 @@ from meetings.records import User
 from meetings.store import Store
 from tests.dashboard.conftest import USERS, logged_in, shown_text
 
-PAGES = ["pages/overview.py", "pages/transcript.py", "pages/session.py"]
+PAGES = ["views/overview.py", "views/transcript.py", "views/session.py"]
 
 
 def cases():
@@ -47,11 +47,11 @@ def test_every_person_on_every_meeting_page(dashboard_home, name, page, route, m
 def controls_offered(name: str, meeting_id: str) -> dict[str, object]:
     """What each meeting page offers this person to change or take away."""
     overview = logged_in(name, meeting=meeting_id)
-    overview.switch_page("pages/overview.py").run()
+    overview.switch_page("views/overview.py").run()
     transcript = logged_in(name, meeting=meeting_id)
-    transcript.switch_page("pages/transcript.py").run()
+    transcript.switch_page("views/transcript.py").run()
     session = logged_in(name, meeting=meeting_id)
-    session.switch_page("pages/session.py").run()
+    session.switch_page("views/session.py").run()
     form = f"notes-{meeting_id}-session"
     for at in (overview, transcript, session):
         assert not at.exception, at.exception

@@ -9,7 +9,7 @@ from meetings import audit
 from meetings.records import review_key
 from meetings.store import Store
 from tests.dashboard.conftest import APP, USERS, logged_in, markdown_source, shown_text
-OVERVIEW = "pages/overview.py"
+OVERVIEW = "views/overview.py"
 
 
 def flags_table(at: AppTest):

@@ -20,7 +20,7 @@ from tests.dashboard.conftest import (
 )
 
 OWNER = "nina"  # a caseworker of this file's own
-PAGES = ["pages/overview.py", "pages/transcript.py", "pages/session.py", "pages/development.py"]
+PAGES = ["views/overview.py", "views/transcript.py", "views/session.py", "views/development.py"]
 
 
 def missing(path: Path) -> None:
@@ -85,7 +85,7 @@ def broken_home(tmp_path_factory, danish_dir) -> tuple[Path, dict[str, str]]:
 # Sealed: a change on disk means nothing can be played, except that one changed byte spoils only
 # its own 2-s chunk, so a moment elsewhere still plays (every chunk played is authenticated).
 UNREADABLE = set(BREAKAGES) - {"one_byte_changed"}
-PLAYS_AUDIO = {"pages/overview.py", "pages/transcript.py", "pages/session.py"}
+PLAYS_AUDIO = {"views/overview.py", "views/transcript.py", "views/session.py"}
 
 
 def cases():
@@ -103,7 +103,7 @@ def test_a_page_with_a_broken_recording_shows_a_message_not_an_exception(broken_
     assert not at.exception, f"{page} with a {breakage} recording: {at.exception[0].message}\n" + "\n".join(
         at.exception[0].stack_trace)
     shown = shown_text(at)
-    assert ("Udvikling" in shown) if page == "pages/development.py" else (f"Ødelagt lyd: {breakage}" in shown)
+    assert ("Udvikling" in shown) if page == "views/development.py" else (f"Ødelagt lyd: {breakage}" in shown)
     if page in PLAYS_AUDIO and breakage in UNREADABLE:
         assert at.warning or at.error, f"{page} says nothing about the unreadable recording"
 

@@ -23,7 +23,7 @@ from meetings.store import DB_NAME, Store
 from tests.dashboard.conftest import AUDIO, PASSWORD, words
 from tests.dashboard.conftest import logged_in, shown_text
 
-DEVELOPMENT = "pages/development.py"
+DEVELOPMENT = "views/development.py"
 USERS = {"eva": "sagsbehandler", "finn": "sagsbehandler", "gert": "sagsbehandler", "lene": "leder",
          "ole": "observatør", "admin": "admin"}
 

@@ -15,7 +15,7 @@ from meetings.records import Consent, LiveLine, Participant, now_iso
 from meetings.store import Store
 from tests.dashboard.conftest import PASSWORD, logged_in, markdown_source, shown_text
 
-LIVE = "pages/live.py"
+LIVE = "views/live.py"
 USERS = {"anne": "sagsbehandler", "bo": "sagsbehandler", "olga": "observatør", "oskar": "observatør",
          "lis": "leder", "root": "admin"}
 # Anne has talked for the last 100 s without a break: the caseworker's nudge should say so.
@@ -121,7 +121,7 @@ def test_the_caseworker_sees_only_her_private_nudges(recording):
     assert "Du har haft ordet 87 % af tiden siden optagelsen begyndte." in text  # 2:01 in: the window is not full
     assert "privat" in text
     # No transcript, no buttons, no other people's numbers in her view.
-    assert "Hvordan er det gået" not in text and not at.button and not at.get("progress")
+    assert "Hvordan er det gået" not in text and not at.main.button and not at.get("progress")
 
 
 def test_without_a_known_caseworker_voice_there_are_no_nudges(recording):

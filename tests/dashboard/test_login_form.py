@@ -21,7 +21,7 @@ from meetings.store import Store
 from tests.browser.conftest import Dashboard
 from tests.dashboard.conftest import AUDIO, PASSWORD, age_logins, logged_in, processed_meeting
 
-OVERVIEW = "pages/overview.py"
+OVERVIEW = "views/overview.py"
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,14 @@ import contextlib
 
 import pytest
 
-from dashboard.pages.consent import consent_state
+from dashboard.views.consent import consent_state
 from meetings import audit
 from meetings.errors import ConsentError, MeetingWithdrawn
 from meetings.store import Store
 from tests.dashboard.conftest import logged_in, shown_text
 
-NEW = "pages/new_meeting.py"
-CONSENT = "pages/consent.py"
+NEW = "views/new_meeting.py"
+CONSENT = "views/consent.py"
 
 
 def new_meeting_page(name: str):

@@ -109,7 +109,7 @@ def transcript_lines(at: AppTest) -> list[str]:
 
 
 def test_the_transcript_shows_placeholders_and_never_the_numbers(meeting_id):
-    at = on_page(OWNER, meeting_id, "pages/transcript.py")
+    at = on_page(OWNER, meeting_id, "views/transcript.py")
     assert_masked(everything(at))
     lines = transcript_lines(at)
     assert len(lines) == len(LINES)
@@ -128,7 +128,7 @@ def test_the_transcript_shows_placeholders_and_never_the_numbers(meeting_id):
 
 @pytest.mark.parametrize("query", ["1234", "010203", "12 34", "56", "kommune", "anne.hansen@kommune.dk"])
 def test_searching_for_a_masked_value_finds_nothing(meeting_id, query):
-    at = on_page(OWNER, meeting_id, "pages/transcript.py")
+    at = on_page(OWNER, meeting_id, "views/transcript.py")
     at.text_input(key="transcript_search").input(query).run()
     assert not at.exception, at.exception
     assert transcript_lines(at) == []
@@ -138,7 +138,7 @@ def test_searching_for_a_masked_value_finds_nothing(meeting_id, query):
 
 
 def test_searching_for_a_placeholder_finds_the_masked_lines(meeting_id):
-    at = on_page(OWNER, meeting_id, "pages/transcript.py")
+    at = on_page(OWNER, meeting_id, "views/transcript.py")
     at.text_input(key="transcript_search").input("telefonnummer").run()
     lines = transcript_lines(at)
     assert len(lines) == 2 and lines[0].endswith(r"\[telefonnummer\]?")
@@ -151,7 +151,7 @@ def moment_index(at: AppTest, kind_label: str) -> int:
 
 
 def test_the_overview_masks_the_moment_its_evidence_and_what_was_said(meeting_id):
-    at = on_page(OWNER, meeting_id, "pages/overview.py")
+    at = on_page(OWNER, meeting_id, "views/overview.py")
     assert_masked(everything(at))
     assert f"Observatøren satte et bogmærke her: Borgeren gav sit nummer {PHONE_PLACEHOLDER}" in \
         list(at.dataframe[-1].value["Hvorfor"])
@@ -173,7 +173,7 @@ def test_the_overview_masks_the_moment_its_evidence_and_what_was_said(meeting_id
 
 
 def test_the_session_page_and_its_reports_are_masked(meeting_id, masked_meeting, downloads):
-    at = on_page(LEADER, meeting_id, "pages/session.py")
+    at = on_page(LEADER, meeting_id, "views/session.py")
     with Store(masked_meeting[0]) as store:
         flags = store.analysis(meeting_id).flags
     chosen = [next(f for f in flags if f.kind == kind) for kind in ("closed_question_streak", "bookmark")]
@@ -215,7 +215,7 @@ def test_the_analysis_runs_on_what_was_said_and_showing_it_changes_nothing(meeti
     with Store(home) as store:
         before = store.analysis(meeting_id)
         segments_before = store.segments(meeting_id)
-    for page in ("pages/transcript.py", "pages/overview.py", "pages/session.py"):
+    for page in ("views/transcript.py", "views/overview.py", "views/session.py"):
         on_page(OWNER, meeting_id, page)
     with Store(home) as store:
         after = store.analysis(meeting_id)

@@ -14,7 +14,7 @@ from meetings.store import Store
 from dashboard.data import REPORT_GONE
 from tests.dashboard.conftest import AUDIO, LINES, PASSWORD, logged_in, processed_meeting, shown_text
 
-SESSION = "pages/session.py"
+SESSION = "views/session.py"
 CITIZEN_TEXT = LINES[-1][3]  # the citizen's story: on the page, never in the report
 
 

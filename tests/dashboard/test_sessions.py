@@ -14,7 +14,7 @@ from meetings import audit
 from meetings.store import Store
 from tests.dashboard.conftest import APP, PASSWORD, age_logins, logged_in, shown_text
 
-SESSION = "pages/session.py"
+SESSION = "views/session.py"
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from tests.dashboard.conftest import logged_in, shown_text
 
-OVERVIEW, TRANSCRIPT = "pages/overview.py", "pages/transcript.py"
+OVERVIEW, TRANSCRIPT = "views/overview.py", "views/transcript.py"
 
 
 @pytest.mark.parametrize("name, chooses", [("anne", True), ("olga", True), ("lis", False)])

@@ -8,7 +8,7 @@ from meetings.records import Consent, Participant, Segment, Speaker, Speech, now
 from meetings.store import Store
 from tests.dashboard.conftest import AUDIO, LINES, logged_in, shown_text, words
 
-PAGE = "pages/speakers.py"
+PAGE = "views/speakers.py"
 
 
 @pytest.fixture

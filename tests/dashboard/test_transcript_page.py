@@ -31,7 +31,7 @@ from meetings.records import (
 )
 from meetings.store import Store
 from tests.dashboard.conftest import AUDIO, LINES, PASSWORD, logged_in, processed_meeting
-PAGE = "pages/transcript.py"
+PAGE = "views/transcript.py"
 OWNER = "mie"  # a caseworker of this file's own
 UNSURE_WORD = "praktikken?"  # line 3, said with low confidence in `own_meeting`
 MARKUP_LINE = "Ja, *helt* [sikkert](x) :red[nu] $5 <b>"  # line 6 in `own_meeting`: text, not markup
@@ -361,7 +361,7 @@ def test_a_transcript_made_by_base_says_plainly_how_far_to_trust_it(dashboard_ho
     at = on_page("anne", dashboard_home.meetings["annes"])
     assert [w.value for w in at.warning] == [BASE_MODEL_NOTE]
     overview = logged_in("anne", meeting=dashboard_home.meetings["annes"])
-    overview.switch_page("pages/overview.py").run()
+    overview.switch_page("views/overview.py").run()
     assert any(BASE_MODEL_NOTE in c.value for c in overview.caption)
 
 

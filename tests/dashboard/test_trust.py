@@ -20,8 +20,8 @@ from meetings.store import Store
 from tests.dashboard.conftest import AUDIO, LINES, PASSWORD, logged_in, shown_text
 
 USERS = {"anne": "sagsbehandler", "lis": "leder", "kim": "leder", "olga": "observatør"}
-OVERVIEW, TRANSCRIPT, SESSION, DEVELOPMENT = ("pages/overview.py", "pages/transcript.py", "pages/session.py",
-                                              "pages/development.py")
+OVERVIEW, TRANSCRIPT, SESSION, DEVELOPMENT = ("views/overview.py", "views/transcript.py", "views/session.py",
+                                              "views/development.py")
 UNSURE_LINE = ("S2", 36.0, 40.0, "Jeg er så vred på jer.")  # a word-list concern, heard at 30 %
 COMMAND = re.compile(r"medlyt \w+|Kør:")
 
@@ -296,7 +296,7 @@ def test_a_note_typed_then_next_is_still_there_after_previous_and_the_preparatio
 
 
 def test_live_for_a_meeting_not_being_recorded_says_where_it_stands(trust_home):
-    at = on("pages/live.py", "anne", trust_home.ids["ready"])
+    at = on("views/live.py", "anne", trust_home.ids["ready"])
     text = shown_text(at)
     assert "Mødet bliver ikke optaget nu." in text and "transskriberet og har nøgletal" in text
     assert [link.label for link in at.get("page_link")] == ["Gå til Mødeoverblik"]

@@ -11,7 +11,7 @@ from meetings.records import Consent, Participant, now_iso
 from meetings.store import Store
 from tests.dashboard.conftest import logged_in, shown_text
 
-UPLOAD = "pages/upload.py"
+UPLOAD = "views/upload.py"
 
 
 @pytest.fixture

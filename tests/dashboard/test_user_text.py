@@ -52,7 +52,7 @@ def typed_meeting(dashboard_home, danish_dir):
         yield meeting_id
 
 
-@pytest.mark.parametrize("page", ["pages/overview.py", "pages/transcript.py", "pages/session.py"])
+@pytest.mark.parametrize("page", ["views/overview.py", "views/transcript.py", "views/session.py"])
 def test_user_text_is_text_and_masked_on_every_meeting_page(typed_meeting, page):
     at = logged_in("anne", meeting=typed_meeting)
     at.switch_page(page).run()

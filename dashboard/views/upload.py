@@ -78,7 +78,7 @@ def render() -> None:
     if not meetings:
         if not stored:
             st.info("Ingen af dine møder venter på lyd. Opret et møde under **Nyt møde**.")
-            st.page_link("pages/new_meeting.py", label="Nyt møde")
+            st.page_link("views/new_meeting.py", label="Nyt møde")
         return
     labels = {m.id: f"{m.created_at[:10]} · {redact(m.title)}" for m in meetings}
     ids = list(labels)
@@ -89,7 +89,7 @@ def render() -> None:
     if meeting.missing_consent:
         missing = ", ".join(p.label.lower() for p in meeting.missing_consent)
         st.warning(f"Samtykke mangler fra {missing}. Der kan ikke uploades lyd, før det er givet.")
-        st.page_link("pages/consent.py", label="Registrér samtykke")
+        st.page_link("views/consent.py", label="Registrér samtykke")
         return
     limit = upload_max_bytes()
     st.caption("Lyden krypteres, så snart den er modtaget, og kun mødets folk kan høre den. Når den er gemt, "

@@ -253,7 +253,7 @@ def left_out_note(left_out: list[tuple[Meeting, str]]) -> None:
         return
     lines = "\n".join(f"- {day(m.created_at)} · {escape(redact(m.title))}: {why}" for m, why in left_out)
     st.caption(f"Ikke med ({len(left_out)}):\n{lines}")
-    st.page_link("pages/meetings.py", label="Se møderne og deres status under Møder", icon=":material/arrow_forward:")
+    st.page_link("views/meetings.py", label="Se møderne og deres status under Møder", icon=":material/arrow_forward:")
 
 
 render()

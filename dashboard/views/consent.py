@@ -40,7 +40,7 @@ def render() -> None:
     meetings = [m for m in meetings_for(user) if can_manage_consent(user, m)]
     if not meetings:
         st.info("Ingen møder, hvor du registrerer samtykke. Opret et under **Nyt møde**.")
-        st.page_link("pages/new_meeting.py", label="Nyt møde")
+        st.page_link("views/new_meeting.py", label="Nyt møde")
         return
     labels = {m.id: f"{m.created_at[:10]} · {redact(m.title)}" for m in meetings}
     ids = list(labels)

@@ -8,7 +8,7 @@ from dashboard.auth import current_user
 from dashboard.choice import choose
 from dashboard.data import meeting_for, meetings_for, store
 from dashboard.format import clock, day, day_time, escape, percent
-from dashboard.status import OVERVIEW, state_from_store
+from dashboard.status import LIVE, OVERVIEW, PAGE_NAMES, state_from_store
 from meetings import audit
 from meetings.access import ADMIN_READS_CONTENT_ENV, admin_reads_content, can_share
 from meetings.errors import MeetingError
@@ -62,6 +62,9 @@ def render() -> None:
     state = states[chosen]
     if not state.has_figures:
         st.caption(f"{state.explanation} {state.next_step}")
+        if state.page is not None and state.page != LIVE:
+            st.page_link(state.page, label=f"Gå til {PAGE_NAMES[state.page]}", icon=":material/arrow_forward:",
+                         query_params={"meeting": meeting.id})
     if can_share(user, meeting):
         share_form(user, meeting)
     if user.role in ("leder", "admin"):
@@ -114,9 +117,9 @@ def row_clicked() -> None:
 
 
 def open_meeting(meeting_id: str, state) -> None:
-    """To the overview when it has something to show, else to the page the status points to
-    (Live for a recording); a meeting with nothing to show yet stays here, its status below."""
-    page = OVERVIEW if state.has_figures else state.page
+    """To the overview when it has something to show, or to Live for a recording; any other
+    meeting stays here, chosen, with its status and the way onward below."""
+    page = OVERVIEW if state.has_figures else LIVE if state.page == LIVE else None
     if page is None:
         return
     choose(meeting_id)
