@@ -706,6 +706,14 @@ class Store:
                                      note.strip(), by, now)
             self._audit(conn, now, audit.FLAG_REVIEWED, meeting_id, f"kind={flag.kind} status={status}", by)
 
+    def clear_review(self, meeting_id: str, flag: Flag, by: str | None = None) -> None:
+        """The moment is back to nobody having chosen for it (an undone first choice)."""
+        with self._transaction(write=True) as conn:
+            self._load(conn, meeting_id)
+            kind, start_ms = review_key(flag)
+            if session_rows.clear_review(conn, meeting_id, kind, start_ms):
+                self._audit(conn, now_iso(), audit.FLAG_REVIEW_CLEARED, meeting_id, f"kind={kind}", by)
+
     def reviews(self, meeting_id: str) -> dict[tuple[str, int], FlagReview]:
         """The reviews by (kind, start in ms), the key `review_key` gives a flag."""
         with self._transaction() as conn:

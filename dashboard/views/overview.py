@@ -226,9 +226,8 @@ def save_review(meeting_id: str, flag, key: str, before) -> None:
     st.session_state.setdefault(REVIEW_DRAFTS, {}).pop(key, None)
     st.session_state[f"review-saved-{key}"] = ("Tages med i sparringen." if status == "drøftet"
                                               else "Springes over i sparringen.")
-    # Undo puts back the choice before; a moment nobody had chosen for yet cannot be un-chosen
-    # (the store cannot remove a choice), only changed.
-    st.session_state[UNDO] = (key, before) if before is not None else None
+    # Undo puts back the choice before, or no choice at all for a moment nobody had chosen for.
+    st.session_state[UNDO] = (key, before)
 
 
 def undo_review(meeting_id: str, flag, key: str) -> None:
@@ -237,11 +236,15 @@ def undo_review(meeting_id: str, flag, key: str) -> None:
         return
     before = undo[1]
     with store() as s:
-        s.review_flag(meeting_id, flag, before.status, before.note, by=user.name)
-    st.session_state[f"status-{key}"] = before.status
-    st.session_state[f"note-{key}"] = before.note
+        if before is None:
+            s.clear_review(meeting_id, flag, by=user.name)
+        else:
+            s.review_flag(meeting_id, flag, before.status, before.note, by=user.name)
+    st.session_state[f"status-{key}"] = before.status if before else None
+    st.session_state[f"note-{key}"] = before.note if before else ""
     st.session_state.setdefault(REVIEW_DRAFTS, {}).pop(key, None)
-    st.session_state[f"review-saved-{key}"] = f"Fortrudt: »{REVIEW_LABELS.get(before.status, before.status)}« igen."
+    st.session_state[f"review-saved-{key}"] = (f"Fortrudt: »{REVIEW_LABELS.get(before.status, before.status)}« igen."
+                                              if before else "Fortrudt: intet valgt for øjeblikket.")
 
 
 render()

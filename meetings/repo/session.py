@@ -14,6 +14,11 @@ def save_review(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str, kind:
                  (meeting_id, kind, start_ms, status, sealer.seal("flag_reviews.note", meeting_id, note), by, at))
 
 
+def clear_review(conn: sqlite3.Connection, meeting_id: str, kind: str, start_ms: int) -> bool:
+    return conn.execute("DELETE FROM flag_reviews WHERE meeting_id = ? AND kind = ? AND start_ms = ?",
+                        (meeting_id, kind, start_ms)).rowcount > 0
+
+
 def reviews(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str) -> dict[tuple[str, int], FlagReview]:
     rows = conn.execute("SELECT kind, start_ms, status, note, by_user, at FROM flag_reviews WHERE meeting_id = ?",
                         (meeting_id,)).fetchall()

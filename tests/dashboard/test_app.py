@@ -184,3 +184,21 @@ def test_the_meeting_list_is_logged_as_a_view_once_per_session(dashboard_home):
         again = [e for e in store.audit_entries() if e.action == audit.VIEWED and e.detail == "page=moeder"
                  and e.user == "lis"]
     assert len(again) == len(listed)
+
+
+def test_a_first_choice_undone_leaves_the_moment_unchosen(dashboard_home, own_meeting):
+    at = logged_in("anne", meeting=own_meeting)
+    at.switch_page(OVERVIEW).run()
+    key = at.radio[0].key.removeprefix("status-")
+    at.radio(key=f"status-{key}").set_value("drøftet")
+    next(b for b in at.button if b.label == "Gem").click().run()
+    with Store(dashboard_home.home) as store:
+        assert len(store.reviews(own_meeting)) == 1
+    next(b for b in at.button if b.label == "Fortryd").click().run()
+    assert not at.exception, at.exception
+    assert "Fortrudt: intet valgt for øjeblikket." in [s.value for s in at.success]
+    assert at.radio(key=f"status-{key}").value is None
+    with Store(dashboard_home.home) as store:
+        assert store.reviews(own_meeting) == {}
+        last = store.audit_entries(own_meeting)[-1]
+    assert (last.action, last.user) == (audit.FLAG_REVIEW_CLEARED, "anne")
