@@ -152,10 +152,15 @@ def latest_section(rows: list[dict]) -> None:
     last, before = rows[-1], rows[-2] if len(rows) > 1 else None
     low, high = last["band"]
 
-    def change(key: str, show) -> str | None:
+    def change(key: str, show, colour: str = "normal", digits: int = 0) -> dict:
+        """The delta's arguments for st.metric: nothing without a meeting before; "uændret",
+        grey and without an arrow, where the figure did not move as it is shown (never "↑ +0")."""
         if before is None or last[key] is None or before[key] is None:
-            return None
-        return show(last[key] - before[key])
+            return {}
+        d = last[key] - before[key]
+        if round(d, digits) == 0:
+            return {"delta": "uændret", "delta_color": "off", "delta_arrow": "off"}
+        return {"delta": show(d), "delta_color": colour}
 
     def points(d: float) -> str:
         return f"{'+' if d >= 0 else '-'}{abs(round(d * 100))} %-point"
@@ -169,14 +174,15 @@ def latest_section(rows: list[dict]) -> None:
     st.subheader(f"Seneste møde: {day(last['date'])}")
     row = st.container(horizontal=True, wrap=True, gap="medium")  # they wrap on a tablet, never cut
     columns = [row.container(width=230) for _ in range(4)]
-    columns[0].metric("Sagsbehandlerens andel", percent(last["share"]), change("share", points), delta_color="off",
+    columns[0].metric("Sagsbehandlerens andel", percent(last["share"]), **change("share", points, "off", 2),
                       help=f"andel af al taletid; referencebåndet er {percent(low)}–{percent(high)}")
-    columns[1].metric("Længste monolog", decimal(last["monologue_s"], 1, "s"), change("monologue_s", seconds),
-                      delta_color="inverse", help="sagsbehandlerens længste tur uden at give ordet fra sig")
-    columns[2].metric("Åbne spørgsmål", percent(last["open_share"]), change("open_share", points),
+    columns[1].metric("Længste monolog", decimal(last["monologue_s"], 1, "s"),
+                      **change("monologue_s", seconds, "inverse", 1),
+                      help="sagsbehandlerens længste tur uden at give ordet fra sig")
+    columns[2].metric("Åbne spørgsmål", percent(last["open_share"]), **change("open_share", points, "normal", 2),
                       help="andel åbne blandt sagsbehandlerens spørgsmål (åbne og lukkede)")
-    columns[3].metric("Afbrydelser", str(last["interruptions"]), change("interruptions", count),
-                      delta_color="inverse", help="gange sagsbehandleren begyndte at tale, mens borgeren talte")
+    columns[3].metric("Afbrydelser", str(last["interruptions"]), **change("interruptions", count, "inverse"),
+                      help="gange sagsbehandleren begyndte at tale, mens borgeren talte")
 
 
 def charts_section(rows: list[dict]) -> None:

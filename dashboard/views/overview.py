@@ -24,6 +24,14 @@ from meetings.redaction import redact, redact_segments, redact_speakers
 
 FIGURE_WIDTH_PX = 210  # a key figure's box: its longest value and explanation fit
 TONE_COLOURS = {"strength": "#2e7d32", "concern": "#c62828", "info": "#616161"}
+# One colour per voice, the same in both charts, in the speakers' own order (S1, S2, ...).
+SPEAKER_COLOURS = ("#1565c0", "#ef6c00", "#6a1b9a", "#00897b", "#ad1457", "#5d4037", "#546e7a", "#c0ca33")
+
+
+def speaker_scale(labels: dict) -> tuple[list[str], alt.Scale]:
+    """The voices' names in the speakers' order, and their colours."""
+    names = [labels[who] for who in sorted(labels, key=lambda who: (len(who), who))]
+    return names, alt.Scale(domain=names, range=[SPEAKER_COLOURS[i % len(SPEAKER_COLOURS)] for i in range(len(names))])
 
 
 def render() -> None:
@@ -53,10 +61,14 @@ def render() -> None:
         st.subheader("Taletid")
         st.altair_chart(balance_chart(analysis.balance, labels, roles, thresholds["balance_band"]),
                         width="stretch", height=chart_height(len(analysis.balance)))
+        low, high = thresholds["balance_band"]
+        if "sagsbehandler" in roles.values():
+            st.caption(f"Det lyse bånd bag sagsbehandlerens søjle er referencebåndet ({percent(low)}–{percent(high)} "
+                       "af taletiden): taler sagsbehandleren inden for det, er der plads til borgeren.")
     with right:
         st.subheader("Hvem talte hvornår")
         st.altair_chart(timeline_chart(speech or segments, analysis.flags, labels, thresholds["turn_gap_s"]),
-                        width="stretch", height=chart_height(len(labels)))
+                        width="stretch", height=chart_height(len(labels)) + 40)  # room for the legend
     if not analysis.metrics.get("roles_known"):
         state = meeting_state(meeting, has_analysis=True, roles_known=False)
         st.warning(f"{state.explanation} {state.next_step}")
@@ -77,9 +89,11 @@ def balance_chart(balance: dict, labels: dict, roles: dict, band: list[float]) -
             for who, b in balance.items()]
     # DataFrames, not inline values: Altair validates inline rows one by one, which for a
     # two-hour meeting's turns cost most of the page's time.
-    base = alt.Chart(pd.DataFrame(rows)).encode(y=alt.Y("Taler:N", title=None, sort=None))
+    names, colours = speaker_scale({who: labels.get(who, who) for who in balance})
+    base = alt.Chart(pd.DataFrame(rows)).encode(y=alt.Y("Taler:N", title=None, sort=names))
     bars = base.mark_bar(size=22).encode(
         x=alt.X("Andel:Q", axis=alt.Axis(format="%", title="Andel af taletiden"), scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("Taler:N", scale=colours, legend=None),
         tooltip=["Taler:N", alt.Tooltip("Andel:Q", format=".0%"), "Taletid:N"])
     text = base.mark_text(align="left", dx=4).encode(x="Andel:Q", text="Tekst:N")
     # The caseworker's reference band, behind the caseworker's bar.
@@ -87,23 +101,28 @@ def balance_chart(balance: dict, labels: dict, roles: dict, band: list[float]) -
         x="fra:Q", x2="til:Q",
         tooltip=[alt.Tooltip("fra:Q", format=".0%", title="Referencebånd fra"),
                  alt.Tooltip("til:Q", format=".0%", title="til")])
-    return alt.layer(reference, bars, text)
+    return alt.layer(reference, bars, text).resolve_scale(color="independent")
 
 
 def timeline_chart(spans, flags, labels: dict, gap_s: float) -> alt.LayerChart:
     rows = [{"Taler": labels.get(t.speaker, t.speaker), "start": t.start, "slut": t.end,
              "Tid": f"{clock(t.start)}–{clock(t.end)}"} for t in turns(spans, gap_s)]
+    names, colours = speaker_scale({who: labels.get(who, who) for who in {t.speaker for t in spans} | set(labels)
+                                    if who is not None})
     speech = alt.Chart(pd.DataFrame(rows, columns=["Taler", "start", "slut", "Tid"])).mark_bar(height=18).encode(
         x=alt.X("start:Q", title="Tid i mødet",
                 axis=alt.Axis(tickMinStep=30, labelExpr="utcFormat(datum.value * 1000, datum.value >= 3600 ? '%H:%M:%S' : '%M:%S')")),
-        x2="slut:Q", y=alt.Y("Taler:N", title=None), color=alt.Color("Taler:N", legend=None),
+        x2="slut:Q", y=alt.Y("Taler:N", title=None, sort=names), color=alt.Color("Taler:N", scale=colours, legend=None),
         tooltip=["Taler:N", "Tid:N"])
     marks = [{"start": f.start, "Markering": kind_label(f.kind), "Tid": clock(f.start),
               "Tone": TONES.get(f.tone, ("", f.tone))[1], "farve": TONE_COLOURS.get(f.tone, "#616161")}
              for f in flags]
+    tones = [(name, TONE_COLOURS[tone]) for tone, (_, name) in TONES.items() if tone in TONE_COLOURS]
     moments = alt.Chart(pd.DataFrame(marks, columns=["start", "Markering", "Tid", "Tone", "farve"])).mark_rule(strokeWidth=2, opacity=0.8).encode(
-        x="start:Q", color=alt.Color("farve:N", scale=None), tooltip=["Tid:N", "Markering:N", "Tone:N"])
-    return alt.layer(speech, moments)
+        x="start:Q", tooltip=["Tid:N", "Markering:N", "Tone:N"],
+        color=alt.Color("Tone:N", scale=alt.Scale(domain=[n for n, _ in tones], range=[c for _, c in tones]),
+                        legend=alt.Legend(title="Markeringer", orient="bottom", direction="horizontal")))
+    return alt.layer(speech, moments).resolve_scale(color="independent")
 
 
 def metrics_section(metrics: dict, labels: dict) -> None:
