@@ -107,7 +107,7 @@ def transcript_section(meeting, segments: list[Segment], labels: dict, threshold
     unsure = sum(1 for i in shown for w in drawn(segments[i]) if w.probability < threshold)
     st.caption(f":gray[*grå kursiv*] = usikker tekst: ord som Whisper var under {percent(threshold)} sikker på"
                f" ({unsure} her).")
-    lines = [line(segments[i], labels, threshold, i == chosen) for i in shown]
+    lines = [line(segments[i], labels, threshold, i == chosen, query.lower()) for i in shown]
     with st.container(height=560, border=True):
         for first in range(0, len(lines), LINES_PER_BLOCK):
             st.markdown("\n\n".join(lines[first:first + LINES_PER_BLOCK]))
@@ -125,11 +125,12 @@ def snippet(text: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS - 1].rstrip() + "…"
 
 
-def line(segment: Segment, labels: dict, threshold: float, chosen: bool) -> str:
-    """One line of markdown: time, speaker and the text with the unsure words marked."""
+def line(segment: Segment, labels: dict, threshold: float, chosen: bool, needle: str = "") -> str:
+    """One line of markdown: time, speaker and the text with the unsure words marked, and the
+    words that hold the search highlighted."""
     marker = "▶ " if chosen else ""
     return f"{marker}`{clock(segment.start)}` **{escape(speaker_name(segment, labels))}:** " \
-           f"{marked_text(segment, threshold)}"
+           f"{marked_text(segment, threshold, needle)}"
 
 
 def drawn(segment: Segment) -> list[Word]:
@@ -137,26 +138,36 @@ def drawn(segment: Segment) -> list[Word]:
     return [w for w in segment.words if w.text.strip()]
 
 
-def marked_text(segment: Segment, threshold: float) -> str:
+def found_in(word: str, needle: str) -> bool:
+    """A word that holds the search, or a word of a search of several words."""
+    core = word.strip().lower()
+    return bool(needle) and bool(core) and (needle in core or any(
+        len(part) > 1 and part in core for part in needle.split() if " " in needle))
+
+
+def marked_text(segment: Segment, threshold: float, needle: str = "") -> str:
     words = drawn(segment)
     if not words:
         return escape(segment.text)
     parts: list[str] = []
     run: list[str] = []
-    run_unsure = False
+    run_kind = (False, False)
     for word in words:
-        unsure = word.probability < threshold
-        if run and unsure != run_unsure:
-            parts.append(_run(run, run_unsure))
+        if run and LONE_PUNCTUATION.fullmatch(word.text.strip()):
+            run.append(word.text)  # punctuation stays with the word before it, whatever that is
+            continue
+        kind = (word.probability < threshold, found_in(word.text, needle))
+        if run and kind != run_kind:
+            parts.append(_run(run, *run_kind))
             run = []
         run.append(word.text)
-        run_unsure = unsure
+        run_kind = kind
     if run:
-        parts.append(_run(run, run_unsure))
+        parts.append(_run(run, *run_kind))
     return " ".join(p for p in parts if p)
 
 
-def _run(words: list[str], unsure: bool) -> str:
+def _run(words: list[str], unsure: bool, hit: bool = False) -> str:
     """Neighbouring words with the same confidence, as one span (fewer markup characters)."""
     # Word texts may or may not carry their leading space (Whisper's do, stored ones may not).
     # A word of punctuation alone (what is left of "78?" when its number is masked) goes with
@@ -166,7 +177,11 @@ def _run(words: list[str], unsure: bool) -> str:
         core = word.strip()
         joined += core if not joined or LONE_PUNCTUATION.fullmatch(core) else " " + core
     text = escape(joined)
-    return f":gray[*{text}*]" if unsure and text else text
+    if not text:
+        return text
+    if unsure:
+        text = f":gray[*{text}*]"
+    return f":orange-background[{text}]" if hit else text
 
 
 def play(meeting, segment: Segment) -> None:

@@ -141,7 +141,7 @@ def test_searching_for_a_placeholder_finds_the_masked_lines(meeting_id):
     at = on_page(OWNER, meeting_id, "views/transcript.py")
     at.text_input(key="transcript_search").input("telefonnummer").run()
     lines = transcript_lines(at)
-    assert len(lines) == 2 and lines[0].endswith(r"\[telefonnummer\]?")
+    assert len(lines) == 2 and lines[0].endswith(r":orange-background[\[telefonnummer\]?]")  # the hit stands out
     assert "2 træf i 2 af 8 linjer" in everything(at)
     assert_masked(everything(at))
 

@@ -117,6 +117,8 @@ def test_search_filters_the_lines_and_counts_the_hits(dashboard_home):
     assert len(lines) == 4 and all("Sagsbehandler" in line for line in lines)
     assert "Nej." not in text
     assert "4 træf i 4 af 8 linjer" in shown_text(at)
+    # Each hit stands out in its line; the words around it do not.
+    assert text.count(":orange-background[du]") == 4 and ":orange-background[Har" not in text
     # The line chooser offers only the hits, and the first hit is the one that plays.
     assert len(at.selectbox(key="play_line").options) == 4
     at.text_input(key="transcript_search").input("ingen sådan tekst").run()
