@@ -4,7 +4,7 @@ if meetings.access lets this user see it."""
 import streamlit as st
 
 from dashboard.data import log_view, meeting_for, store
-from dashboard.format import escape
+from dashboard.format import day, escape
 from dashboard.status import OVERVIEW, TRANSCRIPT, show_state, state_from_store
 from meetings.records import Meeting, User
 from meetings.redaction import redact
@@ -60,3 +60,14 @@ def has_analysis(meeting: Meeting, analysis) -> bool:
             show_state(state_from_store(s, meeting), meeting=meeting)
         return False
     return True
+
+
+def pick_meeting(meetings: list[Meeting], key: str) -> Meeting:
+    """A picker over `meetings` (the page's own selection of the user's meetings), opening on
+    the meeting in the address or the session when it is among them."""
+    labels = {m.id: f"{day(m.created_at)} · {redact(m.title)}" for m in meetings}
+    ids = list(labels)
+    current = st.query_params.get("meeting") or st.session_state.get(MEETING_KEY)
+    chosen = st.selectbox("Møde", ids, index=ids.index(current) if current in ids else 0, format_func=labels.get,
+                          key=key)
+    return next(m for m in meetings if m.id == chosen)

@@ -6,13 +6,12 @@ from datetime import datetime
 import streamlit as st
 
 from dashboard.auth import current_user
-from dashboard.choice import MEETING_KEY
+from dashboard.choice import MEETING_KEY, pick_meeting
 from dashboard.data import meetings_for, store
 from dashboard.format import escape
 from meetings.access import can_manage_consent
 from meetings.errors import MeetingError
 from meetings.records import Participant
-from meetings.redaction import redact
 
 METHODS = {"verbal": "mundtligt", "written": "skriftligt"}
 
@@ -42,12 +41,7 @@ def render() -> None:
         st.info("Ingen møder, hvor du registrerer samtykke. Opret et under **Nyt møde**.")
         st.page_link("views/new_meeting.py", label="Nyt møde")
         return
-    labels = {m.id: f"{m.created_at[:10]} · {redact(m.title)}" for m in meetings}
-    ids = list(labels)
-    current = st.query_params.get("meeting") or st.session_state.get(MEETING_KEY)
-    chosen = st.selectbox("Møde", ids, index=ids.index(current) if current in ids else 0, format_func=labels.get,
-                          key="consent_meeting")
-    meeting = next(m for m in meetings if m.id == chosen)
+    meeting = pick_meeting(meetings, "consent_meeting")
     st.dataframe([{"Deltager": p.label, "Samtykke": consent_state(p)} for p in meeting.participants],
                  hide_index=True)
     register_form(user, meeting)

@@ -9,7 +9,7 @@ import streamlit.components.v1 as components
 
 from dashboard import sessions
 from dashboard.auth import cookie_token, current_user, token
-from dashboard.choice import MEETING_KEY
+from dashboard.choice import pick_meeting
 from dashboard.data import meeting_for, meetings_for
 from dashboard.format import escape
 from dashboard.processing import offer
@@ -80,12 +80,7 @@ def render() -> None:
             st.info("Ingen af dine møder venter på lyd. Opret et møde under **Nyt møde**.")
             st.page_link("views/new_meeting.py", label="Nyt møde")
         return
-    labels = {m.id: f"{m.created_at[:10]} · {redact(m.title)}" for m in meetings}
-    ids = list(labels)
-    current = st.query_params.get("meeting") or st.session_state.get(MEETING_KEY)
-    chosen = st.selectbox("Møde", ids, index=ids.index(current) if current in ids else 0, format_func=labels.get,
-                          key="upload_meeting")
-    meeting = next(m for m in meetings if m.id == chosen)
+    meeting = pick_meeting(meetings, "upload_meeting")
     if meeting.missing_consent:
         missing = ", ".join(p.label.lower() for p in meeting.missing_consent)
         st.warning(f"Samtykke mangler fra {missing}. Der kan ikke uploades lyd, før det er givet.")
