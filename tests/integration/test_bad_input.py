@@ -159,9 +159,12 @@ def test_the_organisations_model_setting_names_a_model_that_is_not_there(home_wi
     meeting_id = consented_meeting(capsys)
     assert main(["import", meeting_id, str(DEMO)]) == 0
     capsys.readouterr()
-    monkeypatch.setenv("MEDLYT_MODEL", "roest-v3")
+    monkeypatch.setenv("MEDLYT_MODEL", "roest-v3")  # one medlyt can fetch, not fetched here
     line = expect_clean_failure(capsys, home_with_model, ["process", meeting_id])
-    assert "Ukendt model 'roest-v3'" in line and "medlyt models add" in line
+    assert "'roest-v3' er ikke hentet endnu" in line and "medlyt models download roest-v3" in line
+    monkeypatch.setenv("MEDLYT_MODEL", "vores-egen")  # one nobody knows
+    line = expect_clean_failure(capsys, home_with_model, ["process", meeting_id])
+    assert "Ukendt model 'vores-egen'" in line and "medlyt models add" in line
 
 
 def test_debug_shows_the_traceback(medlyt_home, capsys):
