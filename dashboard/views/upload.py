@@ -10,11 +10,12 @@ import streamlit.components.v1 as components
 from dashboard import sessions
 from dashboard.auth import cookie_token, current_user, token
 from dashboard.choice import pick_meeting
-from dashboard.data import meeting_for, meetings_for
+from dashboard.data import meeting_for, meetings_for, store
 from dashboard.format import escape
 from dashboard.processing import offer
 from dashboard.upload import FILENAME_HEADER, UPLOAD_PATH, megabytes
 from meetings.access import can_add_recording
+from meetings.errors import MeetingError
 from meetings.redaction import redact
 from medlyt.settings import upload_max_bytes
 
@@ -99,9 +100,15 @@ def render() -> None:
 @st.fragment(run_every=WATCH_EVERY_S)
 def watch(meeting_id: str) -> None:
     """The upload happens beside Streamlit (the widget cannot talk back to the page): look for
-    the stored recording, and draw the page anew when it is there."""
-    meeting = meeting_for(current_user(), meeting_id)
-    if meeting is not None and meeting.audio is not None:
+    the stored recording, and draw the page anew when it is there. Looking is not the user's
+    activity, so it does not ask for the login (which would keep an idle login alive); the page
+    drawn anew does, and shows nothing the login may no longer see."""
+    try:
+        with store() as s:
+            recorded = s.get_meeting(meeting_id).audio is not None
+    except MeetingError:
+        return
+    if recorded:
         st.query_params.update({"meeting": meeting_id, STORED: "1"})
         st.rerun(scope="app")
 
