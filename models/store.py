@@ -262,16 +262,7 @@ def add_model(home: Path, source_dir: Path, name: str | None = None) -> ModelInf
     same = name in models and models[name].get("path") == str(path)
     if name.lower() == DEFAULT_MODEL or (name in models and not same):
         raise ModelError(f"Der findes allerede en model ved navn '{name}'. Vælg et andet navn med: medlyt models add {path} --name NAVN")
-    sha = _sha256(model_bin)
-    models[name] = {
-        "source": "added",
-        "path": str(path),
-        "size": model_bin.stat().st_size,
-        "sha256": sha,
-        "verified": True,
-    }
-    _write_registry(home, models)
-    return ModelInfo(name, path, _dir_size(path), sha, True, "added")
+    return _register(home, models, name, path, model_bin, _sha256(model_bin), "added")
 
 
 def register_download(home: Path, name: str, path: Path, sha256: str, repo_id: str, commit: str,
@@ -279,19 +270,17 @@ def register_download(home: Path, name: str, path: Path, sha256: str, repo_id: s
     """Record a model fetched by `medlyt models download` whose every file was already checked
     against the hub's checksums (so model.bin is not hashed again here)."""
     model_bin = check_dir(path)
-    models = _read_registry(home)
-    models[name] = {
-        "source": "hub",
-        "path": str(path),
-        "size": model_bin.stat().st_size,
-        "sha256": sha256,
-        "verified": True,
-        "repo_id": repo_id,
-        "revision": commit,
-        "licence": licence,
-    }
+    return _register(home, _read_registry(home), name, path, model_bin, sha256, "hub",
+                     repo_id=repo_id, revision=commit, licence=licence)
+
+
+def _register(home: Path, models: dict, name: str, path: Path, model_bin: Path, sha256: str, source: str,
+              **provenance: str) -> ModelInfo:
+    """One verified model in the registry, with where it came from."""
+    models[name] = {"source": source, "path": str(path), "size": model_bin.stat().st_size, "sha256": sha256,
+                    "verified": True, **provenance}
     _write_registry(home, models)
-    return ModelInfo(name, path, _dir_size(path), sha256, True, "hub", commit)
+    return ModelInfo(name, path, _dir_size(path), sha256, True, source, provenance.get("revision"))
 
 
 def registered(home: Path, name: str) -> dict | None:
