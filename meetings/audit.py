@@ -16,9 +16,12 @@ What no chain in the file shows: entries cut off the end, or a change by someone
 import hashlib
 import hmac
 import json
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, text
+
+from meetings.db import schema
 
 MEETING_CREATED = "meeting_created"
 CONSENT_GIVEN = "consent_given"
@@ -59,6 +62,9 @@ AUDIT_VERIFIED = "audit_verified"
 GENESIS = "0" * 64  # the prev_hash of the first entry
 # The triggers that keep the table append-only (created by the store's migration 8).
 TRIGGERS = ("audit_append_only_insert", "audit_append_only_update", "audit_append_only_delete")
+# PostgreSQL's advisory lock for appends (any constant; this one spells "medlyt" in ASCII).
+APPEND_LOCK = 0x6D65646C7974
+table = schema.audit
 
 
 @dataclass(frozen=True)
@@ -126,35 +132,41 @@ def record_hash(record: Record, keying: Keying) -> str:
                       record.prev_hash or "", keying.key_for(record.id))
 
 
-def write(conn: sqlite3.Connection, key: bytes, at: str, action: str, meeting_id: str | None, detail: str = "",
+def write(conn: Connection, key: bytes, at: str, action: str, meeting_id: str | None, detail: str = "",
           user: str | None = None) -> None:
-    """Append an entry to the chain. Must run inside a write transaction (the store's BEGIN
-    IMMEDIATE), so reading the last link and appending the next cannot interleave with another
-    writer."""
-    if not conn.in_transaction:
+    """Append an entry to the chain. Must run inside a write transaction, in which appends are
+    one at a time: SQLite's BEGIN IMMEDIATE holds the file's one write lock; on PostgreSQL an
+    advisory lock, held to the transaction's end, serialises every writer of every process."""
+    if not conn.in_transaction():
         raise RuntimeError("audit.write must run inside the store's write transaction")
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": APPEND_LOCK})
     last_id, prev_hash = _last_link(conn)
     entry_id = last_id + 1
-    conn.execute(
-        "INSERT INTO audit (id, at, action, meeting_id, detail, user, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (entry_id, at, action, meeting_id, detail, user, prev_hash,
-         entry_hash(entry_id, at, action, meeting_id, detail, user, prev_hash, key)),
-    )
+    conn.execute(table.insert().values(
+        id=entry_id, at=at, action=action, meeting_id=meeting_id, detail=detail, user=user, prev_hash=prev_hash,
+        hash=entry_hash(entry_id, at, action, meeting_id, detail, user, prev_hash, key)))
 
 
-def _last_link(conn: sqlite3.Connection) -> tuple[int, str]:
-    row = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+def last_link(conn: Connection) -> tuple[int, str | None] | None:
+    """(id, hash) of the newest entry, or None for an empty log."""
+    row = conn.execute(select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
+def _last_link(conn: Connection) -> tuple[int, str]:
+    last = last_link(conn)
     # An unchained last entry (only possible by tampering) is reported by check_chain; the log must
     # still take new entries, so they link to the start as the insert trigger expects.
-    return (row[0], row[1] or GENESIS) if row else (0, GENESIS)
+    return (last[0], last[1] or GENESIS) if last else (0, GENESIS)
 
 
-def chain_unhashed(conn: sqlite3.Connection) -> int:
+def chain_unhashed(conn) -> int:
     """Link the entries written before the chain existed (hash NULL), in id order, onto the
     chain; returns how many. The store calls this once, in the transaction that adds the
     columns, so those entries are vouched for as they were at the upgrade, not before. They get
-    the plain hash: the chain is keyed from a later migration on."""
+    the plain hash: the chain is keyed from a later migration on. (SQLite only: `conn` is the
+    file's own sqlite3 connection, as in the other steps of its old migrations.)"""
     rows = conn.execute("SELECT id, at, action, meeting_id, detail, user FROM audit WHERE hash IS NULL"
                         " ORDER BY id").fetchall()
     for entry_id, at, action, meeting_id, detail, user in rows:
@@ -165,21 +177,23 @@ def chain_unhashed(conn: sqlite3.Connection) -> int:
     return len(rows)
 
 
-def read(conn: sqlite3.Connection, meeting_id: str | None = None) -> list[AuditEntry]:
+def read(conn: Connection, meeting_id: str | None = None) -> list[AuditEntry]:
     return [record.entry for record in read_records(conn, meeting_id)]
 
 
-def read_records(conn: sqlite3.Connection, meeting_id: str | None = None) -> list[Record]:
-    sql = "SELECT id, at, action, meeting_id, detail, user, prev_hash, hash FROM audit"
-    args: tuple = ()
+def read_records(conn: Connection, meeting_id: str | None = None) -> list[Record]:
+    query = select(table.c.id, table.c.at, table.c.action, table.c.meeting_id, table.c.detail, table.c.user,
+                   table.c.prev_hash, table.c.hash).order_by(table.c.id)
     if meeting_id is not None:
-        sql += " WHERE meeting_id = ?"
-        args = (meeting_id,)
-    return [Record(*row) for row in conn.execute(sql + " ORDER BY id", args)]
+        query = query.where(table.c.meeting_id == meeting_id)
+    return [Record(*row) for row in conn.execute(query)]
 
 
-def missing_triggers(conn: sqlite3.Connection) -> list[Problem]:
-    present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+def missing_triggers(conn: Connection) -> list[Problem]:
+    if conn.dialect.name == "postgresql":
+        present = set(conn.scalars(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit'::regclass")))
+    else:
+        present = set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
     return [Problem(None, "unprotected", f"beskyttelsen mod ændringer er fjernet (triggeren {name} mangler).")
             for name in TRIGGERS if name not in present]
 
@@ -236,11 +250,10 @@ def _removed(first: int, found: int) -> Problem:
     return Problem(first, "removed", f"mangler{others}: slettet fra loggen (opdaget ved post {found}).")
 
 
-def tombstone(conn: sqlite3.Connection, meeting_id: str) -> tuple[str, str] | None:
+def tombstone(conn: Connection, meeting_id: str) -> tuple[str, str] | None:
     """When and why (a code) the meeting was deleted, if it was: the tombstone is how we
     recognise the id."""
-    row = conn.execute(
-        "SELECT at, detail FROM audit WHERE meeting_id = ? AND action = ? ORDER BY id DESC LIMIT 1",
-        (meeting_id, WITHDRAWN),
-    ).fetchone()
+    row = conn.execute(select(table.c.at, table.c.detail).where(table.c.meeting_id == meeting_id,
+                                                                 table.c.action == WITHDRAWN)
+                       .order_by(table.c.id.desc()).limit(1)).first()
     return (row[0], row[1]) if row else None

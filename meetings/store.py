@@ -1,9 +1,11 @@
 """The meeting store: every read and write of meeting data goes through here.
 
-One SQLite file (home/medlyt.sqlite3) plus sealed audio files under home/audio/. This module is
-the facade: each method is one transaction, the SQL of its concern (meetings/repo/), and its audit
-entry. The schema and its migrations are in meetings/db/migrations.py, the files in
-meetings/audio_files.py, sealing in meetings/sealer.py.
+A database plus sealed audio files under home/audio/. Embedded, the database is one SQLite file
+(home/medlyt.sqlite3); central, it is PostgreSQL (MEDLYT_DATABASE_URL) and home/audio/ a folder
+every worker shares. This module is the facade: each method is one transaction, the queries of
+its concern (meetings/repo/, SQLAlchemy Core, the same on both), and its audit entry. The tables
+are defined in meetings/db/schema.py, brought up to date by meetings/db/upgrade.py; the files are
+in meetings/audio_files.py, sealing in meetings/sealer.py.
 
 Privacy rules that shape the code:
 - Encrypted at rest (meetings/crypto.py, AES-256-GCM, the key outside the data directory; see
@@ -17,7 +19,6 @@ Privacy rules that shape the code:
   refuse UPDATE and DELETE) and a hash chain, so a change made around the store shows.
 """
 import dataclasses
-import functools
 import os
 import sqlite3
 import time
@@ -26,24 +27,19 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import sqlalchemy.exc
+from sqlalchemy import Connection
+
 from meetings import audit, audit_head, keys, passwords, private, retention, scratch, throttle, web_sessions
 from meetings.audio_files import AUDIO_DIR, AUDIO_SUFFIX, RECORDING_SUFFIX, AudioFiles, Damage, overwrite_and_remove
 from meetings.audit import AuditEntry
 from meetings.consent import require_consent
 from meetings.corrections import TEXT_KINDS, apply_with_speech, line_at
 from meetings.crypto import Cipher, Damaged
-from meetings.db.migrations import (
-    AUDIT_CHAIN_VERSION,
-    AUDIT_KEY_VERSION,
-    ENCRYPTION_VERSION,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    SEALED_COLUMNS,
-    SETTINGS_VERSION,
-    seal_plaintext,
-    statements,
-)
-from meetings.db.sqlite import Database
+from meetings.db.migrations import MIGRATIONS, SCHEMA_VERSION, SEALED_COLUMNS, SETTINGS_VERSION
+from meetings.db.database import Database
+from meetings.db.engine import configured_url, database_url
+from meetings.db.upgrade import AUDIT_KEYED_FROM, schema_version, upgrade
 from meetings.errors import ConsentError, LoginThrottled, MeetingError, MeetingNotFound, MeetingWithdrawn
 from meetings.records import (
     CONSENT_METHODS,
@@ -105,15 +101,30 @@ __all__ = [
 
 DB_NAME = "medlyt.sqlite3"
 KEY_CHECK = "key_check"  # a settings row sealed with the key: a missing or wrong key is told apart from damage
-AUDIT_KEYED_FROM = "audit_keyed_from"  # a sealed settings row: the first audit entry hashed with the key
 AUDIT_KEY_PURPOSE = "medlyt audit chain"  # the audit HMAC key is derived from the encryption key for this
 RETENTION_EXPIRED = "retention_expired"  # the tombstone's reason code when purge deleted a meeting
 
 
+def _create_private(path: Path) -> None:
+    """The audit log and user names are not sealed; keep the file, and the WAL files SQLite
+    creates with the same mode, readable by its owner only."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass  # made before; private.tighten keeps it 0600
+    except OSError as e:
+        raise MeetingError(f"Kan ikke oprette databasen {path}: {e.strerror}.") from None
+
+
 class Store:
-    def __init__(self, home: Path, cipher: Cipher | None = None):
+    def __init__(self, home: Path, cipher: Cipher | None = None, database: str | None = None,
+                 upgrade: bool | None = None):
         """`cipher` is for measuring encryption's cost only (crypto.Unencrypted); otherwise the
-        key comes from meetings.keys, created on first use."""
+        key comes from meetings.keys, created on first use. `database` is an SQLAlchemy URL
+        (default MEDLYT_DATABASE_URL, else the SQLite file in `home`). `upgrade`: bring an
+        older schema up to date; by default the embedded file is, while a central database is
+        upgraded only by `medlyt db upgrade`, once, by its operator, not by whichever worker or
+        dashboard starts first."""
         self.home = Path(home)
         self.audio_dir = self.home / AUDIO_DIR
         # Private by default: the data is about citizens.
@@ -124,78 +135,76 @@ class Store:
             private.tighten(self.audio_dir)
         except OSError as e:
             raise MeetingError(f"Kan ikke gøre datamappen {self.home} privat (kun ejeren): {e.strerror}.") from None
-        self.db_path = self.home / DB_NAME
-        # The audit log and user names are not sealed; keep the file, and the WAL files SQLite
-        # creates with the same mode, readable by its owner only.
-        try:
-            os.close(os.open(self.db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        except FileExistsError:
-            pass  # made before; private.tighten above keeps it 0600
-        except OSError as e:
-            raise MeetingError(f"Kan ikke oprette databasen {self.db_path}: {e.strerror}.") from None
-        self.db = Database(self.db_path)
-        self._conn = self.db.conn  # the tests' way in, to damage or inspect the file as a disk fault would
+        url = configured_url(self.home) if database is None else database_url(self.home, database)
+        if url.get_backend_name() == "sqlite":
+            self.db_path = Path(url.database)
+            _create_private(self.db_path)
+        self.db = Database(url)
+        self.upgrade = self.db.sqlite if upgrade is None else upgrade
         try:
             self._open(cipher)
-        except sqlite3.DatabaseError as e:
+        except sqlalchemy.exc.DBAPIError as e:
             self.db.close()
-            if getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
-                raise MeetingError(
-                    f"Filen {self.db_path} er ikke en medlyt-database (ikke SQLite). "
-                    "Flyt den væk, eller sæt MEDLYT_HOME til en anden mappe."
-                ) from None
-            raise MeetingError(f"Kan ikke åbne databasen {self.db_path}: {e}") from None
+            raise MeetingError(self._unopenable(e)) from None
         except BaseException:
             self.db.close()
             raise
         scratch.sweep()  # plain copies a crashed process left in memory
 
+    @property
+    def where(self) -> str:
+        """The database as a message may name it (a password masked)."""
+        return self.db.where
+
+    @property
+    def _conn(self) -> Connection:
+        """The tests' way in, to damage or inspect the file as a disk fault would."""
+        return self.db.raw_sqlite()
+
+    def _unopenable(self, error: sqlalchemy.exc.DBAPIError) -> str:
+        if self.db.sqlite:
+            if getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+                return (f"Filen {self.where} er ikke en medlyt-database (ikke SQLite). "
+                        "Flyt den væk, eller sæt MEDLYT_HOME til en anden mappe.")
+            return f"Kan ikke åbne databasen {self.where}: {error.orig}"
+        return self.db.postgres_line(error) or f"Kan ikke åbne databasen {self.where} ({type(error.orig).__name__})."
+
     def _open(self, cipher: Cipher | None) -> None:
-        conn = self.db.conn
-        version = self.db.version()
-        self._refuse_newer(version)
-        self.db.configure()
-        check = setting_rows.get(conn, KEY_CHECK) if version >= SETTINGS_VERSION else None
+        with self.db.transaction(plain=False) as conn:
+            version = schema_version(conn)
+            self._refuse_newer(version)
+            check = setting_rows.get(conn, KEY_CHECK) if version >= SETTINGS_VERSION else None
+        if (version < SCHEMA_VERSION or check is None) and not self.upgrade:
+            raise MeetingError(f"Databasen {self.where} har skema {version}, men denne version af medlyt bruger "
+                               f"skema {SCHEMA_VERSION}. Opdatér den først: medlyt db upgrade")
         source = "(angivet)"
         if cipher is None:
             # Only a store with nothing sealed yet may get a new key; a missing key is otherwise an error.
             key = keys.load(self.home, create=check is None)
             cipher, source = Cipher(key.secret), key.source
         self.cipher = cipher
-        self.sealer = Sealer(cipher, str(self.db_path))
+        self.sealer = Sealer(cipher, self.where)
         self.audio = AudioFiles(self.home, cipher)
         self._audit_key = cipher.derive(AUDIT_KEY_PURPOSE)
         self._audit_extended = False  # set by _audit; the head is advanced once its transaction commits
         if check is not None:
             self._verify_key(check, source)
         if version < SCHEMA_VERSION or check is None:
-            with self._transaction(write=True):
+            with self._transaction(write=True) as conn:
                 # Re-read under the write lock: another process may have migrated meanwhile.
-                version = self.db.version()
+                version = schema_version(conn)
                 self._refuse_newer(version)
-                for script in MIGRATIONS[version:]:
-                    for statement in statements(script):
-                        conn.execute(statement)
-                if version < AUDIT_CHAIN_VERSION:
-                    # A migration is SQL only and SQLite has no SHA-256, so the entries of an older
-                    # file are chained here, in the migration's transaction: the upgrade is all or
-                    # nothing, and only rows that were never chained (hash NULL) can be touched.
-                    audit.chain_unhashed(conn)
-                if version < ENCRYPTION_VERSION:
-                    seal_plaintext(conn, cipher)  # likewise: SQLite has no AES
-                if version < AUDIT_KEY_VERSION:
-                    # Older entries keep their plain hashes; sealed, this number cannot be moved
-                    # back to pass recomputed plain hashes off as from before.
-                    keyed_from = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM audit").fetchone()[0]
-                    setting_rows.put(conn, AUDIT_KEYED_FROM, cipher.seal(str(keyed_from).encode(), AUDIT_KEYED_FROM))
+                upgrade(conn, version, cipher)
                 check = setting_rows.get(conn, KEY_CHECK)
                 if check is None:
-                    setting_rows.put(conn, KEY_CHECK, cipher.seal(b"medlyt", KEY_CHECK))
+                    check = cipher.seal(b"medlyt", KEY_CHECK)
+                    setting_rows.put(conn, KEY_CHECK, check)
                 else:
                     self._verify_key(check, source)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._seal_plaintext_audio()
             self._checkpoint()  # no page with the plain values stays in the WAL
+        # Where this database's audit head lives (meetings/audit_head.py), named by its key check.
+        self.audit_head_path = audit_head.path_for(check)
 
     def _verify_key(self, check: bytes, source: str) -> None:
         try:
@@ -220,7 +229,7 @@ class Store:
         if version > SCHEMA_VERSION:
             raise MeetingError(
                 f"Databasen er fra en nyere version af medlyt (skema {version}, denne version "
-                f"kender {SCHEMA_VERSION}). Opdatér medlyt: {self.db_path}"
+                f"kender {SCHEMA_VERSION}). Opdatér medlyt: {self.where}"
             )
 
     def close(self) -> None:
@@ -233,7 +242,7 @@ class Store:
         self.close()
 
     @contextmanager
-    def _transaction(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, write: bool = False) -> Iterator[Connection]:
         """One transaction (meetings/db/sqlite.py); once one that wrote to the audit log has
         committed, the audit head follows it."""
         with self.db.lock:
@@ -245,16 +254,11 @@ class Store:
             finally:
                 self._audit_extended = False
 
-    @functools.cached_property
-    def audit_head_path(self) -> Path:
-        """Where this database's audit head lives (meetings/audit_head.py); read once, on first
-        need, since the key-check row it is named by is written by the first open's migration."""
-        return audit_head.path_for(setting_rows.get(self.db.conn, KEY_CHECK) or b"")
-
     def _advance_audit_head(self) -> None:
         """Record the chain's newest link beside the key, where restoring or cutting the
         database cannot take it back (meetings/audit_head.py)."""
-        last_id, last_hash = self.db.conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        with self.db.transaction() as conn:
+            last_id, last_hash = audit.last_link(conn)
         path = self.audit_head_path
         try:
             audit_head.advance(path, self._audit_key, audit_head.Head(last_id, last_hash))
@@ -262,7 +266,7 @@ class Store:
             raise MeetingError(f"Revisionsloggens kontrolpunkt {path} kan ikke skrives: {e.strerror}. "
                                "Ændringen er gemt; ret adgangen til mappen.") from None
 
-    def _load(self, conn: sqlite3.Connection, meeting_id: str) -> Meeting:
+    def _load(self, conn: Connection, meeting_id: str) -> Meeting:
         return meeting_rows.load(conn, self.sealer, meeting_id)
 
     # ---- meetings -------------------------------------------------------------------------
@@ -328,7 +332,7 @@ class Store:
         self.withdraw(meeting_id, reason=f"consent_withdrawn:{role}", by=by)
         return None
 
-    def _insert_consent(self, conn: sqlite3.Connection, meeting_id: str, participant_id: int,
+    def _insert_consent(self, conn: Connection, meeting_id: str, participant_id: int,
                         role: str, consent: Consent, by: str | None = None) -> None:
         meeting_rows.insert_consent(conn, participant_id, consent)
         action = audit.CONSENT_GIVEN if consent.given else audit.CONSENT_REFUSED
@@ -524,13 +528,13 @@ class Store:
             self._load(conn, meeting_id)
             return analysis_rows.read(conn, self.sealer, meeting_id)
 
-    def _reanalyse_stored(self, conn: sqlite3.Connection, meeting: Meeting, analyse: Analyse | None,
+    def _reanalyse_stored(self, conn: Connection, meeting: Meeting, analyse: Analyse | None,
                           by: str | None) -> None:
         self._reanalyse(conn, meeting, transcript_rows.segments(conn, self.sealer, meeting.id),
                         transcript_rows.speech(conn, meeting.id), transcript_rows.speakers(conn, self.sealer, meeting.id),
                         analyse, by)
 
-    def _reanalyse(self, conn: sqlite3.Connection, meeting: Meeting, segments: list[Segment],
+    def _reanalyse(self, conn: Connection, meeting: Meeting, segments: list[Segment],
                    speech: list[Speech], speakers: list[Speaker], analyse: Analyse | None,
                    by: str | None = None) -> None:
         previous = analysis_rows.read(conn, self.sealer, meeting.id)
@@ -952,7 +956,7 @@ class Store:
         with self._transaction(write=True) as conn:
             self._audit(conn, now_iso(), action, meeting_id, detail, user)
 
-    def _audit(self, conn: sqlite3.Connection, at: str, action: str, meeting_id: str | None, detail: str = "",
+    def _audit(self, conn: Connection, at: str, action: str, meeting_id: str | None, detail: str = "",
                user: str | None = None) -> None:
         """Append to the audit chain, hashed with this store's audit key."""
         audit.write(conn, self._audit_key, at, action, meeting_id, detail, user)

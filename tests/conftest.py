@@ -123,3 +123,33 @@ def postgres_url(postgres_sockets, request) -> str:
 
     name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:50] + "_" + os.urandom(3).hex()
     return postgres.create_database(postgres_sockets, name)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): the test looks at the SQLite file itself; it runs on "
+                                       "that backend only")
+    config.addinivalue_line("markers", "postgresql_only(reason): central mode's behaviour (e.g. several workers)")
+
+
+def pytest_generate_tests(metafunc):
+    """A test that uses `backend` runs once per database the store supports."""
+    if "backend" in metafunc.fixturenames:
+        backends = [name for name, excluded_by in (("sqlite", "postgresql_only"), ("postgresql", "sqlite_only"))
+                    if metafunc.definition.get_closest_marker(excluded_by) is None]
+        metafunc.parametrize("backend", backends, indirect=True)
+
+
+@pytest.fixture
+def backend(request, monkeypatch) -> str:
+    """The store's database for this run of the test: the SQLite file in the data directory, or
+    a real PostgreSQL database of its own (MEDLYT_DATABASE_URL, which every medlyt process the
+    test starts inherits)."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        from meetings.store import Store
+
+        Store(request.getfixturevalue("medlyt_home"), database=url, upgrade=True).close()  # `medlyt db upgrade`
+        monkeypatch.setenv("MEDLYT_DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("MEDLYT_DATABASE_URL", raising=False)
+    return request.param

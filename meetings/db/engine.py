@@ -1,15 +1,19 @@
 """Where the database is, and connecting to it: MEDLYT_DATABASE_URL (an SQLAlchemy URL; by
 default the SQLite file in the data directory), with a password in it never shown."""
 
+import os
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
 
 from meetings.errors import MeetingError
 
 BUSY_TIMEOUT_S = 5.0
+DATABASE_URL_VARIABLE = "MEDLYT_DATABASE_URL"
 
 
 def database_url(home: Path, configured: str | None) -> URL:
@@ -30,6 +34,17 @@ def database_url(home: Path, configured: str | None) -> URL:
     return url
 
 
+def configured_url(home: Path) -> URL:
+    """The database this process is to use: MEDLYT_DATABASE_URL, else the data directory's file."""
+    return database_url(home, os.environ.get(DATABASE_URL_VARIABLE))
+
+
+def nothing_stored_yet(home: Path) -> bool:
+    """Embedded mode before the first store: no database file to look in."""
+    url = configured_url(home)
+    return url.get_backend_name() == "sqlite" and not Path(url.database).is_file()
+
+
 def shown(url: URL) -> str:
     """The URL as it may appear in a message or a log: the password masked."""
     return url.render_as_string(hide_password=True)
@@ -37,11 +52,20 @@ def shown(url: URL) -> str:
 
 def make_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
-        event.listen(engine, "connect", _sqlite_connection)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
+        return sqlite_engine(url)[0]
     return create_engine(url, pool_pre_ping=True)
+
+
+def sqlite_engine(url: URL) -> tuple[Engine, sqlite3.Connection]:
+    """The engine over one SQLite connection, and that connection. One, as before SQLAlchemy:
+    per-connection settings hold for the whole store, and the store's lock
+    (meetings/db/database.py) keeps two transactions apart on it."""
+    connection = sqlite3.connect(url.database, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                 check_same_thread=False)
+    engine = create_engine(url, poolclass=StaticPool, creator=lambda: connection)
+    event.listen(engine, "connect", _sqlite_connection)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine, connection
 
 
 def _sqlite_connection(dbapi_connection, _record) -> None:

@@ -343,6 +343,26 @@ MIGRATIONS: list[str] = [
     CREATE INDEX jobs_by_meeting ON jobs (meeting_id, id);
     CREATE INDEX jobs_by_state ON jobs (state, id);
     """,
+    # 17: insertion order without SQLite's rowid, which PostgreSQL has not: meetings get a
+    # sequence number (the tie-break between meetings created in the same second), and speech
+    # an id of its own (rebuilt, as SQLite cannot add a key to a table), both taken from rowid.
+    """
+    ALTER TABLE meetings ADD COLUMN seq INTEGER;
+    UPDATE meetings SET seq = rowid;
+    CREATE TABLE speech_by_id (
+        id          INTEGER PRIMARY KEY,
+        meeting_id  TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        start_s     REAL NOT NULL,
+        end_s       REAL NOT NULL,
+        speaker     TEXT,
+        loudness_db REAL
+    );
+    INSERT INTO speech_by_id (id, meeting_id, start_s, end_s, speaker, loudness_db)
+        SELECT rowid, meeting_id, start_s, end_s, speaker, loudness_db FROM speech;
+    DROP TABLE speech;
+    ALTER TABLE speech_by_id RENAME TO speech;
+    CREATE INDEX speech_by_meeting ON speech (meeting_id, start_s);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The migration (1-based, as user_version counts) that adds the chain; a file upgraded past it

@@ -1,6 +1,6 @@
 """Every table, once, in SQLAlchemy Core: the same definition serves SQLite (embedded) and
 PostgreSQL (central mode). It describes the schema the SQLite migrations reach
-(meetings/db/migrations.py, schema 16); tests/unit/test_schema.py holds the two together.
+(meetings/db/migrations.py, schema 17); tests/unit/test_schema.py holds the two together.
 
 A sealed column (meetings/sealer.py) says so in its `info`: {"sealed_by": the column whose value
 binds the seal to its owner}. It holds bytes; SQLite's older files declared some of them TEXT.
@@ -50,6 +50,7 @@ meetings = Table(
     Column("delete_after", Text),
     Column("model_sha256", Text),
     Column("model_revision", Text),
+    Column("seq", Integer),  # insertion order: the tie-break between meetings of the same second
     CheckConstraint("status IN ('created', 'recorded', 'processed')", name="meetings_status"),
 )
 
@@ -159,10 +160,10 @@ flags = Table(
     Index("flags_by_meeting", "meeting_id", "start_s"),
 )
 
-# Who spoke when, apart from the transcript. SQLite orders its rows by rowid, which PostgreSQL
-# has not: the next migration gives the table an id of its own.
+# Who spoke when, apart from the transcript.
 speech = Table(
     "speech", metadata,
+    Column("id", Integer, primary_key=True),
     meeting_ref(),
     Column("start_s", Float, nullable=False),
     Column("end_s", Float, nullable=False),

@@ -1,70 +1,71 @@
 """Processing jobs: queued, claimed by one worker, its progress and heartbeat, and how it ended."""
 
-import sqlite3
+from sqlalchemy import Connection, select, update
 
+from meetings.db import schema
 from meetings.records import Job
 
-COLUMNS = ("id, meeting_id, kind, work_key, model, state, progress, message, queued_by, queued_at, started_at,"
-           " finished_at, worker, heartbeat, attempts")
+jobs = schema.jobs
+COLUMNS = (jobs.c.id, jobs.c.meeting_id, jobs.c.kind, jobs.c.work_key, jobs.c.model, jobs.c.state,
+           jobs.c.progress, jobs.c.message, jobs.c.queued_by, jobs.c.queued_at, jobs.c.started_at,
+           jobs.c.finished_at, jobs.c.worker, jobs.c.heartbeat, jobs.c.attempts)
+OPEN = ("queued", "running")
 
 
 def _job(row) -> Job | None:
     return Job(*row) if row else None
 
 
-def get(conn: sqlite3.Connection, job_id: int) -> Job | None:
-    return _job(conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone())
+def get(conn: Connection, job_id: int) -> Job | None:
+    return _job(conn.execute(select(*COLUMNS).where(jobs.c.id == job_id)).first())
 
 
-def open_for(conn: sqlite3.Connection, work_key: str) -> Job | None:
-    return _job(conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE work_key = ? AND state IN ('queued', 'running')",
-                             (work_key,)).fetchone())
+def open_for(conn: Connection, work_key: str) -> Job | None:
+    return _job(conn.execute(select(*COLUMNS).where(jobs.c.work_key == work_key, jobs.c.state.in_(OPEN))).first())
 
 
-def latest(conn: sqlite3.Connection, meeting_id: str) -> Job | None:
-    return _job(conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE meeting_id = ? ORDER BY id DESC LIMIT 1",
-                             (meeting_id,)).fetchone())
+def latest(conn: Connection, meeting_id: str) -> Job | None:
+    return _job(conn.execute(select(*COLUMNS).where(jobs.c.meeting_id == meeting_id)
+                             .order_by(jobs.c.id.desc()).limit(1)).first())
 
 
-def all_jobs(conn: sqlite3.Connection, limit: int) -> list[Job]:
-    return [Job(*row) for row in conn.execute(f"SELECT {COLUMNS} FROM jobs ORDER BY id DESC LIMIT ?", (limit,))]
+def all_jobs(conn: Connection, limit: int) -> list[Job]:
+    return [Job(*row) for row in conn.execute(select(*COLUMNS).order_by(jobs.c.id.desc()).limit(limit))]
 
 
-def insert(conn: sqlite3.Connection, meeting_id: str, kind: str, work_key: str, model: str | None,
+def insert(conn: Connection, meeting_id: str, kind: str, work_key: str, model: str | None,
            by: str | None, at: str) -> int:
-    return conn.execute("INSERT INTO jobs (meeting_id, kind, work_key, model, state, queued_by, queued_at)"
-                        " VALUES (?, ?, ?, ?, 'queued', ?, ?)", (meeting_id, kind, work_key, model, by, at)).lastrowid
+    return conn.execute(jobs.insert().values(meeting_id=meeting_id, kind=kind, work_key=work_key, model=model,
+                                             state="queued", queued_by=by, queued_at=at)).inserted_primary_key[0]
 
 
-def requeue_stale(conn: sqlite3.Connection, older_than: float) -> list[int]:
+def requeue_stale(conn: Connection, older_than: float) -> list[int]:
     """Running jobs whose worker stopped beating (killed, machine gone) go back in the queue."""
-    return [row[0] for row in conn.execute(
-        "UPDATE jobs SET state = 'queued', worker = NULL, progress = 0 WHERE state = 'running' AND heartbeat < ?"
-        " RETURNING id", (older_than,))]
+    return list(conn.scalars(update(jobs).where(jobs.c.state == "running", jobs.c.heartbeat < older_than)
+                             .values(state="queued", worker=None, progress=0).returning(jobs.c.id)))
 
 
-def claim_next(conn: sqlite3.Connection, worker: str, now: float, at: str) -> Job | None:
-    row = conn.execute("SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1").fetchone()
-    if row is None:
+def claim_next(conn: Connection, worker: str, now: float, at: str) -> Job | None:
+    # SKIP LOCKED: two PostgreSQL workers never wait for, or take, the same job (SQLite's one
+    # writer at a time makes it moot there).
+    job_id = conn.execute(select(jobs.c.id).where(jobs.c.state == "queued").order_by(jobs.c.id).limit(1)
+                          .with_for_update(skip_locked=True)).scalar()
+    if job_id is None:
         return None
-    conn.execute("UPDATE jobs SET state = 'running', worker = ?, heartbeat = ?, started_at = ?, attempts = attempts + 1"
-                 " WHERE id = ?", (worker, now, at, row[0]))
-    return get(conn, row[0])
+    conn.execute(update(jobs).where(jobs.c.id == job_id).values(
+        state="running", worker=worker, heartbeat=now, started_at=at, attempts=jobs.c.attempts + 1))
+    return get(conn, job_id)
 
 
-def beat(conn: sqlite3.Connection, job_id: int, worker: str, now: float, progress: float | None) -> bool:
+def beat(conn: Connection, job_id: int, worker: str, now: float, progress: float | None) -> bool:
     """The worker is alive (and this far); False when the job is no longer its own (withdrawn,
     or given to another worker after this one was taken for dead)."""
-    if progress is None:
-        changed = conn.execute("UPDATE jobs SET heartbeat = ? WHERE id = ? AND state = 'running' AND worker = ?",
-                               (now, job_id, worker)).rowcount
-    else:
-        changed = conn.execute("UPDATE jobs SET heartbeat = ?, progress = ? WHERE id = ? AND state = 'running'"
-                               " AND worker = ?", (now, progress, job_id, worker)).rowcount
-    return changed > 0
+    values = {"heartbeat": now} if progress is None else {"heartbeat": now, "progress": progress}
+    return conn.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.state == "running", jobs.c.worker == worker)
+                        .values(**values)).rowcount > 0
 
 
-def finish(conn: sqlite3.Connection, job_id: int, worker: str, state: str, message: str, at: str) -> bool:
-    return conn.execute("UPDATE jobs SET state = ?, message = ?, finished_at = ?, progress = CASE WHEN ? = 'done'"
-                        " THEN 1 ELSE progress END, worker = NULL WHERE id = ? AND worker = ?",
-                        (state, message, at, state, job_id, worker)).rowcount > 0
+def finish(conn: Connection, job_id: int, worker: str, state: str, message: str, at: str) -> bool:
+    progress = 1.0 if state == "done" else jobs.c.progress
+    return conn.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.worker == worker).values(
+        state=state, message=message, finished_at=at, progress=progress, worker=None)).rowcount > 0

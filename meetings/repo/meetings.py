@@ -1,9 +1,11 @@
 """Meetings, their participants and consent decisions; and the withdrawal that deletes them."""
 
 import secrets
-import sqlite3
+
+from sqlalchemy import Connection, case, delete as delete_rows, func, literal, select, union, update
 
 from meetings import audit
+from meetings.db import schema
 from meetings.errors import MeetingNotFound, MeetingWithdrawn
 from meetings.records import AudioInfo, Bookmark, Consent, Meeting, Participant
 from meetings.sealer import Sealer
@@ -13,131 +15,129 @@ MEETING_TABLES = ("segments", "speech", "speakers", "corrections", "analyses", "
                   "flag_reviews", "bookmarks", "session_notes", "development_points",
                   "live_sessions", "live_lines", "retention_extensions", "jobs")
 
+meetings = schema.meetings
 
-def new_id(conn: sqlite3.Connection) -> str:
+
+def new_id(conn: Connection) -> str:
     # 12 hex characters; never reuse an id, not even one that only a tombstone remembers.
     while True:
         meeting_id = secrets.token_hex(6)
-        taken = conn.execute(
-            "SELECT 1 FROM meetings WHERE id = ? UNION SELECT 1 FROM audit WHERE meeting_id = ?",
-            (meeting_id, meeting_id),
-        ).fetchone()
+        taken = conn.execute(union(
+            select(literal(1)).where(meetings.c.id == meeting_id),
+            select(literal(1)).where(schema.audit.c.meeting_id == meeting_id),
+        )).first()
         if not taken:
             return meeting_id
 
 
-def insert(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str, title: str, created_at: str,
+def insert(conn: Connection, sealer: Sealer, meeting_id: str, title: str, created_at: str,
            recorded_by: str | None, delete_after: str) -> None:
-    conn.execute(
-        "INSERT INTO meetings (id, title, created_at, recorded_by, delete_after) VALUES (?, ?, ?, ?, ?)",
-        (meeting_id, sealer.seal("meetings.title", meeting_id, title), created_at, recorded_by, delete_after),
-    )
+    seq = select(func.coalesce(func.max(meetings.c.seq), 0) + 1).scalar_subquery()
+    conn.execute(meetings.insert().values(
+        id=meeting_id, title=sealer.seal("meetings.title", meeting_id, title), created_at=created_at,
+        recorded_by=recorded_by, delete_after=delete_after, seq=seq))
 
 
-def insert_participant(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str, position: int,
+def insert_participant(conn: Connection, sealer: Sealer, meeting_id: str, position: int,
                        participant: Participant, label: str) -> int:
-    cursor = conn.execute(
-        "INSERT INTO participants (meeting_id, position, role, label, speaks, channel, user)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (meeting_id, position, participant.role, sealer.seal("participants.label", meeting_id, label),
-         int(participant.speaks), participant.channel, participant.user),
-    )
-    return cursor.lastrowid
+    result = conn.execute(schema.participants.insert().values(
+        meeting_id=meeting_id, position=position, role=participant.role,
+        label=sealer.seal("participants.label", meeting_id, label), speaks=int(participant.speaks),
+        channel=participant.channel, user=participant.user))
+    return result.inserted_primary_key[0]
 
 
-def insert_consent(conn: sqlite3.Connection, participant_id: int, consent: Consent) -> None:
-    conn.execute(
-        "INSERT INTO consents (participant_id, given, method, scope, recorded_at) VALUES (?, ?, ?, ?, ?)",
-        (participant_id, int(consent.given), consent.method, consent.scope, consent.recorded_at),
-    )
+def insert_consent(conn: Connection, participant_id: int, consent: Consent) -> None:
+    conn.execute(schema.consents.insert().values(
+        participant_id=participant_id, given=int(consent.given), method=consent.method, scope=consent.scope,
+        recorded_at=consent.recorded_at))
 
 
-def ids_newest_first(conn: sqlite3.Connection) -> list[str]:
-    return [row[0] for row in conn.execute("SELECT id FROM meetings ORDER BY created_at DESC, rowid DESC")]
+def ids_newest_first(conn: Connection) -> list[str]:
+    return list(conn.scalars(select(meetings.c.id).order_by(meetings.c.created_at.desc(), meetings.c.seq.desc())))
 
 
-def set_audio(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str, info: AudioInfo, delete_after: str) -> None:
+def set_audio(conn: Connection, sealer: Sealer, meeting_id: str, info: AudioInfo, delete_after: str) -> None:
     """The meeting is recorded; its deletion day is never brought forward by it."""
-    conn.execute(
-        "UPDATE meetings SET audio_path = ?, audio_sample_rate = ?, audio_channels = ?,"
-        " audio_duration_s = ?, audio_source_name = ?, status = 'recorded',"
-        " delete_after = max(ifnull(delete_after, ''), ?) WHERE id = ?",
-        (info.path, info.sample_rate, info.channels, info.duration_s,
-         sealer.seal("meetings.audio_source_name", meeting_id, info.source_name), delete_after, meeting_id),
-    )
+    later = func.coalesce(meetings.c.delete_after, "") < delete_after
+    kept_or_later = case((later, delete_after), else_=meetings.c.delete_after)
+    conn.execute(update(meetings).where(meetings.c.id == meeting_id).values(
+        audio_path=info.path, audio_sample_rate=info.sample_rate, audio_channels=info.channels,
+        audio_duration_s=info.duration_s,
+        audio_source_name=sealer.seal("meetings.audio_source_name", meeting_id, info.source_name),
+        status="recorded", delete_after=kept_or_later))
 
 
-def set_audio_path(conn: sqlite3.Connection, meeting_id: str, path: str) -> None:
-    conn.execute("UPDATE meetings SET audio_path = ? WHERE id = ?", (path, meeting_id))
+def set_audio_path(conn: Connection, meeting_id: str, path: str) -> None:
+    conn.execute(update(meetings).where(meetings.c.id == meeting_id).values(audio_path=path))
 
 
-def with_audio_not_ending(conn: sqlite3.Connection, suffix: str) -> list[tuple[str, str]]:
+def with_audio_not_ending(conn: Connection, suffix: str) -> list[tuple[str, str]]:
     """(id, audio path) of the meetings whose recording is not (yet) a sealed file."""
-    return conn.execute("SELECT id, audio_path FROM meetings WHERE audio_path IS NOT NULL AND audio_path NOT LIKE ?",
-                        (f"%{suffix}",)).fetchall()
+    return [tuple(row) for row in conn.execute(
+        select(meetings.c.id, meetings.c.audio_path).where(
+            meetings.c.audio_path.is_not(None), meetings.c.audio_path.not_like(f"%{suffix}")))]
 
 
-def set_processed(conn: sqlite3.Connection, meeting_id: str, model: str, model_sha256: str | None,
+def set_processed(conn: Connection, meeting_id: str, model: str, model_sha256: str | None,
                   model_revision: str | None, at: str) -> None:
-    conn.execute(
-        "UPDATE meetings SET model = ?, model_sha256 = ?, model_revision = ?, processed_at = ?, status = 'processed'"
-        " WHERE id = ?",
-        (model, model_sha256, model_revision, at, meeting_id),
-    )
+    conn.execute(update(meetings).where(meetings.c.id == meeting_id).values(
+        model=model, model_sha256=model_sha256, model_revision=model_revision, processed_at=at,
+        status="processed"))
 
 
-def delete(conn: sqlite3.Connection, meeting_id: str) -> None:
+def delete(conn: Connection, meeting_id: str) -> None:
     """Every row of the meeting, in every table; only the audit log keeps its id."""
-    for table in MEETING_TABLES:
-        conn.execute(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))
-    conn.execute("DELETE FROM consents WHERE participant_id IN (SELECT id FROM participants WHERE meeting_id = ?)",
-                 (meeting_id,))
-    conn.execute("DELETE FROM participants WHERE meeting_id = ?", (meeting_id,))
-    conn.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
+    for name in MEETING_TABLES:
+        table = schema.metadata.tables[name]
+        conn.execute(delete_rows(table).where(table.c.meeting_id == meeting_id))
+    participants = select(schema.participants.c.id).where(schema.participants.c.meeting_id == meeting_id)
+    conn.execute(delete_rows(schema.consents).where(schema.consents.c.participant_id.in_(participants)))
+    conn.execute(delete_rows(schema.participants).where(schema.participants.c.meeting_id == meeting_id))
+    conn.execute(delete_rows(meetings).where(meetings.c.id == meeting_id))
 
 
-def load(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str) -> Meeting:
+def load(conn: Connection, sealer: Sealer, meeting_id: str) -> Meeting:
     """The meeting with its participants and their latest consent; MeetingWithdrawn when only
     its tombstone is left, MeetingNotFound when not even that."""
-    row = conn.execute(
-        "SELECT id, title, created_at, status, audio_path, audio_sample_rate, audio_channels,"
-        " audio_duration_s, audio_source_name, model, processed_at, recorded_by, delete_after, model_sha256,"
-        " model_revision FROM meetings WHERE id = ?",
-        (meeting_id,),
-    ).fetchone()
+    row = conn.execute(select(meetings).where(meetings.c.id == meeting_id)).mappings().first()
     if row is None:
         tombstone = audit.tombstone(conn, meeting_id)
         if tombstone is not None:
             raise MeetingWithdrawn(meeting_id, *tombstone)
         raise MeetingNotFound(meeting_id)
-    (id_, title, created_at, status, audio_path, rate, channels, duration, source_name,
-     model, processed_at, recorded_by, delete_after, model_sha256, model_revision) = row
     audio = None
-    if audio_path is not None:
-        audio = AudioInfo(path=audio_path, sample_rate=rate, channels=channels, duration_s=duration,
-                          source_name=sealer.open("meetings.audio_source_name", meeting_id, source_name) or "")
-    shared_with = tuple(r[0] for r in conn.execute(
-        "SELECT leader FROM shares WHERE meeting_id = ? ORDER BY leader", (meeting_id,)))
-    bookmarks = tuple(Bookmark(at_s, by, sealer.open("bookmarks.note", meeting_id, note)) for at_s, by, note in conn.execute(
-        "SELECT at_s, by_user, note FROM bookmarks WHERE meeting_id = ? ORDER BY at_s, id", (meeting_id,)))
-    return Meeting(id=id_, title=sealer.open("meetings.title", meeting_id, title), created_at=created_at,
-                   participants=_participants(conn, sealer, meeting_id),
-                   status=status, audio=audio, model=model, model_sha256=model_sha256,
-                   model_revision=model_revision, processed_at=processed_at,
-                   recorded_by=recorded_by, shared_with=shared_with, bookmarks=bookmarks,
-                   delete_after=delete_after)
+    if row["audio_path"] is not None:
+        audio = AudioInfo(path=row["audio_path"], sample_rate=row["audio_sample_rate"],
+                          channels=row["audio_channels"], duration_s=row["audio_duration_s"],
+                          source_name=sealer.open("meetings.audio_source_name", meeting_id,
+                                                  row["audio_source_name"]) or "")
+    shares = schema.shares
+    shared_with = tuple(conn.scalars(select(shares.c.leader).where(shares.c.meeting_id == meeting_id)
+                                     .order_by(shares.c.leader)))
+    marks = schema.bookmarks
+    bookmarks = tuple(
+        Bookmark(at_s, by, sealer.open("bookmarks.note", meeting_id, note)) for at_s, by, note in conn.execute(
+            select(marks.c.at_s, marks.c.by_user, marks.c.note).where(marks.c.meeting_id == meeting_id)
+            .order_by(marks.c.at_s, marks.c.id)))
+    return Meeting(id=row["id"], title=sealer.open("meetings.title", meeting_id, row["title"]),
+                   created_at=row["created_at"], participants=_participants(conn, sealer, meeting_id),
+                   status=row["status"], audio=audio, model=row["model"], model_sha256=row["model_sha256"],
+                   model_revision=row["model_revision"], processed_at=row["processed_at"],
+                   recorded_by=row["recorded_by"], shared_with=shared_with, bookmarks=bookmarks,
+                   delete_after=row["delete_after"])
 
 
-def _participants(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str) -> list[Participant]:
+def _participants(conn: Connection, sealer: Sealer, meeting_id: str) -> list[Participant]:
+    people, consents = schema.participants, schema.consents
     participants = []
     for pid, role, label, speaks, channel, user in conn.execute(
-        "SELECT id, role, label, speaks, channel, user FROM participants WHERE meeting_id = ? ORDER BY position",
-        (meeting_id,),
+        select(people.c.id, people.c.role, people.c.label, people.c.speaks, people.c.channel, people.c.user)
+        .where(people.c.meeting_id == meeting_id).order_by(people.c.position)
     ):
         latest = conn.execute(
-            "SELECT given, method, recorded_at, scope FROM consents WHERE participant_id = ? ORDER BY id DESC LIMIT 1",
-            (pid,),
-        ).fetchone()
+            select(consents.c.given, consents.c.method, consents.c.recorded_at, consents.c.scope)
+            .where(consents.c.participant_id == pid).order_by(consents.c.id.desc()).limit(1)).first()
         consent = None
         if latest is not None:
             given, method, recorded_at, scope = latest

@@ -3,18 +3,20 @@ the speakers, and the manual corrections that are applied again after every re-p
 
 import dataclasses
 import json
-import sqlite3
 
+from sqlalchemy import Connection, delete, null, select
+
+from meetings.db import schema
 from meetings.records import Correction, Segment, Speaker, Speech, Word
 from meetings.sealer import Sealer
 
 
-def segments(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str, with_words: bool = True) -> list[Segment]:
+def segments(conn: Connection, sealer: Sealer, meeting_id: str, with_words: bool = True) -> list[Segment]:
+    s = schema.segments
     rows = conn.execute(
-        f"SELECT start_s, end_s, text, {'words' if with_words else 'NULL'}, speaker, avg_logprob,"
-        " no_speech_prob, loudness_db FROM segments WHERE meeting_id = ? ORDER BY start_s, id",
-        (meeting_id,),
-    ).fetchall()
+        select(s.c.start_s, s.c.end_s, s.c.text, s.c.words if with_words else null(), s.c.speaker,
+               s.c.avg_logprob, s.c.no_speech_prob, s.c.loudness_db)
+        .where(s.c.meeting_id == meeting_id).order_by(s.c.start_s, s.c.id)).all()
     return [
         Segment(start=start, end=end, text=sealer.open("segments.text", meeting_id, text),
                 words=[Word(**w) for w in json.loads(sealer.open("segments.words", meeting_id, words))]
@@ -24,50 +26,54 @@ def segments(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str, with_wor
     ]
 
 
-def speech(conn: sqlite3.Connection, meeting_id: str) -> list[Speech]:
-    rows = conn.execute("SELECT start_s, end_s, speaker, loudness_db FROM speech WHERE meeting_id = ?"
-                        " ORDER BY start_s, rowid", (meeting_id,)).fetchall()
+def speech(conn: Connection, meeting_id: str) -> list[Speech]:
+    s = schema.speech
+    rows = conn.execute(select(s.c.start_s, s.c.end_s, s.c.speaker, s.c.loudness_db)
+                        .where(s.c.meeting_id == meeting_id).order_by(s.c.start_s, s.c.id)).all()
     return [Speech(*row) for row in rows]
 
 
-def speakers(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str) -> list[Speaker]:
-    rows = conn.execute("SELECT id, label, role FROM speakers WHERE meeting_id = ?", (meeting_id,)).fetchall()
+def speakers(conn: Connection, sealer: Sealer, meeting_id: str) -> list[Speaker]:
+    s = schema.speakers
+    rows = conn.execute(select(s.c.id, s.c.label, s.c.role).where(s.c.meeting_id == meeting_id)).all()
     return sorted((Speaker(id_, sealer.open("speakers.label", meeting_id, label), role) for id_, label, role in rows),
                   key=lambda s: (len(s.id), s.id))
 
 
-def replace(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str, segments: list[Segment],
+def replace(conn: Connection, sealer: Sealer, meeting_id: str, segments: list[Segment],
             speech: list[Speech], speakers: list[Speaker]) -> None:
     """The meeting's segments, speech and speakers become these."""
-    conn.execute("DELETE FROM speech WHERE meeting_id = ?", (meeting_id,))
-    conn.executemany("INSERT INTO speech (meeting_id, start_s, end_s, speaker, loudness_db) VALUES (?, ?, ?, ?, ?)",
-                     [(meeting_id, s.start, s.end, s.speaker, s.loudness_db) for s in speech])
-    conn.execute("DELETE FROM segments WHERE meeting_id = ?", (meeting_id,))
-    conn.executemany(
-        "INSERT INTO segments (meeting_id, start_s, end_s, speaker, text, avg_logprob,"
-        " no_speech_prob, loudness_db, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (meeting_id, s.start, s.end, s.speaker, sealer.seal("segments.text", meeting_id, s.text), s.avg_logprob,
-             s.no_speech_prob, s.loudness_db,
-             sealer.seal("segments.words", meeting_id,
-                         json.dumps([dataclasses.asdict(w) for w in s.words], ensure_ascii=False)))
-            for s in segments
-        ],
-    )
-    conn.execute("DELETE FROM speakers WHERE meeting_id = ?", (meeting_id,))
-    conn.executemany("INSERT INTO speakers (meeting_id, id, label, role) VALUES (?, ?, ?, ?)",
-                     [(meeting_id, s.id, sealer.seal("speakers.label", meeting_id, s.label), s.role) for s in speakers])
+    for table in (schema.speech, schema.segments, schema.speakers):
+        conn.execute(delete(table).where(table.c.meeting_id == meeting_id))
+    if speech:
+        conn.execute(schema.speech.insert(), [
+            dict(meeting_id=meeting_id, start_s=s.start, end_s=s.end, speaker=s.speaker, loudness_db=s.loudness_db)
+            for s in speech])
+    if segments:
+        conn.execute(schema.segments.insert(), [
+            dict(meeting_id=meeting_id, start_s=s.start, end_s=s.end, speaker=s.speaker,
+                 text=sealer.seal("segments.text", meeting_id, s.text), avg_logprob=s.avg_logprob,
+                 no_speech_prob=s.no_speech_prob, loudness_db=s.loudness_db,
+                 words=sealer.seal("segments.words", meeting_id,
+                                   json.dumps([dataclasses.asdict(w) for w in s.words], ensure_ascii=False)))
+            for s in segments])
+    if speakers:
+        conn.execute(schema.speakers.insert(), [
+            dict(meeting_id=meeting_id, id=s.id, label=sealer.seal("speakers.label", meeting_id, s.label),
+                 role=s.role)
+            for s in speakers])
 
 
-def corrections(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str) -> list[Correction]:
-    rows = conn.execute("SELECT correction FROM corrections WHERE meeting_id = ? ORDER BY id", (meeting_id,)).fetchall()
-    return [_correction_from_json(sealer.open("corrections.correction", meeting_id, row[0])) for row in rows]
+def corrections(conn: Connection, sealer: Sealer, meeting_id: str) -> list[Correction]:
+    c = schema.corrections
+    rows = conn.scalars(select(c.c.correction).where(c.c.meeting_id == meeting_id).order_by(c.c.id)).all()
+    return [_correction_from_json(sealer.open("corrections.correction", meeting_id, row)) for row in rows]
 
 
-def add_correction(conn: sqlite3.Connection, sealer: Sealer, meeting_id: str, correction: Correction) -> None:
-    conn.execute("INSERT INTO corrections (meeting_id, at, correction) VALUES (?, ?, ?)",
-                 (meeting_id, correction.at,
-                  sealer.seal("corrections.correction", meeting_id, json.dumps(dataclasses.asdict(correction)))))
+def add_correction(conn: Connection, sealer: Sealer, meeting_id: str, correction: Correction) -> None:
+    conn.execute(schema.corrections.insert().values(
+        meeting_id=meeting_id, at=correction.at,
+        correction=sealer.seal("corrections.correction", meeting_id, json.dumps(dataclasses.asdict(correction)))))
 
 
 def _correction_from_json(text: str) -> Correction:

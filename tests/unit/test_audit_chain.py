@@ -1,6 +1,7 @@
 """The audit log is append-only and a hash chain: on the real SQLite store, through the CLI too."""
 
 import io
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -11,9 +12,13 @@ from medlyt.cli import EXIT_AUDIT_BROKEN, EXIT_BAD_INPUT, main
 from meetings import audit, audit_head, keys
 from meetings import store as store_module
 from meetings.db import migrations
+from meetings.db.engine import database_url, make_engine
 from meetings.audit import GENESIS, TRIGGERS, AuditEntry, entry_hash
 from meetings.records import Consent, Participant, now_iso
 from meetings.store import DB_NAME, MIGRATIONS, Store
+from tests.raw_db import REFUSED, raw
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
 PASSWORD = "en-lang-adgangskode"
 TITLE = "Samtale med Qwortelund"  # content: must never reach the log
@@ -37,16 +42,11 @@ def realistic_log(home: Path) -> str:
     return meeting.id
 
 
-def raw(home: Path) -> sqlite3.Connection:
-    return sqlite3.connect(home / DB_NAME, isolation_level=None)
-
-
 def tamper(home: Path, *statements: str, params: tuple = ()) -> None:
-    """What someone with write access to the file can do: drop the protection, then edit."""
+    """What someone with write access to the database can do: drop the protection, then edit."""
     conn = raw(home)
     try:
-        for name in TRIGGERS:
-            conn.execute(f"DROP TRIGGER {name}")
+        conn.drop_triggers()
         for statement in statements:
             conn.execute(statement, params if "?" in statement else ())
     finally:
@@ -119,10 +119,11 @@ def test_the_audit_key_is_derived_from_the_encryption_key_and_differs_from_it(me
 
 def test_writing_outside_a_transaction_is_refused(medlyt_home):
     Store(medlyt_home).close()
-    conn = raw(medlyt_home)
-    with pytest.raises(RuntimeError, match="transaction"):
+    engine = make_engine(database_url(medlyt_home, os.environ.get("MEDLYT_DATABASE_URL")))
+    with engine.connect() as conn, pytest.raises(RuntimeError, match="transaction"):
         audit.write(conn, bytes(32), now_iso(), audit.VIEWED, None, "")
-    assert conn.execute("SELECT count(*) FROM audit").fetchone()[0] == 0
+    engine.dispose()
+    assert raw(medlyt_home).execute("SELECT count(*) FROM audit").fetchone()[0] == 0
 
 
 # ---- the triggers ----------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def test_changing_or_deleting_entries_is_refused_by_the_database(medlyt_home, st
     with Store(medlyt_home) as store:
         before = store.audit_records()
     conn = raw(medlyt_home)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(REFUSED, match="append-only"):
         conn.execute(statement)
     conn.close()
     with Store(medlyt_home) as store:
@@ -185,8 +186,7 @@ def test_recomputing_the_whole_rest_of_the_chain_without_the_key_is_found(medlyt
     with Store(medlyt_home) as store:
         records = store.audit_records()
     conn = raw(medlyt_home)
-    for name in TRIGGERS:
-        conn.execute(f"DROP TRIGGER {name}")
+    conn.drop_triggers()
     prev = records[4].hash
     for r in records[5:]:
         detail = "leader=bo" if r.id == 6 else r.detail
@@ -247,7 +247,7 @@ def test_an_entry_inserted_in_place_of_another_is_found(medlyt_home):
     # A forged entry 5 that links correctly to entry 4 and has a valid hash of its own.
     forged = entry_hash(5, four.at, audit.VIEWED, None, "page=moeder", "mallory", four.hash)
     tamper(medlyt_home, "DELETE FROM audit WHERE id = 5",
-           "INSERT INTO audit (id, at, action, meeting_id, detail, user, prev_hash, hash)"
+           "INSERT INTO audit (id, at, action, meeting_id, detail, \"user\", prev_hash, hash)"
            " VALUES (5, ?, 'viewed', NULL, 'page=moeder', 'mallory', ?, ?)",
            params=(four.at, four.hash, forged))
     assert chain_problems(medlyt_home) == {(5, "changed"), (6, "broken_link")}
@@ -265,8 +265,9 @@ def test_dropped_triggers_are_reported(medlyt_home):
 # ---- an older database -----------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("migrates an old SQLite file")
 def test_a_schema_7_database_is_migrated_and_its_entries_chained(medlyt_home):
-    conn = raw(medlyt_home)
+    conn = sqlite3.connect(medlyt_home / DB_NAME, isolation_level=None)
     for script in MIGRATIONS[:migrations.AUDIT_CHAIN_VERSION - 1]:
         for statement in migrations.statements(script):
             conn.execute(statement)
@@ -291,7 +292,7 @@ def test_a_schema_7_database_is_migrated_and_its_entries_chained(medlyt_home):
             for r in records] == [False, False, False, True]
     assert all(r.hash == entry_hash(r.id, r.at, r.action, r.meeting_id, r.detail, r.user, r.prev_hash)
                for r in records[:3])
-    conn = raw(medlyt_home)
+    conn = sqlite3.connect(medlyt_home / DB_NAME, isolation_level=None)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("UPDATE audit SET detail = 'participants=9' WHERE id = 1")  # chained now, so protected
@@ -378,14 +379,14 @@ def test_cli_changes_are_logged_with_the_user_who_ran_them(medlyt_home, capsys, 
 
 
 def restore_triggers(home: Path, sql: list[str]) -> None:
-    conn = raw(home)
+    conn = sqlite3.connect(home / DB_NAME, isolation_level=None)
     for statement in sql:
         conn.execute(statement)
     conn.close()
 
 
 def trigger_sql(home: Path) -> list[str]:
-    conn = raw(home)
+    conn = sqlite3.connect(home / DB_NAME, isolation_level=None)
     try:
         return [row[0] for row in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'")]
     finally:
@@ -393,6 +394,7 @@ def trigger_sql(home: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("cut", ["the last entries", "every entry"])
+@pytest.mark.sqlite_only("cuts, copies or removes the SQLite file")
 def test_entries_cut_off_the_end_are_found(medlyt_home, cut):
     """The attacker drops the protection, deletes, and puts the protection back: the chain left
     in the file is intact as far as it goes, but the head beside the key knows how far it went."""
@@ -408,6 +410,7 @@ def test_entries_cut_off_the_end_are_found(medlyt_home, cut):
     assert f"der er skrevet {last} poster" in str(problems[0])
 
 
+@pytest.mark.sqlite_only("cuts, copies or removes the SQLite file")
 def test_an_older_copy_of_the_database_put_back_is_found(medlyt_home, capsys):
     with Store(medlyt_home) as store:
         store.add_user("kim", "leder", PASSWORD, by="cli:admin")
@@ -448,6 +451,7 @@ def test_the_head_lives_beside_the_key_and_is_private(medlyt_home):
         assert audit_head.read(head, store._audit_key) == audit_head.Head(records[-1].id, records[-1].hash)
 
 
+@pytest.mark.sqlite_only("cuts, copies or removes the SQLite file")
 def test_a_data_directory_removed_and_made_anew_starts_its_own_head(medlyt_home):
     """The head belongs to one database (its identity), not to a path: starting over in the same
     place is not mistaken for a cut-off log."""

@@ -11,6 +11,8 @@ from meetings.records import Consent, Participant, Segment, Speaker, now_iso
 from meetings.store import DB_NAME, MeetingError, Store
 from medlyt.cli import bookmark_keys, main
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
+
 
 def meeting_with_transcript(store: Store) -> str:
     consent = Consent(True, "verbal", now_iso())

@@ -9,6 +9,8 @@ from meetings.consent import require_consent
 from meetings.records import AudioInfo, Consent, Meeting, Participant, Segment, Word
 from meetings.store import ConsentError, MeetingError, MeetingWithdrawn, Store
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
+
 SECRET_WORD = "Zyxbrandt"
 SECRET_TITLE = "Samtale om Qwortelund"
 YES = Consent(given=True, method="written", recorded_at="2025-01-01T10:00:00+00:00")

@@ -2,11 +2,15 @@
 
 import sqlite3
 
+import pytest
+
 from meetings import store as store_module
 from meetings.db import migrations
 from meetings.corrections import anchor_of, apply_all, speaker_of
 from meetings.records import Consent, Correction, Participant, Segment, Speaker, now_iso
 from meetings.store import Store
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
 
 def transcript(shift: float = 0.0, names=("S1", "S2")) -> list[Segment]:
@@ -76,6 +80,7 @@ def test_voiceprints_round_trip_and_delete(medlyt_home):
             assert b"\x01\x02\x03\x04" * 64 not in path.read_bytes()
 
 
+@pytest.mark.sqlite_only("migrates an old SQLite file")
 def test_version_1_store_migrates_with_its_data(medlyt_home):
     db = sqlite3.connect(medlyt_home / store_module.DB_NAME)
     for statement in migrations.statements(migrations.MIGRATIONS[0]):

@@ -167,7 +167,7 @@ def test_a_recording_copied_over_another_meetings_does_not_play(medlyt_home):
 # ---- an older, unencrypted data directory -------------------------------------------------------
 
 def test_an_unencrypted_data_directory_is_sealed_on_upgrade_and_nothing_is_lost(medlyt_home, own_key):
-    version = store_module.ENCRYPTION_VERSION - 1
+    version = migrations.ENCRYPTION_VERSION - 1
     conn = sqlite3.connect(medlyt_home / store_module.DB_NAME)
     for script in MIGRATIONS[:version]:
         for statement in migrations.statements(script):

@@ -16,7 +16,10 @@ from meetings import audit
 from meetings.errors import MeetingWithdrawn
 from meetings.records import Consent, LiveLine, LiveSession, Participant, Segment, now_iso
 from meetings.store import Store
+from tests.raw_db import raw
 from transcribe.live import MIN_VOICE_S, LiveVoices, max_tokens
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
 THRESHOLDS = load_config().thresholds
 
@@ -240,7 +243,7 @@ def test_withdrawal_takes_the_live_state_and_lines_and_stops_the_recorder(medlyt
         assert store.recording_now() == []
         with pytest.raises(MeetingWithdrawn):
             store.live_session(meeting_id)
-        assert store._conn.execute("SELECT count(*) FROM live_lines").fetchone()[0] == 0
+        assert raw(medlyt_home).execute("SELECT count(*) FROM live_lines").fetchone()[0] == 0
 
 
 def test_no_recording_is_started_without_consent(medlyt_home):

@@ -13,6 +13,9 @@ from meetings.errors import MeetingError, MeetingWithdrawn
 from meetings.records import Consent, Participant, now_iso
 from meetings.store import DB_NAME, MIGRATIONS, Store
 from medlyt.cli import main
+from tests.raw_db import raw, stored_bytes
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
 TODAY = retention.today()
 
@@ -28,8 +31,9 @@ def consented(store: Store, title: str = "Opfølgning") -> str:
 
 
 def set_deletion_day(home, meeting_id: str, when: str) -> None:
-    with sqlite3.connect(home / DB_NAME) as db:
-        db.execute("UPDATE meetings SET delete_after = ? WHERE id = ?", (when, meeting_id))
+    db = raw(home)
+    db.execute("UPDATE meetings SET delete_after = ? WHERE id = ?", (when, meeting_id))
+    db.close()
 
 
 def test_a_meeting_is_kept_30_days_unless_the_organisation_decides_otherwise(medlyt_home):
@@ -92,8 +96,7 @@ def test_purge_deletes_what_is_due_and_leaves_a_tombstone_without_content(medlyt
         (tombstone,) = [e for e in store.audit_entries(due) if e.action == audit.WITHDRAWN]
         assert tombstone.detail == "retention_expired" and tombstone.user == "admin"
         assert not store.verify_audit()
-    raw = (medlyt_home / DB_NAME).read_bytes()
-    assert "Samtale om helbred".encode() not in raw
+    assert "Samtale om helbred".encode() not in stored_bytes(medlyt_home)
 
 
 def test_a_meeting_being_recorded_is_not_purged_under_the_recorder(medlyt_home):
@@ -130,6 +133,7 @@ def test_the_cli_sets_and_extends_retention(medlyt_home, capsys):
     assert "ud over" in capsys.readouterr().err
 
 
+@pytest.mark.sqlite_only("migrates an old SQLite file")
 def test_meetings_from_before_retention_get_30_days_from_their_creation(medlyt_home):
     db = sqlite3.connect(medlyt_home / DB_NAME, isolation_level=None)
     for script in MIGRATIONS[:8]:

@@ -28,6 +28,9 @@ from meetings.records import (
     review_key,
 )
 from meetings.store import MeetingError, MeetingWithdrawn, Store
+from tests.raw_db import raw, stored_bytes
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
 CITIZEN_LINE = "Jeg har arbejdet på et lager i mange år, men så fik jeg ondt i ryggen."
 LEADER_NOTE = "Flot, at du lod borgeren fortælle færdig."
@@ -294,8 +297,8 @@ def withdraw_and_scan(store, medlyt_home):
     store.save_session_note(meeting_id, None, "sagsbehandler", CASEWORKER_NOTE, by="anne")
     store.add_development_point(meeting_id, POINT, by="lis")
     store._checkpoint()
-    db = medlyt_home / store_module.DB_NAME
-    assert LEADER_NOTE.encode() in db.read_bytes() and POINT.encode() in db.read_bytes()  # the check can see it
+    before = stored_bytes(medlyt_home)
+    assert LEADER_NOTE.encode() in before and POINT.encode() in before  # the check can see it
 
     store.withdraw(meeting_id)
 
@@ -305,20 +308,21 @@ def withdraw_and_scan(store, medlyt_home):
         store.development_points(meeting_id)
     with pytest.raises(MeetingWithdrawn):
         store.add_development_point(meeting_id, "for sent", by="lis")
-    conn = sqlite3.connect(db)
+    conn = raw(medlyt_home)
     try:
         for table in ("session_notes", "development_points"):
-            assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE meeting_id = ?", (meeting_id,)).fetchone() == (0,)
+            assert tuple(conn.execute(f"SELECT COUNT(*) FROM {table} WHERE meeting_id = ?",
+                                      (meeting_id,)).fetchone()) == (0,)
     finally:
         conn.close()
-    for path in medlyt_home.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            for text in (LEADER_NOTE, "Jeg vil prøve at spørge mere åbent", POINT):
-                assert text.encode() not in data, (path, text)
+    stored = [(path, path.read_bytes()) for path in medlyt_home.rglob("*") if path.is_file()]
+    for path, data in [*stored, ("database", stored_bytes(medlyt_home))]:
+        for text in (LEADER_NOTE, "Jeg vil prøve at spørge mere åbent", POINT):
+            assert text.encode() not in data, (path, text)
     assert [p.text for p in store.development_points(kept)] == ["Et andet mødes punkt"]
 
 
+@pytest.mark.sqlite_only("migrates an old SQLite file")
 def test_an_older_database_gains_the_session_tables(medlyt_home):
     conn = sqlite3.connect(medlyt_home / store_module.DB_NAME)
     for script in migrations.MIGRATIONS[:4]:
@@ -350,10 +354,11 @@ def test_numbers_and_links_typed_into_notes_points_and_title_do_not_reach_the_re
     assert "<img" not in report_html(*args) and 'href="javascript' not in report_html(*args)
 
 
+@pytest.mark.sqlite_only("migrates an old SQLite file")
 def test_notes_written_before_colleagues_had_a_note_survive_the_upgrade(medlyt_home):
     """A data directory from before the colleague's note (and before encryption): its notes come
     through the rebuilt table sealed and readable, and a colleague's note can then be written."""
-    before = store_module.ENCRYPTION_VERSION - 1
+    before = migrations.ENCRYPTION_VERSION - 1
     conn = sqlite3.connect(medlyt_home / store_module.DB_NAME)
     for script in migrations.MIGRATIONS[:before]:
         for statement in migrations.statements(script):

@@ -18,6 +18,8 @@ from meetings.store import (
     Store,
 )
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
+
 SECRET_WORD = "Zyxbrandt"
 SECRET_TITLE = "Samtale om Qwortelund"
 
@@ -147,10 +149,12 @@ def user_version(home: Path) -> int:
         return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file itself")
 def test_new_file_gets_latest_schema(store, medlyt_home):
     assert user_version(medlyt_home) == len(MIGRATIONS)
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file itself")
 def test_version_zero_file_without_tables_migrates(medlyt_home):
     conn = sqlite3.connect(medlyt_home / DB_NAME)
     conn.execute("PRAGMA user_version = 0")
@@ -162,6 +166,7 @@ def test_version_zero_file_without_tables_migrates(medlyt_home):
         assert len(s.list_meetings()) == 1
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file itself")
 def test_newer_schema_is_refused(medlyt_home):
     conn = sqlite3.connect(medlyt_home / DB_NAME)
     conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
@@ -170,12 +175,14 @@ def test_newer_schema_is_refused(medlyt_home):
         Store(medlyt_home)
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file itself")
 def test_non_sqlite_file_is_refused(medlyt_home):
     (medlyt_home / DB_NAME).write_bytes(b"dette er ikke en database\n" * 100)
     with pytest.raises(MeetingError, match="ikke en medlyt-database"):
         Store(medlyt_home)
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file itself")
 def test_connection_settings(store, medlyt_home):
     conn = store._conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -184,6 +191,7 @@ def test_connection_settings(store, medlyt_home):
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file itself")
 def test_a_new_data_directory_and_its_database_are_private(tmp_path, monkeypatch):
     """The audit log and user names are not sealed, so other users on the machine must not read them."""
     home = tmp_path / "new-home"
@@ -199,6 +207,7 @@ def test_a_new_data_directory_and_its_database_are_private(tmp_path, monkeypatch
     assert f"{DB_NAME}-wal" in modes  # the WAL file was there to be checked
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file itself")
 def test_a_database_left_readable_by_others_is_made_private(medlyt_home):
     with Store(medlyt_home) as s:
         s.create_meeting("Ældre", people())
@@ -229,6 +238,7 @@ def test_new_sealed_audio_is_private(store, medlyt_home):
     assert files and all(oct(p.stat().st_mode & 0o777) == "0o600" for p in files)
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file itself")
 def test_second_store_reads_while_first_writes(store, medlyt_home):
     meeting = store.create_meeting("Møde", people())
     other = Store(medlyt_home)
@@ -302,6 +312,7 @@ def test_audio_file_without_audio_or_missing_file(store, medlyt_home):
 
 # ---- withdrawal -----------------------------------------------------------------------------
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file itself")
 def test_withdraw_deletes_everything_but_a_tombstone(medlyt_home):
     # Without encryption, so the scan below can see the words before the withdrawal: what is
     # tested here is that deleting overwrites (secure_delete, the WAL truncated), not sealing.

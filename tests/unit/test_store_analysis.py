@@ -17,6 +17,9 @@ from meetings.corrections import anchor_of
 from meetings.crypto import Unencrypted
 from meetings.records import AudioInfo, Consent, Correction, Participant, Segment, Speaker, Word
 from meetings.store import MeetingError, MeetingWithdrawn, Store
+from tests.raw_db import raw, stored_bytes
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
 DURATION_S = 90.0
 MONOLOGUE_MESSAGE = "Kunne borgeren være blevet inddraget undervejs?"  # only in long_monologue flags
@@ -99,15 +102,17 @@ def org_config(tmp_path):
 
 
 def db_rows(home: Path, sql: str, *args) -> list[tuple]:
-    db = sqlite3.connect(home / store_module.DB_NAME)
+    db = raw(home)
     try:
-        return db.execute(sql, args).fetchall()
+        return [tuple(row) for row in db.execute(sql, args).fetchall()]
     finally:
         db.close()
 
 
-def files_containing(home: Path, needle: str) -> list[Path]:
-    return [p for p in home.rglob("*") if p.is_file() and needle.encode("utf-8") in p.read_bytes()]
+def files_containing(home: Path, needle: str) -> list[Path | str]:
+    """The files in the data directory, and the database wherever it is, that hold `needle`."""
+    found = [p for p in home.rglob("*") if p.is_file() and needle.encode("utf-8") in p.read_bytes()]
+    return found + (["database"] if needle.encode("utf-8") in stored_bytes(home) and not found else [])
 
 
 def assert_same_analysis(stored, expected) -> None:
@@ -256,7 +261,7 @@ def test_withdrawal_deletes_the_analysis_and_its_flags(unencrypted_store, medlyt
         store.analysis(meeting_id)
     for table in ("analyses", "flags", "segments", "speakers", "corrections"):
         assert db_rows(medlyt_home, f"SELECT COUNT(*) FROM {table} WHERE meeting_id = ?", meeting_id) == [(0,)], table
-    db_bytes = (medlyt_home / store_module.DB_NAME).read_bytes()
+    db_bytes = stored_bytes(medlyt_home)
     assert MONOLOGUE_MESSAGE.encode() not in db_bytes
     assert files_containing(medlyt_home, MONOLOGUE_MESSAGE) == []
     # The other meeting's analysis is untouched (its own konflikt flag stays).
@@ -273,8 +278,8 @@ def test_withdrawal_leaves_no_flag_text_anywhere(unencrypted_store, medlyt_home,
     store.reanalyse(meeting_id, analyser())  # older versions of the rows were replaced too
     assert files_containing(medlyt_home, LEXICON_MESSAGE)
     store.withdraw(meeting_id)
-    assert LEXICON_MESSAGE.encode() not in (medlyt_home / store_module.DB_NAME).read_bytes()
-    assert MONOLOGUE_MESSAGE.encode() not in (medlyt_home / store_module.DB_NAME).read_bytes()
+    assert LEXICON_MESSAGE.encode() not in stored_bytes(medlyt_home)
+    assert MONOLOGUE_MESSAGE.encode() not in stored_bytes(medlyt_home)
     assert files_containing(medlyt_home, LEXICON_MESSAGE) == []
     assert db_rows(medlyt_home, "SELECT COUNT(*) FROM flags") == [(0,)]
     assert db_rows(medlyt_home, "SELECT COUNT(*) FROM analyses") == [(0,)]
@@ -282,6 +287,7 @@ def test_withdrawal_leaves_no_flag_text_anywhere(unencrypted_store, medlyt_home,
 
 # ---- migration --------------------------------------------------------------------------------
 
+@pytest.mark.sqlite_only("migrates an old SQLite file")
 def test_version_2_database_migrates_with_segments_and_no_analysis(medlyt_home):
     db = sqlite3.connect(medlyt_home / store_module.DB_NAME)
     for script in migrations.MIGRATIONS[:2]:

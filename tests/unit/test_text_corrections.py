@@ -9,6 +9,9 @@ from meetings.corrections import apply_to_text
 from meetings.errors import MeetingError
 from meetings.records import Consent, Correction, Participant, Segment, Speaker, Speech, Word, now_iso
 from meetings.store import Store
+from tests.raw_db import stored_bytes
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
 
 def words(start: float, end: float, text: str) -> list[Word]:
@@ -72,7 +75,7 @@ def test_a_text_correction_is_sealed_with_the_original_audited_and_survives_repr
         exported = get_writer("txt")(Transcript.of_meeting(store.get_meeting(meeting_id), store.segments(meeting_id),
                                                            store.speakers(meeting_id)))
         assert "Nej, desværre." in exported and "græderne" not in exported
-    assert b"desv" not in (home / "medlyt.sqlite3").read_bytes()  # sealed at rest, original and new alike
+    assert b"desv" not in stored_bytes(home)  # sealed at rest, original and new alike
 
 
 def test_the_questions_are_counted_again_when_the_words_change(processed):

@@ -22,6 +22,8 @@ from meetings.records import Consent, Flag, Meeting, Participant, User, now_iso,
 from meetings.store import DB_NAME, MeetingError, Store
 from medlyt.cli import main
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
+
 PASSWORD = "en-lang-adgangskode"
 
 
@@ -32,6 +34,7 @@ def meeting_of(store: Store, caseworker: str, recorded_by: str | None = None) ->
                                             Participant("borger", "Borger", consent=consent)], recorded_by)
 
 
+@pytest.mark.sqlite_only("reads the SQLite file's bytes")
 def test_passwords_are_stored_only_as_argon2_hashes(medlyt_home):
     with Store(medlyt_home) as store:
         store.add_user("anne", "sagsbehandler", PASSWORD)
