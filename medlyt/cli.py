@@ -28,6 +28,7 @@ from meetings.records import (
     now_iso,
 )
 from meetings import audit, private
+from meetings.db.engine import nothing_stored_yet
 from meetings.redaction import redact
 from meetings.store import ConsentError, MeetingError, Store
 from medlyt import settings
@@ -576,9 +577,7 @@ def cmd_retention(args, home: Path) -> None:
 
 def purge_due(home: Path) -> None:
     """Meetings whose retention period has run out are deleted at the start of every command."""
-    from meetings.store import DB_NAME
-
-    if not (home / DB_NAME).is_file():
+    if nothing_stored_yet(home):
         return
     with Store(home) as store:
         purged = store.purge()
@@ -959,9 +958,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8501)
     demo.set_defaults(handler=cmd_demo)
 
-    from medlyt import jobs_cli
+    from medlyt import db_cli, jobs_cli
 
     jobs_cli.configure(commands)
+    db_cli.configure(commands)
     return parser
 
 
@@ -972,8 +972,9 @@ def main(argv: list[str] | None = None) -> int:
         settings.force_offline()
     try:
         home = settings.data_home()
-        recover_recordings(home)
-        purge_due(home)
+        if args.command != "db":  # the database may not be ready for them yet; `db` is how it gets ready
+            recover_recordings(home)
+            purge_due(home)
         args.handler(args, home)
     except ConsentError as error:
         return fail(error, EXIT_CONSENT, args.debug)

@@ -82,3 +82,31 @@ def test_the_old_release_is_at_a_schema_this_code_upgrades_from(old_home):
         store.add_development_point(PROCESSED, "Skrevet efter opgraderingen", by="lene")
         assert store.verify_audit() == []
     assert sqlite3.connect(old_home / DB_NAME).execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+
+
+def test_the_old_release_moved_to_postgresql_reads_back_whole(old_home, postgres_url, monkeypatch, capsys):
+    """A pilot's data directory becomes central: `medlyt db copy --to` PostgreSQL, then the
+    same records, audio and audit chain from there."""
+    from medlyt.cli import main
+
+    monkeypatch.setenv("MEDLYT_HOME", str(old_home))
+    assert main(["db", "copy", "--to", postgres_url]) == 0
+    out = capsys.readouterr().out
+    assert "antallet af rækker passer" in out and "kæde er hel" in out
+    monkeypatch.setenv("MEDLYT_DATABASE_URL", postgres_url)
+    assert main(["db", "check"]) == 0
+    test_every_record_of_the_old_release_reads_back(old_home)
+    with Store(old_home) as store:  # and it goes on from there: new rows get new ids, the chain grows
+        point = store.add_development_point(PROCESSED, "Skrevet i central drift", by="lene")
+        assert point.id > max(p.id for p in store.development_points(PROCESSED) if p.text != point.text)
+        assert store.verify_audit() == []
+
+
+def test_copy_refuses_a_target_that_holds_data(old_home, postgres_url, monkeypatch, capsys):
+    from medlyt.cli import main
+
+    monkeypatch.setenv("MEDLYT_HOME", str(old_home))
+    assert main(["db", "copy", "--to", postgres_url]) == 0
+    capsys.readouterr()
+    assert main(["db", "copy", "--to", postgres_url]) == 2
+    assert "allerede data" in capsys.readouterr().err
