@@ -1,6 +1,9 @@
 """`medlyt worker`: takes queued jobs one at a time and does them, keeping each Whisper model
 loaded between jobs. In the embedded mode one worker serves a data directory (a lock says
 which); the dashboard starts it when it queues work, and it ends after a while without any.
+In central mode (PostgreSQL) any number of workers, on any machines that share the audio
+folder, take jobs from the one queue; each job is claimed by one of them (meetings/repo/jobs.py),
+and they are started as services by whoever runs medlyt, not by the dashboard.
 """
 
 import fcntl
@@ -15,6 +18,7 @@ from pathlib import Path
 from medlyt import tasks
 from medlyt.pipeline import load_whisper
 from meetings import private
+from meetings.db.engine import configured_url
 from meetings.store import Store
 
 LOCK_NAME = "worker.lock"
@@ -30,8 +34,17 @@ class WorkerBusy(Exception):
     """Another worker already serves this data directory."""
 
 
+def embedded(home: Path) -> bool:
+    return configured_url(home).get_backend_name() == "sqlite"
+
+
 @contextmanager
 def the_only_worker(home: Path):
+    """Embedded mode: this is the data directory's one worker (WorkerBusy if another is).
+    Central mode: workers share the queue, so there is nothing to hold."""
+    if not embedded(home):
+        yield
+        return
     path = home / LOCK_NAME
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     try:
@@ -70,7 +83,10 @@ def serve(home: Path, until_idle_s: float | None = None, say=print, stale_after_
 
 
 def start_local(home: Path) -> bool:
-    """Start the embedded worker in the background unless one runs; True when one was started."""
+    """Start the embedded worker in the background unless one runs; True when one was started.
+    (Central mode's workers are services of their own: nothing is started here.)"""
+    if not embedded(home):
+        return False
     try:
         with the_only_worker(home):
             pass

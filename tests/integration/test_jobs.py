@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,10 @@ from meetings.errors import ConsentError, MeetingError, MeetingWithdrawn
 from meetings.records import Consent, Participant, now_iso
 from meetings.store import Store
 from tests.conftest import REPO
+from tests.raw_db import stored_bytes
+
+# Each test runs embedded (SQLite) and central (PostgreSQL, workers as separate processes on it).
+pytestmark = pytest.mark.usefixtures("backend")
 
 AUDIO = "ap_dan.wav"  # 37 s of read Danish
 
@@ -118,6 +123,7 @@ def test_a_worker_process_does_the_job_as_the_command_would(home_with_model, dan
         assert store.get_meeting(by_job).status == "processed"
 
 
+@pytest.mark.sqlite_only("one worker per data directory is the embedded mode's rule; central workers share the queue")
 def test_a_second_worker_for_the_same_data_directory_leaves_the_work_to_the_first(home_with_model):
     first = start_worker(home_with_model, "--until-idle", "5")
     try:
@@ -171,3 +177,43 @@ def test_withdrawal_while_the_job_runs_stops_it_and_leaves_nothing(home_with_mod
         actions = [e.action for e in store.audit_entries(meeting_id)]
         assert audit.TRANSCRIPT_SAVED not in actions and actions[-1] == audit.WITHDRAWN
     assert not [p for p in (home_with_model / "audio").iterdir() if meeting_id in p.name]
+    # The only row that names it is its tombstone in the audit log (a pg_dump, or the file).
+    assert stored_bytes(home_with_model).count(meeting_id.encode()) == len(actions)
+
+
+@pytest.mark.postgresql_only("several workers at once is central mode; embedded mode has one per data directory")
+def test_six_meetings_two_workers_each_processed_once_as_embedded_mode_would(home_with_model, danish_dir):
+    clips = ["u0042008.wav", "u0042009.wav", "u0042010.wav"]
+    with Store(home_with_model) as store:
+        meetings = [(new_meeting(store, danish_dir / clip), clip) for clip in clips * 2]
+        jobs = [tasks.queue_processing(store, meeting_id, "base") for meeting_id, _ in meetings]
+    workers = [start_worker(home_with_model, "--until-idle", "3") for _ in range(2)]
+    outputs = [worker.communicate(timeout=600)[0] for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers), outputs
+    assert all("Behandler møde" in out for out in outputs), outputs  # both took work
+    embedded = embedded_transcripts(home_with_model, danish_dir, clips)
+    with Store(home_with_model) as store:
+        for job, (meeting_id, clip) in zip(jobs, meetings):
+            done = store.job(job.id)
+            assert (done.state, done.attempts) == ("done", 1)
+            saved = [e for e in store.audit_entries(meeting_id) if e.action == audit.TRANSCRIPT_SAVED]
+            assert len(saved) == 1
+            assert [(s.start, s.end, s.text, s.speaker) for s in store.segments(meeting_id)] == embedded[clip]
+        assert store.verify_audit() == []
+
+
+def embedded_transcripts(models_from: Path, danish_dir, clips) -> dict:
+    """The same clips processed by `medlyt process` in a data directory of its own (SQLite)."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as other:
+        home = Path(other)
+        shutil.copytree(models_from / "models", home / "models", copy_function=os.link)
+        found = {}
+        with Store(home, database="") as store:
+            for clip in clips:
+                meeting_id = new_meeting(store, danish_dir / clip)
+                process_meeting(store, home, meeting_id, "base")
+                found[clip] = [(s.start, s.end, s.text, s.speaker) for s in store.segments(meeting_id)]
+        return found
