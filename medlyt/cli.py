@@ -28,7 +28,7 @@ from meetings.records import (
     now_iso,
 )
 from meetings import audit, private
-from meetings.db.engine import nothing_stored_yet
+from meetings.db.engine import central, nothing_stored_yet
 from meetings.redaction import redact
 from meetings.store import ConsentError, MeetingError, Store
 from medlyt import settings
@@ -289,6 +289,14 @@ def feedback_config(home: Path, explicit: str | None):
 def cmd_process(args, home: Path) -> None:
     from medlyt.pipeline import process_meeting
 
+    if central(home):  # the workers do it; this machine may not even have the model
+        from medlyt.jobs_cli import queue_and_follow
+
+        if args.speakers or args.config:
+            raise UsageError("--speakers og --config bruges ikke i central drift: workerne bruger mødets deltagere "
+                             "og organisationens indstillinger.")
+        queue_and_follow(home, args.meeting, args.model, args.wait, cli_user())
+        return
     config = feedback_config(home, args.config)
     with Store(home) as store:
         meeting = store.get_meeting(args.meeting)
@@ -818,6 +826,9 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--speakers", type=int, metavar="N",
                          help="antal talere (standard: de talende deltagere i mødet)")
     process.add_argument("--config", metavar="FIL", help=CONFIG_HELP)
+    process.add_argument("--wait", action="store_true",
+                         help="central drift: vent på at en worker er færdig, og vis hvor langt den er "
+                              "(ellers sættes mødet i kø, og kommandoen returnerer straks)")
     process.set_defaults(handler=cmd_process)
 
     show = commands.add_parser("show", help="vis taletid, nøgletal og markeringer for et møde")

@@ -1,9 +1,13 @@
 """`medlyt worker` and `medlyt jobs`: the processing queue from the command line."""
 
+import time
 from pathlib import Path
 
 from medlyt.tasks import STALE_AFTER_S
+from meetings.errors import MeetingError
 from meetings.store import Store
+
+FOLLOW_EVERY_S = 1.0
 
 STATE_LABELS = {"queued": "i kø", "running": "behandles", "failed": "fejlet", "done": "færdig"}
 
@@ -15,6 +19,30 @@ def job_line(job) -> str:
     elif job.state == "failed":
         state += f": {job.message}"
     return f"{job.id:>5}  {job.meeting_id}  {job.model or '–'}  {state}"
+
+
+def queue_and_follow(home: Path, meeting_id: str, model: str | None, wait: bool, by: str | None) -> None:
+    """Central mode's `medlyt process`: the meeting goes in the queue; with `wait`, follow it."""
+    from medlyt import tasks
+
+    with Store(home) as store:
+        job = tasks.queue_processing(store, meeting_id, model, by=by)
+        print(f"Mødet {meeting_id} er i kø til behandling (job {job.id}, model {job.model}). Følg med: medlyt jobs")
+        if not wait:
+            return
+        shown = None
+        while job.state in ("queued", "running"):
+            line = job_line(job)
+            if line != shown:
+                print(line, flush=True)
+                shown = line
+            time.sleep(FOLLOW_EVERY_S)
+            job = store.job(job.id)
+            if job is None:
+                raise MeetingError(f"Mødet {meeting_id} blev slettet under behandlingen; intet er gemt.")
+    if job.state == "failed":
+        raise MeetingError(f"Behandlingen af {meeting_id} fejlede: {job.message}")
+    print(f"Færdig. Se: medlyt show {meeting_id}")
 
 
 def cmd_worker(args, home: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from medlyt import tasks
 from medlyt.pipeline import load_whisper
 from meetings import private
-from meetings.db.engine import configured_url
+from meetings.db.engine import central
 from meetings.store import Store
 
 LOCK_NAME = "worker.lock"
@@ -34,15 +34,11 @@ class WorkerBusy(Exception):
     """Another worker already serves this data directory."""
 
 
-def embedded(home: Path) -> bool:
-    return configured_url(home).get_backend_name() == "sqlite"
-
-
 @contextmanager
 def the_only_worker(home: Path):
     """Embedded mode: this is the data directory's one worker (WorkerBusy if another is).
     Central mode: workers share the queue, so there is nothing to hold."""
-    if not embedded(home):
+    if central(home):
         yield
         return
     path = home / LOCK_NAME
@@ -85,7 +81,7 @@ def serve(home: Path, until_idle_s: float | None = None, say=print, stale_after_
 def start_local(home: Path) -> bool:
     """Start the embedded worker in the background unless one runs; True when one was started.
     (Central mode's workers are services of their own: nothing is started here.)"""
-    if not embedded(home):
+    if central(home):
         return False
     try:
         with the_only_worker(home):

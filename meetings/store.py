@@ -127,15 +127,18 @@ class Store:
         dashboard starts first."""
         self.home = Path(home)
         self.audio_dir = self.home / AUDIO_DIR
+        url = configured_url(self.home) if database is None else database_url(self.home, database)
+        embedded = url.get_backend_name() == "sqlite"
         # Private by default: the data is about citizens.
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.audio_dir.mkdir(exist_ok=True, mode=0o700)
+        if embedded or upgrade:
+            self.audio_dir.mkdir(exist_ok=True, mode=0o700)
         try:  # a folder made by hand or by an older version may be 0755, its sealed files 0644
             private.tighten(self.home)
-            private.tighten(self.audio_dir)
+            if self.audio_dir.is_dir():
+                private.tighten(self.audio_dir)
         except OSError as e:
             raise MeetingError(f"Kan ikke gøre datamappen {self.home} privat (kun ejeren): {e.strerror}.") from None
-        url = configured_url(self.home) if database is None else database_url(self.home, database)
         if url.get_backend_name() == "sqlite":
             self.db_path = Path(url.database)
             _create_private(self.db_path)
@@ -149,6 +152,12 @@ class Store:
         except BaseException:
             self.db.close()
             raise
+        if not self.audio_dir.is_dir():
+            self.db.close()
+            # Central mode's audio is a folder every machine shares: one missing here is not mounted,
+            # and an empty one made in its place would take recordings nobody else sees.
+            raise MeetingError(f"Lydmappen {self.audio_dir} findes ikke på denne maskine. Montér den fælles mappe "
+                               "(MEDLYT_HOME/audio) her, eller ret MEDLYT_HOME.")
         scratch.sweep()  # plain copies a crashed process left in memory
 
     @property

@@ -79,6 +79,11 @@ class Database:
 
     def postgres_line(self, error: DBAPIError) -> str | None:
         state = getattr(error.orig, "sqlstate", None) or ""
+        said = str(error.orig)  # a refused connection has no SQLSTATE, only the server's own words
+        if not state and "authentication failed" in said or 'role "' in said and "does not exist" in said:
+            state = "28000"
+        elif not state and 'database "' in said and "does not exist" in said:
+            state = "3D000"
         if state in ("28P01", "28000"):
             return (f"PostgreSQL afviste brugeren eller adgangskoden i MEDLYT_DATABASE_URL ({self.where}). "
                     "Ret brugernavn eller adgangskode.")

@@ -39,6 +39,11 @@ def configured_url(home: Path) -> URL:
     return database_url(home, os.environ.get(DATABASE_URL_VARIABLE))
 
 
+def central(home: Path) -> bool:
+    """Central mode: the database is PostgreSQL, shared by many machines and workers."""
+    return configured_url(home).get_backend_name() == "postgresql"
+
+
 def nothing_stored_yet(home: Path) -> bool:
     """Embedded mode before the first store: no database file to look in."""
     url = configured_url(home)
