@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from meetings import audit, keys
 from meetings.records import Consent, Participant, now_iso
 from meetings.store import Store
