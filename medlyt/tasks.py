@@ -13,7 +13,7 @@ from pathlib import Path
 from capture.source import AudioError
 from medlyt.pipeline import Progress, process_meeting
 from medlyt.settings import default_model
-from meetings.errors import MeetingError, MeetingWithdrawn
+from meetings.errors import DatabaseUnavailable, MeetingError, MeetingWithdrawn
 from meetings.records import Job
 from meetings.store import Store
 from models.store import ModelError
@@ -84,14 +84,19 @@ def progress_reporter(store: Store, job: Job, worker: str, total_s: float, heart
         if now - last[0] < PROGRESS_EVERY_S:
             return
         last[0] = now
-        if not store.job_beat(job.id, worker, min(seconds_done / max(total_s, 1e-6), 0.99)):
+        try:
+            still_ours = store.job_beat(job.id, worker, min(seconds_done / max(total_s, 1e-6), 0.99))
+        except DatabaseUnavailable:
+            return  # the work goes on; the heartbeat thread keeps trying, and the save at the end decides
+        if not still_ours:
             raise JobGone
 
     return report
 
 
 def run(store: Store, home: Path, job: Job, worker: str, loaded=None) -> str:
-    """Do the job; how it ended: "done", "failed" (with the reason stored) or "gone"."""
+    """Do the job; how it ended: "done", "failed" (with the reason stored), "gone", or
+    "interrupted" (the database went away; the job is taken up again later)."""
     with Store(store.home) as own, Heartbeat(own, job, worker) as heartbeat:  # its own connection, for its thread
         try:
             meeting = store.get_meeting(job.meeting_id)
@@ -100,6 +105,10 @@ def run(store: Store, home: Path, job: Job, worker: str, loaded=None) -> str:
                 store, job, worker, total, heartbeat), by=job.queued_by, loaded=loaded)
         except (JobGone, MeetingWithdrawn):
             return "gone"  # nothing of it is kept: the store saves a transcript whole or not at all
+        except DatabaseUnavailable:
+            # Nothing was saved (a transaction is whole or nothing); the job stays running with a
+            # silent heartbeat, so it goes back in the queue after STALE_AFTER_S, for any worker.
+            return "interrupted"
         except (MeetingError, AudioError, ModelError, TranscriptionError) as error:
             store.finish_job(job.id, worker, failed=str(error))
             return "failed"
@@ -107,5 +116,8 @@ def run(store: Store, home: Path, job: Job, worker: str, loaded=None) -> str:
             store.finish_job(job.id, worker, failed=f"Uventet fejl under behandlingen ({type(error).__name__}). "
                                                     "Kontakt den, der driver medlyt.")
             raise
-    store.finish_job(job.id, worker)
+    try:
+        store.finish_job(job.id, worker)
+    except DatabaseUnavailable:
+        return "interrupted"  # saved, but not marked done: the next worker finds the same work saved
     return "done"

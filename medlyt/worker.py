@@ -19,10 +19,12 @@ from medlyt import tasks
 from medlyt.pipeline import load_whisper
 from meetings import private
 from meetings.db.engine import central
+from meetings.errors import DatabaseUnavailable
 from meetings.store import Store
 
 LOCK_NAME = "worker.lock"
 POLL_S = 1.0
+RECONNECT_S = 2.0
 IDLE_EXIT_S = 120.0  # the dashboard's worker ends after this long with nothing to do
 
 
@@ -58,8 +60,19 @@ def serve(home: Path, until_idle_s: float | None = None, say=print, stale_after_
     name, models, taken = worker_name(), {}, 0
     with the_only_worker(home), Store(home) as store:
         idle_since = time.monotonic()
+        away = False  # the database is out of reach (restarting): wait for it, say so once
         while True:
-            job = store.claim_job(name, stale_after_s)
+            try:
+                job = store.claim_job(name, stale_after_s)
+            except DatabaseUnavailable as error:
+                if not away:
+                    say(f"{error} Prøver igen hvert {RECONNECT_S:g}. sekund.")
+                away = True
+                time.sleep(RECONNECT_S)
+                continue
+            if away:
+                say("Databasen svarer igen.")
+                away = False
             if job is None:
                 if until_idle_s is not None and time.monotonic() - idle_since >= until_idle_s:
                     return taken

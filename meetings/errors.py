@@ -8,6 +8,11 @@ class MeetingError(Exception):
     """Bad input or a state the store refuses; str(e) is one Danish line."""
 
 
+class DatabaseUnavailable(MeetingError):
+    """The database cannot be reached right now (stopped, restarting, network): nothing was
+    changed, and trying again later may work."""
+
+
 class MeetingNotFound(MeetingError):
     def __init__(self, meeting_id: str):
         super().__init__(f"Mødet '{meeting_id}' findes ikke.")

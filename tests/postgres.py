@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 SERVER_BINARIES = Path("/usr/lib/postgresql")
+_data_dirs: dict[Path, Path] = {}  # a running cluster's socket directory -> its data directory
 
 
 def bin_dir() -> Path:
@@ -47,9 +48,11 @@ def cluster():
     run("initdb", "-D", str(data), "-U", "medlyt", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
     run("pg_ctl", "-D", str(data), "-l", str(root / "server.log"), "-w", "-o",
         f"-c listen_addresses='' -k {sockets} -c fsync=off -c max_connections=50", "start")
+    _data_dirs[sockets] = data
     try:
         yield sockets
     finally:
+        _data_dirs.pop(sockets, None)
         run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
 
@@ -60,4 +63,8 @@ def create_database(sockets: Path, name: str) -> str:
     return f"postgresql+psycopg://medlyt@/{name}?host={sockets}"
 
 
-
+def restart(sockets: Path) -> None:
+    """Restart the server as an operator would (fast: open connections are cut)."""
+    data = _data_dirs[sockets]
+    _run(_as_server_user([str(bin_dir() / "pg_ctl"), "-D", str(data), "-l", str(data.parent / "server.log"),
+                          "-m", "fast", "-w", "restart"]))

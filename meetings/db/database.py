@@ -16,7 +16,7 @@ from sqlalchemy import URL, Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from meetings.db.engine import BUSY_TIMEOUT_S, make_engine, shown, sqlite_engine
-from meetings.errors import MeetingError
+from meetings.errors import DatabaseUnavailable, MeetingError
 
 
 class Database:
@@ -60,7 +60,7 @@ class Database:
             line = self.sqlite_line(error.orig) if self.sqlite else self.postgres_line(error)
             if line is None:
                 raise
-            raise MeetingError(line) from None
+            raise (DatabaseUnavailable if self.unreachable(error) else MeetingError)(line) from None
 
     def sqlite_line(self, error: BaseException) -> str | None:
         code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
@@ -78,21 +78,20 @@ class Database:
         return None
 
     def postgres_line(self, error: DBAPIError) -> str | None:
-        state = getattr(error.orig, "sqlstate", None) or ""
-        said = str(error.orig)  # a refused connection has no SQLSTATE, only the server's own words
-        if not state and "authentication failed" in said or 'role "' in said and "does not exist" in said:
-            state = "28000"
-        elif not state and 'database "' in said and "does not exist" in said:
-            state = "3D000"
-        if state in ("28P01", "28000"):
+        kind = postgres_failure(error)
+        if kind == "refused":
             return (f"PostgreSQL afviste brugeren eller adgangskoden i MEDLYT_DATABASE_URL ({self.where}). "
                     "Ret brugernavn eller adgangskode.")
-        if state == "3D000":
+        if kind == "missing":
             return f"Databasen i MEDLYT_DATABASE_URL findes ikke ({self.where}). Opret den, eller ret navnet."
-        if isinstance(error, OperationalError) or error.connection_invalidated:
+        if kind == "unreachable":
             return (f"Kan ikke nå databasen {self.where}. Tjek at PostgreSQL kører og at MEDLYT_DATABASE_URL "
                     "peger på den; intet er ændret.")
         return None
+
+    def unreachable(self, error: DBAPIError) -> bool:
+        """A server that is down or restarting, rather than a refusal: worth trying again."""
+        return not self.sqlite and postgres_failure(error) == "unreachable"
 
     def checkpoint(self) -> None:
         """SQLite: copy the WAL into the file and truncate it, so no older page stays there.
@@ -106,3 +105,18 @@ class Database:
         self.engine.dispose()
         if self.sqlite:
             self._sqlite.close()
+
+
+def postgres_failure(error: DBAPIError) -> str | None:
+    """What kind of failure PostgreSQL's error is: "refused" (user or password), "missing" (no
+    such database), "unreachable" (down, restarting, cut off), or None (another error)."""
+    state = getattr(error.orig, "sqlstate", None) or ""
+    said = str(error.orig)  # a refused connection has no SQLSTATE, only the server's own words
+    if state in ("28P01", "28000") or not state and (
+            "authentication failed" in said or 'role "' in said and "does not exist" in said):
+        return "refused"
+    if state == "3D000" or not state and 'database "' in said and "does not exist" in said:
+        return "missing"
+    if isinstance(error, OperationalError) or error.connection_invalidated:
+        return "unreachable"
+    return None

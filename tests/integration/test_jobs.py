@@ -217,3 +217,26 @@ def embedded_transcripts(models_from: Path, danish_dir, clips) -> dict:
                 process_meeting(store, home, meeting_id, "base")
                 found[clip] = [(s.start, s.end, s.text, s.speaker) for s in store.segments(meeting_id)]
         return found
+
+
+@pytest.mark.postgresql_only("restarts the PostgreSQL server")
+def test_a_database_restart_mid_job_loses_no_job(home_with_model, long_audio, danish_dir, postgres_sockets):
+    from tests.postgres import restart
+
+    with Store(home_with_model) as store:
+        meeting_id = new_meeting(store, long_audio)
+        job = tasks.queue_processing(store, meeting_id, "base")
+    worker = start_worker(home_with_model, "--until-idle", "5", "--stale-after", "8")
+    with Store(home_with_model) as store:
+        wait_for(lambda: store.job(job.id).state == "running")
+    time.sleep(2)
+    restart(postgres_sockets)  # every open connection is cut
+    with Store(home_with_model) as store:  # queued while the worker is busy, after the restart
+        later = tasks.queue_processing(store, new_meeting(store, danish_dir / "u0042008.wav"), "base")
+    out, _ = worker.communicate(timeout=600)
+    assert worker.returncode == 0, out
+    with Store(home_with_model) as store:
+        assert store.job(job.id).state == "done" and store.job(later.id).state == "done", out
+        saved = [e for e in store.audit_entries(meeting_id) if e.action == audit.TRANSCRIPT_SAVED]
+        assert len(saved) == 1
+        assert store.verify_audit() == []
