@@ -453,6 +453,7 @@ def cmd_user(args, home: Path) -> None:
 
 
 def cmd_record(args, home: Path) -> None:
+    from capture.level import LevelWriter
     from capture.recorder import FileInput, MicrophoneInput
     from medlyt.recording import record
 
@@ -488,8 +489,9 @@ def cmd_record(args, home: Path) -> None:
             print(f"\r  Advarsel: en linje kunne ikke transskriberes live ({error}). Optagelsen fortsætter.",
                   file=sys.stderr, flush=True)
 
+        level = LevelWriter(Path(args.level_file), source.sample_rate) if args.level_file else None
         meeting = record(store, args.meeting, source, on_progress=progress, live=live, on_line=show_line,
-                         on_live_error=show_error, by=cli_user())
+                         on_live_error=show_error, by=args.by or cli_user(), level=level)
     if source.overflows:
         print(f"Advarsel: lydkortet tabte lyd {count(source.overflows, 'gang', 'gange')}.", file=sys.stderr)
     print(f"\nOptagelsen er gemt: {meeting.audio.duration_s:.1f} s.")
@@ -906,6 +908,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Whisper-model til --live og den fulde gennemgang (standard: MEDLYT_MODEL, ellers base)")
     record.add_argument("--no-process", action="store_true", help="med --live: kør ikke den fulde gennemgang bagefter")
     record.add_argument("--config", metavar="FIL", help="feedback-indstillinger til den fulde gennemgang")
+    record.add_argument("--level-file", metavar="FIL", help="skriv lydniveauet løbende i FIL (dashboardets niveaumåler)")
+    # The dashboard user who pressed start, for the audit log (the dashboard starts the recorder).
+    record.add_argument("--by", help=argparse.SUPPRESS)
     record.set_defaults(handler=cmd_record)
 
     bookmark = commands.add_parser("bookmark", help="sæt et bogmærke i et møde (også under optagelse: tryk Enter)")

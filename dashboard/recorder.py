@@ -1,0 +1,84 @@
+"""Optag her: the dashboard starts the crash-safe recorder (`medlyt record`) as a process of its
+own, so a reload, a closed tab or a restarted web server never ends or loses a recording. The
+recorder writes the input level to a small file (capture.level) that the page reads for its
+meter; the Live page stops it through the store, as it stops one started on the command line.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from capture.recorder import InputDevice
+from meetings import private
+
+FOLDER = "optagere"  # in the data directory: each running recorder's level and error output
+ERROR_PREFIX = "medlyt: fejl: "
+RECORD_HERE_ENV = "MEDLYT_RECORD_HERE"
+
+# Recorders this web server started, by meeting: whether one has ended, and how.
+_started: dict[str, subprocess.Popen] = {}
+
+
+def offered(ip_address: str | None, headers) -> bool:
+    """Recording here makes sense where the browser runs on the machine with the microphone:
+    a loopback connection not passed on by a proxy. MEDLYT_RECORD_HERE=0 turns it off (a
+    shared server, or an organisation that records only with `medlyt record`)."""
+    if os.environ.get(RECORD_HERE_ENV, "").strip() == "0":
+        return False
+    proxied = any(name in headers for name in ("X-Forwarded-For", "Forwarded", "X-Real-Ip"))
+    # Streamlit gives None for a loopback connection; only a real address is another machine's.
+    remote = isinstance(ip_address, str) and bool(ip_address)
+    return not remote and not proxied
+
+
+def folder(home: Path) -> Path:
+    path = home / FOLDER
+    path.mkdir(mode=private.FOLDER_MODE, exist_ok=True)
+    return path
+
+
+def level_path(home: Path, meeting_id: str) -> Path:
+    return folder(home) / f"{meeting_id}.level"
+
+
+def log_path(home: Path, meeting_id: str) -> Path:
+    return folder(home) / f"{meeting_id}.log"
+
+
+def start(home: Path, meeting_id: str, device: InputDevice, live: bool, by: str) -> None:
+    """`medlyt record` for the meeting, in its own session so that it outlives the web server's
+    requests. It checks consent itself before opening the microphone. Only its error output is
+    kept (one Danish line on failure); live lines go to no file, they are the citizen's words."""
+    command = [sys.executable, "-m", "medlyt.cli", "record", meeting_id, *device.args,
+               "--level-file", str(level_path(home, meeting_id)), "--by", by]
+    if live:
+        command.append("--live")
+    log = private.create(log_path(home, meeting_id), append=True)
+    with log:
+        _started[meeting_id] = subprocess.Popen(
+            command, env={**os.environ, "MEDLYT_HOME": str(home)}, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+
+
+def running(meeting_id: str) -> bool:
+    process = _started.get(meeting_id)
+    return process is not None and process.poll() is None
+
+
+def failure(home: Path, meeting_id: str) -> str | None:
+    """The Danish line a recorder this server started ended with, or None."""
+    process = _started.get(meeting_id)
+    if process is None or process.poll() in (None, 0):
+        return None
+    try:
+        lines = [line for line in log_path(home, meeting_id).read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        lines = []
+    last = lines[-1].removeprefix(ERROR_PREFIX) if lines else ""
+    return last or "Optageren stoppede uventet. Prøv igen, eller upload en lydfil."
+
+
+def forget(meeting_id: str) -> None:
+    """After the user has read why it failed: offer the start again."""
+    _started.pop(meeting_id, None)
