@@ -398,16 +398,28 @@ def test_a_recording_is_uploaded_with_progress_and_bad_files_leave_nothing(tmp_p
     assert [e.user for e in attached] == ["olga"]
 
 
-def test_the_whole_path_as_an_observer_new_meeting_upload_transcribe_overview(home_with_model, dashboard,
-                                                                              browser_page, danish_dir):
-    """An observer who never opens a terminal: new meeting with consent, upload the recording,
-    transcribe it, open the overview (a real worker process, the real model)."""
+def log_out_and_in(page, user: str, password: str) -> None:
+    """Log out with the sidebar's button and log in as `user` in the same tab, as on a shared PC."""
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
+    page.get_by_role("link", name="Log ind med brugernavn og adgangskode").click()
+    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    log_in(page, user, password)
+    page.locator('[data-testid="stSidebar"]').get_by_text(user, exact=True).wait_for(timeout=RENDER_TIMEOUT_MS)
+
+
+def test_the_whole_path_as_an_observer_and_then_a_leader(home_with_model, dashboard, browser_page, danish_dir):
+    """Nobody opens a terminal. The observer: new meeting with consent, upload the recording,
+    transcribe it, open the overview (a real worker process, the real model). The caseworker
+    shares it with her leader (sharing is hers alone). The leader: opens the shared meeting,
+    writes her note in the sparring, and downloads the report with the note in it."""
+    from meetings import audit
     from meetings.store import Store
     from tests.dashboard.conftest import PASSWORD
 
     with Store(home_with_model) as store:
         store.add_user("olga", "observatør", PASSWORD)
         store.add_user("anne", "sagsbehandler", PASSWORD)
+        store.add_user("lis", "leder", PASSWORD)
     page = start_logged_in(dashboard, browser_page, home_with_model, "olga", PASSWORD)
     page.get_by_role("link", name="Nyt møde").click()
     page.get_by_role("textbox", name="Titel").fill("Hele vejen")
@@ -436,3 +448,87 @@ def test_the_whole_path_as_an_observer_new_meeting_upload_transcribe_overview(ho
         (meeting,) = store.list_meetings()
         job = store.latest_job(meeting.id)
     assert meeting.status == "processed" and job.state == "done" and job.queued_by == "olga"
+
+    browser_page.wait_until_settled()
+    log_out_and_in(page, "anne", PASSWORD)
+    page.get_by_text("Deling (ikke delt)").click()
+    page.get_by_text("Jeg vil give lederen adgang").click()
+    page.get_by_role("button", name="Del mødet").click()
+    page.get_by_text("Deling (delt med lis)").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    browser_page.screenshot("path-5-caseworker-shares.png")
+
+    log_out_and_in(page, "lis", PASSWORD)
+    page.get_by_role("button", name="Åbn mødet").click()
+    page.get_by_role("heading", name="Hele vejen").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.get_by_text("Taletid").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    browser_page.screenshot("path-6-leader-opens-the-meeting.png")
+
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Sparring").click()
+    page.get_by_role("heading", name="Sparring: Hele vejen").wait_for(timeout=RENDER_TIMEOUT_MS)
+    session_notes = page.locator(f".st-key-reflow-notes-{meeting.id}-session")
+    note = "Fin struktur i samtalen; næste gang flere åbne spørgsmål."
+    session_notes.get_by_role("textbox", name="Lederens note").fill(note)
+    session_notes.get_by_role("button", name="Gem min note").click()
+    page.get_by_text("Din note er gemt.").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    browser_page.screenshot("path-7-leader-note.png")
+
+    button = page.get_by_role("button", name="Hent rapport (HTML)")
+    with page.expect_download(timeout=RENDER_TIMEOUT_MS) as download:
+        button.click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    shot = browser_page.screenshot("path-8-report-downloaded.png")
+    download.value.save_as(shot.with_name("path-8-report.html"))  # the file itself, to look at beside the pictures
+    assert download.value.suggested_filename == f"sparring-{meeting.id}.html"
+    assert "Hele vejen" in report and note in report
+    with Store(home_with_model) as store:
+        (saved,) = store.session_notes(meeting.id).values()
+        exported = [(e.user, e.detail) for e in store.audit_entries(meeting.id) if e.action == audit.EXPORTED]
+        shared = [e.user for e in store.audit_entries(meeting.id) if e.action == audit.SHARED]
+    assert (saved.text, saved.by) == (note, "lis")
+    assert exported == [("lis", "format=html")] and shared == ["anne"]
+
+
+def test_recording_here_shows_the_level_and_is_stopped_from_live(tmp_path, dashboard, browser_page, danish_dir,
+                                                                monkeypatch):
+    """Optag her in a real browser: the recorder process the dashboard starts plays a real Danish
+    recording at real-time pace through the microphone's interface (the server inherits
+    MEDLYT_SIMULATE_MICROPHONE); the page's meter follows the level it writes; Live stops it."""
+    from capture.recorder import SIMULATED_MICROPHONE_ENV
+    from meetings import audit
+    from meetings.records import Consent, Participant, now_iso
+    from meetings.store import Store
+    from tests.dashboard.conftest import PASSWORD
+
+    monkeypatch.setenv(SIMULATED_MICROPHONE_ENV, str(danish_dir / "ap_dan.wav"))
+    home = tmp_path / "home"
+    consent = Consent(True, "verbal", now_iso())
+    with Store(home) as store:
+        store.add_user("olga", "observatør", PASSWORD)
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+        meeting = store.create_meeting("Optaget her", [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
+            Participant("borger", "Borger", consent=consent)], recorded_by="olga")
+    page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Lyd ind").click()
+    page.get_by_role("heading", name="Eller optag her").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.get_by_role("button", name="Start optagelsen").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    browser_page.screenshot("record-here-1-choose.png")
+    page.get_by_role("button", name="Start optagelsen").click()
+    page.get_by_text(re.compile(r"Optager · 00:0[3-9] · lydniveau")).wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.screenshot("record-here-2-level.png", full_page=False)
+
+    page.get_by_role("link", name="Følg og stop optagelsen på Live").click()
+    page.get_by_role("button", name="Stop optagelsen ...").click()
+    page.get_by_role("button", name="Ja, stop optagelsen").click()
+    page.get_by_text("Optagelsen er stoppet efter").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    browser_page.screenshot("record-here-3-stopped-on-live.png")
+    with Store(home) as store:
+        stored = store.get_meeting(meeting.id)
+        started = [e.user for e in store.audit_entries(meeting.id) if e.action == audit.RECORDING_STARTED]
+    assert stored.status == "recorded" and 3.0 < stored.audio.duration_s < 37.0
+    assert started == ["olga"]
