@@ -49,12 +49,16 @@ def log_path(home: Path, meeting_id: str) -> Path:
 def start(home: Path, meeting_id: str, device: InputDevice, live: bool, by: str) -> None:
     """`medlyt record` for the meeting, in its own session so that it outlives the web server's
     requests. It checks consent itself before opening the microphone. Only its error output is
-    kept (one Danish line on failure); live lines go to no file, they are the citizen's words."""
+    kept (one Danish line on failure); live lines go to no file, they are the citizen's words.
+    A second start while one runs (another tab) does nothing: the running one is followed."""
+    if running(meeting_id):
+        return
     command = [sys.executable, "-m", "medlyt.cli", "record", meeting_id, *device.args,
                "--level-file", str(level_path(home, meeting_id)), "--by", by]
     if live:
         command.append("--live")
-    log = private.create(log_path(home, meeting_id), append=True)
+    log_path(home, meeting_id).unlink(missing_ok=True)  # only this run's words
+    log = private.create(log_path(home, meeting_id))
     with log:
         _started[meeting_id] = subprocess.Popen(
             command, env={**os.environ, "MEDLYT_HOME": str(home)}, stdin=subprocess.DEVNULL,
@@ -69,7 +73,10 @@ def running(meeting_id: str) -> bool:
 def failure(home: Path, meeting_id: str) -> str | None:
     """The Danish line a recorder this server started ended with, or None."""
     process = _started.get(meeting_id)
-    if process is None or process.poll() in (None, 0):
+    if process is None or process.poll() is None:
+        return None
+    if process.returncode == 0:  # recorded and stored: nothing to say
+        clear(home, meeting_id)
         return None
     try:
         lines = [line for line in log_path(home, meeting_id).read_text(errors="replace").splitlines() if line.strip()]
@@ -82,3 +89,17 @@ def failure(home: Path, meeting_id: str) -> str | None:
 def forget(meeting_id: str) -> None:
     """After the user has read why it failed: offer the start again."""
     _started.pop(meeting_id, None)
+
+
+def clear(home: Path, meeting_id: str) -> None:
+    """The recording is stored: nothing of its recorder is kept."""
+    forget(meeting_id)
+    log_path(home, meeting_id).unlink(missing_ok=True)
+
+
+def sweep(home: Path) -> None:
+    """Recorders this server started that have ended well: their recordings are stored, so
+    nothing of them is kept (one that failed keeps its line until the page has shown it)."""
+    for meeting_id, process in list(_started.items()):
+        if process.poll() == 0:
+            clear(home, meeting_id)

@@ -79,6 +79,7 @@ send.onclick = () => {{
 def render() -> None:
     user = current_user()
     st.title("Lyd ind")
+    recorder.sweep(data_home())
     stored = just_stored(user)
     meetings = [m for m in meetings_for(user) if can_add_recording(user, m) and m.audio is None]
     if not meetings:

@@ -582,3 +582,41 @@ def test_recording_here_shows_the_level_and_is_stopped_from_live(tmp_path, dashb
         started = [e.user for e in store.audit_entries(meeting.id) if e.action == audit.RECORDING_STARTED]
     assert stored.status == "recorded" and 3.0 < stored.audio.duration_s < 37.0
     assert started == ["olga"]
+
+
+def test_without_a_microphone_lyd_ind_says_so_in_one_line_and_the_upload_remains(tmp_path, dashboard, browser_page,
+                                                                                 monkeypatch):
+    """The machine as it is: where it has no microphone (no sound system, as on the test
+    machines), the page says so in one Danish line, offers no start, and the upload is there."""
+    import pytest
+
+    from capture.recorder import NO_MICROPHONE, SIMULATED_MICROPHONE_ENV, RecorderError, input_devices
+    from meetings.records import Consent, Participant, now_iso
+    from meetings.store import Store
+    from tests.dashboard.conftest import PASSWORD
+
+    monkeypatch.delenv(SIMULATED_MICROPHONE_ENV, raising=False)
+    try:
+        devices = input_devices()
+    except RecorderError:
+        devices = []
+    if devices:
+        pytest.skip(f"this machine has a microphone ({devices[0].label}); the AppTest covers none")
+    home = tmp_path / "home"
+    consent = Consent(True, "verbal", now_iso())
+    with Store(home) as store:
+        store.add_user("olga", "observatør", PASSWORD)
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+        meeting = store.create_meeting("Uden mikrofon", [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
+            Participant("borger", "Borger", consent=consent)], recorded_by="olga")
+    page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Lyd ind").click()
+    page.get_by_text(NO_MICROPHONE).wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    browser_page.screenshot("record-here-no-microphone.png")
+    assert page.get_by_role("button", name="Start optagelsen").count() == 0
+    assert page.frame_locator("iframe").first.get_by_role("button", name="Upload lyden").is_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0 and "Traceback" not in page.content()
+    with Store(home) as store:
+        assert store.get_meeting(meeting.id).audio is None and store.recording_now() == []

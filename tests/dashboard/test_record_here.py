@@ -128,8 +128,9 @@ def test_a_recording_started_here_runs_as_its_own_process_shows_its_level_and_st
         assert ready in store.recording_now()
         store.request_stop(ready, by="olga")  # what the Live page's stop button does
     assert process.wait(timeout=30) == 0
-    # The page's watch then draws it anew with ?gemt=1 (AppTest does not carry that over: the
-    # browser does, tests/browser); the stored recording is said, and what comes next.
+    # The page's watch sees it stored and draws the page anew with ?gemt=1 (AppTest does not
+    # carry that over: the browser does, tests/browser); the stored recording is said, and what next.
+    at.run()
     at.query_params["gemt"] = "1"
     at.run()
     assert "er gemt og krypteret" in shown_text(at) and at.button(key=f"process_{ready}")
@@ -138,7 +139,8 @@ def test_a_recording_started_here_runs_as_its_own_process_shows_its_level_and_st
         started = [e.user for e in store.audit_entries(ready) if e.action == audit.RECORDING_STARTED]
     assert meeting.status == "recorded" and 1.0 < meeting.audio.duration_s < 30.0
     assert started == ["olga"]
-    assert not recorder.level_path(dashboard_home.home, ready).exists()  # the meter's file goes with the recorder
+    # The meter's file goes with the recorder, its error output once the page has seen it stored.
+    assert not list(recorder.folder(dashboard_home.home).glob(f"{ready}.*"))
 
 
 def test_an_input_that_is_not_sound_gets_one_danish_line_and_nothing_is_stored(dashboard_home, waiting,
