@@ -577,6 +577,10 @@ def test_recording_here_shows_the_level_and_is_stopped_from_live(tmp_path, dashb
     page.get_by_text("Optagelsen er stoppet efter").wait_for(timeout=RENDER_TIMEOUT_MS)
     browser_page.wait_until_settled()
     browser_page.screenshot("record-here-3-stopped-on-live.png")
+    page.get_by_role("link", name="Til transskriptionen").click()
+    page.get_by_role("button", name="Transskribér mødet nu").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    browser_page.screenshot("record-here-4-to-transcription.png")
     with Store(home) as store:
         stored = store.get_meeting(meeting.id)
         started = [e.user for e in store.audit_entries(meeting.id) if e.action == audit.RECORDING_STARTED]
