@@ -134,7 +134,7 @@ def follow_recording(meeting_id: str) -> None:
     home = data_home()
     failed = recorder.failure(home, meeting_id)
     if failed:
-        st.error(f"Optagelsen kunne ikke starte: {failed}")
+        st.error(f"Optageren stoppede med en fejl: {failed}")  # at the start or later (a full disk)
         st.button("Prøv igen", key="record_again", on_click=recorder.forget, args=(meeting_id,))
         return
     level = read_level(recorder.level_path(home, meeting_id))

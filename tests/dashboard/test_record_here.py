@@ -152,9 +152,9 @@ def test_an_input_that_is_not_sound_gets_one_danish_line_and_nothing_is_stored(d
     at = upload_page(ready)
     at.button(key="record_start").click().run()
     assert recorder._started[ready].wait(timeout=60) != 0
-    wait_for(at, "Optagelsen kunne ikke starte")
+    wait_for(at, "Optageren stoppede med en fejl")
     (error,) = at.error
-    assert error.value.startswith("Optagelsen kunne ikke starte: Kan ikke læse") and "\n" not in error.value
+    assert error.value.startswith("Optageren stoppede med en fejl: Kan ikke læse") and "\n" not in error.value
     assert "Traceback" not in shown_text(at)
     nothing_stored(dashboard_home.home, ready)
     at.button(key="record_again").click().run()
