@@ -2,9 +2,14 @@
 own, so a reload, a closed tab or a restarted web server never ends or loses a recording. The
 recorder writes the input level to a small file (capture.level) that the page reads for its
 meter; the Live page stops it through the store, as it stops one started on the command line.
+Before that, a check of the chosen microphone (`medlyt record --level-only`) shows its level for
+a few seconds and keeps nothing.
+
+Each process is known by a key: the meeting's id for its recording, CHECK_SUFFIX added for a check.
 """
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +20,8 @@ from meetings import private
 FOLDER = "optagere"  # in the data directory: each running recorder's level and error output
 ERROR_PREFIX = "medlyt: fejl: "
 RECORD_HERE_ENV = "MEDLYT_RECORD_HERE"
+CHECK_S = 10  # long enough to speak a sentence and see the meter move
+CHECK_SUFFIX = "-check"
 
 # Recorders this web server started, by meeting: whether one has ended, and how.
 _started: dict[str, subprocess.Popen] = {}
@@ -38,12 +45,12 @@ def folder(home: Path) -> Path:
     return path
 
 
-def level_path(home: Path, meeting_id: str) -> Path:
-    return folder(home) / f"{meeting_id}.level"
+def level_path(home: Path, key: str) -> Path:
+    return folder(home) / f"{key}.level"
 
 
-def log_path(home: Path, meeting_id: str) -> Path:
-    return folder(home) / f"{meeting_id}.log"
+def log_path(home: Path, key: str) -> Path:
+    return folder(home) / f"{key}.log"
 
 
 def start(home: Path, meeting_id: str, device: InputDevice, live: bool, by: str) -> None:
@@ -53,53 +60,74 @@ def start(home: Path, meeting_id: str, device: InputDevice, live: bool, by: str)
     A second start while one runs (another tab) does nothing: the running one is followed."""
     if running(meeting_id):
         return
-    command = [sys.executable, "-m", "medlyt.cli", "record", meeting_id, *device.args,
-               "--level-file", str(level_path(home, meeting_id)), "--by", by]
-    if live:
-        command.append("--live")
-    log_path(home, meeting_id).unlink(missing_ok=True)  # only this run's words
-    log = private.create(log_path(home, meeting_id))
+    end_check(meeting_id)  # the microphone is the recording's now
+    _spawn(home, meeting_id, [meeting_id, *device.args, "--by", by] + (["--live"] if live else []))
+
+
+def check(home: Path, meeting_id: str, device: InputDevice) -> None:
+    """Listen to the chosen microphone for CHECK_S seconds and write its level; nothing is kept.
+    Only for a meeting with everyone's consent, like the recording (the command checks it too)."""
+    key = check_key(meeting_id)
+    if not running(key):
+        _spawn(home, key, [meeting_id, *device.args, "--level-only", str(CHECK_S)])
+
+
+def check_key(meeting_id: str) -> str:
+    return meeting_id + CHECK_SUFFIX
+
+
+def end_check(meeting_id: str) -> None:
+    process = _started.pop(check_key(meeting_id), None)
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGINT)  # as Ctrl-C: the check ends and removes its level file
+        process.wait(timeout=10)
+
+
+def _spawn(home: Path, key: str, arguments: list[str]) -> None:
+    command = [sys.executable, "-m", "medlyt.cli", "record", *arguments, "--level-file", str(level_path(home, key))]
+    log_path(home, key).unlink(missing_ok=True)  # only this run's words
+    log = private.create(log_path(home, key))
     with log:
-        _started[meeting_id] = subprocess.Popen(
+        _started[key] = subprocess.Popen(
             command, env={**os.environ, "MEDLYT_HOME": str(home)}, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
 
 
-def running(meeting_id: str) -> bool:
-    process = _started.get(meeting_id)
+def running(key: str) -> bool:
+    process = _started.get(key)
     return process is not None and process.poll() is None
 
 
-def failure(home: Path, meeting_id: str) -> str | None:
-    """The Danish line a recorder this server started ended with, or None."""
-    process = _started.get(meeting_id)
+def failure(home: Path, key: str) -> str | None:
+    """The Danish line a recorder or check this server started ended with, or None."""
+    process = _started.get(key)
     if process is None or process.poll() is None:
         return None
-    if process.returncode == 0:  # recorded and stored: nothing to say
-        clear(home, meeting_id)
+    if process.returncode == 0:  # recorded and stored, or checked: nothing to say
+        clear(home, key)
         return None
     try:
-        lines = [line for line in log_path(home, meeting_id).read_text(errors="replace").splitlines() if line.strip()]
+        lines = [line for line in log_path(home, key).read_text(errors="replace").splitlines() if line.strip()]
     except OSError:
         lines = []
     last = lines[-1].removeprefix(ERROR_PREFIX) if lines else ""
     return last or "Optageren stoppede uventet. Prøv igen, eller upload en lydfil."
 
 
-def forget(meeting_id: str) -> None:
+def forget(key: str) -> None:
     """After the user has read why it failed: offer the start again."""
-    _started.pop(meeting_id, None)
+    _started.pop(key, None)
 
 
-def clear(home: Path, meeting_id: str) -> None:
-    """The recording is stored: nothing of its recorder is kept."""
-    forget(meeting_id)
-    log_path(home, meeting_id).unlink(missing_ok=True)
+def clear(home: Path, key: str) -> None:
+    """The recording is stored (or the check done): nothing of its process is kept."""
+    forget(key)
+    log_path(home, key).unlink(missing_ok=True)
 
 
 def sweep(home: Path) -> None:
-    """Recorders this server started that have ended well: their recordings are stored, so
+    """Processes this server started that have ended well: their recordings are stored, so
     nothing of them is kept (one that failed keeps its line until the page has shown it)."""
-    for meeting_id, process in list(_started.items()):
+    for key, process in list(_started.items()):
         if process.poll() == 0:
-            clear(home, meeting_id)
+            clear(home, key)

@@ -455,7 +455,7 @@ def cmd_user(args, home: Path) -> None:
 def cmd_record(args, home: Path) -> None:
     from capture.level import LevelWriter
     from capture.recorder import FileInput, MicrophoneInput
-    from medlyt.recording import record
+    from medlyt.recording import listen, record
 
     with Store(home) as store:
         from meetings.consent import require_consent
@@ -469,6 +469,11 @@ def cmd_record(args, home: Path) -> None:
         else:
             device = int(args.device) if args.device and args.device.isdigit() else args.device
             source = MicrophoneInput(device, args.channels)
+        if args.level_only:
+            if not args.level_file:
+                raise UsageError("--level-only kræver --level-file.")
+            listen(source, LevelWriter(Path(args.level_file), source.sample_rate), args.level_only)
+            return
         live = live_transcriber(store, home, meeting, args.model, source.channels) if args.live else None
         print("Optager ... tryk Enter for et bogmærke (skriv evt. en note først); stop med Ctrl-C"
               " eller med stopknappen på dashboardets side 'Live'.", file=sys.stderr, flush=True)
@@ -909,6 +914,8 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--no-process", action="store_true", help="med --live: kør ikke den fulde gennemgang bagefter")
     record.add_argument("--config", metavar="FIL", help="feedback-indstillinger til den fulde gennemgang")
     record.add_argument("--level-file", metavar="FIL", help="skriv lydniveauet løbende i FIL (dashboardets niveaumåler)")
+    record.add_argument("--level-only", type=float, metavar="SEK",
+                        help="prøv mikrofonen: skriv kun lydniveauet i SEK sekunder; intet gemmes")
     # The dashboard user who pressed start, for the audit log (the dashboard starts the recorder).
     record.add_argument("--by", help=argparse.SUPPRESS)
     record.set_defaults(handler=cmd_record)

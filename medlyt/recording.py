@@ -100,6 +100,22 @@ def record(store: Store, meeting_id: str, source, stop: threading.Event | None =
     return meeting
 
 
+def listen(source, level, seconds: float) -> None:
+    """The microphone check before a recording: its level for `seconds` (or until Ctrl-C), for
+    the dashboard's meter. Nothing heard is kept."""
+    heard = 0
+    try:
+        for block in source.blocks():
+            level.feed(block)
+            heard += len(block)
+            if heard >= seconds * source.sample_rate:
+                source.stop()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        level.close()
+
+
 def recover_unfinished(store: Store) -> list[tuple[str, float]]:
     """Turn recordings left by a crash into their meetings' audio; a recording whose consent
     was withdrawn meanwhile, or whose meeting is gone, is deleted instead."""

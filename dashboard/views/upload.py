@@ -119,6 +119,11 @@ def record_here(user, meeting) -> None:
         st.info(str(error))
         return
     device = st.selectbox("Mikrofon", devices, format_func=lambda d: d.label, key="record_device")
+    st.button(f"Prøv mikrofonen ({recorder.CHECK_S} s)", key="record_check", on_click=recorder.check,
+              args=(data_home(), meeting.id, device))
+    check_key = recorder.check_key(meeting.id)
+    if recorder.running(check_key) or recorder.failure(data_home(), check_key):
+        follow_check(meeting.id)
     live = st.checkbox("Vis taletid og foreløbig tekst undervejs (live)", key="record_live",
                        help="Kræver mere af computeren: talen skrives ud, mens mødet foregår.")
     st.caption("Optageren kører som sit eget program på denne computer og gemmer lyden løbende, også hvis "
@@ -126,6 +131,25 @@ def record_here(user, meeting) -> None:
     if st.button("Start optagelsen", type="primary", key="record_start"):
         recorder.start(data_home(), meeting.id, device, live, user.name)
         st.rerun()
+
+
+@st.fragment(run_every=LEVEL_EVERY_S)
+def follow_check(meeting_id: str) -> None:
+    """The chosen microphone's level for a few seconds before the recording; nothing is kept."""
+    home, key = data_home(), recorder.check_key(meeting_id)
+    failed = recorder.failure(home, key)
+    if failed:
+        st.error(f"Mikrofonen kunne ikke prøves: {failed}")
+        return
+    level = read_level(recorder.level_path(home, key))
+    if level is not None:
+        st.progress(level.fraction, text=f"Prøve · lydniveau {level.peak_db:.0f} dB · sig noget, og se måleren bevæge sig")
+        if level.quiet:
+            st.warning("Mikrofonen hører næsten ingenting. Tjek at den er tændt, ikke slået fra og tæt nok på.")
+    elif recorder.running(key):
+        st.caption("Mikrofonen åbnes …")
+    else:
+        st.caption("Prøven er slut. Intet af den er gemt.")
 
 
 @st.fragment(run_every=LEVEL_EVERY_S)

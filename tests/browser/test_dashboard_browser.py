@@ -543,9 +543,10 @@ def test_the_whole_path_as_an_observer_and_then_a_leader(home_with_model, dashbo
 
 def test_recording_here_shows_the_level_and_is_stopped_from_live(tmp_path, dashboard, browser_page, danish_dir,
                                                                 monkeypatch):
-    """Optag her in a real browser: the recorder process the dashboard starts plays a real Danish
-    recording at real-time pace through the microphone's interface (the server inherits
-    MEDLYT_SIMULATE_MICROPHONE); the page's meter follows the level it writes; Live stops it."""
+    """Optag her in a real browser: the microphone check and then the recorder process the
+    dashboard starts play a real Danish recording at real-time pace through the microphone's
+    interface (the server inherits MEDLYT_SIMULATE_MICROPHONE); the page's meter follows the
+    level they write; Live stops the recording; the way onward is the transcription."""
     from capture.recorder import SIMULATED_MICROPHONE_ENV
     from meetings import audit
     from meetings.records import Consent, Participant, now_iso
@@ -567,20 +568,24 @@ def test_recording_here_shows_the_level_and_is_stopped_from_live(tmp_path, dashb
     page.get_by_role("button", name="Start optagelsen").wait_for(timeout=RENDER_TIMEOUT_MS)
     browser_page.wait_until_settled()
     browser_page.screenshot("record-here-1-choose.png")
+    page.get_by_role("button", name="Prøv mikrofonen (10 s)").click()
+    page.get_by_text(re.compile(r"Prøve · lydniveau")).wait_for(timeout=RENDER_TIMEOUT_MS)
+    time.sleep(1.0)
+    browser_page.screenshot("record-here-2-check.png", full_page=False)
     page.get_by_role("button", name="Start optagelsen").click()
     page.get_by_text(re.compile(r"Optager · 00:0[3-9] · lydniveau")).wait_for(timeout=RENDER_TIMEOUT_MS)
-    browser_page.screenshot("record-here-2-level.png", full_page=False)
+    browser_page.screenshot("record-here-3-level.png", full_page=False)
 
     page.get_by_role("link", name="Følg og stop optagelsen på Live").click()
     page.get_by_role("button", name="Stop optagelsen ...").click()
     page.get_by_role("button", name="Ja, stop optagelsen").click()
     page.get_by_text("Optagelsen er stoppet efter").wait_for(timeout=RENDER_TIMEOUT_MS)
     browser_page.wait_until_settled()
-    browser_page.screenshot("record-here-3-stopped-on-live.png")
+    browser_page.screenshot("record-here-4-stopped-on-live.png")
     page.get_by_role("link", name="Til transskriptionen").click()
     page.get_by_role("button", name="Transskribér mødet nu").wait_for(timeout=RENDER_TIMEOUT_MS)
     browser_page.wait_until_settled()
-    browser_page.screenshot("record-here-4-to-transcription.png")
+    browser_page.screenshot("record-here-5-to-transcription.png")
     with Store(home) as store:
         stored = store.get_meeting(meeting.id)
         started = [e.user for e in store.audit_entries(meeting.id) if e.action == audit.RECORDING_STARTED]

@@ -159,3 +159,32 @@ def test_an_input_that_is_not_sound_gets_one_danish_line_and_nothing_is_stored(d
     nothing_stored(dashboard_home.home, ready)
     at.button(key="record_again").click().run()
     assert not at.error and at.button(key="record_start")
+
+
+def test_the_microphone_check_shows_its_level_keeps_nothing_and_gives_way_to_the_recording(
+        dashboard_home, waiting, monkeypatch, danish_dir):
+    ready, _ = waiting
+    monkeypatch.setenv(SIMULATED_MICROPHONE_ENV, str(danish_dir / SPEECH))
+    at = upload_page(ready)
+    at.button(key="record_check").click().run()
+    key = recorder.check_key(ready)
+    check = recorder._started[key]
+    wait_for(at, "Prøve · lydniveau")
+    nothing_stored(dashboard_home.home, ready)  # listening is not recording: no audio, no audit entry
+    assert check.wait(timeout=recorder.CHECK_S + 20) == 0  # it ends by itself
+    at.run()
+    assert not at.get("progress") and not at.error and at.button(key="record_start")  # ready to start
+    nothing_stored(dashboard_home.home, ready)
+    assert not list(recorder.folder(dashboard_home.home).glob(f"{key}.*"))
+
+    at.button(key="record_check").click().run()  # again, and start while it listens
+    check = recorder._started[key]
+    wait_for(at, "Prøve · lydniveau")
+    at.button(key="record_start").click().run()
+    assert check.poll() == 0 and key not in recorder._started  # the microphone is the recording's now
+    wait_for(at, "Optager ·")
+    with Store(dashboard_home.home) as store:
+        store.request_stop(ready, by="olga")
+    assert recorder._started[ready].wait(timeout=30) == 0
+    with Store(dashboard_home.home) as store:
+        assert store.get_meeting(ready).status == "recorded"
