@@ -6,11 +6,13 @@ never blocks capture; the queue absorbs it). The test one plays a real audio fil
 pace, block by block, as a microphone would deliver it.
 """
 
+import os
 import queue
 import threading
 import time
 import wave
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,38 @@ BLOCK_S = 0.1
 
 class RecorderError(Exception):
     """No usable input; the message is one Danish line naming the fix."""
+
+
+# A 16 kHz WAV that stands in for the microphone on the dashboard's "Optag her", as `medlyt
+# record --simulate` does on the command line: tests and demonstrations on a machine without one.
+SIMULATED_MICROPHONE_ENV = "MEDLYT_SIMULATE_MICROPHONE"
+NO_MICROPHONE = "Der er ingen mikrofon på denne computer. Tilslut en og genindlæs siden, eller upload en lydfil."
+
+
+@dataclass(frozen=True)
+class InputDevice:
+    label: str  # what the user chooses by
+    args: tuple[str, ...]  # how `medlyt record` is told to use it
+
+
+def input_devices() -> list[InputDevice]:
+    """The inputs this machine can record from; RecorderError with one Danish line when none."""
+    simulated = os.environ.get(SIMULATED_MICROPHONE_ENV, "").strip()
+    if simulated:
+        return [InputDevice(f"Simuleret mikrofon ({Path(simulated).name})", ("--simulate", simulated))]
+    try:
+        import sounddevice
+    except (ImportError, OSError):  # no PortAudio, no sound system: no microphone either
+        raise RecorderError(NO_MICROPHONE) from None
+    try:
+        devices = sounddevice.query_devices()
+    except sounddevice.PortAudioError:
+        raise RecorderError(NO_MICROPHONE) from None
+    found = [InputDevice(device["name"], ("--device", str(index)))
+             for index, device in enumerate(devices) if device["max_input_channels"] > 0]
+    if not found:
+        raise RecorderError(NO_MICROPHONE)
+    return found
 
 
 class QueuedInput:

@@ -462,8 +462,9 @@ def cmd_user(args, home: Path) -> None:
 
 
 def cmd_record(args, home: Path) -> None:
+    from capture.level import LevelWriter
     from capture.recorder import FileInput, MicrophoneInput
-    from medlyt.recording import record
+    from medlyt.recording import listen, record
 
     with Store(home) as store:
         from meetings.consent import require_consent
@@ -477,6 +478,11 @@ def cmd_record(args, home: Path) -> None:
         else:
             device = int(args.device) if args.device and args.device.isdigit() else args.device
             source = MicrophoneInput(device, args.channels)
+        if args.level_only:
+            if not args.level_file:
+                raise UsageError("--level-only kræver --level-file.")
+            listen(source, LevelWriter(Path(args.level_file), source.sample_rate), args.level_only)
+            return
         live = live_transcriber(store, home, meeting, args.model, source.channels) if args.live else None
         print("Optager ... tryk Enter for et bogmærke (skriv evt. en note først); stop med Ctrl-C"
               " eller med stopknappen på dashboardets side 'Live'.", file=sys.stderr, flush=True)
@@ -497,8 +503,9 @@ def cmd_record(args, home: Path) -> None:
             print(f"\r  Advarsel: en linje kunne ikke transskriberes live ({error}). Optagelsen fortsætter.",
                   file=sys.stderr, flush=True)
 
+        level = LevelWriter(Path(args.level_file), source.sample_rate) if args.level_file else None
         meeting = record(store, args.meeting, source, on_progress=progress, live=live, on_line=show_line,
-                         on_live_error=show_error, by=cli_user())
+                         on_live_error=show_error, by=args.by or cli_user(), level=level)
     if source.overflows:
         print(f"Advarsel: lydkortet tabte lyd {count(source.overflows, 'gang', 'gange')}.", file=sys.stderr)
     print(f"\nOptagelsen er gemt: {meeting.audio.duration_s:.1f} s.")
@@ -916,6 +923,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Whisper-model til --live og den fulde gennemgang (standard: MEDLYT_MODEL, ellers base)")
     record.add_argument("--no-process", action="store_true", help="med --live: kør ikke den fulde gennemgang bagefter")
     record.add_argument("--config", metavar="FIL", help="feedback-indstillinger til den fulde gennemgang")
+    record.add_argument("--level-file", metavar="FIL", help="skriv lydniveauet løbende i FIL (dashboardets niveaumåler)")
+    record.add_argument("--level-only", type=float, metavar="SEK",
+                        help="prøv mikrofonen: skriv kun lydniveauet i SEK sekunder; intet gemmes")
+    # The dashboard user who pressed start, for the audit log (the dashboard starts the recorder).
+    record.add_argument("--by", help=argparse.SUPPRESS)
     record.set_defaults(handler=cmd_record)
 
     bookmark = commands.add_parser("bookmark", help="sæt et bogmærke i et møde (også under optagelse: tryk Enter)")

@@ -34,10 +34,11 @@ MAX_BATCH_S = 20.0  # utterances transcribed in one call when they queue up (Whi
 def record(store: Store, meeting_id: str, source, stop: threading.Event | None = None,
            on_progress: Callable[[float], None] | None = None, live=None,
            on_line: Callable[[LiveLine], None] | None = None,
-           on_live_error: Callable[[str], None] | None = None, by: str | None = None) -> Meeting:
+           on_live_error: Callable[[str], None] | None = None, by: str | None = None, level=None) -> Meeting:
     """Record `source` into the meeting until it ends or is stopped. `live` (a
     transcribe.live.LiveTranscriber) adds live lines to the store while recording; a line
-    that fails is reported to `on_live_error` and the recording goes on."""
+    that fails is reported to `on_live_error` and the recording goes on. `level` (a
+    capture.level.LevelWriter) is fed every block kept, for the dashboard's meter."""
     meeting = store.get_meeting(meeting_id)
     require_consent(meeting)
     if meeting.audio is not None:
@@ -61,6 +62,8 @@ def record(store: Store, meeting_id: str, source, stop: threading.Event | None =
                 break
             if transcribing:
                 transcribing.put(block)
+            if level:
+                level.feed(block)
             if on_progress:
                 on_progress(writer.seconds)
             if stop.is_set():
@@ -73,6 +76,8 @@ def record(store: Store, meeting_id: str, source, stop: threading.Event | None =
         except OSError as error:
             failure = failure or error
         monitor.close()
+        if level:
+            level.close()
         if transcribing:
             transcribing.close()
         store.end_live(meeting_id)
@@ -93,6 +98,22 @@ def record(store: Store, meeting_id: str, source, stop: threading.Event | None =
                             f"({failure.strerror or failure}). De {meeting.audio.duration_s:.0f} s, der nåede "
                             "disken, er gemt.")
     return meeting
+
+
+def listen(source, level, seconds: float) -> None:
+    """The microphone check before a recording: its level for `seconds` (or until Ctrl-C), for
+    the dashboard's meter. Nothing heard is kept."""
+    heard = 0
+    try:
+        for block in source.blocks():
+            level.feed(block)
+            heard += len(block)
+            if heard >= seconds * source.sample_rate:
+                source.stop()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        level.close()
 
 
 def recover_unfinished(store: Store) -> list[tuple[str, float]]:

@@ -14,7 +14,7 @@ from dashboard.auth import current_user
 from dashboard.choice import NO_ACCESS
 from dashboard.data import log_view, meeting_for, store
 from dashboard.format import clock, count, escape, percent
-from dashboard.status import LIVE, MEETINGS, OVERVIEW, PAGE_NAMES, state_from_store
+from dashboard.status import LIVE, MEETINGS, OVERVIEW, PAGE_NAMES, UPLOAD, state_from_store
 from feedback.config import ConfigError, load_config
 from feedback.live import LiveStatus, live_status, seconds_text
 from meetings.access import ADMIN, PARTNER, part_in
@@ -184,6 +184,9 @@ def after_stop(meeting: Meeting) -> None:
     if state.has_figures:
         st.page_link(OVERVIEW, label="Åbn mødeoverblikket", icon=":material/arrow_forward:",
                      query_params={"meeting": meeting.id})
+    elif state.processing:  # stored, to be transcribed: Lyd ind's "stored" view has the button and the job
+        st.page_link(UPLOAD, label="Til transskriptionen", icon=":material/arrow_forward:",
+                     query_params={"meeting": meeting.id, "gemt": "1"})
     else:
         st.page_link(MEETINGS, label="Til Møder", icon=":material/arrow_forward:")
 

@@ -1,5 +1,7 @@
-"""Lyd ind: upload a meeting's recording. The file goes to the server's own address in chunks,
-with a progress bar (dashboard/upload.py); Streamlit's own uploader would hold it whole in memory."""
+"""Lyd ind: upload a meeting's recording, or record it here. The file goes to the server's own
+address in chunks, with a progress bar (dashboard/upload.py); Streamlit's own uploader would hold
+it whole in memory. Recording here starts the crash-safe recorder as a process of its own
+(dashboard/recorder.py), whose input level the page shows; the Live page follows and stops it."""
 
 import json
 from urllib.parse import urljoin
@@ -7,7 +9,9 @@ from urllib.parse import urljoin
 import streamlit as st
 import streamlit.components.v1 as components
 
-from dashboard import sessions
+from capture.level import read_level
+from capture.recorder import RecorderError, input_devices
+from dashboard import recorder, sessions
 from dashboard.auth import cookie_token, current_user, token
 from dashboard.choice import pick_meeting
 from dashboard.data import meeting_for, meetings_for, store
@@ -17,10 +21,11 @@ from dashboard.upload import FILENAME_HEADER, UPLOAD_PATH, megabytes
 from meetings.access import can_add_recording
 from meetings.errors import MeetingError
 from meetings.redaction import redact
-from medlyt.settings import upload_max_bytes
+from medlyt.settings import data_home, upload_max_bytes
 
 STORED = "gemt"
 WATCH_EVERY_S = 2.0
+LEVEL_EVERY_S = 0.5
 FORMATS = ".wav,.mp3,.m4a,.flac,.ogg,.opus,.webm,.mp4,.aac,.wma,audio/*"
 
 WIDGET = """<!doctype html><html lang="da"><head><meta charset="utf-8"><style>
@@ -74,6 +79,7 @@ send.onclick = () => {{
 def render() -> None:
     user = current_user()
     st.title("Lyd ind")
+    recorder.sweep(data_home())
     stored = just_stored(user)
     meetings = [m for m in meetings_for(user) if can_add_recording(user, m) and m.audio is None]
     if not meetings:
@@ -84,7 +90,7 @@ def render() -> None:
     meeting = pick_meeting(meetings, "upload_meeting")
     if meeting.missing_consent:
         missing = ", ".join(p.label.lower() for p in meeting.missing_consent)
-        st.warning(f"Samtykke mangler fra {missing}. Der kan ikke uploades lyd, før det er givet.")
+        st.warning(f"Samtykke mangler fra {missing}. Der kan ikke uploades eller optages lyd, før det er givet.")
         st.page_link("views/consent.py", label="Registrér samtykke")
         return
     limit = upload_max_bytes()
@@ -94,7 +100,79 @@ def render() -> None:
     address = urljoin(st.context.url or "http://127.0.0.1/", f"{UPLOAD_PATH}/{ticket}")
     components.html(WIDGET.format(address=json.dumps(address), limit=limit, limit_mb=megabytes(limit),
                                   header=json.dumps(FILENAME_HEADER), formats=FORMATS), height=200)
+    if recorder.offered(st.context.ip_address, st.context.headers):
+        record_here(user, meeting)
     watch(meeting.id)
+
+
+def record_here(user, meeting) -> None:
+    """Choose the microphone and start; then the level while it records."""
+    st.subheader("Eller optag her")
+    with store() as s:
+        recording = meeting.id in s.recording_now()
+    if recording or recorder.running(meeting.id) or recorder.failure(data_home(), meeting.id):
+        follow_recording(meeting.id)
+        return
+    try:
+        devices = input_devices()
+    except RecorderError as error:
+        st.info(str(error))
+        return
+    device = st.selectbox("Mikrofon", devices, format_func=lambda d: d.label, key="record_device")
+    st.button(f"Prøv mikrofonen ({recorder.CHECK_S} s)", key="record_check", on_click=recorder.check,
+              args=(data_home(), meeting.id, device))
+    check_key = recorder.check_key(meeting.id)
+    if recorder.running(check_key) or recorder.failure(data_home(), check_key):
+        follow_check(meeting.id)
+    live = st.checkbox("Vis taletid og foreløbig tekst undervejs (live)", key="record_live",
+                       help="Kræver mere af computeren: talen skrives ud, mens mødet foregår.")
+    st.caption("Optageren kører som sit eget program på denne computer og gemmer lyden løbende, også hvis "
+               "browseren lukkes. Du stopper den på siden Live.")
+    if st.button("Start optagelsen", type="primary", key="record_start"):
+        recorder.start(data_home(), meeting.id, device, live, user.name)
+        st.rerun()
+
+
+@st.fragment(run_every=LEVEL_EVERY_S)
+def follow_check(meeting_id: str) -> None:
+    """The chosen microphone's level for a few seconds before the recording; nothing is kept."""
+    home, key = data_home(), recorder.check_key(meeting_id)
+    failed = recorder.failure(home, key)
+    if failed:
+        st.error(f"Mikrofonen kunne ikke prøves: {failed}")
+        return
+    level = read_level(recorder.level_path(home, key))
+    if level is not None:
+        st.progress(level.fraction, text=f"Prøve · lydniveau {level.peak_db:.0f} dB · sig noget, og se måleren bevæge sig")
+        if level.quiet:
+            st.warning("Mikrofonen hører næsten ingenting. Tjek at den er tændt, ikke slået fra og tæt nok på.")
+    elif recorder.running(key):
+        st.caption("Mikrofonen åbnes …")
+    else:
+        st.caption("Prøven er slut. Intet af den er gemt.")
+
+
+@st.fragment(run_every=LEVEL_EVERY_S)
+def follow_recording(meeting_id: str) -> None:
+    """The level the recorder process writes; nothing of the sound itself reaches this page."""
+    home = data_home()
+    failed = recorder.failure(home, meeting_id)
+    if failed:
+        st.error(f"Optageren stoppede med en fejl: {failed}")  # at the start or later (a full disk)
+        st.button("Prøv igen", key="record_again", on_click=recorder.forget, args=(meeting_id,))
+        return
+    level = read_level(recorder.level_path(home, meeting_id))
+    if level is not None:
+        minutes, seconds = divmod(int(level.seconds), 60)
+        st.progress(level.fraction, text=f"Optager · {minutes:02d}:{seconds:02d} · lydniveau {level.peak_db:.0f} dB")
+        if level.quiet:
+            st.warning("Mikrofonen hører næsten ingenting. Tjek at den er tændt, ikke slået fra og tæt nok på.")
+    elif recorder.running(meeting_id):
+        st.info("Optageren starter …")
+    else:  # started elsewhere (`medlyt record`, another browser): no level to show here
+        st.info("Mødet bliver optaget nu.")
+    st.page_link("views/live.py", label="Følg og stop optagelsen på Live", icon=":material/arrow_forward:",
+                 query_params={"meeting": meeting_id})
 
 
 @st.fragment(run_every=WATCH_EVERY_S)

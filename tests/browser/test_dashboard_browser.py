@@ -4,6 +4,8 @@ import re
 import time
 from pathlib import Path
 
+from tests.browser.conftest import artifacts_dir
+
 DEMO_TITLE = "Demomøde: oplæst dansk tale"
 SPEAKER_LINE = re.compile(r"^(Sagsbehandler|Borger):$")  # the bold label in front of a transcript line
 RENDER_TIMEOUT_MS = 30_000
@@ -398,17 +400,38 @@ def test_a_recording_is_uploaded_with_progress_and_bad_files_leave_nothing(tmp_p
     assert [e.user for e in attached] == ["olga"]
 
 
-def test_the_whole_path_as_an_observer_new_meeting_upload_transcribe_overview(home_with_model, dashboard,
-                                                                              browser_page, danish_dir):
-    """An observer who never opens a terminal: new meeting with consent, upload the recording,
-    transcribe it, open the overview (a real worker process, the real model)."""
+def log_out_and_in(page, user: str, password: str) -> None:
+    """Log out with the sidebar's button and log in as `user` in the same tab, as on a shared PC."""
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
+    page.get_by_role("link", name="Log ind med brugernavn og adgangskode").click()
+    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    log_in(page, user, password)
+    page.locator('[data-testid="stSidebar"]').get_by_text(user, exact=True).wait_for(timeout=RENDER_TIMEOUT_MS)
+
+
+def test_the_whole_path_as_an_observer_and_then_a_leader(home_with_model, dashboard, browser_page, danish_dir):
+    """Nobody opens a terminal. The observer: new meeting with consent, upload the demo recording,
+    transcribe it (a real worker process, the real model), name the voices, see the flags,
+    correct a word. The caseworker shares it with her leader (sharing is hers alone to decide).
+    The leader: opens the shared meeting, writes her note in the sparring, and downloads the
+    report with the note in it. A screenshot of every step, path-NN-*.png."""
+    from meetings import audit
     from meetings.store import Store
+    from medlyt.cli import DEMO_AUDIO
     from tests.dashboard.conftest import PASSWORD
+
+    step = iter(range(1, 100))
+
+    def shot(name: str) -> Path:
+        browser_page.wait_until_settled()
+        return browser_page.screenshot(f"path-{next(step):02d}-{name}.png")
 
     with Store(home_with_model) as store:
         store.add_user("olga", "observatør", PASSWORD)
         store.add_user("anne", "sagsbehandler", PASSWORD)
+        store.add_user("lis", "leder", PASSWORD)
     page = start_logged_in(dashboard, browser_page, home_with_model, "olga", PASSWORD)
+    sidebar = page.locator('[data-testid="stSidebarNav"]')
     page.get_by_role("link", name="Nyt møde").click()
     page.get_by_role("textbox", name="Titel").fill("Hele vejen")
     page.get_by_role("textbox", name="Titel").press("Enter")
@@ -416,23 +439,193 @@ def test_the_whole_path_as_an_observer_new_meeting_upload_transcribe_overview(ho
         page.get_by_role("radiogroup", name=f"Samtykke fra {who}").get_by_text("Ja, mundtligt").click()
     page.get_by_role("button", name="Opret mødet").click()
     page.get_by_text("Mødet er oprettet").wait_for(timeout=RENDER_TIMEOUT_MS)
-    browser_page.screenshot("path-1-new-meeting.png")
+    shot("observer-new-meeting")
 
     page.get_by_role("link", name="Lyd ind").last.click()
     page.get_by_role("heading", name="Lyd ind").wait_for(timeout=RENDER_TIMEOUT_MS)
     widget = page.frame_locator("iframe").first
-    widget.locator("#file").set_input_files(str(danish_dir / "ap_dan.wav"))
+    widget.locator("#file").set_input_files(str(DEMO_AUDIO))  # a mock caseworker–citizen exchange, read Danish
     widget.get_by_role("button", name="Upload lyden").click()
     page.get_by_text("er gemt og krypteret").wait_for(timeout=60_000)
-    browser_page.screenshot("path-2-uploaded.png")
+    shot("observer-uploaded")
 
     page.get_by_role("button", name="Transskribér mødet nu").click()
     page.get_by_text("Behandlingen er færdig").wait_for(timeout=180_000)
-    browser_page.screenshot("path-3-transcribed.png")
+    shot("observer-transcribed")
     page.get_by_role("link", name="Til mødeoverblikket").click()
     page.get_by_text("Taletid").first.wait_for(timeout=RENDER_TIMEOUT_MS)
-    browser_page.screenshot("path-4-overview.png")
+    shot("observer-overview-before-names")
     with Store(home_with_model) as store:
         (meeting,) = store.list_meetings()
         job = store.latest_job(meeting.id)
+        voices = store.speakers(meeting.id)
     assert meeting.status == "processed" and job.state == "done" and job.queued_by == "olga"
+
+    # Who is who: the first voice is the caseworker, every other one the citizen.
+    page.get_by_role("link", name="Gå til Hvem er hvem").click()
+    page.get_by_role("heading", name="Hvem er hvem: Hele vejen").wait_for(timeout=RENDER_TIMEOUT_MS)
+    for index, _voice in enumerate(voices):
+        role = "Sagsbehandler" if index == 0 else "Borger"
+        browser_page.wait_until_settled()
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="Det er").nth(index).click()
+        page.get_by_role("option", name=role, exact=True).click()
+        browser_page.wait_until_settled()
+        page.get_by_role("button", name="Gem", exact=True).nth(index).click()
+        page.get_by_text(f"Stemmen er nu {role.lower()}").wait_for(timeout=RENDER_TIMEOUT_MS)
+    shot("observer-voices-named")
+    sidebar.get_by_role("link", name="Mødeoverblik").click()
+    page.get_by_role("heading", name="Markerede øjeblikke").wait_for(timeout=RENDER_TIMEOUT_MS)
+    shot("observer-flags")
+
+    # Correct a word in the first line.
+    sidebar.get_by_role("link", name="Transskription").click()
+    page.get_by_role("heading", name="Ret teksten").wait_for(timeout=RENDER_TIMEOUT_MS)
+    text = page.get_by_role("textbox", name="Linjens tekst")
+    first_word, rest = text.input_value().split(" ", 1)
+    corrected = f"Rettet {rest}"
+    text.fill(corrected)
+    text.press("Control+Enter")  # Streamlit takes a text area's value on Ctrl+Enter or when it loses focus
+    browser_page.wait_until_settled()
+    page.get_by_role("button", name="Gem teksten").click()
+    page.get_by_text("Teksten er rettet.").wait_for(timeout=RENDER_TIMEOUT_MS)
+    shot("observer-word-corrected")
+    with Store(home_with_model) as store:
+        named = {v.role for v in store.speakers(meeting.id)}
+        lines = [s.text.strip() for s in store.segments(meeting.id, words=False)]
+        flags = store.analysis(meeting.id).flags
+    assert named == ({"sagsbehandler", "borger"} if len(voices) > 1 else {"sagsbehandler"})
+    assert corrected in lines and first_word != "Rettet"
+    print(f"\n{len(voices)} voices named, {len(flags)} flags after naming")
+
+    log_out_and_in(page, "anne", PASSWORD)
+    page.get_by_text("Deling (ikke delt)").click()
+    page.get_by_text("Jeg vil give lederen adgang").click()
+    page.get_by_role("button", name="Del mødet").click()
+    page.get_by_text("Deling (delt med lis)").wait_for(timeout=RENDER_TIMEOUT_MS)
+    shot("caseworker-shares-with-leader")
+
+    log_out_and_in(page, "lis", PASSWORD)
+    page.get_by_role("button", name="Åbn mødet").click()
+    page.get_by_role("heading", name="Hele vejen").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.get_by_text("Taletid").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    shot("leader-opens-the-meeting")
+
+    sidebar.get_by_role("link", name="Sparring").click()
+    page.get_by_role("heading", name="Sparring: Hele vejen").wait_for(timeout=RENDER_TIMEOUT_MS)
+    session_notes = page.locator(f".st-key-reflow-notes-{meeting.id}-session")
+    note = "Fin struktur i samtalen; næste gang flere åbne spørgsmål."
+    session_notes.get_by_role("textbox", name="Lederens note").fill(note)
+    session_notes.get_by_role("button", name="Gem min note").click()
+    page.get_by_text("Din note er gemt.").wait_for(timeout=RENDER_TIMEOUT_MS)
+    shot("leader-note")
+
+    button = page.get_by_role("button", name="Hent rapport (HTML)")
+    with page.expect_download(timeout=RENDER_TIMEOUT_MS) as download:
+        button.click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert download.value.suggested_filename == f"sparring-{meeting.id}.html"
+    assert "Hele vejen" in report and note in report
+    # The report as the leader opens it: in the same guarded browser, so it may fetch nothing.
+    opened = page.context.new_page()
+    try:
+        opened.set_content(report)
+        picture = artifacts_dir() / f"path-{next(step):02d}-leader-report.png"
+        opened.screenshot(path=str(picture), full_page=True)
+    finally:
+        opened.close()
+    with Store(home_with_model) as store:
+        (saved,) = store.session_notes(meeting.id).values()
+        exported = [(e.user, e.detail) for e in store.audit_entries(meeting.id) if e.action == audit.EXPORTED]
+        shared = [e.user for e in store.audit_entries(meeting.id) if e.action == audit.SHARED]
+    assert (saved.text, saved.by) == (note, "lis")
+    assert exported == [("lis", "format=html")] and shared == ["anne"]
+
+
+def test_recording_here_shows_the_level_and_is_stopped_from_live(tmp_path, dashboard, browser_page, danish_dir,
+                                                                monkeypatch):
+    """Optag her in a real browser: the microphone check and then the recorder process the
+    dashboard starts play a real Danish recording at real-time pace through the microphone's
+    interface (the server inherits MEDLYT_SIMULATE_MICROPHONE); the page's meter follows the
+    level they write; Live stops the recording; the way onward is the transcription."""
+    from capture.recorder import SIMULATED_MICROPHONE_ENV
+    from meetings import audit
+    from meetings.records import Consent, Participant, now_iso
+    from meetings.store import Store
+    from tests.dashboard.conftest import PASSWORD
+
+    monkeypatch.setenv(SIMULATED_MICROPHONE_ENV, str(danish_dir / "ap_dan.wav"))
+    home = tmp_path / "home"
+    consent = Consent(True, "verbal", now_iso())
+    with Store(home) as store:
+        store.add_user("olga", "observatør", PASSWORD)
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+        meeting = store.create_meeting("Optaget her", [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
+            Participant("borger", "Borger", consent=consent)], recorded_by="olga")
+    page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Lyd ind").click()
+    page.get_by_role("heading", name="Eller optag her").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.get_by_role("button", name="Start optagelsen").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    browser_page.screenshot("record-here-1-choose.png")
+    page.get_by_role("button", name="Prøv mikrofonen (10 s)").click()
+    page.get_by_text(re.compile(r"Prøve · lydniveau")).wait_for(timeout=RENDER_TIMEOUT_MS)
+    time.sleep(1.0)
+    browser_page.screenshot("record-here-2-check.png", full_page=False)
+    page.get_by_role("button", name="Start optagelsen").click()
+    page.get_by_text(re.compile(r"Optager · 00:0[3-9] · lydniveau")).wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.screenshot("record-here-3-level.png", full_page=False)
+
+    page.get_by_role("link", name="Følg og stop optagelsen på Live").click()
+    page.get_by_role("button", name="Stop optagelsen ...").click()
+    page.get_by_role("button", name="Ja, stop optagelsen").click()
+    page.get_by_text("Optagelsen er stoppet efter").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    browser_page.screenshot("record-here-4-stopped-on-live.png")
+    page.get_by_role("link", name="Til transskriptionen").click()
+    page.get_by_role("button", name="Transskribér mødet nu").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    browser_page.screenshot("record-here-5-to-transcription.png")
+    with Store(home) as store:
+        stored = store.get_meeting(meeting.id)
+        started = [e.user for e in store.audit_entries(meeting.id) if e.action == audit.RECORDING_STARTED]
+    assert stored.status == "recorded" and 3.0 < stored.audio.duration_s < 37.0
+    assert started == ["olga"]
+
+
+def test_without_a_microphone_lyd_ind_says_so_in_one_line_and_the_upload_remains(tmp_path, dashboard, browser_page,
+                                                                                 monkeypatch):
+    """The machine as it is: where it has no microphone (no sound system, as on the test
+    machines), the page says so in one Danish line, offers no start, and the upload is there."""
+    import pytest
+
+    from capture.recorder import NO_MICROPHONE, SIMULATED_MICROPHONE_ENV, RecorderError, input_devices
+    from meetings.records import Consent, Participant, now_iso
+    from meetings.store import Store
+    from tests.dashboard.conftest import PASSWORD
+
+    monkeypatch.delenv(SIMULATED_MICROPHONE_ENV, raising=False)
+    try:
+        devices = input_devices()
+    except RecorderError:
+        devices = []
+    if devices:
+        pytest.skip(f"this machine has a microphone ({devices[0].label}); the AppTest covers none")
+    home = tmp_path / "home"
+    consent = Consent(True, "verbal", now_iso())
+    with Store(home) as store:
+        store.add_user("olga", "observatør", PASSWORD)
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+        meeting = store.create_meeting("Uden mikrofon", [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
+            Participant("borger", "Borger", consent=consent)], recorded_by="olga")
+    page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Lyd ind").click()
+    page.get_by_text(NO_MICROPHONE).wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    browser_page.screenshot("record-here-no-microphone.png")
+    assert page.get_by_role("button", name="Start optagelsen").count() == 0
+    assert page.frame_locator("iframe").first.get_by_role("button", name="Upload lyden").is_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0 and "Traceback" not in page.content()
+    with Store(home) as store:
+        assert store.get_meeting(meeting.id).audio is None and store.recording_now() == []

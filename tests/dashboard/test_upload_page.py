@@ -6,6 +6,7 @@ import contextlib
 import pytest
 
 from dashboard import sessions
+from dashboard.auth import TOKEN_KEY
 from meetings.errors import MeetingWithdrawn
 from meetings.records import Consent, Participant, now_iso
 from meetings.store import Store
@@ -104,3 +105,16 @@ def test_after_the_upload_the_meeting_is_transcribed_from_the_page_and_its_state
     assert at.button(key=f"process_{ready}").label == "Prøv behandlingen igen"
     running = job.__class__(**{**job.__dict__, "state": "running", "progress": 0.43})
     assert state_text(running) == "Behandles: 43 % færdig."
+
+
+def test_sound_sent_for_a_meeting_without_consent_is_refused_with_one_danish_line(dashboard_home, waiting):
+    """The page makes no address before consent; one made anyway (an old tab, a hand-made
+    request) is refused by the server before a byte is kept."""
+    _, blocked = waiting
+    at = upload_page("olga", blocked)
+    ticket = sessions.upload_ticket(at.session_state[TOKEN_KEY], blocked, by_cookie=False)
+    status, why, user, meeting_id = sessions.uploader(ticket, cookie=None)
+    assert (status, user, meeting_id) == (409, None, None)
+    assert why == "Samtykke mangler fra borger: der kan ikke uploades lyd, før det er givet."
+    with Store(dashboard_home.home) as store:
+        assert store.get_meeting(blocked).audio is None
