@@ -1,9 +1,12 @@
 """The consent declaration read aloud or printed before a meeting is recorded: what is recorded,
-who sees it, when it is deleted, and how to withdraw, in plain Danish."""
+who sees it, when it is deleted, and how to withdraw, in plain Danish; and each participant's
+consent as the pages state it."""
 
 import html
+from datetime import datetime
 
 from meetings.retention import MAX_DAYS
+from meetings.records import Participant
 from medlyt.settings import Organisation
 
 
@@ -46,3 +49,20 @@ h1 {{ font-size: 18pt; }} h2 {{ font-size: 12pt; margin-bottom: 0; }} p {{ margi
 <div class="sign">Navn med blokbogstaver</div>
 </body></html>
 """
+
+
+METHODS = {"verbal": "mundtligt", "written": "skriftligt"}
+
+
+def when(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone().strftime("%d.%m.%Y kl. %H:%M")
+
+
+def consent_state(p: Participant) -> str:
+    if not p.speaks:
+        return "Ikke nødvendigt (taler ikke)"
+    if p.consent is None:
+        return "Mangler"
+    if not p.consent.given:
+        return "Nej"
+    return f"Givet {METHODS.get(p.consent.method, p.consent.method)} {when(p.consent.recorded_at)}"

@@ -2,6 +2,7 @@
 
 import os
 import socket
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -11,6 +12,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("MEDLYT_SHARED_DATA", REPO.parent / "shared" / "data"))
 DANISH = SHARED_DATA / "danish"
 DIARIZATION = SHARED_DATA / "diarization"
+# Nothing a test does, not even importing a module while tests are collected, may touch the
+# user's real data directory: until a fixture gives a test its own, MEDLYT_HOME is a throw-away one.
+os.environ["MEDLYT_HOME"] = tempfile.mkdtemp(prefix="medlyt-test-home-")
 DANISH_LONG_STORY = SHARED_DATA / "danish_long" / "librivox_dansk_den_lille_pige_med_svovlstikkerne.wav"
 
 

@@ -1,34 +1,15 @@
 """Samtykke: register a participant's consent when it comes after the meeting was set up, and
 register its withdrawal, which deletes the meeting exactly as `medlyt consent --withdrawn` does."""
 
-from datetime import datetime
-
 import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.choice import MEETING_KEY, pick_meeting
+from dashboard.consent_text import METHODS, consent_state
 from dashboard.data import meetings_for, store
 from dashboard.format import escape
 from meetings.access import can_manage_consent
 from meetings.errors import MeetingError
-from meetings.records import Participant
-
-METHODS = {"verbal": "mundtligt", "written": "skriftligt"}
-
-
-def when(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone().strftime("%d.%m.%Y kl. %H:%M")
-
-
-def consent_state(p: Participant) -> str:
-    if not p.speaks:
-        return "Ikke nødvendigt (taler ikke)"
-    if p.consent is None:
-        return "Mangler"
-    if not p.consent.given:
-        return "Nej"
-    return f"Givet {METHODS.get(p.consent.method, p.consent.method)} {when(p.consent.recorded_at)}"
-
 
 def render() -> None:
     user = current_user()

@@ -6,7 +6,7 @@ import contextlib
 
 import pytest
 
-from dashboard.views.consent import consent_state
+from dashboard.consent_text import consent_state
 from meetings import audit
 from meetings.errors import ConsentError, MeetingWithdrawn
 from meetings.store import Store
