@@ -47,6 +47,7 @@ LINES = [
 class Fixture:
     home: Path
     meetings: dict[str, str]  # name -> meeting id
+    database: str | None = None  # central mode's PostgreSQL URL; None: the SQLite file in home
 
 
 def words(start: float, end: float, text: str) -> list[Word]:
@@ -70,10 +71,8 @@ def processed_meeting(store: Store, audio: Path, title: str, caseworker: str, re
     return meeting.id
 
 
-@pytest.fixture(scope="session")
-def dashboard_data(tmp_path_factory, danish_dir) -> Fixture:
-    home = tmp_path_factory.mktemp("dashboard-home")
-    with Store(home) as store:
+def fill(home: Path, danish_dir: Path, database: str | None = None) -> Fixture:
+    with Store(home, database=database, upgrade=True) as store:
         for name, role in USERS.items():
             store.add_user(name, role, PASSWORD)
         ids = {
@@ -81,13 +80,40 @@ def dashboard_data(tmp_path_factory, danish_dir) -> Fixture:
             "bos": processed_meeting(store, danish_dir / AUDIO, "Opfølgning, Bos møde", "bo", None),
         }
         store.share(ids["annes"], "lis", by="anne")
-    return Fixture(home, ids)
+    return Fixture(home, ids, database)
+
+
+@pytest.fixture(scope="session")
+def dashboard_data(tmp_path_factory, danish_dir) -> Fixture:
+    return fill(tmp_path_factory.mktemp("dashboard-home"), danish_dir)
+
+
+@pytest.fixture(scope="session")
+def central_dashboard_data(tmp_path_factory, danish_dir, postgres_sockets) -> Fixture:
+    """The same users and meetings in central mode: PostgreSQL, the audio in the shared folder."""
+    from tests import postgres
+
+    return fill(tmp_path_factory.mktemp("central-dashboard-home"), danish_dir,
+                postgres.create_database(postgres_sockets, "dashboard"))
 
 
 @pytest.fixture
 def dashboard_home(dashboard_data, monkeypatch) -> Fixture:
     monkeypatch.setenv("MEDLYT_HOME", str(dashboard_data.home))
+    monkeypatch.delenv("MEDLYT_DATABASE_URL", raising=False)
     return dashboard_data
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def either_dashboard_home(request, monkeypatch) -> Fixture:
+    """dashboard_home, once embedded and once central: the dashboard runs unchanged on both."""
+    data = request.getfixturevalue("dashboard_data" if request.param == "sqlite" else "central_dashboard_data")
+    monkeypatch.setenv("MEDLYT_HOME", str(data.home))
+    if data.database:
+        monkeypatch.setenv("MEDLYT_DATABASE_URL", data.database)
+    else:
+        monkeypatch.delenv("MEDLYT_DATABASE_URL", raising=False)
+    return data
 
 
 @pytest.fixture

@@ -9,12 +9,19 @@ from meetings import audit
 from meetings.records import review_key
 from meetings.store import Store
 from tests.dashboard.conftest import APP, USERS, logged_in, markdown_source, shown_text
+
 OVERVIEW = "views/overview.py"
 
 
 def flags_table(at: AppTest):
     """The table of flagged moments (the overview also has a table of each speaker's figures)."""
     return next(d.value for d in at.dataframe if "Art" in d.value.columns)
+
+
+@pytest.fixture
+def dashboard_home(either_dashboard_home):
+    """Every test here runs embedded and central."""
+    return either_dashboard_home
 
 
 def listed_ids(at: AppTest) -> list[str]:
