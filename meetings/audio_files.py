@@ -77,6 +77,19 @@ class AudioFiles:
             for path in self.dir.glob(pattern):
                 path.unlink(missing_ok=True)
 
+    def owners(self, older_than: float) -> dict[str, list[Path]]:
+        """Meeting id -> its files last written before `older_than` (a time.time()), partial
+        ones included: what a sweep may look at without racing a recording being sealed."""
+        found: dict[str, list[Path]] = {}
+        for path in self.dir.iterdir():
+            meeting_id = path.name.lstrip(".").split(".", 1)[0]
+            try:
+                if path.is_file() and path.stat().st_mtime < older_than:
+                    found.setdefault(meeting_id, []).append(path)
+            except FileNotFoundError:
+                continue  # removed meanwhile
+        return found
+
     @contextmanager
     def opened(self, meeting_id: str, relative: str) -> Iterator[SealedFile]:
         """The sealed recording, readable as a plain WAV stream; Damage when it cannot be."""

@@ -58,6 +58,7 @@ JOB_QUEUED = "job_queued"
 JOB_FAILED = "job_failed"
 AUDIT_VIEWED = "audit_viewed"
 AUDIT_VERIFIED = "audit_verified"
+ORPHAN_AUDIO_REMOVED = "orphan_audio_removed"  # a sweep removed audio files no meeting owned
 
 GENESIS = "0" * 64  # the prev_hash of the first entry
 # The triggers that keep the table append-only (created by the store's migration 8).

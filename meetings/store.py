@@ -102,7 +102,8 @@ __all__ = [
 DB_NAME = "medlyt.sqlite3"
 KEY_CHECK = "key_check"  # a settings row sealed with the key: a missing or wrong key is told apart from damage
 AUDIT_KEY_PURPOSE = "medlyt audit chain"  # the audit HMAC key is derived from the encryption key for this
-RETENTION_EXPIRED = "retention_expired"  # the tombstone's reason code when purge deleted a meeting
+RETENTION_EXPIRED = "retention_expired"
+ORPHAN_AGE_S = 3600.0  # an audio file with no meeting is swept once it has been left alone this long  # the tombstone's reason code when purge deleted a meeting
 
 
 def _create_private(path: Path) -> None:
@@ -927,7 +928,8 @@ class Store:
 
     def purge(self, on: str | None = None, by: str | None = None) -> list[str]:
         """Delete every meeting whose deletion day has come, as a withdrawal does (an audit
-        tombstone without content stays). A meeting being recorded right now waits."""
+        tombstone without content stays). A meeting being recorded right now waits. Then sweep
+        the audio folder for files no meeting owns."""
         busy = set(self.recording_now())
         purged = []
         for meeting_id in self.due_for_deletion(on):
@@ -935,7 +937,27 @@ class Store:
                 continue
             self.withdraw(meeting_id, reason=RETENTION_EXPIRED, by=by)
             purged.append(meeting_id)
+        self.sweep_orphans(by=by)
         return purged
+
+    def sweep_orphans(self, older_than_s: float = ORPHAN_AGE_S, by: str | None = None) -> list[str]:
+        """Remove audio files whose meeting is gone (a process that died between writing the file
+        and its row, or a row deleted around medlyt), overwritten first; the ids they had. Only
+        files untouched for `older_than_s`, so a recording being sealed right now is never taken."""
+        files = self.audio.owners(time.time() - older_than_s)
+        if not files:
+            return []
+        with self._transaction() as conn:
+            owned = set(meeting_rows.existing(conn, list(files)))
+        orphans = sorted(set(files) - owned)
+        for meeting_id in orphans:
+            for path in files[meeting_id]:
+                overwrite_and_remove(path)
+        if orphans:
+            with self._transaction(write=True) as conn:
+                for meeting_id in orphans:
+                    self._audit(conn, now_iso(), audit.ORPHAN_AUDIO_REMOVED, meeting_id, f"files={len(files[meeting_id])}", by)
+        return orphans
 
     # ---- withdrawal -----------------------------------------------------------------------
 

@@ -57,6 +57,11 @@ def ids_newest_first(conn: Connection) -> list[str]:
     return list(conn.scalars(select(meetings.c.id).order_by(meetings.c.created_at.desc(), meetings.c.seq.desc())))
 
 
+def existing(conn: Connection, ids: list[str]) -> list[str]:
+    """Those of `ids` that are meetings (not withdrawn, not unknown)."""
+    return list(conn.scalars(select(meetings.c.id).where(meetings.c.id.in_(ids))))
+
+
 def set_audio(conn: Connection, sealer: Sealer, meeting_id: str, info: AudioInfo, delete_after: str) -> None:
     """The meeting is recorded; its deletion day is never brought forward by it."""
     later = func.coalesce(meetings.c.delete_after, "") < delete_after

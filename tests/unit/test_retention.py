@@ -144,3 +144,25 @@ def test_meetings_from_before_retention_get_30_days_from_their_creation(medlyt_h
     with Store(medlyt_home) as store:
         assert store.get_meeting("gammel").delete_after == "2026-02-09"
         assert "gammel" in store.due_for_deletion()
+
+
+def test_the_sweep_removes_audio_no_meeting_owns_once_it_has_been_left_alone(medlyt_home, danish_dir):
+    import os
+    import time
+
+    with Store(medlyt_home) as store:
+        kept = consented(store)
+        store.attach_audio(kept, lambda dest: import_audio(danish_dir / "u0042008.wav", dest))
+        audio = medlyt_home / "audio"
+        orphan, partial, fresh = (audio / "0123456789ab.audio", audio / ".ba9876543210.audio.partial",
+                                  audio / "fedcba987654.recording.pcm")
+        for path in (orphan, partial, fresh):
+            path.write_bytes(b"lyd fra en proces, der d\xf8de" * 100)
+        hour_ago = time.time() - 2 * 3600
+        for path in (orphan, partial, *audio.glob(f"{kept}.*")):
+            os.utime(path, (hour_ago, hour_ago))
+        store.purge(by="admin")
+        assert sorted(p.name for p in audio.iterdir()) == sorted([f"{kept}.audio", fresh.name])
+        swept = [e for e in store.audit_entries() if e.action == audit.ORPHAN_AUDIO_REMOVED]
+        assert sorted(e.meeting_id for e in swept) == ["0123456789ab", "ba9876543210"]
+        assert store.audio_excerpt(kept, 0.0, 1.0)[:4] == b"RIFF"  # the meeting's own file untouched
