@@ -130,3 +130,15 @@ def test_process_queues_for_the_workers_and_wait_follows_to_the_end(home_with_mo
     with Store(home_with_model, database=postgres_url) as store:
         assert store.get_meeting(meeting.id).status == "processed"
         assert [e.action for e in store.audit_entries(meeting.id)].count(audit.TRANSCRIPT_SAVED) == 1
+
+
+def test_the_dashboard_says_on_the_page_when_the_database_cannot_be_reached(medlyt_home, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboard.conftest import APP
+
+    monkeypatch.setenv("MEDLYT_DATABASE_URL", f"postgresql+psycopg://medlyt:{PASSWORD}@/medlyt?host={tmp_path}")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert [e.value for e in at.error] and "Kan ikke nå databasen" in at.error[0].value
+    assert PASSWORD not in at.error[0].value
