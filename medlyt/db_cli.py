@@ -11,8 +11,8 @@ from meetings.crypto import Cipher, Damaged
 from meetings.db.copy import copy_all
 from meetings.db.database import Database
 from meetings.db.engine import configured_url, database_url, nothing_stored_yet, shown
-from meetings.db.migrations import SCHEMA_VERSION, SETTINGS_VERSION
-from meetings.db.upgrade import schema_version
+from meetings.db.migrations import SETTINGS_VERSION
+from meetings.db.upgrade import SCHEMA_VERSION, schema_version
 from meetings.errors import MeetingError
 from meetings.repo import settings
 from meetings.store import KEY_CHECK, Store

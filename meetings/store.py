@@ -36,10 +36,10 @@ from meetings.audit import AuditEntry
 from meetings.consent import require_consent
 from meetings.corrections import TEXT_KINDS, apply_with_speech, line_at
 from meetings.crypto import Cipher, Damaged
-from meetings.db.migrations import MIGRATIONS, SCHEMA_VERSION, SEALED_COLUMNS, SETTINGS_VERSION
+from meetings.db.migrations import MIGRATIONS, SEALED_COLUMNS, SETTINGS_VERSION
 from meetings.db.database import Database
 from meetings.db.engine import configured_url, database_url
-from meetings.db.upgrade import AUDIT_KEYED_FROM, schema_version, upgrade
+from meetings.db.upgrade import AUDIT_KEYED_FROM, SCHEMA_VERSION, schema_version, upgrade
 from meetings.errors import ConsentError, LoginThrottled, MeetingError, MeetingNotFound, MeetingWithdrawn
 from meetings.records import (
     CONSENT_METHODS,

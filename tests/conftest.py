@@ -157,3 +157,17 @@ def backend(request, monkeypatch) -> str:
     else:
         monkeypatch.delenv("MEDLYT_DATABASE_URL", raising=False)
     return request.param
+
+
+def empty_database(monkeypatch) -> str | None:
+    """Central mode: MEDLYT_DATABASE_URL now names a new, empty database of this test's own, for
+    a store opened with another cipher than the one `backend` upgraded with (give it
+    upgrade=True); its URL. Embedded mode: None (the test's data directory has no file yet)."""
+    url = os.environ.get("MEDLYT_DATABASE_URL")
+    if not url:
+        return None
+    from tests import postgres
+
+    fresh = postgres.create_database(Path(url.split("?host=", 1)[1]), "t_" + os.urandom(6).hex())
+    monkeypatch.setenv("MEDLYT_DATABASE_URL", fresh)
+    return fresh

@@ -1,13 +1,17 @@
-"""The SQLite schema as ordered migrations, and what in it is sealed.
+"""The SQLite schema's numbered migrations 1-17, and what in it is sealed.
 
-A file's `PRAGMA user_version` says how many migrations it has had; the store applies the rest
-in one transaction when it opens the file (meetings/store.py). The steps that SQL cannot do
-(SHA-256 for the audit chain, AES for sealing) run in that same transaction from the store.
+A file's `PRAGMA user_version` says how many it has had. They end at schema 17, where Alembic's
+revisions (meetings/db/revisions/) take over: its first revision runs the rest of these on an
+older file, with the steps SQL cannot do (SHA-256 for the audit chain, AES for sealing), in the
+store's one write transaction. Never edit a released entry.
 """
 
 import sqlite3
 from collections.abc import Iterator
 
+from sqlalchemy import Connection
+
+from meetings import audit
 from meetings.crypto import Cipher
 
 # Ordered schema migrations; the file's `PRAGMA user_version` says how many have been applied.
@@ -364,7 +368,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX speech_by_meeting ON speech (meeting_id, start_s);
     """,
 ]
-SCHEMA_VERSION = len(MIGRATIONS)
+SCHEMA_VERSION = len(MIGRATIONS)  # where the numbered migrations end; Alembic's revisions go on from here
 # The migration (1-based, as user_version counts) that adds the chain; a file upgraded past it
 # has its older entries chained in the same transaction. Found by content rather than written
 # as 8, so it stays right wherever that migration ends up in the list.
@@ -419,3 +423,19 @@ def seal_plaintext(conn: sqlite3.Connection, cipher: Cipher) -> None:
         conn.executemany(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", [
             (cipher.seal(value.encode() if isinstance(value, str) else value, f"{table}.{column}:{owner_value}"), rowid)
             for rowid, owner_value, value in rows])
+
+
+def upgrade_sqlite(conn: Connection, cipher: Cipher) -> None:
+    """Bring an SQLite file from its `user_version` to schema 17 (in the caller's transaction)."""
+    raw = conn.connection.driver_connection  # these steps speak sqlite3, as they always did
+    version = raw.execute("PRAGMA user_version").fetchone()[0]
+    for script in MIGRATIONS[version:]:
+        for statement in statements(script):
+            raw.execute(statement)
+    if version < AUDIT_CHAIN_VERSION:
+        # SQLite has no SHA-256, so the entries of an older file are chained here, in the
+        # migration's transaction: only rows that were never chained (hash NULL) can be touched.
+        audit.chain_unhashed(raw)
+    if version < ENCRYPTION_VERSION:
+        seal_plaintext(raw, cipher)  # likewise: SQLite has no AES
+    raw.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")

@@ -67,7 +67,7 @@ def test_an_unreachable_database_or_wrong_user_or_no_such_database_is_one_line(m
 
 def test_a_newer_schema_is_refused_and_left_alone(medlyt_home, postgres_url):
     assert medlyt(medlyt_home, "db", "upgrade", url=postgres_url).returncode == 0
-    sql = "UPDATE schema_version SET version = 99"
+    sql = "UPDATE alembic_version SET version_num = '0099'"
     subprocess.run([str(bin_dir() / "psql"), "-q", "-d", postgres_url.replace("+psycopg", ""), "-c", sql], check=True)
     one_danish_line(medlyt(medlyt_home, "meeting", "list", url=postgres_url), "nyere version", "Opdatér medlyt")
     one_danish_line(medlyt(medlyt_home, "db", "upgrade", url=postgres_url), "nyere version")

@@ -28,6 +28,7 @@ from meetings.records import (
     review_key,
 )
 from meetings.store import MeetingError, MeetingWithdrawn, Store
+from tests.conftest import empty_database
 from tests.raw_db import raw, stored_bytes
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
@@ -283,9 +284,9 @@ def test_development_points_keep_their_order_and_can_be_removed(store):
                        (audit.DEVELOPMENT_POINT_ADDED, "position=3", "lis")]
 
 
-def test_withdrawal_removes_notes_and_points_and_leaves_no_text_in_the_file(medlyt_home):
+def test_withdrawal_removes_notes_and_points_and_leaves_no_text_in_the_file(medlyt_home, monkeypatch):
     # Unencrypted, so the check can see the words before: deleting must overwrite them too.
-    with Store(medlyt_home, cipher=Unencrypted()) as store:
+    with Store(medlyt_home, cipher=Unencrypted(), database=empty_database(monkeypatch), upgrade=True) as store:
         withdraw_and_scan(store, medlyt_home)
 
 

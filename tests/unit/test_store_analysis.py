@@ -17,6 +17,7 @@ from meetings.corrections import anchor_of
 from meetings.crypto import Unencrypted
 from meetings.records import AudioInfo, Consent, Correction, Participant, Segment, Speaker, Word
 from meetings.store import MeetingError, MeetingWithdrawn, Store
+from tests.conftest import empty_database
 from tests.raw_db import raw, stored_bytes
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
@@ -87,10 +88,10 @@ def store(medlyt_home):
 
 
 @pytest.fixture
-def unencrypted_store(medlyt_home):
+def unencrypted_store(medlyt_home, monkeypatch):
     """For the withdrawal scans: without encryption the scan sees the words before the
     withdrawal, so it shows that deleting overwrites them (secure_delete), not only sealing."""
-    with Store(medlyt_home, cipher=Unencrypted()) as s:
+    with Store(medlyt_home, cipher=Unencrypted(), database=empty_database(monkeypatch), upgrade=True) as s:
         yield s
 
 
