@@ -207,7 +207,8 @@ def balance_section(analysis, speakers: list[Speaker]) -> None:
         share = analysis.balance.get(sp.id, {"share": 0.0, "talk_s": 0.0})
         rows.append({"Taler": sp.label, "Rolle": ROLE_LABELS.get(sp.role, "–") if sp.role else "–", "Id": sp.id,
                      "Taletid": clock(share["talk_s"]), "Andel": percent(share["share"])})
-    st.dataframe(rows, hide_index=True, width="stretch")
+    # A plain table: in the narrow column its text wraps, where a data grid would cut off columns.
+    st.table(rows, hide_index=True)
 
 
 def corrections_section(meeting, segments: list[Segment], speakers: list[Speaker], chosen: int | None) -> None:

@@ -74,3 +74,81 @@ def test_every_page_has_no_serious_wcag_violation(trust_home, dashboard, browser
         found[path] = violations(browser_page, axe_source)
     print("\n" + json.dumps(found, ensure_ascii=False, indent=1))
     assert {name: v for name, v in found.items() if v} == {}
+
+
+FOCUSED = """() => { const e = document.activeElement;
+    if (!e || e === document.body) return "";
+    const label = (e.labels && e.labels[0]) || e.closest("label");
+    // A control's own words; not those of a container that takes focus to scroll (its whole text).
+    const own = label ? label.innerText : (["BUTTON", "A"].includes(e.tagName) ? e.innerText : "");
+    return [e.tagName, e.type || "", e.getAttribute("aria-label") || "", (own || "").trim()].join("|"); }"""
+
+
+def tab_to(page, *wanted: str, limit: int = 120) -> str:
+    """Press Tab until the focused element's description (tag|type|aria-label|text) holds all
+    of `wanted`; fails if it is not reached within `limit` presses: a keyboard user would be stuck."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if all(part in focused for part in wanted):
+            return focused
+        seen.append(focused)
+    pytest.fail(f"{wanted!r} not reached by Tab; focus went through: {seen}")
+
+
+def test_the_sparring_flow_by_keyboard_alone(trust_home, dashboard, browser_page):  # noqa: F811
+    """Take a moment along on the overview, with a note, and write one's own note on it in
+    Sparring: Tab to move, Space and Enter to choose and press, typing to write. No mouse."""
+    from meetings.store import Store
+
+    meeting = trust_home["ready"]
+    server = dashboard(trust_home["home"])
+    page = browser_page.page
+    page.goto(server.url, wait_until="commit")
+    login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    assert "Brugernavn" in page.evaluate(FOCUSED)  # the login page starts in the name field
+    page.keyboard.type("anne")
+    tab_to(page, "Adgangskode")
+    page.keyboard.type(trust_home["password"])
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Møder").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+
+    # Møder: the picker already holds the meeting that can be shown; Tab to "Åbn mødet", Enter.
+    tab_to(page, "BUTTON|", "|Åbn mødet")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Nøgletal").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+
+    # Mødeoverblik, the first moment: Space on "Tag med", a note, Enter on "Gem".
+    tab_to(page, "INPUT|radio|", "|Tag med")
+    page.keyboard.press("Space")
+    browser_page.wait_until_settled()
+    assert page.get_by_role("radio", name="Tag med").is_checked()
+    tab_to(page, "TEXTAREA|", "Note til sparringen")
+    page.keyboard.type("Godt åbent spørgsmål.")
+    tab_to(page, "BUTTON|", "|Gem")
+    page.keyboard.press("Enter")
+    page.get_by_text("Tages med i sparringen.").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+
+    # To Sparring through the page list in the sidebar.
+    tab_to(page, "A|", "|Sparring")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Øjeblik 1 af 1").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    assert page.get_by_text("Godt åbent spørgsmål.").count() >= 1  # the note followed the moment
+    tab_to(page, "TEXTAREA|", "Sagsbehandlerens note")
+    page.keyboard.type("Jeg vil prøve det igen.")
+    tab_to(page, "BUTTON|", "|Gem min note")
+    page.keyboard.press("Space")
+    page.get_by_text("Din note er gemt.").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.screenshot(f"tastatur-sparring-{page.viewport_size['width']}.png")
+
+    with Store(trust_home["home"]) as store:
+        reviews = list(store.reviews(meeting).values())
+        notes = store.session_notes(meeting)
+    assert [(r.status, r.note, r.by) for r in reviews] == [("drøftet", "Godt åbent spørgsmål.", "anne")]
+    assert [(n.text, n.by) for (moment, author), n in notes.items() if author == "sagsbehandler"] == \
+        [("Jeg vil prøve det igen.", "anne")]

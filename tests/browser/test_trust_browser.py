@@ -197,3 +197,42 @@ def test_a_reload_with_a_draft_note_asks_first(trust_home, dashboard, browser_pa
     page.wait_for_timeout(1_000)
     assert asked == ["beforeunload"]
     assert page.get_by_label("Sagsbehandlerens note").first.input_value() == "Ikke gemt endnu"
+
+
+def test_a_click_on_a_transcript_line_plays_it(trust_home, dashboard, browser_page):
+    """Point 12: a click on a line (not only the picker) plays that line from its start; by
+    keyboard, the arrow keys move between the lines and Enter plays the one in focus."""
+    page = start_logged_in(dashboard, browser_page, trust_home["home"], "anne", trust_home["password"])
+    page.get_by_role("heading", name="Møder").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/transskription?meeting={trust_home['ready']}",
+              wait_until="commit")
+    lines = page.locator('.st-key-transcript-lines [data-testid="stMarkdownContainer"] p')
+    line = lines.filter(has_text="Ellers kan det give en sanktion")
+    line.wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    assert line.get_attribute("role") == "button"  # announced as something to press
+    assert page.evaluate("() => document.querySelector('audio').paused")  # nothing plays by itself
+
+    line.click()
+    page.wait_for_function("() => { const a = document.querySelector('audio'); "
+                           "return a && a.autoplay && !a.paused && a.currentTime > 0; }", timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    assert line.inner_text().startswith("▶")  # the clicked line is the chosen one
+    picker = page.locator('[data-testid="stSelectbox"]').first
+
+    def picked() -> str:  # the line the picker shows as chosen
+        box = picker.locator("input").first
+        return box.input_value() + " " + (box.get_attribute("aria-label") or "") + " " + picker.inner_text()
+
+    assert "00:12" in picked()
+    assert page.evaluate("() => document.querySelector('audio').currentTime") >= 0.9  # from the line's start
+    browser_page.screenshot(f"trust-linje-klikket-{page.viewport_size['width']}.png")
+
+    # Keyboard: one Tab stop for the lines (the chosen one); arrow up, Enter plays the line before.
+    assert lines.evaluate_all("ps => ps.filter(p => p.tabIndex === 0).length") == 1
+    line.focus()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    lines.filter(has_text="Ja.").filter(has_text="▶").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    assert "00:11" in picked()

@@ -91,7 +91,7 @@ def everything(at: AppTest) -> str:
     parts = [str(e.value) for kind in ("title", "subheader", "markdown", "caption", "info", "error", "warning",
                                        "success", "text", "json")
              for e in getattr(at, kind)]
-    parts += [e.value.to_csv() for e in at.dataframe]
+    parts += [e.value.to_csv() for kind in ("dataframe", "table") for e in getattr(at, kind)]
     parts += [option for kind in ("selectbox", "multiselect") for e in getattr(at, kind) for option in e.options]
     parts += [e.label for e in at.expander]
     # Markdown escapes resolved: a masked number must be judged as read, not as "010203\\-1234".
