@@ -48,7 +48,8 @@ def render() -> None:
     latest_section(rows)
     charts_section(rows)
     st.subheader("Møderne")
-    st.dataframe([table_row(r) for r in rows], hide_index=True, width="stretch")
+    # A plain table: on a tablet its text wraps, where a data grid would hide its last columns.
+    st.table([table_row(r) for r in rows], hide_index=True)
     left_out_note(left_out)
 
 

@@ -34,7 +34,7 @@ from meetings.redaction import redact_segments, redact_speakers
 DEFAULT_LOW_CONFIDENCE = 0.6  # feedback/config.toml's, for a meeting without an analysis
 AUDIO_MARGIN_S = 1.0  # a second either side of the line, so its first and last word are whole
 LINES_PER_BLOCK = 250  # one markdown element per this many lines, never one per line or word
-SNIPPET_CHARS = 70
+SNIPPET_CHARS = 40  # the line picker shows its choice whole, also on a tablet
 NOTICE = "transcript_notice"  # (kind, message) left by a correction for the next run
 UNKNOWN = "Ukendt taler"
 LONE_PUNCTUATION = re.compile(r"[.,;:!?]+")

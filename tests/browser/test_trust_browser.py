@@ -31,6 +31,22 @@ CUT_FIGURES = """() => [...document.querySelectorAll(
     .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > 0; })  // shown, not folded away
     .filter(e => e.scrollWidth > e.clientWidth + 1 || e.innerText.includes("…"))
     .map(e => e.innerText)"""
+# Pickers showing their choice cut off ("7 · 00:12 · Sagsbehandler: Ellers kan det give en sankt"),
+# and tables whose columns are out of reach: a plain table wider than its box that cannot be
+# scrolled by keyboard, or a data grid running past the page's edge (a grid scrolls inside itself).
+CUT_PICKERS_AND_TABLES = """() => {
+    const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > 0; };
+    const main = document.querySelector('[data-testid="stMain"]').getBoundingClientRect();
+    return [
+        ...[...document.querySelectorAll('[data-testid="stSelectbox"] input')].filter(shown)
+            .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => "picker: " + e.value),
+        ...[...document.querySelectorAll('[data-testid="stTable"] > div')].filter(shown)
+            .filter(e => e.scrollWidth > e.clientWidth + 1 && e.tabIndex !== 0)  // wide: it must scroll by keyboard
+            .map(e => "table: " + e.innerText.slice(0, 40)),
+        ...[...document.querySelectorAll('[data-testid="stDataFrame"]')].filter(shown)
+            .filter(e => e.getBoundingClientRect().right > main.right + 1).map(e => "grid: " + e.innerText.slice(0, 40)),
+    ];
+}"""
 
 
 @pytest.fixture
@@ -57,6 +73,10 @@ def check_danish(browser_page, name: str) -> None:
     assert page.evaluate("document.documentElement.lang") == "da"
     assert page.evaluate(ENGLISH_ON_PAGE, ENGLISH) == [], name
     assert page.evaluate(CUT_FIGURES) == [], name
+    assert page.evaluate(CUT_PICKERS_AND_TABLES) == [], name
+    if page.viewport_size["width"] < 1000:  # on a tablet the page has the whole width, no sidebar beside it
+        main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+        assert main["width"] > 0.8 * page.viewport_size["width"], name
     browser_page.screenshot(f"trust-{name}-{page.viewport_size['width']}.png")
 
 
@@ -93,6 +113,12 @@ def test_every_page_is_danish_readable_and_reflows(trust_home, dashboard, browse
 
     nav("Transskription", page.get_by_label("Søg i teksten"))
     check_danish(browser_page, "transskription")
+    # The transcript box holds many lines, not four: at least 400 px high, all eight lines of this meeting in view.
+    box = page.locator(".st-key-transcript-lines")
+    assert box.bounding_box()["height"] >= 400
+    assert box.evaluate("""b => { const top = b.getBoundingClientRect().top, bottom = b.getBoundingClientRect().bottom;
+        return [...b.querySelectorAll('[data-testid="stMarkdownContainer"] p')]
+            .filter(p => { const r = p.getBoundingClientRect(); return r.top >= top && r.bottom <= bottom; }).length; }""") >= 8
     if width == 768:  # the transcript at full width, not squeezed beside the corrections
         lines = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Ikke endnu.").last
         main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
