@@ -32,8 +32,6 @@ st.html("""<style>
   opacity: 1; }
 [data-testid="stCaptionContainer"] p, [data-testid="stCaptionContainer"] code,
 [data-testid]:has(:disabled, [aria-disabled="true"]) > [data-testid="stWidgetLabel"] p { color: #5e5d5b; }
-/* Plain tables wrap their headers too, so fewer of them need scrolling sideways on a tablet. */
-[data-testid="stTable"] th, [data-testid="stTable"] td { white-space: normal; }
 /* A transcript line is a button (dashboard/line_click.js): it shows it under the pointer and in focus. */
 .st-key-transcript-lines [data-testid="stMarkdownContainer"] p[role="button"] {
   cursor: pointer; border-radius: 0.25rem; padding: 0.1rem 0.25rem; margin-left: -0.25rem; }

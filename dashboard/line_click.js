@@ -27,7 +27,7 @@ export default function (component) {
   const play = (p) => {
     const lines = all();
     const i = lines.indexOf(p);
-    if (i < 0 || i >= state.lines.length) return;
+    if (i < 0 || lines.length !== state.lines.length) return;  // a line is a paragraph, or we do not know which
     lines.forEach((other) => other.setAttribute("tabindex", other === p ? "0" : "-1"));
     state.send(state.lines[i]);
   };

@@ -12,29 +12,4 @@
       if (close) close.click();
     }, 0);
   });
-
-  // A plain table with more columns than the screen is wide scrolls sideways inside its box. The
-  // box then takes keyboard focus, so the arrow keys scroll it too (WCAG 2.1.1), and says what it is.
-  const NAME = "Tabel: rul til siden for at se alle kolonner";
-  const reachable = () => {
-    for (const box of document.querySelectorAll('[data-testid="stTable"] > div')) {
-      const wide = box.scrollWidth > box.clientWidth + 1;
-      if (wide && box.getAttribute("aria-label") !== NAME) {
-        box.tabIndex = 0;
-        box.setAttribute("role", "region");
-        box.setAttribute("aria-label", NAME);
-      } else if (!wide && box.getAttribute("aria-label") === NAME) {
-        ["tabindex", "role", "aria-label"].forEach((name) => box.removeAttribute(name));
-      }
-    }
-  };
-  let pending = false;
-  const soon = () => {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(() => { pending = false; reachable(); });
-  };
-  window.addEventListener("resize", soon);
-  const start = () => new MutationObserver(soon).observe(document.body, { childList: true, subtree: true });
-  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
 })();

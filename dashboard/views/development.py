@@ -48,8 +48,7 @@ def render() -> None:
     latest_section(rows)
     charts_section(rows)
     st.subheader("Møderne")
-    # A plain table: on a tablet its text wraps, where a data grid would hide its last columns.
-    st.table([table_row(r) for r in rows], hide_index=True)
+    st.dataframe([table_row(r) for r in rows], hide_index=True, width="stretch")
     left_out_note(left_out)
 
 

@@ -160,8 +160,9 @@ def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict, l
     st.dataframe([{
         "Tid": clock(f.start), "": TONES.get(f.tone, ("?", ""))[0], "Art": kind_label(f.kind),
         "Taler": labels.get(f.speaker, "–") if f.speaker else "–",
-        "Hvorfor": ("(usikker tekst) " if f in unsure else "") + redact(f.message),
+        # The choice before the long reason: on a tablet the reason runs past the edge, not the choice.
         "Til sparringen": REVIEW_LABELS.get(reviews[review_key(f)].status, "") if review_key(f) in reviews else "",
+        "Hvorfor": ("(usikker tekst) " if f in unsure else "") + redact(f.message),
     } for f in shown], hide_index=True, width="stretch")
     if not shown:
         return

@@ -34,7 +34,7 @@ from meetings.redaction import redact_segments, redact_speakers
 DEFAULT_LOW_CONFIDENCE = 0.6  # feedback/config.toml's, for a meeting without an analysis
 AUDIO_MARGIN_S = 1.0  # a second either side of the line, so its first and last word are whole
 LINES_PER_BLOCK = 250  # one markdown element per this many lines, never one per line or word
-SNIPPET_CHARS = 40  # the line picker shows its choice whole, also on a tablet
+SNIPPET_CHARS = 48  # short enough for the line picker to show its choice whole, also on a tablet
 NOTICE = "transcript_notice"  # (kind, message) left by a correction for the next run
 UNKNOWN = "Ukendt taler"
 LONE_PUNCTUATION = re.compile(r"[.,;:!?]+")
@@ -67,8 +67,10 @@ def render() -> None:
     left, right = st.container(key="reflow-transcript").columns([3, 2], gap="large")
     with left:
         chosen = transcript_section(meeting, segments, labels, threshold)
-    with right:
+        # Under the transcript, at its width: in the narrow column beside it, the table's last
+        # columns were cut off.
         balance_section(analysis, speakers)
+    with right:
         if can_correct_speakers(user, meeting):
             corrections_section(meeting, segments, speakers, chosen)
             text_section(meeting, segments, chosen)
@@ -207,8 +209,7 @@ def balance_section(analysis, speakers: list[Speaker]) -> None:
         share = analysis.balance.get(sp.id, {"share": 0.0, "talk_s": 0.0})
         rows.append({"Taler": sp.label, "Rolle": ROLE_LABELS.get(sp.role, "–") if sp.role else "–", "Id": sp.id,
                      "Taletid": clock(share["talk_s"]), "Andel": percent(share["share"])})
-    # A plain table: in the narrow column its text wraps, where a data grid would cut off columns.
-    st.table(rows, hide_index=True)
+    st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def corrections_section(meeting, segments: list[Segment], speakers: list[Speaker], chosen: int | None) -> None:

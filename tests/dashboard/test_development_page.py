@@ -124,7 +124,7 @@ def development_page(name: str):
 
 
 def table(at) -> list[dict]:
-    return at.table[0].value.to_dict("records") if at.table else []
+    return at.dataframe[0].value.to_dict("records") if at.dataframe else []
 
 
 def caseworker_numbers(home: Path, meeting_id: str) -> dict:
@@ -192,13 +192,13 @@ def test_a_colleague_who_sat_in_does_not_follow_the_caseworkers_development(deve
     """She may open the meeting she recorded, but Eva's development is Eva's and her leaders'."""
     at = development_page("ole")
     assert not at.exception, at.exception
-    assert not at.get("selectbox") and not at.table
+    assert not at.get("selectbox") and not at.dataframe
     assert "de lederes, hun deler sine møder med" in at.info[0].value
 
 
 def test_an_administrator_follows_no_one_unless_the_organisation_allows_it(development_home, monkeypatch):
     at = development_page("admin")
-    assert not at.get("selectbox") and not at.table
+    assert not at.get("selectbox") and not at.dataframe
 
 
 def test_an_administrator_may_choose_any_caseworker_where_allowed(development_home, monkeypatch):
@@ -208,7 +208,7 @@ def test_an_administrator_may_choose_any_caseworker_where_allowed(development_ho
     assert at.selectbox(key="development_caseworker").options == ["eva", "finn", "gert"]
     assert [r["Id"] for r in table(at)] == [d.meetings[n] for n in ("first", "second", "third")]
     at.selectbox(key="development_caseworker").set_value("gert").run()
-    assert not at.exception and not at.table
+    assert not at.exception and not at.dataframe
     assert "ingen møder med nøgletal for gert" in at.info[0].value
 
 
@@ -217,7 +217,7 @@ def test_a_leader_with_nothing_shared_is_told_so(development_home, tmp_path, mon
     with Store(tmp_path) as store:
         store.add_user("kim", "leder", PASSWORD)
     at = development_page("kim")
-    assert not at.selectbox and not at.table and "ingen sagsbehandlere" in at.info[0].value
+    assert not at.selectbox and not at.dataframe and "ingen sagsbehandlere" in at.info[0].value
 
 
 def test_the_view_is_logged_once_per_session(development_home):

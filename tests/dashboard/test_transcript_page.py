@@ -88,7 +88,7 @@ def shown_text(at: AppTest) -> str:
 
 def balance(at: AppTest) -> dict[str, tuple[str, str]]:
     """Speaker id -> (label, share) from the balance table."""
-    table = at.table[0].value
+    table = at.dataframe[0].value
     return {row["Id"]: (row["Taler"], row["Andel"]) for _, row in table.iterrows()}
 
 
@@ -204,7 +204,7 @@ def test_renaming_a_speaker_changes_label_role_and_balance_at_once(own_meeting, 
     assert "Borger (S2) hedder nu Bisidder Jens (bisidder)." in success and "Taletid nu:" in success
     after = balance(at)
     assert after["S2"] == ("Bisidder Jens", before["S2"][1])
-    assert at.table[0].value.set_index("Id").loc["S2", "Rolle"] == "Bisidder"
+    assert at.dataframe[0].value.set_index("Id").loc["S2", "Rolle"] == "Bisidder"
     assert "**Bisidder Jens:** Nej." in transcript(at)
     with Store(transcript_home) as store:
         speakers = store.speakers(own_meeting)

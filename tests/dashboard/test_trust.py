@@ -231,7 +231,7 @@ def test_the_development_page_does_not_count_unsure_flags_as_facts(trust_home):
     at = logged_in("anne")
     at.switch_page(DEVELOPMENT).run()
     assert not at.exception, at.exception
-    rows = {r["Titel"]: r for r in at.table[0].value.to_dict("records")}
+    rows = {r["Titel"]: r for r in at.dataframe[0].value.to_dict("records")}
     ready = rows["Klar samtale"]
     with Store(trust_home.home) as store:
         concerns = [f for f in store.analysis(trust_home.ids["ready"]).flags if f.tone == "concern"]
