@@ -66,7 +66,7 @@ $(TOOLS)/.installed: requirements/tools.txt
 
 # The whole suite against the newest releases that pyproject.toml allows, in its own environment,
 # so an upgrade is a deliberate, tested step. Not part of CI: its result depends on the day.
-test-latest: system-deps
+test-latest: system-deps $(AXE)
 	@$(MAKE) --no-print-directory python-version
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)

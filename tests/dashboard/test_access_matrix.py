@@ -41,7 +41,7 @@ def test_every_person_on_every_meeting_page(dashboard_home, name, page, route, m
         assert "Annes møde" in at.title[0].value and NO_ACCESS not in text
     else:
         assert [e.value for e in at.error] == [NO_ACCESS]
-        assert "Annes møde" not in text and not at.get("audio") and not at.text_area and not at.dataframe and not at.table
+        assert "Annes møde" not in text and not at.get("audio") and not at.text_area and not at.dataframe
 
 
 def controls_offered(name: str, meeting_id: str) -> dict[str, object]:
