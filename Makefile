@@ -11,6 +11,9 @@ LOCK_PYTHON := 3.11
 LOCK_PLATFORM := x86_64-manylinux_2_28
 TOOLS := .venv-tools
 LATEST := .venv-latest
+# axe-core for the browser tests' accessibility check (the `axe` target below).
+AXE_DIR := tests/browser/axe
+AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
 # Debian programs the tests need: espeak-ng speaks the synthetic Danish meetings; chromium is the
 # real browser the dashboard tests drive (through Playwright, with Debian's build: no browser download);
@@ -19,7 +22,7 @@ SYSTEM_PROGRAMS := espeak-ng chromium
 SYSTEM_PACKAGES := espeak-ng chromium postgresql
 POSTGRES_INITDB := /usr/lib/postgresql/*/bin/initdb
 
-.PHONY: setup demo test test-latest lock bench clean system-deps python-version
+.PHONY: setup demo test test-latest lock bench clean system-deps python-version axe
 
 python-version:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(LOCK_PYTHON)".split("."))))' || \
@@ -43,7 +46,7 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/medlyt demo
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(AXE)
 	$(BIN)/python -m pytest
 
 # Regenerate the lock from pyproject.toml's ranges with the newest releases; `make lock UPGRADE=`
@@ -63,7 +66,7 @@ $(TOOLS)/.installed: requirements/tools.txt
 
 # The whole suite against the newest releases that pyproject.toml allows, in its own environment,
 # so an upgrade is a deliberate, tested step. Not part of CI: its result depends on the day.
-test-latest: system-deps
+test-latest: system-deps $(AXE)
 	@$(MAKE) --no-print-directory python-version
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
@@ -71,6 +74,16 @@ test-latest: system-deps
 	$(LATEST)/bin/python -m pip install --quiet --upgrade -e '.[test]'
 	@echo "Afviger fra låsen:"; $(LATEST)/bin/python scripts/lock_diff.py $(LOCK)
 	MEDLYT_UNLOCKED=1 $(LATEST)/bin/python -m pytest
+
+# axe-core, which the browser tests inject into every page (WCAG 2.1 AA), exactly as
+# tests/browser/axe/package-lock.json pins it: `npm ci` checks its integrity hash. Installed here,
+# never fetched while the tests run.
+$(AXE): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "Browsertestene kræver npm (Node.js) til axe-core. Installér med: sudo apt-get install npm"; exit 1; }
+	cd $(AXE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --silent
+	touch $@
+
+axe: $(AXE)
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PROGRAMS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \

@@ -25,6 +25,19 @@ st.html("""<style>
 /* What was said inside a moment is quoted: at full contrast, marked by a bar, never faint. */
 [data-testid="stMarkdownContainer"] blockquote { color: inherit; opacity: 1; border-left: 4px solid #1565c0; }
 [data-testid="stMarkdownContainer"] blockquote p { color: inherit; }
+/* WCAG 2.1 AA (4.5:1): Streamlit's small grey text (captions, the labels of boxes shown but not
+   editable, such as the other person's note) is too faint on white; a darker grey still reads
+   as secondary. */
+[data-testid="stCaptionContainer"], [data-testid]:has(:disabled, [aria-disabled="true"]) > [data-testid="stWidgetLabel"] {
+  opacity: 1; }
+[data-testid="stCaptionContainer"] p, [data-testid="stCaptionContainer"] code,
+[data-testid]:has(:disabled, [aria-disabled="true"]) > [data-testid="stWidgetLabel"] p { color: #5e5d5b; }
+/* A transcript line is a button (dashboard/line_click.js): it shows it under the pointer and in focus. */
+.st-key-transcript-lines [data-testid="stMarkdownContainer"] p[role="button"] {
+  cursor: pointer; border-radius: 0.25rem; padding: 0.1rem 0.25rem; margin-left: -0.25rem; }
+.st-key-transcript-lines [data-testid="stMarkdownContainer"] p[role="button"]:hover { background: #eef3fb; }
+.st-key-transcript-lines [data-testid="stMarkdownContainer"] p[role="button"]:focus-visible {
+  outline: 2px solid #1565c0; outline-offset: 1px; }
 /* On a tablet (768 px) side-by-side parts of a page (transcript and corrections, the two charts)
    go one under the other, each at full width, instead of squeezing. A page marks such a row by
    putting it in a container whose key starts with "reflow". */

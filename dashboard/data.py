@@ -59,10 +59,12 @@ def purge_due() -> list[str]:
         return s.purge()
 
 
-def play(meeting_id: str, start: float, end: float, play_from: float, play_to: float, what: str = "Øjeblikket") -> None:
+def play(meeting_id: str, start: float, end: float, play_from: float, play_to: float, what: str = "Øjeblikket",
+         autoplay: bool = False) -> None:
     """A stretch of the recording in an audio player, or one line saying why it cannot be played.
     The player fetches it from the server's own sound address (dashboard.server), which answers
-    only while this login lasts and its user may see the meeting."""
+    only while this login lasts and its user may see the meeting. With `autoplay` it starts at once
+    (a line clicked in the transcript)."""
     try:
         with store() as s:
             s.audio_excerpt(meeting_id, start, end)  # damaged or missing: say so here, on the page
@@ -71,7 +73,8 @@ def play(meeting_id: str, start: float, end: float, play_from: float, play_to: f
         return
     ticket = sessions.sound_ticket(token(), meeting_id, start, end, by_cookie=cookie_token() is not None)
     address = urljoin(st.context.url or "http://127.0.0.1/", f"{SOUND_PATH}/{ticket}")
-    st.audio(address, format="audio/wav", start_time=round(play_from - start, 2), end_time=round(play_to - start, 2))
+    st.audio(address, format="audio/wav", start_time=round(play_from - start, 2), end_time=round(play_to - start, 2),
+             autoplay=autoplay)
 
 
 REPORT_GONE = "Rapporten kan ikke hentes: mødet er slettet, eller du har ikke længere adgang til det.\n"

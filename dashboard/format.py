@@ -56,3 +56,14 @@ def model_note(model: str | None) -> str | None:
         return None
     return (f"Teksten er lavet af {known.name}: offentliggjort WER {decimal(known.coral_wer)} % på CoRals oplæste "
             f"danske tale ({known.source}); i samtale er tallet højere. Lyt til lyden, før du citerer nogen.")
+
+
+# Colours of text a reader must be able to read: WCAG 2.1 AA asks 4.5:1 against white and against
+# the search highlight. Streamlit's own :gray[...] and :orange[...] are lighter than that.
+UNSURE_COLOUR = "#64625e"  # words Whisper was unsure of (with italics): 6.1:1 on white
+WARNING_COLOUR = "#9a4f00"  # "Kladde: ikke gemt", the model's note: 6.0:1 on white
+
+
+def coloured(markdown: str, colour: str) -> str:
+    """Markdown in a colour of its own (Streamlit's :color[...] directive)."""
+    return f':color[{markdown}]{{foreground="{colour}"}}'

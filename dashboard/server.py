@@ -204,7 +204,8 @@ class Gate:
 # small script (dashboard/danish.js) that puts Danish words in place of Streamlit's.
 
 SCRIPTS = {"dansk.js": Path(__file__).with_name("danish.js"),  # Streamlit's words in Danish
-           "kladder.js": Path(__file__).with_name("drafts.js")}  # ask before a draft note is lost
+           "kladder.js": Path(__file__).with_name("drafts.js"),  # ask before a draft note is lost
+           "tablet.js": Path(__file__).with_name("tablet.js")}  # a page chosen on a tablet gets the whole width
 
 
 def danish_page(body: bytes) -> bytes:

@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import meeting_for, store
-from dashboard.format import clock, count, day_time, escape, model_note, percent
+from dashboard.format import WARNING_COLOUR, clock, coloured, count, day_time, escape, model_note, percent
 from dashboard.moment import evidence, header_and_sound, said_around
 from dashboard.status import SPEAKERS, meeting_state
 from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label, uncertain
@@ -55,7 +55,7 @@ def render() -> None:
     st.caption(f"{clock(analysis.metrics['duration_s'])} · model {escape(meeting.model or '–')} · "
                f"analyseret {day_time(analysis.computed_at)}")
     if (note := model_note(meeting.model)) is not None:
-        st.caption(f":orange[{note}]")
+        st.caption(coloured(note, WARNING_COLOUR))
     left, right = st.container(key="reflow-charts").columns([2, 3])
     with left:
         st.subheader("Taletid")
@@ -160,8 +160,9 @@ def flags_section(user, meeting, flags, segments, labels: dict, reviews: dict, l
     st.dataframe([{
         "Tid": clock(f.start), "": TONES.get(f.tone, ("?", ""))[0], "Art": kind_label(f.kind),
         "Taler": labels.get(f.speaker, "–") if f.speaker else "–",
-        "Hvorfor": ("(usikker tekst) " if f in unsure else "") + redact(f.message),
+        # The choice before the long reason: on a tablet the reason runs past the edge, not the choice.
         "Til sparringen": REVIEW_LABELS.get(reviews[review_key(f)].status, "") if review_key(f) in reviews else "",
+        "Hvorfor": ("(usikker tekst) " if f in unsure else "") + redact(f.message),
     } for f in shown], hide_index=True, width="stretch")
     if not shown:
         return
@@ -205,7 +206,7 @@ def review_form(user, meeting, flag, review) -> None:
                      key=f"note-{key}", on_change=keep_review_draft, args=(key,),
                      help="Noten følger øjeblikket til Sparring og rapporten.")
         if key in drafts and drafts[key].strip() != (review.note if review else ""):
-            st.caption(":orange[Kladde: noten er ikke gemt endnu.]")
+            st.caption(coloured("Kladde: noten er ikke gemt endnu.", WARNING_COLOUR))
         st.button("Gem", key=f"save-{key}", on_click=save_review, args=(meeting.id, flag, key, review))
     notice = st.session_state.pop(f"review-saved-{key}", None)
     if notice:

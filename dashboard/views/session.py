@@ -13,7 +13,7 @@ from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import meeting_for, report_for, store
 from dashboard.moment import evidence, header_and_sound, said_around
-from dashboard.format import clock, count, day_time, escape
+from dashboard.format import WARNING_COLOUR, clock, coloured, count, day_time, escape
 from feedback.labels import TONES, kind_label, uncertain
 from meetings.access import note_author
 from meetings.records import NOTE_AUTHORS, Flag, review_key
@@ -159,8 +159,8 @@ def notes_form(user, meeting, flag: Flag | None, notes: dict, writer: str | None
             if note:
                 column.caption(f"Skrevet af {escape(note.by or '–')} {day_time(note.at)}")
             if author == writer and key in drafts and drafts[key].strip() != (note.text if note else ""):
-                column.caption(":orange[Kladde: ikke gemt endnu. Den bliver her, også hvis du går til et andet "
-                               "øjeblik.]")
+                column.caption(coloured("Kladde: ikke gemt endnu. Den bliver her, også hvis du går til et andet "
+                                        "øjeblik.", WARNING_COLOUR))
         st.button("Gem min note", key=f"{form}-save", disabled=writer is None, on_click=save_notes,
                   args=(meeting.id, flag, form))
     if writer is None:

@@ -21,7 +21,8 @@ from dashboard.auth import current_user
 from dashboard.choice import processed_for_page
 from dashboard.data import meeting_for, store, transcript_csv_for
 from dashboard.data import play as play_excerpt
-from dashboard.format import clock, escape, model_note, percent
+from dashboard.format import UNSURE_COLOUR, clock, coloured, escape, model_note, percent
+from dashboard.line_click import BOX_KEY, clicked_line
 from dashboard.moment import MAX_CLIP_S  # a line that runs for minutes still sends only a couple of minutes
 from feedback.analysis import analyser
 from meetings.access import can_correct_speakers, can_export_transcript
@@ -33,7 +34,7 @@ from meetings.redaction import redact_segments, redact_speakers
 DEFAULT_LOW_CONFIDENCE = 0.6  # feedback/config.toml's, for a meeting without an analysis
 AUDIO_MARGIN_S = 1.0  # a second either side of the line, so its first and last word are whole
 LINES_PER_BLOCK = 250  # one markdown element per this many lines, never one per line or word
-SNIPPET_CHARS = 70
+SNIPPET_CHARS = 48  # short enough for the line picker to show its choice whole, also on a tablet
 NOTICE = "transcript_notice"  # (kind, message) left by a correction for the next run
 UNKNOWN = "Ukendt taler"
 LONE_PUNCTUATION = re.compile(r"[.,;:!?]+")
@@ -66,8 +67,10 @@ def render() -> None:
     left, right = st.container(key="reflow-transcript").columns([3, 2], gap="large")
     with left:
         chosen = transcript_section(meeting, segments, labels, threshold)
-    with right:
+        # Under the transcript, at its width: in the narrow column beside it, the table's last
+        # columns were cut off.
         balance_section(analysis, speakers)
+    with right:
         if can_correct_speakers(user, meeting):
             corrections_section(meeting, segments, speakers, chosen)
             text_section(meeting, segments, chosen)
@@ -98,17 +101,21 @@ def transcript_section(meeting, segments: list[Segment], labels: dict, threshold
         st.info("Ingen linjer indeholder søgeteksten." if query else "Mødet har ingen tekst.")
         return None
 
+    # A click on a line chooses it, as the picker does, and starts it playing.
+    clicked = clicked_line(shown, st.session_state.get("play_line"))
+    if clicked is not None:
+        st.session_state["play_line"] = clicked
     chosen = st.selectbox(
         "Afspil linje", shown, key="play_line",
         format_func=lambda i: f"{i + 1} · {clock(segments[i].start)} · {speaker_name(segments[i], labels)}: "
                               f"{snippet(segments[i].text)}")
-    play(meeting, segments[chosen])
+    play(meeting, segments[chosen], autoplay=clicked is not None)
 
     unsure = sum(1 for i in shown for w in drawn(segments[i]) if w.probability < threshold)
-    st.caption(f":gray[*grå kursiv*] = usikker tekst: ord som Whisper var under {percent(threshold)} sikker på"
-               f" ({unsure} her).")
+    st.caption(f"Klik på en linje for at høre den. {coloured('*grå kursiv*', UNSURE_COLOUR)} = usikker tekst: "
+               f"ord som Whisper var under {percent(threshold)} sikker på ({unsure} her).")
     lines = [line(segments[i], labels, threshold, i == chosen, query.lower()) for i in shown]
-    with st.container(height=560, border=True):
+    with st.container(height=560, border=True, key=BOX_KEY):
         for first in range(0, len(lines), LINES_PER_BLOCK):
             st.markdown("\n\n".join(lines[first:first + LINES_PER_BLOCK]))
     return chosen
@@ -180,14 +187,14 @@ def _run(words: list[str], unsure: bool, hit: bool = False) -> str:
     if not text:
         return text
     if unsure:
-        text = f":gray[*{text}*]"
+        text = coloured(f"*{text}*", UNSURE_COLOUR)
     return f":orange-background[{text}]" if hit else text
 
 
-def play(meeting, segment: Segment) -> None:
+def play(meeting, segment: Segment, autoplay: bool = False) -> None:
     start = max(0.0, segment.start - AUDIO_MARGIN_S)
     end = min(segment.end, segment.start + MAX_CLIP_S) + AUDIO_MARGIN_S
-    play_excerpt(meeting.id, start, end, segment.start, end, "Linjen")
+    play_excerpt(meeting.id, start, end, segment.start, end, "Linjen", autoplay=autoplay)
 
 
 # ---- balance and corrections ----------------------------------------------------------------

@@ -31,6 +31,18 @@ CUT_FIGURES = """() => [...document.querySelectorAll(
     .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > 0; })  // shown, not folded away
     .filter(e => e.scrollWidth > e.clientWidth + 1 || e.innerText.includes("…"))
     .map(e => e.innerText)"""
+# Pickers showing their choice cut off ("7 · 00:12 · Sagsbehandler: Ellers kan det give en sankt"),
+# and data grids running past the page's edge (a grid wider than its columns scrolls inside itself).
+CUT_PICKERS_AND_TABLES = """() => {
+    const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > 0; };
+    const main = document.querySelector('[data-testid="stMain"]').getBoundingClientRect();
+    return [
+        ...[...document.querySelectorAll('[data-testid="stSelectbox"] input')].filter(shown)
+            .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => "picker: " + e.value),
+        ...[...document.querySelectorAll('[data-testid="stDataFrame"]')].filter(shown)
+            .filter(e => e.getBoundingClientRect().right > main.right + 1).map(e => "grid: " + e.innerText.slice(0, 40)),
+    ];
+}"""
 
 
 @pytest.fixture
@@ -57,6 +69,10 @@ def check_danish(browser_page, name: str) -> None:
     assert page.evaluate("document.documentElement.lang") == "da"
     assert page.evaluate(ENGLISH_ON_PAGE, ENGLISH) == [], name
     assert page.evaluate(CUT_FIGURES) == [], name
+    assert page.evaluate(CUT_PICKERS_AND_TABLES) == [], name
+    if page.viewport_size["width"] < 1000:  # on a tablet the page has the whole width, no sidebar beside it
+        main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+        assert main["width"] > 0.8 * page.viewport_size["width"], name
     browser_page.screenshot(f"trust-{name}-{page.viewport_size['width']}.png")
 
 
@@ -92,7 +108,17 @@ def test_every_page_is_danish_readable_and_reflows(trust_home, dashboard, browse
         go(page, link, only_there)
 
     nav("Transskription", page.get_by_label("Søg i teksten"))
+    browser_page.wait_until_settled()
+    # The longest line chosen (by a click on it), so the picker shows the longest choice.
+    page.locator(".st-key-transcript-lines p").filter(has_text="Jeg har faktisk erfaring").click()
+    page.locator(".st-key-transcript-lines p").filter(has_text="▶ 00:18").wait_for(timeout=RENDER_TIMEOUT_MS)
     check_danish(browser_page, "transskription")
+    # The transcript box holds many lines, not four: at least 400 px high, all eight lines of this meeting in view.
+    box = page.locator(".st-key-transcript-lines")
+    assert box.bounding_box()["height"] >= 400
+    assert box.evaluate("""b => { const top = b.getBoundingClientRect().top, bottom = b.getBoundingClientRect().bottom;
+        return [...b.querySelectorAll('[data-testid="stMarkdownContainer"] p')]
+            .filter(p => { const r = p.getBoundingClientRect(); return r.top >= top && r.bottom <= bottom; }).length; }""") >= 8
     if width == 768:  # the transcript at full width, not squeezed beside the corrections
         lines = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Ikke endnu.").last
         main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
@@ -197,3 +223,42 @@ def test_a_reload_with_a_draft_note_asks_first(trust_home, dashboard, browser_pa
     page.wait_for_timeout(1_000)
     assert asked == ["beforeunload"]
     assert page.get_by_label("Sagsbehandlerens note").first.input_value() == "Ikke gemt endnu"
+
+
+def test_a_click_on_a_transcript_line_plays_it(trust_home, dashboard, browser_page):
+    """Point 12: a click on a line (not only the picker) plays that line from its start; by
+    keyboard, the arrow keys move between the lines and Enter plays the one in focus."""
+    page = start_logged_in(dashboard, browser_page, trust_home["home"], "anne", trust_home["password"])
+    page.get_by_role("heading", name="Møder").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/transskription?meeting={trust_home['ready']}",
+              wait_until="commit")
+    lines = page.locator('.st-key-transcript-lines [data-testid="stMarkdownContainer"] p')
+    line = lines.filter(has_text="Ellers kan det give en sanktion")
+    line.wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    assert line.get_attribute("role") == "button"  # announced as something to press
+    assert page.evaluate("() => document.querySelector('audio').paused")  # nothing plays by itself
+
+    line.click()
+    page.wait_for_function("() => { const a = document.querySelector('audio'); "
+                           "return a && a.autoplay && !a.paused && a.currentTime > 0; }", timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    assert line.inner_text().startswith("▶")  # the clicked line is the chosen one
+    picker = page.locator('[data-testid="stSelectbox"]').first
+
+    def picked() -> str:  # the line the picker shows as chosen
+        box = picker.locator("input").first
+        return box.input_value() + " " + (box.get_attribute("aria-label") or "") + " " + picker.inner_text()
+
+    assert "00:12" in picked()
+    assert page.evaluate("() => document.querySelector('audio').currentTime") >= 0.9  # from the line's start
+    browser_page.screenshot(f"trust-linje-klikket-{page.viewport_size['width']}.png")
+
+    # Keyboard: one Tab stop for the lines (the chosen one); arrow up, Enter plays the line before.
+    assert lines.evaluate_all("ps => ps.filter(p => p.tabIndex === 0).length") == 1
+    line.focus()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    lines.filter(has_text="Ja.").filter(has_text="▶").wait_for(timeout=RENDER_TIMEOUT_MS)
+    browser_page.wait_until_settled()
+    assert "00:11" in picked()

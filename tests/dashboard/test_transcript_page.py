@@ -7,6 +7,7 @@ shared meetings (and the exact lists other tests expect) stay as they are."""
 
 import csv
 import io
+import json
 import time
 import wave
 from dataclasses import replace
@@ -16,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.choice import NO_ACCESS
-from dashboard.format import BASE_MODEL_NOTE
+from dashboard.format import BASE_MODEL_NOTE, UNSURE_COLOUR, coloured
 from feedback.analysis import analyser
 from meetings import audit
 from meetings.records import (
@@ -138,12 +139,53 @@ def test_the_chosen_line_plays_from_where_it_starts(dashboard_home):
     assert "▶ `00:12` **Sagsbehandler:** Ellers kan det give en sanktion" in transcript(at)
 
 
+def click_line(at: AppTest, line: int) -> AppTest:
+    """What dashboard/line_click.js sends when a transcript line is clicked: the component's
+    trigger "line" with the line's number (Streamlit's wire format for a component event), and
+    the run it causes."""
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+    component = at.get("bidi_component")
+    assert len(component) == 1 and component[0].proto.component_name == "medlyt_line_click"
+    states = at._tree.get_widget_states()
+    trigger = states.widgets.add()
+    trigger.id = _make_trigger_id(component[0].proto.id, "events")
+    trigger.json_trigger_value = json.dumps([{"event": "line", "value": line}])
+    at._run(states)
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_click_on_a_line_plays_that_line_at_once(dashboard_home):
+    at = on_page("anne", dashboard_home.meetings["annes"])
+    data = json.loads(at.get("bidi_component")[0].proto.json)
+    assert data == {"lines": list(range(len(LINES))), "chosen": None}  # every line can be clicked
+    assert not at.get("audio")[0].proto.autoplay  # opening the page plays nothing
+    assert "Klik på en linje for at høre den." in shown_text(at)
+
+    click_line(at, 6)  # "Ellers kan det give en sanktion ..." at 00:12
+    assert at.selectbox(key="play_line").value == 6  # chosen, as the picker would
+    audio = at.get("audio")
+    assert len(audio) == 1 and audio[0].proto.autoplay
+    assert audio[0].proto.start_time == 1  # from the line's start (a second of lead-in in the excerpt)
+    assert "▶ `00:12` **Sagsbehandler:** Ellers kan det give en sanktion" in transcript(at)
+    # The trigger is one click: the next run (another widget changed) does not play it again.
+    at.run()
+    assert at.get("audio")[0].proto.autoplay is False and at.selectbox(key="play_line").value == 6
+
+    # With a search only the lines shown can be clicked; a stale number from before is ignored.
+    at.text_input(key="transcript_search").input("DU").run()
+    assert json.loads(at.get("bidi_component")[0].proto.json)["lines"] == [0, 2, 4, 6]
+    click_line(at, 5)
+    assert at.selectbox(key="play_line").value == 6 and not at.get("audio")[0].proto.autoplay
+
+
 def test_words_whisper_was_unsure_of_are_marked(own_meeting):
     at = on_page(OWNER, own_meeting)
     text = transcript(at)
-    assert f":gray[*{UNSURE_WORD}*]" in text  # probability 0.3 < 0.6
-    assert "søgt" in text and ":gray[*søgt" not in text  # 0.65 is sure enough
-    assert text.count(":gray[") == 1
+    assert coloured(f"*{UNSURE_WORD}*", UNSURE_COLOUR) in text  # probability 0.3 < 0.6
+    assert "søgt" in text and ":color[*søgt" not in text  # 0.65 is sure enough
+    assert text.count(":color[") == 1 and ":gray[" not in text  # Streamlit's grey is too faint (WCAG AA)
     assert "usikker tekst" in shown_text(at) and "60 %" in shown_text(at)
     # Markdown characters in what was said are escaped, so they show as typed.
     assert r"**Borger:** Ja, \*helt\* \[sikkert\]\(x\) \:red\[nu\] \$5 \<b\>" in text
