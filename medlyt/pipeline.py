@@ -16,7 +16,7 @@ from capture.wav import iter_mono_blocks, read_mono
 from feedback.analysis import analyser
 from feedback.config import Config, load_config
 from medlyt.export import Transcript
-from medlyt.settings import default_model, whisper_batch_size, whisper_device
+from medlyt.settings import default_model, whisper_batch_size, whisper_compute_type, whisper_device
 from meetings import scratch
 from meetings.consent import require_consent
 from meetings.records import Meeting, Segment, Speech
@@ -44,7 +44,8 @@ def find_speech(wav: Path, vad: VadOptions = VadOptions()) -> list[SpeechSegment
 def transcribe_options() -> TranscribeOptions:
     """The engine settings from configuration (medlyt.settings)."""
     try:
-        return TranscribeOptions(batch_size=whisper_batch_size(), device=whisper_device())
+        return TranscribeOptions(batch_size=whisper_batch_size(), device=whisper_device(),
+                                 compute_type=whisper_compute_type())
     except ValueError as error:  # a mistyped setting: one line naming it, exit 2
         raise TranscriptionError(str(error)) from None
 

@@ -63,15 +63,25 @@ DEVICES = ("cpu", "cuda", "auto")
 COMPUTE_TYPES = {"cpu": "int8", "cuda": "int8_float16"}
 
 
-def engine(device: str, compute_type: str, cuda_devices: int) -> tuple[str, str]:
-    """(device, compute type) to load with, given how many CUDA GPUs CTranslate2 sees."""
+def engine(device: str, compute_type: str, cuda_devices: int,
+           supported: Callable[[str], set[str]] | None = None) -> tuple[str, str]:
+    """(device, compute type) to load with, given how many CUDA GPUs CTranslate2 sees and
+    `supported(device)`, the compute types CTranslate2 can run there."""
     if device not in DEVICES:
         raise TranscriptionError(f"Ukendt enhed '{device}'. Brug: {', '.join(DEVICES)}.")
     if device == "cuda" and cuda_devices == 0:
         raise TranscriptionError("Der er ingen CUDA-GPU på denne maskine (eller CUDA-bibliotekerne mangler). "
                                  "Brug MEDLYT_DEVICE=cpu eller auto.")
     chosen = "cuda" if device == "auto" and cuda_devices > 0 else ("cpu" if device == "auto" else device)
-    return chosen, COMPUTE_TYPES[chosen] if compute_type == "auto" else compute_type
+    compute = COMPUTE_TYPES[chosen] if compute_type == "auto" else compute_type
+    try:
+        can = supported(chosen) if supported else None
+    except RuntimeError as error:  # a GPU that CTranslate2 sees but its CUDA runtime cannot use
+        raise TranscriptionError(f"GPU'en kan ikke bruges ({error}). Brug MEDLYT_DEVICE=cpu.") from None
+    if can is not None and compute not in can:
+        raise TranscriptionError(f"Beregningstypen '{compute}' kan ikke bruges på {chosen} her. "
+                                 f"Brug MEDLYT_COMPUTE_TYPE={' eller '.join(sorted(can))} (eller auto).")
+    return chosen, compute
 
 
 def load_model(model_dir: Path, options: TranscribeOptions = TranscribeOptions()):
@@ -80,7 +90,8 @@ def load_model(model_dir: Path, options: TranscribeOptions = TranscribeOptions()
     import ctranslate2
     from faster_whisper import WhisperModel  # slow import; keep `medlyt --help` quick
 
-    device, compute_type = engine(options.device, options.compute_type, ctranslate2.get_cuda_device_count())
+    device, compute_type = engine(options.device, options.compute_type, ctranslate2.get_cuda_device_count(),
+                                  ctranslate2.get_supported_compute_types)
     try:
         return WhisperModel(
             str(model_dir),

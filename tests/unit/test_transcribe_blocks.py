@@ -66,6 +66,19 @@ def test_the_engine_is_the_cpu_unless_a_gpu_is_asked_for_and_there():
     assert engine("cuda", "float16", cuda_devices=1) == ("cuda", "float16")
 
 
+def test_a_compute_type_the_device_cannot_run_is_one_danish_line():
+    cpu = lambda device: {"int8", "int8_float32", "float32"}  # what CTranslate2 offers on this machine's CPU
+    assert engine("cpu", "float32", cuda_devices=0, supported=cpu) == ("cpu", "float32")
+    with pytest.raises(TranscriptionError) as refused:
+        engine("cpu", "float16", cuda_devices=0, supported=cpu)
+    assert "\n" not in str(refused.value) and "MEDLYT_COMPUTE_TYPE=" in str(refused.value)
+
+    def broken(device):  # a GPU whose CUDA runtime does not match its driver
+        raise RuntimeError("CUDA driver version is insufficient for CUDA runtime version")
+    with pytest.raises(TranscriptionError, match="MEDLYT_DEVICE=cpu"):
+        engine("auto", "auto", cuda_devices=1, supported=broken)
+
+
 @pytest.mark.parametrize("device", ["cuda", "gpu"])
 def test_a_gpu_that_is_not_there_is_one_danish_line(device):
     with pytest.raises(TranscriptionError) as refused:
