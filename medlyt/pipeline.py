@@ -79,6 +79,7 @@ def process_meeting(
         raise AudioError("Antallet af talere skal være mindst 1.")
     options = transcribe_options()  # likewise a mistyped engine setting,
     model_info, whisper = loaded or load_whisper(home, model)  # a missing model, or no GPU where one was asked for
+    options = dataclasses.replace(options, timestamps=model_info.timestamps)
     with store.audio_file(meeting_id) as wav:
         check_recording(wav, meeting)
         speech = find_speech(wav)
@@ -189,7 +190,8 @@ def transcribe_file(home: Path, src: Path, model: str | None = None, on_progress
         audio = import_audio(src, Path(tmp) / "audio.wav")
         wav = Path(audio.path)
         model_info, whisper = load_whisper(home, model)
-        segments = list(transcribe_speech(whisper, wav, find_speech(wav), transcribe_options(), on_progress=on_progress))
+        options = dataclasses.replace(transcribe_options(), timestamps=model_info.timestamps)
+        segments = list(transcribe_speech(whisper, wav, find_speech(wav), options, on_progress=on_progress))
     return Transcript(segments=segments, title=src.name, duration_s=audio.duration_s, model=model_info.name)
 
 

@@ -57,6 +57,9 @@ class TranscribeOptions:
     device: str = "cpu"  # "cpu", "cuda" or "auto" (a CUDA GPU if there is one)
     compute_type: str = "auto"  # int8 on the CPU, int8_float16 on a GPU
     cpu_threads: int = 0  # 0: all cores
+    # False for a model trained without timestamp tokens (models.convert finds out): asked for
+    # them it writes on to the window's end or invents text, so it is decoded without them.
+    timestamps: bool = True
 
 
 DEVICES = ("cpu", "cuda", "auto")
@@ -317,8 +320,8 @@ def decode_plain(model, audio: np.ndarray, options: TranscribeOptions):
     """Whisper's segments for one block of joined speech, window after window as plain
     faster-whisper does."""
     segments, _info = model.transcribe(audio, condition_on_previous_text=options.condition_on_previous_text,
-                                       **settings(options))
-    return segments
+                                       without_timestamps=not options.timestamps, **settings(options))
+    return segments if options.timestamps else (sentence for window in segments for sentence in sentences(window))
 
 
 def decode_batch(model, audio: np.ndarray, clips: list[tuple[float, float]], options: TranscribeOptions):
