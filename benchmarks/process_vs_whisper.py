@@ -136,7 +136,7 @@ def main() -> None:
         wav = tmp / "meeting.wav"
         duration, reference = build_meeting(wav, args.minutes)
         rounds = []
-        for _ in range(args.rounds):
+        for _ in range(args.rounds):  # 0: only the long meeting
             runs = {}
             for peer in ("plain", "batched"):
                 runs[f"{peer}_faster_whisper"] = run = measure([sys.executable, "-c", PEER, model_dir, str(wav), peer],
@@ -165,15 +165,16 @@ def main() -> None:
             }
             print(json.dumps(runs, indent=2), flush=True)
             rounds.append(runs)
-        result = {
+        result = rounds and {
             "audio_s": round(duration, 1),
             "cores": os.cpu_count(),
             "rounds": rounds,
             "median": {name: {key: statistics.median(r[name][key] for r in rounds) for key in rounds[0][name]}
                        for name in rounds[0]},
         }
-        print(json.dumps(result["median"], indent=2))
-        (OUT / "process_vs_whisper.json").write_text(json.dumps(result, indent=2))
+        if result:
+            print(json.dumps(result["median"], indent=2))
+            (OUT / "process_vs_whisper.json").write_text(json.dumps(result, indent=2))
 
         if args.long_minutes:
             long_wav = tmp / "long.wav"
