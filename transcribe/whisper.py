@@ -1,9 +1,9 @@
 """Danish transcription of speech segments with faster-whisper, the model loaded by path.
 
-VAD hands us speech segments; we join consecutive ones into blocks of bounded length, let
-Whisper transcribe each block as one stretch of audio (so silence costs nothing and the encoder
-sees full 30 s windows, several at once in a batch), and map the times back onto the meeting's
-own clock.
+VAD hands us speech segments; we lay them end to end, cut that joined speech into Whisper
+windows of up to 30 s (so silence costs nothing and the encoder sees full windows), decode a
+full batch of windows at a time, and map the times back onto the meeting's own clock. With
+batch size 1, blocks of joined speech go window after window through plain faster-whisper.
 """
 
 import os
@@ -46,10 +46,9 @@ class TranscribeOptions:
     # tends to repeat it ("og jeg synes jeg ...") for minutes, which would make up words the
     # feedback then counts. Measured on a synthetic meeting; WER on the shared clips unchanged.
     condition_on_previous_text: bool = False
-    # Seconds of speech per Whisper call. Bounds memory on long meetings (faster-whisper computes
-    # the whole mel spectrogram of its input at once, and its batched pipeline every window's)
-    # while keeping calls few. 450 s (two full batches of 8) was 6 % faster on 12 minutes and
-    # took 1,411 MB instead of 1,126 MB: not worth it against the 1.5 GB budget.
+    # Seconds of speech per Whisper call when decoding window after window (batch_size 1): bounds
+    # memory on long meetings, for faster-whisper computes the whole mel spectrogram of its input
+    # at once. The batched path is bounded by its batch instead (transcribe_batched).
     block_s: float = 240.0
     # Whisper windows decoded side by side (faster-whisper's batched pipeline, fed with our own
     # speech): about twice as fast on 2 cores as one window after the other. 1: one at a time.
