@@ -8,11 +8,14 @@ fresh process so peak memory is the process's own:
      (language da, beam 5, temperature 0, word timestamps, int8), all segments consumed;
   B. batched faster-whisper: BatchedInferencePipeline with its own VAD, batch 8, same settings;
   C. `medlyt process` as shipped (VAD, speakers, batched transcription, storage);
-  D. `medlyt process` with MEDLYT_BATCH_SIZE=1 (one Whisper window after the other);
-  E. `medlyt transcribe` on the file: transcription alone (our VAD, batched Whisper), as B does it.
-Prints wall time, peak RSS and WER of each and the ratios to A and B; writes benchmarks/out/*.json.
+  D. `medlyt transcribe` on the file: transcription alone (our VAD, batched Whisper), as B does it;
+  E. (--batch-1) `medlyt process` with MEDLYT_BATCH_SIZE=1 (one Whisper window after the other).
+With --rounds N the runs are interleaved N times (A, B, C, D, A, B, C, D, ...): on a machine that
+other work also loads, each round's ratios compare runs made under much the same load.
+Prints wall time, CPU time (user + system), peak RSS and WER of each run, the ratios of C to A and
+B per round and their medians; writes benchmarks/out/*.json.
 
-Usage: python benchmarks/process_vs_whisper.py [--minutes 10] [--long-minutes 120]
+Usage: python benchmarks/process_vs_whisper.py [--minutes 10] [--rounds 3] [--batch-1] [--long-minutes 120]
   --long-minutes N also runs `medlyt process` alone on an N-minute file for peak memory.
 """
 
@@ -20,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,7 +94,8 @@ def measure(command: list[str], env: dict) -> dict:
     out, err = process.stdout.read(), process.stderr.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{err}")
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "stdout": out.strip()}
+    return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "stdout": out.strip()}
 
 
 def medlyt(env: dict, *args: str) -> str:
@@ -117,6 +122,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--long-minutes", type=float, default=0.0)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--batch-1", action="store_true", help="also medlyt process one window at a time")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -128,34 +135,46 @@ def main() -> None:
 
         wav = tmp / "meeting.wav"
         duration, reference = build_meeting(wav, args.minutes)
-        runs = {}
-        for peer in ("plain", "batched"):
-            runs[f"{peer}_faster_whisper"] = run = measure([sys.executable, "-c", PEER, model_dir, str(wav), peer], env)
-            run["wer"] = round(corpus_wer([reference], [run.pop("stdout")]), 4)
-        # Transcription alone, as the peers do it: our VAD and batched Whisper, no speakers, no store.
-        runs["medlyt_transcribe"] = run = measure([sys.executable, "-m", "medlyt.cli", "transcribe", str(wav)], env)
-        run["wer"] = round(corpus_wer([reference], [" ".join(line.split("] ", 1)[-1] for line in
-                                                             run.pop("stdout").splitlines())]), 4)
-        for name, batch in (("medlyt_process", None), ("medlyt_process_batch_1", "1")):
-            meeting = prepared_meeting(env, wav)
-            run_env = env if batch is None else {**env, "MEDLYT_BATCH_SIZE": batch}
-            runs[name] = run = measure([sys.executable, "-m", "medlyt.cli", "process", meeting], run_env)
-            run.pop("stdout")
-            run["wer"] = round(corpus_wer([reference], [medlyt_text(env, meeting)]), 4)
-        ours, plain, batched = runs["medlyt_process"], runs["plain_faster_whisper"], runs["batched_faster_whisper"]
-        result = {
+        rounds = []
+        for _ in range(args.rounds):  # 0: only the long meeting
+            runs = {}
+            for peer in ("plain", "batched"):
+                runs[f"{peer}_faster_whisper"] = run = measure([sys.executable, "-c", PEER, model_dir, str(wav), peer],
+                                                               env)
+                run["wer"] = round(corpus_wer([reference], [run.pop("stdout")]), 4)
+            # Transcription alone, as the peers do it: our VAD and batched Whisper, no speakers, no store.
+            runs["medlyt_transcribe"] = run = measure([sys.executable, "-m", "medlyt.cli", "transcribe", str(wav)], env)
+            run["wer"] = round(corpus_wer([reference], [" ".join(line.split("] ", 1)[-1] for line in
+                                                                 run.pop("stdout").splitlines())]), 4)
+            for name, batch in (("medlyt_process", None), ("medlyt_process_batch_1", "1")):
+                if batch and not args.batch_1:
+                    continue
+                meeting = prepared_meeting(env, wav)
+                run_env = env if batch is None else {**env, "MEDLYT_BATCH_SIZE": batch}
+                runs[name] = run = measure([sys.executable, "-m", "medlyt.cli", "process", meeting], run_env)
+                run.pop("stdout")
+                run["wer"] = round(corpus_wer([reference], [medlyt_text(env, meeting)]), 4)
+            ours, plain, batched = runs["medlyt_process"], runs["plain_faster_whisper"], runs["batched_faster_whisper"]
+            runs["ratios"] = {
+                "wall_process_to_plain": round(ours["wall_s"] / plain["wall_s"], 3),
+                "wall_process_to_batched": round(ours["wall_s"] / batched["wall_s"], 3),
+                "wall_transcribe_to_batched": round(runs["medlyt_transcribe"]["wall_s"] / batched["wall_s"], 3),
+                "cpu_process_to_batched": round(ours["cpu_s"] / batched["cpu_s"], 3),
+                "memory_process_to_plain": round(ours["peak_rss_mb"] / plain["peak_rss_mb"], 3),
+                "wer_process_minus_batched": round(ours["wer"] - batched["wer"], 4),
+            }
+            print(json.dumps(runs, indent=2), flush=True)
+            rounds.append(runs)
+        result = rounds and {
             "audio_s": round(duration, 1),
             "cores": os.cpu_count(),
-            **runs,
-            "wall_ratio_to_plain": round(ours["wall_s"] / plain["wall_s"], 3),
-            "wall_ratio_to_batched": round(ours["wall_s"] / batched["wall_s"], 3),
-            "transcribe_wall_ratio_to_batched": round(runs["medlyt_transcribe"]["wall_s"] / batched["wall_s"], 3),
-            "wer_minus_batched": round(ours["wer"] - batched["wer"], 4),
-            "memory_ratio_to_plain": round(ours["peak_rss_mb"] / plain["peak_rss_mb"], 3),
-            "rtf": {name: round(run["wall_s"] / duration, 3) for name, run in runs.items()},
+            "rounds": rounds,
+            "median": {name: {key: statistics.median(r[name][key] for r in rounds) for key in rounds[0][name]}
+                       for name in rounds[0]},
         }
-        print(json.dumps(result, indent=2))
-        (OUT / "process_vs_whisper.json").write_text(json.dumps(result, indent=2))
+        if result:
+            print(json.dumps(result["median"], indent=2))
+            (OUT / "process_vs_whisper.json").write_text(json.dumps(result, indent=2))
 
         if args.long_minutes:
             long_wav = tmp / "long.wav"

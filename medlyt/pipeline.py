@@ -4,6 +4,7 @@ import dataclasses
 import math
 import wave
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from capture.wav import iter_mono_blocks, read_mono
 from feedback.analysis import analyser
 from feedback.config import Config, load_config
 from medlyt.export import Transcript
-from medlyt.settings import default_model, whisper_batch_size, whisper_device
+from medlyt.settings import default_model, whisper_batch_size, whisper_compute_type, whisper_device
 from meetings import scratch
 from meetings.consent import require_consent
 from meetings.records import Meeting, Segment, Speech
@@ -44,7 +45,8 @@ def find_speech(wav: Path, vad: VadOptions = VadOptions()) -> list[SpeechSegment
 def transcribe_options() -> TranscribeOptions:
     """The engine settings from configuration (medlyt.settings)."""
     try:
-        return TranscribeOptions(batch_size=whisper_batch_size(), device=whisper_device())
+        return TranscribeOptions(batch_size=whisper_batch_size(), device=whisper_device(),
+                                 compute_type=whisper_compute_type())
     except ValueError as error:  # a mistyped setting: one line naming it, exit 2
         raise TranscriptionError(str(error)) from None
 
@@ -78,23 +80,48 @@ def process_meeting(
         raise AudioError("Antallet af talere skal være mindst 1.")
     options = transcribe_options()  # likewise a mistyped engine setting,
     model_info, whisper = loaded or load_whisper(home, model)  # a missing model, or no GPU where one was asked for
+    options = dataclasses.replace(options, timestamps=model_info.timestamps)
     with store.audio_file(meeting_id) as wav:
         check_recording(wav, meeting)
         speech = find_speech(wav)
         voiceprints = {user: np.frombuffer(vector, np.float32) for user, vector in store.voiceprints().items()}
-        result = attribute_recording(wav, [(s.start, s.end) for s in speech], meeting.participants, n_speakers,
-                                     voiceprints)
-        if result.method == "channels":
-            segments = transcribe_by_channel(whisper, wav, result, meeting, options, on_progress)
+
+        def attribution() -> SpeakerResult:
+            return attribute_recording(wav, [(s.start, s.end) for s in speech], meeting.participants, n_speakers,
+                                       voiceprints)
+
+        if alongside_whisper(meeting):
+            # Who speaks is found while Whisper works: Whisper leaves about a third of 2 cores
+            # idle (its Python steps between the batches), and the voices then cost no wall time.
+            with ThreadPoolExecutor(1) as pool:
+                attributing = pool.submit(attribution)
+                segments = list(transcribe_speech(whisper, wav, speech, options, on_progress=on_progress))
+                result = attributing.result()
         else:
-            segments = list(transcribe_speech(whisper, wav, speech, options, on_progress=on_progress))
-            if result.turns:
-                segments = split_segments(segments, result.turns, [s.id for s in result.speakers])
+            result = attribution()
+            segments = (transcribe_by_channel(whisper, wav, result, meeting, options, on_progress)
+                        if result.method == "channels" else
+                        list(transcribe_speech(whisper, wav, speech, options, on_progress=on_progress)))
+        if result.method != "channels" and result.turns:
+            segments = split_segments(segments, result.turns, [s.id for s in result.speakers])
         track, channels = LoudnessTrack.of_wav(wav), speaker_channels(result, meeting)
     segments = with_loudness(segments, track, channels)
     speech = measured_speech(result, track, channels)
     return store.save_transcript(meeting_id, segments, model_info.name, result.speakers, analyser(config), speech,
                                  by, model_sha256=model_info.sha256, model_revision=model_info.revision), result
+
+
+# Speaker attribution by voice holds the whole recording in memory (float32, 230 MB an hour)
+# beside Whisper's 1.2-1.4 GB when they run together, so only recordings up to this long do:
+# longer ones keep within the 1.5 GB budget one step after the other.
+ALONGSIDE_WHISPER_MAX_S = 30 * 60
+
+
+def alongside_whisper(meeting: Meeting) -> bool:
+    """Whether the speakers can be found while Whisper transcribes: a one-channel recording
+    (attribution by voice, which the transcription does not wait for) short enough for both to
+    fit in memory together."""
+    return meeting.audio.channels == 1 and meeting.audio.duration_s <= ALONGSIDE_WHISPER_MAX_S
 
 
 def check_recording(wav: Path, meeting: Meeting) -> None:
@@ -188,7 +215,8 @@ def transcribe_file(home: Path, src: Path, model: str | None = None, on_progress
         audio = import_audio(src, Path(tmp) / "audio.wav")
         wav = Path(audio.path)
         model_info, whisper = load_whisper(home, model)
-        segments = list(transcribe_speech(whisper, wav, find_speech(wav), transcribe_options(), on_progress=on_progress))
+        options = dataclasses.replace(transcribe_options(), timestamps=model_info.timestamps)
+        segments = list(transcribe_speech(whisper, wav, find_speech(wav), options, on_progress=on_progress))
     return Transcript(segments=segments, title=src.name, duration_s=audio.duration_s, model=model_info.name)
 
 

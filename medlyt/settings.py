@@ -89,6 +89,15 @@ def whisper_device() -> str:
     return os.environ.get("MEDLYT_DEVICE", "").strip().lower() or WHISPER_DEVICE
 
 
+COMPUTE_TYPE = "auto"  # int8 on the CPU, int8_float16 on a GPU (transcribe.whisper.COMPUTE_TYPES)
+
+
+def whisper_compute_type() -> str:
+    """MEDLYT_COMPUTE_TYPE: auto, or a CTranslate2 compute type such as int8, float16 or
+    int8_float16 (checked where the model is loaded, against what the device supports)."""
+    return os.environ.get("MEDLYT_COMPUTE_TYPE", "").strip().lower() or COMPUTE_TYPE
+
+
 def default_model() -> str:
     """The organisation's model for processing (MEDLYT_MODEL: a name from `medlyt models list`
     or a path), else base, the one a package registry ships."""

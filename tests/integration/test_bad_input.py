@@ -143,7 +143,10 @@ def test_corrupt_model(home_with_model, capsys):
 
 @pytest.mark.parametrize("setting, value, said", [("MEDLYT_DEVICE", "cuda", "ingen CUDA-GPU"),
                                                    ("MEDLYT_DEVICE", "tpu", "Ukendt enhed 'tpu'"),
-                                                   ("MEDLYT_BATCH_SIZE", "0", "MEDLYT_BATCH_SIZE='0'")])
+                                                   ("MEDLYT_BATCH_SIZE", "0", "MEDLYT_BATCH_SIZE='0'"),
+                                                   ("MEDLYT_COMPUTE_TYPE", "float16",
+                                                    "Beregningstypen 'float16' kan ikke bruges på cpu"),
+                                                   ("MEDLYT_COMPUTE_TYPE", "int4", "Beregningstypen 'int4'")])
 def test_an_engine_setting_this_machine_cannot_honour(home_with_model, capsys, monkeypatch, setting, value, said):
     """No GPU here (CI has none): asking for one is one line before any work, for a meeting and
     for a file; the meeting stays as it was."""

@@ -66,6 +66,19 @@ def test_the_engine_is_the_cpu_unless_a_gpu_is_asked_for_and_there():
     assert engine("cuda", "float16", cuda_devices=1) == ("cuda", "float16")
 
 
+def test_a_compute_type_the_device_cannot_run_is_one_danish_line():
+    cpu = lambda device: {"int8", "int8_float32", "float32"}  # what CTranslate2 offers on this machine's CPU
+    assert engine("cpu", "float32", cuda_devices=0, supported=cpu) == ("cpu", "float32")
+    with pytest.raises(TranscriptionError) as refused:
+        engine("cpu", "float16", cuda_devices=0, supported=cpu)
+    assert "\n" not in str(refused.value) and "MEDLYT_COMPUTE_TYPE=" in str(refused.value)
+
+    def broken(device):  # a GPU whose CUDA runtime does not match its driver
+        raise RuntimeError("CUDA driver version is insufficient for CUDA runtime version")
+    with pytest.raises(TranscriptionError, match="MEDLYT_DEVICE=cpu"):
+        engine("auto", "auto", cuda_devices=1, supported=broken)
+
+
 @pytest.mark.parametrize("device", ["cuda", "gpu"])
 def test_a_gpu_that_is_not_there_is_one_danish_line(device):
     with pytest.raises(TranscriptionError) as refused:
@@ -82,3 +95,41 @@ def test_a_long_stretch_of_speech_is_cut_at_its_quietest_moment():
     (a, b), (b2, c), (c2, d) = windows([70.0], quietest=quietest_in(audio))
     assert a == 0 and 26.0 <= b < 26.2 and b2 == b and 51.5 <= c < 51.7 and c2 == c and d == 70.0
     assert windows([70.0]) == [(0.0, 30.0), (30.0, 60.0), (60.0, 70.0)]  # without a way to listen
+
+
+def test_windows_planned_over_a_whole_meeting_are_read_back_batch_by_batch(tmp_path):
+    """JoinedSpeech plans the windows from the pieces' lengths and energies alone, and reads
+    each batch's audio back: the same samples as joining all the speech at once, and a clock
+    that puts every instant back where it was said."""
+    import wave
+
+    from capture.vad import SpeechSegment
+    from transcribe.whisper import JoinedSpeech
+
+    rate = 16000
+    rng = np.random.default_rng(5)
+    samples = (rng.normal(0, 3000, 200 * rate)).astype(np.int16)
+    path = tmp_path / "meeting.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    speech = [SpeechSegment(1.0, 12.5), SpeechSegment(14.0, 40.25), SpeechSegment(41.0, 118.0),
+              SpeechSegment(120.0, 121.3), SpeechSegment(150.0, 171.0)]
+    joined = JoinedSpeech(path, speech)
+    everything = np.concatenate([joined.read(s) for s in speech])
+    assert joined.lengths == [round((s.end - s.start) * rate) for s in speech]
+    assert joined.windows() == windows([n / rate for n in joined.lengths], quietest=quietest_in(everything))
+    planned = joined.windows()
+    for i in range(0, len(planned), 3):  # batches of 3 windows
+        batch = planned[i:i + 3]
+        audio, clock = joined.audio(batch[0][0], batch[-1][1])
+        start = round(batch[0][0] * rate)
+        assert np.array_equal(audio, everything[start:start + len(audio)])
+        assert len(audio) == round(batch[-1][1] * rate) - start
+        # An instant 2 s into the batch is where the joined speech says it is in the meeting.
+        t = batch[0][0] + 2.0
+        offset, piece = 0.0, 0
+        while offset + joined.lengths[piece] / rate <= t:
+            offset += joined.lengths[piece] / rate
+            piece += 1
+        assert clock.to_meeting(2.0) == pytest.approx(speech[piece].start + t - offset, abs=1e-3)
