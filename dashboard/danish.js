@@ -43,6 +43,7 @@
     "Select row": "Vælg rækken",
     "Clear selection": "Ryd valget",
     "Open menu": "Åbn menuen",
+    "Open": "Åbn",  // a dropdown's arrow (aria-label)
   };
   const PATTERNS = [
     [/^You have requested page \/?(.*), but no corresponding file was found in the app's pages\/ directory\. Running the app's main page\.$/,

@@ -21,6 +21,7 @@ ENGLISH_ON_PAGE = """(words) => {
         for (const name of ["placeholder", "aria-label", "title"]) {
             const value = e.getAttribute(name) || "";
             for (const w of words) if (value.includes(w)) found.push(name + ": " + value);
+            if (value === "Open") found.push(name + ": " + value);  // a dropdown's arrow: a word too short to search for
         }
     }
     return found;
