@@ -182,7 +182,8 @@ def test_a_row_opens_its_meeting_and_a_note_typed_then_next_is_not_lost(trust_ho
 
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Sparring").click()
     page.get_by_role("heading", name="Øjeblik 1 af 2").wait_for(timeout=RENDER_TIMEOUT_MS)
-    assert page.get_by_text("Lyt til starten sammen.").count() >= 1  # the preparation note followed the moment
+    # The preparation note followed the moment (the page may still be drawing below the heading).
+    page.get_by_text("Lyt til starten sammen.").first.wait_for(timeout=RENDER_TIMEOUT_MS)
     browser_page.wait_until_settled()
     mine = page.get_by_label("Sagsbehandlerens note").first
     mine.fill("Her spurgte jeg for lukket.")
