@@ -304,8 +304,10 @@ def cmd_process(args, home: Path) -> None:
         if args.speakers or args.config:
             raise UsageError("--speakers og --config bruges ikke i central drift: workerne bruger mødets deltagere "
                              "og organisationens indstillinger.")
-        queue_and_follow(home, args.meeting, args.model, args.wait, cli_user())
+        queue_and_follow(home, args.meeting, args.model, args.wait, cli_user(), args.queue)
         return
+    if args.queue:
+        raise UsageError("--queue bruges i central drift (PostgreSQL); her behandles mødet med det samme.")
     config = feedback_config(home, args.config)
     with Store(home) as store:
         meeting = store.get_meeting(args.meeting)
@@ -847,6 +849,8 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--speakers", type=int, metavar="N",
                          help="antal talere (standard: de talende deltagere i mødet)")
     process.add_argument("--config", metavar="FIL", help=CONFIG_HELP)
+    process.add_argument("--queue", choices=("cpu", "gpu"), default=None,
+                         help="central drift: køen, jobbet sættes i (standard cpu)")
     process.add_argument("--wait", action="store_true",
                          help="central drift: vent på at en worker er færdig, og vis hvor langt den er "
                               "(ellers sættes mødet i kø, og kommandoen returnerer straks)")

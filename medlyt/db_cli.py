@@ -56,6 +56,8 @@ def cmd_check(args, home: Path) -> None:
 
 
 def cmd_copy(args, home: Path) -> None:
+    from medlyt.queue import hand_over_open_jobs
+
     target_url = database_url(home, args.to)
     with Store(home, upgrade=True) as store:
         source_where = store.where
@@ -67,6 +69,7 @@ def cmd_copy(args, home: Path) -> None:
     try:
         with source.transaction() as reading, target.transaction(write=True) as writing:
             copied = copy_all(reading, writing)
+            handed = hand_over_open_jobs(writing) if writing.dialect.name == "postgresql" else 0
     finally:
         source.close()
         target.close()
@@ -75,6 +78,8 @@ def cmd_copy(args, home: Path) -> None:
     for item in copied:
         print(f"  {item.table:<22} {item.rows:>8} rækker")
     print(f"Kopieret fra {source_where} til {shown(target_url)}; antallet af rækker passer i hver tabel.")
+    if handed:
+        print(f"{handed} job, der ventede, er sat i den centrale kø; en worker tager dem.")
     if problems:
         raise MeetingError(f"Revisionsloggen i målet kan ikke efterprøves: {problems[0]}")
     print("Revisionsloggens kæde er hel i målet. Sæt MEDLYT_DATABASE_URL til målet på hver maskine; "

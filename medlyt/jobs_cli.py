@@ -1,9 +1,11 @@
 """`medlyt worker` and `medlyt jobs`: the processing queue from the command line."""
 
+import argparse
 import time
 from pathlib import Path
 
 from medlyt.tasks import STALE_AFTER_S
+from meetings.db.engine import central
 from meetings.errors import MeetingError
 from meetings.store import Store
 
@@ -21,12 +23,13 @@ def job_line(job) -> str:
     return f"{job.id:>5}  {job.meeting_id}  {job.model or '–'}  {state}"
 
 
-def queue_and_follow(home: Path, meeting_id: str, model: str | None, wait: bool, by: str | None) -> None:
+def queue_and_follow(home: Path, meeting_id: str, model: str | None, wait: bool, by: str | None,
+                     queue: str | None = None) -> None:
     """Central mode's `medlyt process`: the meeting goes in the queue; with `wait`, follow it."""
     from medlyt import tasks
 
     with Store(home) as store:
-        job = tasks.queue_processing(store, meeting_id, model, by=by)
+        job = tasks.queue_processing(store, meeting_id, model, by=by, queue=queue)
         print(f"Mødet {meeting_id} er i kø til behandling (job {job.id}, model {job.model}). Følg med: medlyt jobs")
         if not wait:
             return
@@ -46,8 +49,17 @@ def queue_and_follow(home: Path, meeting_id: str, model: str | None, wait: bool,
 
 
 def cmd_worker(args, home: Path) -> None:
-    from medlyt.worker import WorkerBusy, serve
+    from medlyt.worker import WorkerBusy, serve, worker_name
 
+    if central(home):
+        from medlyt import queue
+
+        queue.serve(home, args.queue, args.concurrency, worker_name(), args.stale_after, args.until_idle)
+        print("Ingen flere job; workeren stopper.")
+        return
+    if args.concurrency != 1 or args.queue != "cpu":
+        raise MeetingError("--queue og --concurrency bruges i central drift; i indlejret drift tager én worker "
+                         "jobbene et ad gangen.")
     try:
         taken = serve(home, args.until_idle, stale_after_s=args.stale_after)
     except WorkerBusy:
@@ -67,12 +79,22 @@ def cmd_jobs(args, home: Path) -> None:
         print(job_line(job))
 
 
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("skal være et helt tal på mindst 1")
+    return int(text)
+
+
 def configure(commands) -> None:
     worker = commands.add_parser("worker", help="tag behandlingsjob fra køen og udfør dem (holder modellen indlæst)")
     worker.add_argument("--until-idle", type=float, default=None, metavar="SEK",
                         help="stop efter så mange sekunder uden job (standard: kør til den stoppes)")
     worker.add_argument("--stale-after", type=float, default=STALE_AFTER_S, metavar="SEK",
                         help=f"et job, hvis worker har været tavs så længe, tages op igen (standard {STALE_AFTER_S:g})")
+    worker.add_argument("--queue", choices=("cpu", "gpu"), default="cpu",
+                        help="central drift: hvilken kø workeren tager job fra (standard cpu; gpu til en maskine med GPU)")
+    worker.add_argument("--concurrency", type=positive, default=1, metavar="N",
+                        help="central drift: så mange job ad gangen i denne proces, på én indlæst model (standard 1)")
     worker.set_defaults(handler=cmd_worker)
     jobs = commands.add_parser("jobs", help="vis behandlingskøen: i kø, behandles, fejlet, færdig")
     jobs.add_argument("--limit", type=int, default=50, help="højst så mange, nyeste først (standard 50)")

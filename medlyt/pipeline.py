@@ -51,11 +51,11 @@ def transcribe_options() -> TranscribeOptions:
         raise TranscriptionError(str(error)) from None
 
 
-def load_whisper(home: Path, model: str | None = None):
+def load_whisper(home: Path, model: str | None = None, workers: int = 1):
     """The verified model (name, path, digest) and the model loaded; `model` None means the
-    organisation's default (medlyt.settings.default_model)."""
+    organisation's default (medlyt.settings.default_model). `workers` jobs may use it at once."""
     info = locate(home, model or default_model())
-    return info, load_model(info.path, transcribe_options())
+    return info, load_model(info.path, transcribe_options(), workers)
 
 
 def process_meeting(

@@ -13,6 +13,7 @@ from pathlib import Path
 from capture.source import AudioError
 from medlyt.pipeline import Progress, process_meeting
 from medlyt.settings import default_model
+from meetings.db.engine import central
 from meetings.errors import DatabaseUnavailable, MeetingError, MeetingWithdrawn
 from meetings.records import Job
 from meetings.store import Store
@@ -22,6 +23,7 @@ from transcribe.whisper import TranscriptionError
 PROCESS = "process"
 STALE_AFTER_S = 60.0  # a killed worker's job is taken up again within this (plus a poll)
 HEARTBEAT_EVERY_S = 5.0
+RECONNECT_S = 2.0  # how often a worker asks a database that went away
 PROGRESS_EVERY_S = 1.0
 
 
@@ -42,10 +44,18 @@ def recording_digest(store: Store, meeting_id: str) -> str:
     return digest.hexdigest()
 
 
-def queue_processing(store: Store, meeting_id: str, model: str | None = None, by: str | None = None) -> Job:
+def queue_processing(store: Store, meeting_id: str, model: str | None = None, by: str | None = None,
+                     queue: str | None = None) -> Job:
+    """Queue the meeting's processing: in central mode a Procrastinate job on `queue` (cpu by
+    default) in the same transaction; in embedded mode the row is all the local worker needs."""
     model = model or default_model()
     work_key = f"{PROCESS}:{meeting_id}:{recording_digest(store, meeting_id)}:{model}"
-    return store.queue_job(meeting_id, PROCESS, work_key, model, by)
+    enqueue = None
+    if central(store.home):
+        from medlyt.queue import DEFAULT_QUEUE, enqueue as to_queue
+
+        enqueue = to_queue(queue or DEFAULT_QUEUE)
+    return store.queue_job(meeting_id, PROCESS, work_key, model, by, enqueue=enqueue)
 
 
 class Heartbeat:

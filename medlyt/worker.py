@@ -1,9 +1,7 @@
-"""`medlyt worker`: takes queued jobs one at a time and does them, keeping each Whisper model
-loaded between jobs. In the embedded mode one worker serves a data directory (a lock says
-which); the dashboard starts it when it queues work, and it ends after a while without any.
-In central mode (PostgreSQL) any number of workers, on any machines that share the audio
-folder, take jobs from the one queue; each job is claimed by one of them (meetings/repo/jobs.py),
-and they are started as services by whoever runs medlyt, not by the dashboard.
+"""`medlyt worker` in embedded mode: takes queued jobs from the jobs table one at a time and does
+them, keeping each Whisper model loaded between jobs. One worker serves a data directory (a lock
+says which); the dashboard starts it when it queues work, and it ends after a while without any.
+Central mode's workers are Procrastinate's (medlyt/queue.py), started as services.
 """
 
 import fcntl
@@ -24,7 +22,6 @@ from meetings.store import Store
 
 LOCK_NAME = "worker.lock"
 POLL_S = 1.0
-RECONNECT_S = 2.0
 IDLE_EXIT_S = 120.0  # the dashboard's worker ends after this long with nothing to do
 
 
@@ -38,11 +35,7 @@ class WorkerBusy(Exception):
 
 @contextmanager
 def the_only_worker(home: Path):
-    """Embedded mode: this is the data directory's one worker (WorkerBusy if another is).
-    Central mode: workers share the queue, so there is nothing to hold."""
-    if central(home):
-        yield
-        return
+    """This is the data directory's one worker (WorkerBusy if another is)."""
     path = home / LOCK_NAME
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     try:
@@ -66,9 +59,9 @@ def serve(home: Path, until_idle_s: float | None = None, say=print, stale_after_
                 job = store.claim_job(name, stale_after_s)
             except DatabaseUnavailable as error:
                 if not away:
-                    say(f"{error} Prøver igen hvert {RECONNECT_S:g}. sekund.")
+                    say(f"{error} Prøver igen hvert {tasks.RECONNECT_S:g}. sekund.")
                 away = True
-                time.sleep(RECONNECT_S)
+                time.sleep(tasks.RECONNECT_S)
                 continue
             if away:
                 say("Databasen svarer igen.")

@@ -840,9 +840,12 @@ class Store:
 
     # ---- processing jobs (medlyt/tasks.py, medlyt/worker.py) --------------------------------
 
-    def queue_job(self, meeting_id: str, kind: str, work_key: str, model: str | None, by: str | None = None) -> Job:
+    def queue_job(self, meeting_id: str, kind: str, work_key: str, model: str | None, by: str | None = None,
+                  enqueue: Callable[[Connection, Job], None] | None = None) -> Job:
         """Queue the work once: the job already open for the same work (meeting, recording,
-        model) is the answer to asking again. Only a recorded meeting with everyone's consent."""
+        model) is the answer to asking again. Only a recorded meeting with everyone's consent.
+        `enqueue` hands a new job to a queue (central mode's Procrastinate) in the same
+        transaction as its row: both are kept, or neither."""
         with self._transaction(write=True) as conn:
             meeting = self._load(conn, meeting_id)
             require_consent(meeting)
@@ -854,7 +857,10 @@ class Store:
             now = now_iso()
             job_id = job_rows.insert(conn, meeting_id, kind, work_key, model, by, now)
             self._audit(conn, now, audit.JOB_QUEUED, meeting_id, f"job={job_id} kind={kind} model={model}", by)
-            return job_rows.get(conn, job_id)
+            job = job_rows.get(conn, job_id)
+            if enqueue is not None:
+                enqueue(conn, job)
+            return job
 
     def claim_job(self, worker: str, stale_after_s: float) -> Job | None:
         """The oldest queued job, now this worker's; jobs of workers silent for `stale_after_s`
@@ -863,6 +869,12 @@ class Store:
         with self._transaction(write=True) as conn:
             job_rows.requeue_stale(conn, now - stale_after_s)
             return job_rows.claim_next(conn, worker, now, now_iso())
+
+    def take_job(self, job_id: int, worker: str) -> Job | None:
+        """This job, now this worker's (central mode: the queue chose it, also when a worker
+        taken for dead had it); None when it is withdrawn or already ended."""
+        with self._transaction(write=True) as conn:
+            return job_rows.take(conn, job_id, worker, time.time(), now_iso())
 
     def job_beat(self, job_id: int, worker: str, progress: float | None = None) -> bool:
         """Alive, and this far (0..1); False when the job is no longer this worker's to do."""

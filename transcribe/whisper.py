@@ -86,8 +86,9 @@ def engine(device: str, compute_type: str, cuda_devices: int,
     return chosen, compute
 
 
-def load_model(model_dir: Path, options: TranscribeOptions = TranscribeOptions()):
-    """Load a CTranslate2 Whisper model from a local directory; never from a hub."""
+def load_model(model_dir: Path, options: TranscribeOptions = TranscribeOptions(), workers: int = 1):
+    """Load a CTranslate2 Whisper model from a local directory; never from a hub. `workers`
+    transcriptions may run on it at once (a central worker's --concurrency)."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     import ctranslate2
     from faster_whisper import WhisperModel  # slow import; keep `medlyt --help` quick
@@ -100,6 +101,7 @@ def load_model(model_dir: Path, options: TranscribeOptions = TranscribeOptions()
             device=device,
             compute_type=compute_type,
             cpu_threads=options.cpu_threads,
+            num_workers=workers,
             local_files_only=True,
         )
     except (RuntimeError, ValueError, OSError) as error:

@@ -57,6 +57,19 @@ def claim_next(conn: Connection, worker: str, now: float, at: str) -> Job | None
     return get(conn, job_id)
 
 
+def reopen_all(conn: Connection) -> list[int]:
+    """Every open job queued afresh, no worker's (a copied pilot's queue, in its new home)."""
+    return sorted(conn.scalars(update(jobs).where(jobs.c.state.in_(OPEN)).values(
+        state="queued", worker=None, progress=0).returning(jobs.c.id)))
+
+
+def take(conn: Connection, job_id: int, worker: str, now: float, at: str) -> Job | None:
+    taken = conn.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.state.in_(OPEN)).values(
+        state="running", worker=worker, heartbeat=now, started_at=at, progress=0,
+        attempts=jobs.c.attempts + 1)).rowcount
+    return get(conn, job_id) if taken else None
+
+
 def beat(conn: Connection, job_id: int, worker: str, now: float, progress: float | None) -> bool:
     """The worker is alive (and this far); False when the job is no longer its own (withdrawn,
     or given to another worker after this one was taken for dead)."""

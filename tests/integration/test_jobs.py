@@ -92,6 +92,8 @@ def test_nothing_to_process_or_no_consent_is_refused_before_it_is_queued(medlyt_
         assert store.jobs() == []
 
 
+@pytest.mark.sqlite_only("the embedded worker's own claim; central mode's Procrastinate recovers a dead worker's "
+                        "job (test_a_worker_killed_mid_job_has_its_job_finished_by_the_next_once)")
 def test_a_silent_workers_job_goes_to_the_next_worker(medlyt_home, danish_dir):
     with Store(medlyt_home) as store:
         meeting_id = new_meeting(store, danish_dir / AUDIO)

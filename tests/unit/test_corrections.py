@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from meetings import store as store_module
-from meetings.db import migrations
+from meetings.db import migrations, upgrade
 from meetings.corrections import anchor_of, apply_all, speaker_of
 from meetings.records import Consent, Correction, Participant, Segment, Speaker, now_iso
 from meetings.store import Store
@@ -94,4 +94,4 @@ def test_version_1_store_migrates_with_its_data(medlyt_home):
         meeting = store.get_meeting("abc")
         assert meeting.title == "Gammelt møde" and meeting.participants[0].channel is None
         assert store.speakers("abc") == []
-    assert sqlite3.connect(medlyt_home / store_module.DB_NAME).execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+    assert sqlite3.connect(medlyt_home / store_module.DB_NAME).execute("PRAGMA user_version").fetchone()[0] == upgrade.SCHEMA_VERSION

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from meetings import keys
-from meetings.db import migrations
+from meetings.db import migrations, upgrade
 from meetings.store import DB_NAME, MeetingWithdrawn, Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release-2026-12"
@@ -81,7 +81,7 @@ def test_the_old_release_is_at_a_schema_this_code_upgrades_from(old_home):
     with Store(old_home) as store:
         store.add_development_point(PROCESSED, "Skrevet efter opgraderingen", by="lene")
         assert store.verify_audit() == []
-    assert sqlite3.connect(old_home / DB_NAME).execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+    assert sqlite3.connect(old_home / DB_NAME).execute("PRAGMA user_version").fetchone()[0] == upgrade.SCHEMA_VERSION
 
 
 def test_the_old_release_moved_to_postgresql_reads_back_whole(old_home, postgres_url, monkeypatch, capsys):

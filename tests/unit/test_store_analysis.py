@@ -12,7 +12,7 @@ from feedback.analysis import analyse
 from feedback.config import load_config
 from feedback.analysis import analyser
 from meetings import store as store_module
-from meetings.db import migrations
+from meetings.db import migrations, upgrade
 from meetings.corrections import anchor_of
 from meetings.crypto import Unencrypted
 from meetings.records import AudioInfo, Consent, Correction, Participant, Segment, Speaker, Word
@@ -331,5 +331,5 @@ def test_version_2_database_migrates_with_segments_and_no_analysis(medlyt_home):
         result = store.reanalyse("abc123abc123", analyser())
         assert result.config_source == "standard" and result.metrics["roles_known"] is True
         assert store.analysis("abc123abc123") == result
-    assert db_rows(medlyt_home, "PRAGMA user_version") == [(migrations.SCHEMA_VERSION,)]
+    assert db_rows(medlyt_home, "PRAGMA user_version") == [(upgrade.SCHEMA_VERSION,)]
     assert migrations.SCHEMA_VERSION >= 3  # the analysis tables and everything after them
