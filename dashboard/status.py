@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard.format import clock, percent
-from meetings.records import Job, Meeting
+from meetings.records import Glance, Job, Meeting
 
 LIVE, OVERVIEW, TRANSCRIPT, MEETINGS = "views/live.py", "views/overview.py", "views/transcript.py", "views/meetings.py"
 CONSENT, UPLOAD, SPEAKERS = "views/consent.py", "views/upload.py", "views/speakers.py"
@@ -87,17 +87,28 @@ def meeting_state(meeting: Meeting, *, recording: bool = False, abandoned: bool 
                         has_transcript=True, has_figures=True)
 
 
-def state_from_store(store, meeting: Meeting, recording_ids: list[str] | None = None) -> MeetingState:
-    """`meeting_state` with what the open store knows today. `recording_ids` (the store's
-    recording_now) may be passed in when many meetings are asked about at once."""
-    recording_ids = store.recording_now() if recording_ids is None else recording_ids
-    recording = meeting.id in recording_ids
-    abandoned = (not recording and meeting.status != "processed"
-                 and meeting.id in store.unfinished_recordings() and store.recording_abandoned(meeting.id))
-    analysis = store.analysis(meeting.id) if meeting.status == "processed" else None
-    job = store.latest_job(meeting.id) if meeting.status != "processed" else None
-    return meeting_state(meeting, recording=recording, abandoned=abandoned, has_analysis=analysis is not None,
-                         roles_known=bool(analysis and analysis.metrics.get("roles_known")), job=job)
+def state_from_store(store, meeting: Meeting) -> MeetingState:
+    """`meeting_state` with what the open store knows today."""
+    return states_from_store(store, [meeting])[0][meeting.id]
+
+
+def states_from_store(store, meetings: list[Meeting]) -> tuple[dict[str, MeetingState], dict[str, Glance]]:
+    """Each meeting's state, and the glance it was read from, for many meetings at once: a few
+    queries and one look at the audio folder, not several of each per meeting."""
+    recording_ids = set(store.recording_now())
+    unfinished = set(store.unfinished_recordings())
+    glances = store.glances([m.id for m in meetings])
+    states = {}
+    for meeting in meetings:
+        glance = glances[meeting.id]
+        recording = meeting.id in recording_ids
+        abandoned = (not recording and meeting.status != "processed" and meeting.id in unfinished
+                     and store.recording_abandoned(meeting.id))
+        processed = meeting.status == "processed"
+        states[meeting.id] = meeting_state(
+            meeting, recording=recording, abandoned=abandoned, has_analysis=processed and glance.has_analysis,
+            roles_known=processed and glance.roles_known, job=None if processed else glance.job)
+    return states, glances
 
 
 def show_state(state: MeetingState, here: str | None = None, meeting: Meeting | None = None) -> None:

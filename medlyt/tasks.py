@@ -13,7 +13,6 @@ from pathlib import Path
 from capture.source import AudioError
 from medlyt.pipeline import Progress, process_meeting
 from medlyt.settings import default_model
-from meetings.db.engine import central
 from meetings.errors import DatabaseUnavailable, MeetingError, MeetingWithdrawn
 from meetings.records import Job
 from meetings.store import Store
@@ -51,7 +50,7 @@ def queue_processing(store: Store, meeting_id: str, model: str | None = None, by
     model = model or default_model()
     work_key = f"{PROCESS}:{meeting_id}:{recording_digest(store, meeting_id)}:{model}"
     enqueue = None
-    if central(store.home):
+    if store.central:  # the store's own database: `medlyt push` queues on the centre from a laptop
         from medlyt.queue import DEFAULT_QUEUE, enqueue as to_queue
 
         enqueue = to_queue(queue or DEFAULT_QUEUE)

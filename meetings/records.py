@@ -240,6 +240,18 @@ JOB_STATES = ("queued", "running", "failed", "done")
 
 
 @dataclass(frozen=True)
+class Glance:
+    """What a list of meetings shows beside each meeting: its latest job and the analysis's
+    headline (is there one, are the roles known, how many flags, each role's share of the talk)."""
+
+    job: "Job | None" = None
+    has_analysis: bool = False
+    roles_known: bool = False
+    flags: int = 0
+    shares: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Job:
     """Processing a meeting's recording, as a worker takes it on (medlyt/worker.py)."""
 

@@ -55,6 +55,7 @@ from meetings.records import (
     DevelopmentPoint,
     Flag,
     FlagReview,
+    Glance,
     Job,
     LiveLine,
     LiveSession,
@@ -70,6 +71,7 @@ from meetings.records import (
     review_key,
 )
 from meetings.repo import analysis as analysis_rows
+from meetings.repo import glance as glance_rows
 from meetings.repo import jobs as job_rows
 from meetings.repo import live as live_rows
 from meetings.repo import meetings as meeting_rows
@@ -165,6 +167,11 @@ class Store:
     def where(self) -> str:
         """The database as a message may name it (a password masked)."""
         return self.db.where
+
+    @property
+    def central(self) -> bool:
+        """PostgreSQL: central mode's shared database, with its Procrastinate queue."""
+        return not self.db.sqlite
 
     @property
     def _conn(self) -> Connection:
@@ -318,7 +325,12 @@ class Store:
     def list_meetings(self) -> list[Meeting]:
         """Newest first."""
         with self._transaction() as conn:
-            return [self._load(conn, meeting_id) for meeting_id in meeting_rows.ids_newest_first(conn)]
+            return meeting_rows.load_many(conn, self.sealer, meeting_rows.ids_newest_first(conn))
+
+    def glances(self, meeting_ids: list[str]) -> dict[str, Glance]:
+        """Each meeting's latest job and analysis headline, for a list of many meetings."""
+        with self._transaction() as conn:
+            return glance_rows.glances(conn, self.sealer, meeting_ids)
 
     # ---- consent --------------------------------------------------------------------------
 

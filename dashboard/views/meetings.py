@@ -8,7 +8,7 @@ from dashboard.auth import current_user
 from dashboard.choice import choose
 from dashboard.data import meeting_for, meetings_for, store
 from dashboard.format import clock, day, day_time, escape, percent
-from dashboard.status import LIVE, OVERVIEW, PAGE_NAMES, state_from_store
+from dashboard.status import LIVE, OVERVIEW, PAGE_NAMES, states_from_store
 from meetings import audit
 from meetings.access import ADMIN_READS_CONTENT_ENV, admin_reads_content, can_share
 from meetings.errors import MeetingError
@@ -40,9 +40,8 @@ def render() -> None:
                     "at dele mødet med dig, hvis du mangler et.")
         return
     with store() as s:
-        recording_ids = s.recording_now()
-        states = {m.id: state_from_store(s, m, recording_ids) for m in meetings}
-        rows = [meeting_row(s, m, states[m.id]) for m in meetings]
+        states, glances = states_from_store(s, meetings)
+    rows = [meeting_row(m, states[m.id], glances[m.id]) for m in meetings]
     if (clicked := st.session_state.pop(CLICKED, None)) in states:  # a row just clicked: open it
         open_meeting(clicked, states[clicked])
     st.caption("Klik på et møde i tabellen for at åbne det.")
@@ -87,18 +86,15 @@ COLUMNS = {
 }
 
 
-def meeting_row(s, m, state) -> dict:
-    analysis = s.analysis(m.id) if state.has_figures else None
-    speakers = {sp.id: sp for sp in s.speakers(m.id)} if analysis else {}
-    shares = {speakers[w].role: b["share"] for w, b in (analysis.balance.items() if analysis else [])
-              if w in speakers and speakers[w].role}
+def meeting_row(m, state, glance) -> dict:
+    figures = state.has_figures and glance.has_analysis
     return {
         "Dato": day_time(m.created_at),
         "Titel": redact(m.title),
         "Status": state.label,
         "Varighed": clock(m.audio.duration_s) if m.audio else "–",
-        "Sagsbehandlerens andel": percent(shares.get("sagsbehandler")) if analysis else "–",
-        "Markeringer": len(analysis.flags) if analysis else 0,
+        "Sagsbehandlerens andel": percent(glance.shares.get("sagsbehandler")) if figures else "–",
+        "Markeringer": glance.flags if figures else 0,
         "Delt med": ", ".join(m.shared_with) or "–",
         "Slettes": day(m.delete_after),
         "Id": m.id,

@@ -333,3 +333,27 @@ def test_version_2_database_migrates_with_segments_and_no_analysis(medlyt_home):
         assert store.analysis("abc123abc123") == result
     assert db_rows(medlyt_home, "PRAGMA user_version") == [(upgrade.SCHEMA_VERSION,)]
     assert migrations.SCHEMA_VERSION >= 3  # the analysis tables and everything after them
+
+
+def test_a_list_of_meetings_reads_the_same_as_one_at_a_time_and_glances_at_each(store):
+    """The Møder page reads every meeting and its headline in a few queries; what it gets must
+    be what the one-meeting reads give."""
+    from medlyt import tasks
+
+    processed, waiting, bare = new_meeting(store), new_meeting(store), new_meeting(store, with_audio=False)
+    store.save_transcript(processed, transcript(), "base", speakers("sagsbehandler"), analyse=analyser())
+    store.add_user("lene", "leder", "Grøn kaffe ved fjorden 7")
+    store.share(processed, "lene")
+    store.add_bookmark(waiting, 12.5, "olga", "Her")
+    job = tasks.queue_processing(store, waiting, "base")
+    listed = store.list_meetings()
+    assert [m.id for m in listed] == [bare, waiting, processed]
+    assert listed == [store.get_meeting(m.id) for m in listed]
+    glances = store.glances([bare, waiting, processed])
+    analysis = store.analysis(processed)
+    seen = glances[processed]
+    assert (seen.has_analysis, seen.flags, seen.job) == (True, len(analysis.flags), None) and seen.flags > 0
+    assert seen.roles_known == bool(analysis.metrics.get("roles_known"))
+    assert seen.shares == {"sagsbehandler": analysis.balance["S1"]["share"], "borger": analysis.balance["S2"]["share"]}
+    assert glances[waiting].job == store.job(job.id) and not glances[waiting].has_analysis
+    assert glances[bare] == type(seen)()  # nothing yet
