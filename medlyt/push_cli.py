@@ -76,11 +76,15 @@ def open_centre(centre: Centre) -> Store:
         raise MeetingError(about_centre(str(error))) from None
 
 
-def progress_lines(meeting_id: str):
-    """One line on stderr for every tenth of the recording that reaches the centre."""
+def progress_lines(meeting_id: str, had_part: bool):
+    """One line on stderr for every tenth of the recording that reaches the centre; first, when
+    a cut try left a part, whether it goes on from there."""
     shown_step = [-1]
 
     def report(done: int, total: int) -> None:
+        if had_part and shown_step[0] < 0:
+            print(f"Fortsætter en afbrudt overførsel fra {_kb(done)}." if done else
+                  "En afbrudt overførsel passede ikke med optagelsen; den sendes forfra.", file=sys.stderr)
         step = 100 if total == 0 else done * 10 // total * 10
         if step > shown_step[0]:
             shown_step[0] = step
@@ -134,13 +138,12 @@ def send_recording(laptop: Store, hub: Store, meeting_id: str, digest: str, byte
     if dest.is_file() and transfer.sha256_of(dest) == digest:
         print(f"Optagelsen af {meeting_id} er allerede på centret.", file=sys.stderr)
         return
-    part = transfer.part_path(dest)
-    if part.exists():
-        kept = transfer.usable_prefix(source, part)
-        print(f"Fortsætter en afbrudt overførsel fra {_kb(kept)}." if kept else
-              "En afbrudt overførsel passede ikke med optagelsen; den sendes forfra.", file=sys.stderr)
+    had_part = transfer.part_path(dest).exists()
     try:
-        transfer.send(source, dest, progress_lines(meeting_id), bytes_per_s)
+        transfer.send(source, dest, progress_lines(meeting_id, had_part), bytes_per_s)
+    except transfer.Busy:
+        raise MeetingError(f"Optagelsen af {meeting_id} bliver allerede sendt af en anden medlyt push. "
+                           "Vent, til den er færdig.") from None
     except OSError as error:
         raise MeetingError(f"Optagelsen kunne ikke skrives i centrets lydmappe {dest.parent} "
                            f"({error.strerror or error}). Den bærbares kopi er urørt; prøv igen.") from None

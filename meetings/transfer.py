@@ -7,6 +7,7 @@ part's length, but only after the bytes already there are read back and found eq
 source's: a share may keep a file's length after a crash without its last blocks. No SQL and no
 keys here: the bytes stay sealed, as they are."""
 
+import fcntl
 import hashlib
 import os
 import time
@@ -60,16 +61,24 @@ def usable_prefix(source: Path, part: Path) -> int:
     return have
 
 
+class Busy(Exception):
+    """Another process is sending to the same part file right now."""
+
+
 def send(source: Path, dest: Path, progress: Progress | None = None, bytes_per_s: int | None = None) -> Sent:
     """Copy `source` to `dest` through its part file, resuming a cut copy; at most
-    `bytes_per_s` (None: as fast as it goes)."""
+    `bytes_per_s` (None: as fast as it goes). `progress` is first told where it starts."""
     part = part_path(dest)
     total = source.stat().st_size
-    start = usable_prefix(source, part)
     chunk = CHUNK if bytes_per_s is None else max(4096, min(CHUNK, bytes_per_s // 10))
     # O_NOFOLLOW: never write through a link someone put where the part goes.
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, private.FILE_MODE)
     with os.fdopen(fd, "wb") as out, open(source, "rb") as original:
+        try:  # two sends interleaving in one part would leave neither's bytes
+            fcntl.flock(out, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy(part) from None
+        start = usable_prefix(source, part)
         out.truncate(start)
         out.seek(start)
         original.seek(start)

@@ -271,3 +271,16 @@ def test_a_recording_that_reached_the_centre_before_a_cut_is_not_sent_again(medl
     assert "allerede på centret" in done.stderr and "Sender optagelsen" not in done.stderr
     with open_centre(centre) as hub:
         assert hub.latest_job(meeting_id).state == "queued"
+
+
+def test_two_pushes_of_one_meeting_at_once_do_not_mix_their_bytes(medlyt_home, centre, danish_dir):
+    import fcntl
+
+    meeting_id = recorded_meeting(medlyt_home, danish_dir)
+    part = part_path(centre["home"] / "audio" / f"{meeting_id}.audio")
+    with open(part, "wb") as sending:  # what the other push holds while it sends
+        fcntl.flock(sending, fcntl.LOCK_EX)
+        one_danish_line(medlyt(medlyt_home, "push", meeting_id, env=centre["env"]), "allerede sendt")
+    with Store(medlyt_home) as laptop:
+        assert laptop.get_meeting(meeting_id).audio is not None
+    assert medlyt(medlyt_home, "push", meeting_id, env=centre["env"]).returncode == 0
