@@ -73,6 +73,7 @@ def send(source: Path, dest: Path, progress: Progress | None = None, bytes_per_s
     chunk = CHUNK if bytes_per_s is None else max(4096, min(CHUNK, bytes_per_s // 10))
     # O_NOFOLLOW: never write through a link someone put where the part goes.
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, private.FILE_MODE)
+    os.fchmod(fd, private.FILE_MODE)  # a part left by someone else's umask is the owner's alone too
     with os.fdopen(fd, "wb") as out, open(source, "rb") as original:
         try:  # two sends interleaving in one part would leave neither's bytes
             fcntl.flock(out, fcntl.LOCK_EX | fcntl.LOCK_NB)
