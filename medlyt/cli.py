@@ -999,10 +999,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8501)
     demo.set_defaults(handler=cmd_demo)
 
-    from medlyt import db_cli, jobs_cli
+    from medlyt import db_cli, jobs_cli, push_cli
 
     jobs_cli.configure(commands)
     db_cli.configure(commands)
+    push_cli.configure(commands)
     return parser
 
 

@@ -59,6 +59,8 @@ JOB_FAILED = "job_failed"
 AUDIT_VIEWED = "audit_viewed"
 AUDIT_VERIFIED = "audit_verified"
 ORPHAN_AUDIO_REMOVED = "orphan_audio_removed"  # a sweep removed audio files no meeting owned
+MEETING_PUSHED = "meeting_pushed"  # a laptop handed the meeting in to the centre and deleted its copy
+MEETING_RECEIVED = "meeting_received"  # the centre took a meeting in from a laptop (`medlyt push`)
 
 GENESIS = "0" * 64  # the prev_hash of the first entry
 # The triggers that keep the table append-only (created by the store's migration 8).

@@ -72,6 +72,7 @@ from meetings.records import (
 )
 from meetings.repo import analysis as analysis_rows
 from meetings.repo import glance as glance_rows
+from meetings.repo import handover as handover_rows
 from meetings.repo import jobs as job_rows
 from meetings.repo import live as live_rows
 from meetings.repo import meetings as meeting_rows
@@ -983,18 +984,63 @@ class Store:
                     self._audit(conn, now_iso(), audit.ORPHAN_AUDIO_REMOVED, meeting_id, f"files={len(files[meeting_id])}", by)
         return orphans
 
+    # ---- handing a meeting from a laptop to the centre (medlyt/push_cli.py) -------------------
+
+    def meeting_rows(self, meeting_id: str) -> handover_rows.Rows:
+        """The meeting's rows as stored (sealed values sealed), to hand over."""
+        with self._transaction() as conn:
+            self._load(conn, meeting_id)
+            return handover_rows.read(conn, meeting_id)
+
+    def meeting_counts(self, meeting_id: str) -> dict[str, int]:
+        """How many rows the meeting has in each table that is handed over."""
+        with self._transaction() as conn:
+            self._load(conn, meeting_id)
+            return handover_rows.counts(conn, meeting_id)
+
+    def receive_meeting(self, rows: handover_rows.Rows, detail: str, by: str | None = None) -> Meeting:
+        """Take in a meeting another database handed over, whole or not at all: its recording
+        must already be in this store's audio folder (the recording first, then the rows, as
+        when audio is attached), every row must arrive, and everyone who speaks must have
+        consented. `detail` (codes: digest, sender) goes in the audit entry."""
+        meeting_id = rows["meetings"][0]["id"]
+        audio_path = rows["meetings"][0]["audio_path"]
+        if audio_path is None or not (self.home / audio_path).is_file():
+            raise MeetingError(f"Optagelsen til mødet '{meeting_id}' er ikke i lydmappen {self.audio_dir}; "
+                               "rækkerne tages ikke imod uden den.")
+        with self._transaction(write=True) as conn:
+            if meeting_rows.existing(conn, [meeting_id]) or audit.tombstone(conn, meeting_id):
+                raise MeetingError(f"Databasen {self.where} har allerede et møde med id '{meeting_id}'.")
+            handover_rows.insert(conn, rows)
+            arrived = handover_rows.counts(conn, meeting_id)
+            short = [name for name, sent in rows.items() if arrived[name] != len(sent)]
+            if short:
+                raise MeetingError(f"Mødet '{meeting_id}' kom ikke helt frem ({short[0]}); intet er gemt.")
+            meeting = self._load(conn, meeting_id)  # every sealed value opens here with this key
+            require_consent(meeting)
+            self._audit(conn, now_iso(), audit.MEETING_RECEIVED, meeting_id, detail, by)
+            return meeting
+
+    def hand_over(self, meeting_id: str, detail: str, by: str | None = None) -> None:
+        """The meeting is now the centre's: this copy goes, audio first, then the rows, as in a
+        withdrawal, but consent stands and the audit entry says where it went."""
+        self._delete(meeting_id, audit.MEETING_PUSHED, detail, by)
+
     # ---- withdrawal -----------------------------------------------------------------------
 
     def withdraw(self, meeting_id: str, reason: str = "withdrawn", by: str | None = None) -> None:
         """Delete the meeting's audio, transcript, participants and consents; keep only an
         audit tombstone (id, time, reason code). `reason` is a code, never content."""
+        self._delete(meeting_id, audit.WITHDRAWN, reason, by)
+
+    def _delete(self, meeting_id: str, action: str, detail: str, by: str | None) -> None:
         self.get_meeting(meeting_id)  # raises MeetingNotFound / MeetingWithdrawn
         # Audio first: if a file cannot be removed, the meeting stays and withdrawal can be
         # retried, rather than leaving an orphaned recording nobody can find.
         self.audio.remove_all(meeting_id)
         with self._transaction(write=True) as conn:
             meeting_rows.delete(conn, meeting_id)
-            self._audit(conn, now_iso(), audit.WITHDRAWN, meeting_id, reason, by)
+            self._audit(conn, now_iso(), action, meeting_id, detail, by)
         # secure_delete zeroed the rows in the pages written to the WAL; copy them into the
         # database file and truncate the WAL, so no older page with content stays there.
         # (If another connection is mid-read the checkpoint can be partial; the WAL is then
