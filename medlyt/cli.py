@@ -365,11 +365,31 @@ def cmd_show(args, home: Path) -> None:
 def cmd_analyse(args, home: Path) -> None:
     from feedback.analysis import analyser
 
+    if bool(args.meeting) == args.all:
+        raise UsageError("Angiv et møde eller --all (alle transskriberede møder).")
+    if central(home):  # the workers do it, with the organisation's settings where they run
+        from medlyt import tasks
+        from medlyt.jobs_cli import follow
+
+        if args.config:
+            raise UsageError("--config bruges ikke i central drift: workerne bruger organisationens indstillinger.")
+        with Store(home) as store:
+            ids = [args.meeting] if args.meeting else [m.id for m in store.list_meetings() if m.status == "processed"]
+            jobs = [tasks.queue_reanalysis(store, meeting_id, by=cli_user()) for meeting_id in ids]
+            print(f"{len(jobs)} {'møde' if len(jobs) == 1 else 'møder'} i kø til ny analyse. Følg med: medlyt jobs")
+            for job in jobs if args.wait else []:
+                follow(store, job)
+        return
     config = feedback_config(home, args.config)
+    source = 'standardindstillingerne' if config.source == 'standard' else config.source
     with Store(home) as store:
-        analysis = store.reanalyse(args.meeting, analyser(config), by=cli_user())
-    print(f"Analyseret igen med {'standardindstillingerne' if config.source == 'standard' else config.source}: "
-          f"{len(analysis.flags)} markeringer. Se: medlyt show {args.meeting}")
+        ids = [args.meeting] if args.meeting else [m.id for m in store.list_meetings() if m.status == "processed"]
+        for meeting_id in ids:
+            analysis = store.reanalyse(meeting_id, analyser(config), by=cli_user())
+            print(f"{meeting_id}: analyseret igen med {source}: {len(analysis.flags)} markeringer. "
+                  f"Se: medlyt show {meeting_id}")
+    if not ids:
+        print("Ingen transskriberede møder at analysere igen.")
 
 
 def cmd_config(args, home: Path) -> None:
@@ -861,8 +881,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=cmd_show)
 
     analyse = commands.add_parser("analyse", help="beregn nøgletal og markeringer igen uden ny transskription")
-    analyse.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
+    analyse.add_argument("meeting", metavar="MØDE", nargs="?", help="mødets id (se: medlyt meeting list)")
+    analyse.add_argument("--all", action="store_true",
+                         help="alle transskriberede møder (fx efter nye indstillinger for organisationen)")
     analyse.add_argument("--config", metavar="FIL", help=CONFIG_HELP)
+    analyse.add_argument("--wait", action="store_true",
+                         help="central drift: vent på, at workerne er færdige (ellers sættes møderne i kø, "
+                              "og kommandoen returnerer straks)")
     analyse.set_defaults(handler=cmd_analyse)
 
     config = commands.add_parser("config", help="grænseværdier og ordlister for markeringerne")

@@ -31,21 +31,26 @@ def queue_and_follow(home: Path, meeting_id: str, model: str | None, wait: bool,
     with Store(home) as store:
         job = tasks.queue_processing(store, meeting_id, model, by=by, queue=queue)
         print(f"Mødet {meeting_id} er i kø til behandling (job {job.id}, model {job.model}). Følg med: medlyt jobs")
-        if not wait:
-            return
-        shown = None
-        while job.state in ("queued", "running"):
-            line = job_line(job)
-            if line != shown:
-                print(line, flush=True)
-                shown = line
-            time.sleep(FOLLOW_EVERY_S)
-            job = store.job(job.id)
-            if job is None:
-                raise MeetingError(f"Mødet {meeting_id} blev slettet under behandlingen; intet er gemt.")
+        if wait:
+            follow(store, job)
+
+
+def follow(store: Store, job) -> None:
+    """Show the job's state as it changes, until it has ended; its failure as the error."""
+    shown = None
+    while job.state in ("queued", "running"):
+        line = job_line(job)
+        if line != shown:
+            print(line, flush=True)
+            shown = line
+        time.sleep(FOLLOW_EVERY_S)
+        found = store.job(job.id)
+        if found is None:
+            raise MeetingError(f"Mødet {job.meeting_id} blev slettet undervejs; intet er gemt.")
+        job = found
     if job.state == "failed":
-        raise MeetingError(f"Behandlingen af {meeting_id} fejlede: {job.message}")
-    print(f"Færdig. Se: medlyt show {meeting_id}")
+        raise MeetingError(f"Jobbet for {job.meeting_id} fejlede: {job.message}")
+    print(f"Færdig. Se: medlyt show {job.meeting_id}")
 
 
 def cmd_worker(args, home: Path) -> None:

@@ -94,7 +94,8 @@ def process(job_id: int) -> str:
             if job is None:
                 return "gone"  # withdrawn, or already done by a worker taken for dead too early
             Context.say(f"Behandler møde {job.meeting_id} (job {job.id}, model {job.model}) …")
-            ended = tasks.run(store, Context.home, job, Context.name, Context.model(job.model))
+            loaded = Context.model(job.model) if job.kind == tasks.PROCESS else None
+            ended = tasks.run(store, Context.home, job, Context.name, loaded)
             Context.say(f"Job {job.id}: {ended}.")
     except DatabaseUnavailable:
         ended = "interrupted"

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from capture.source import AudioError
 from medlyt.pipeline import Progress, process_meeting
-from medlyt.settings import default_model
+from feedback.analysis import analyser, check_config
+from feedback.config import ConfigError, load_config
+from medlyt.settings import config_path, default_model
 from meetings.errors import DatabaseUnavailable, MeetingError, MeetingWithdrawn
 from meetings.records import Job
 from meetings.store import Store
@@ -20,6 +22,7 @@ from models.store import ModelError
 from transcribe.whisper import TranscriptionError
 
 PROCESS = "process"
+ANALYSE = "analyse"  # figures and flags again from the stored transcript (new settings); no model
 STALE_AFTER_S = 60.0  # a killed worker's job is taken up again within this (plus a poll)
 HEARTBEAT_EVERY_S = 5.0
 RECONNECT_S = 2.0  # how often a worker asks a database that went away
@@ -49,12 +52,33 @@ def queue_processing(store: Store, meeting_id: str, model: str | None = None, by
     default) in the same transaction; in embedded mode the row is all the local worker needs."""
     model = model or default_model()
     work_key = f"{PROCESS}:{meeting_id}:{recording_digest(store, meeting_id)}:{model}"
-    enqueue = None
-    if store.central:  # the store's own database: `medlyt push` queues on the centre from a laptop
-        from medlyt.queue import DEFAULT_QUEUE, enqueue as to_queue
+    return store.queue_job(meeting_id, PROCESS, work_key, model, by, enqueue=_enqueue(store, queue))
 
-        enqueue = to_queue(queue or DEFAULT_QUEUE)
-    return store.queue_job(meeting_id, PROCESS, work_key, model, by, enqueue=enqueue)
+
+def queue_reanalysis(store: Store, meeting_id: str, by: str | None = None, queue: str | None = None) -> Job:
+    """Queue computing the meeting's figures and flags again from its stored transcript, with
+    the organisation's settings as the worker finds them; once while one is open."""
+    if store.get_meeting(meeting_id).status != "processed":
+        raise MeetingError(f"Mødet {meeting_id} er ikke transskriberet endnu; der er intet at analysere igen.")
+    return store.queue_job(meeting_id, ANALYSE, f"{ANALYSE}:{meeting_id}", None, by, enqueue=_enqueue(store, queue))
+
+
+def _enqueue(store: Store, queue: str | None):
+    """In central mode, a Procrastinate job on `queue` (cpu by default) in the row's transaction;
+    in embedded mode the row is all the local worker needs. The store's own database decides:
+    `medlyt push` queues on the centre from a laptop."""
+    if not store.central:
+        return None
+    from medlyt.queue import DEFAULT_QUEUE, enqueue
+
+    return enqueue(queue or DEFAULT_QUEUE)
+
+
+def organisation_config(home: Path):
+    """The feedback settings in force where the job runs."""
+    config = load_config(config_path(home))
+    check_config(config)
+    return config
 
 
 class Heartbeat:
@@ -108,17 +132,20 @@ def run(store: Store, home: Path, job: Job, worker: str, loaded=None) -> str:
     "interrupted" (the database went away; the job is taken up again later)."""
     with Store(store.home) as own, Heartbeat(own, job, worker) as heartbeat:  # its own connection, for its thread
         try:
-            meeting = store.get_meeting(job.meeting_id)
-            total = meeting.audio.duration_s if meeting.audio else 0.0
-            process_meeting(store, home, job.meeting_id, job.model, on_progress=progress_reporter(
-                store, job, worker, total, heartbeat), by=job.queued_by, loaded=loaded)
+            if job.kind == ANALYSE:
+                store.reanalyse(job.meeting_id, analyser(organisation_config(home)), by=job.queued_by)
+            else:
+                meeting = store.get_meeting(job.meeting_id)
+                total = meeting.audio.duration_s if meeting.audio else 0.0
+                process_meeting(store, home, job.meeting_id, job.model, on_progress=progress_reporter(
+                    store, job, worker, total, heartbeat), by=job.queued_by, loaded=loaded)
         except (JobGone, MeetingWithdrawn):
             return "gone"  # nothing of it is kept: the store saves a transcript whole or not at all
         except DatabaseUnavailable:
             # Nothing was saved (a transaction is whole or nothing); the job stays running with a
             # silent heartbeat, so it goes back in the queue after STALE_AFTER_S, for any worker.
             return "interrupted"
-        except (MeetingError, AudioError, ModelError, TranscriptionError) as error:
+        except (MeetingError, AudioError, ModelError, TranscriptionError, ConfigError) as error:
             store.finish_job(job.id, worker, failed=str(error))
             return "failed"
         except Exception as error:  # a fault of medlyt's own: the job ends, and says so, rather than loop

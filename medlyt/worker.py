@@ -74,7 +74,7 @@ def serve(home: Path, until_idle_s: float | None = None, say=print, stale_after_
             taken += 1
             say(f"Behandler møde {job.meeting_id} (job {job.id}, model {job.model}) …")
             loaded = models.get(job.model)
-            if loaded is None:
+            if loaded is None and job.kind == tasks.PROCESS:
                 try:
                     loaded = models[job.model] = load_whisper(home, job.model)
                 except Exception:

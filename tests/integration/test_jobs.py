@@ -249,3 +249,40 @@ def test_a_database_restart_mid_job_loses_no_job(home_with_model, long_audio, da
         saved = [e for e in store.audit_entries(meeting_id) if e.action == audit.TRANSCRIPT_SAVED]
         assert len(saved) == 1
         assert store.verify_audit() == []
+
+
+def test_reanalysis_is_a_job_done_with_the_settings_where_the_worker_runs(medlyt_home, danish_dir, tmp_path,
+                                                                          monkeypatch, backend):
+    """New settings for the organisation: `medlyt analyse --all` queues (central) or does (embedded)
+    the figures and flags again from the stored transcripts; no model is needed for it."""
+    from feedback.analysis import analyser
+    from meetings.records import Segment, Speaker, Speech
+
+    with Store(medlyt_home) as store:
+        meeting_id = new_meeting(store, danish_dir / AUDIO)
+        store.save_transcript(meeting_id, [Segment(0.5, 30.0, "Jeg vil gerne fortælle om planen for dig", speaker="S1"),
+                                           Segment(31.0, 36.0, "Ja tak", speaker="S2")], "base",
+                              [Speaker("S1", "Sagsbehandler", "sagsbehandler"), Speaker("S2", "Borger", "borger")],
+                              analyser(), [Speech(0.5, 30.0, "S1", -30.0), Speech(31.0, 36.0, "S2", -30.0)])
+        assert store.analysis(meeting_id).config_source == "standard"
+    settings = tmp_path / "organisation.toml"
+    settings.write_text("[thresholds]\nlong_monologue_s = 20\n", encoding="utf-8")
+    monkeypatch.setenv("MEDLYT_CONFIG", str(settings))  # the organisation's, on every machine
+    asked = subprocess.run([sys.executable, "-m", "medlyt.cli", "analyse", "--all"], cwd=REPO, capture_output=True,
+                           text=True, env={**os.environ, "MEDLYT_HOME": str(medlyt_home)}, timeout=120)
+    assert asked.returncode == 0, asked.stderr
+    if backend == "postgresql":
+        assert "1 møde i kø til ny analyse" in asked.stdout
+        worker = start_worker(medlyt_home, "--until-idle", "2")  # this data directory has no model at all
+        out, _ = worker.communicate(timeout=120)
+        with Store(medlyt_home) as store:
+            job = store.latest_job(meeting_id)
+            assert (job.kind, job.state, job.model) == (tasks.ANALYSE, "done", None), out
+    else:
+        assert f"{meeting_id}: analyseret igen med {settings}" in asked.stdout
+    with Store(medlyt_home) as store:
+        analysis = store.analysis(meeting_id)
+        assert analysis.config_source == str(settings)
+        assert "long_monologue" in {f.kind for f in analysis.flags}  # 29.5 s is a monologue under 20 s limits
+        with pytest.raises(MeetingError, match="ikke transskriberet"):
+            tasks.queue_reanalysis(store, new_meeting(store, danish_dir / AUDIO))
