@@ -5,9 +5,10 @@
     (SQLite); central, all queued, through 1 `medlyt worker`; and through 2 workers at once. Each
     worker runs with one thread (OMP_NUM_THREADS=1), so two workers use the two cores as one
     embedded process does. Wall time from the first job queued to the last one done.
-(b) The Møder page with --pages-meetings meetings in the store, and --users simulated users at
-    once (processes running the page's script through Streamlit's AppTest, logged in, each
-    --page-runs times after one warm-up): p50 and p95 of a page run, SQLite against PostgreSQL.
+(b) The Møder page, and a meeting's overview, with --pages-meetings meetings in the store and
+    --users simulated users at once (processes running the page's script through Streamlit's
+    AppTest, logged in, each --page-runs times after one warm-up): p50 and p95 of a page run,
+    SQLite against PostgreSQL.
 
     python benchmarks/central.py [--meetings 8] [--minutes 5] [--pages-meetings 1000] [--users 10]
 
@@ -122,24 +123,31 @@ from dashboard.sessions import open_login
 runs = int(sys.argv[2])
 at = AppTest.from_file(sys.argv[1], default_timeout=120)
 at.session_state[TOKEN_KEY] = open_login("anne")
+title = "Møder"
+if len(sys.argv) > 3:  # a meeting's overview
+    at.query_params["meeting"] = sys.argv[3]
+    at.switch_page("pages/overview.py")
+    title = None  # the meeting's own title ("Møde 7")
 at.run()
 times = []
 for _ in range(runs):
     start = time.perf_counter()
     at.run()
     times.append(time.perf_counter() - start)
-assert not at.exception and at.title[0].value == "Møder"
+assert not at.exception and at.title[0].value.startswith(title or "Møde "), at.exception
 print(json.dumps(times))
 """
 
 
-def page_times(home: Path, url: str | None, users: int, runs: int) -> list[float]:
+def page_times(home: Path, url: str | None, users: int, runs: int, meetings: list[str] | None = None) -> list[float]:
+    """The Møder page, or with `meetings` each user on the overview of one of them."""
     import json
 
     env = {**os.environ, "MEDLYT_HOME": str(home), "MEDLYT_DATABASE_URL": url or ""}
-    procs = [subprocess.Popen([sys.executable, "-c", USER_SCRIPT, str(REPO / "dashboard" / "app.py"), str(runs)],
+    procs = [subprocess.Popen([sys.executable, "-c", USER_SCRIPT, str(REPO / "dashboard" / "app.py"), str(runs),
+                               *([meetings[n % len(meetings)]] if meetings else [])],
                               cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(users)]
+             for n in range(users)]
     times = []
     for proc in procs:
         out, err = proc.communicate(timeout=3600)
@@ -190,7 +198,11 @@ def main() -> None:
             Store(home, database=url or "", upgrade=True).close()
             many_meetings(home, url, args.pages_meetings)
             p50, p95 = quantiles(page_times(home, url, args.users, args.page_runs))
-            print(f"    {backend:<10} p50 {p50:.2f} s   p95 {p95:.2f} s")
+            print(f"    {backend:<10} Møder      p50 {p50:.2f} s   p95 {p95:.2f} s")
+            with Store(home, database=url or "") as store:
+                some = [m.id for m in store.list_meetings()[:args.users]]
+            p50, p95 = quantiles(page_times(home, url, args.users, args.page_runs, some))
+            print(f"    {backend:<10} overblik   p50 {p50:.2f} s   p95 {p95:.2f} s")
 
 
 if __name__ == "__main__":

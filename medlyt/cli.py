@@ -796,6 +796,8 @@ class DanishParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from medlyt.tasks import QUEUES
+
     parser = DanishParser(
         prog="medlyt",
         description="medlyt: samtykkebaseret optagelse, dansk transskription og sparring – helt offline. "
@@ -869,8 +871,9 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--speakers", type=int, metavar="N",
                          help="antal talere (standard: de talende deltagere i mødet)")
     process.add_argument("--config", metavar="FIL", help=CONFIG_HELP)
-    process.add_argument("--queue", choices=("cpu", "gpu"), default=None,
-                         help="central drift: køen, jobbet sættes i (standard cpu)")
+    process.add_argument("--queue", choices=QUEUES, default=None,
+                         help="central drift: køen, jobbet sættes i (standard cpu); uden --model bruges køens "
+                              "model (MEDLYT_MODEL_GPU / MEDLYT_MODEL_CPU), ellers MEDLYT_MODEL")
     process.add_argument("--wait", action="store_true",
                          help="central drift: vent på at en worker er færdig, og vis hvor langt den er "
                               "(ellers sættes mødet i kø, og kommandoen returnerer straks)")

@@ -4,7 +4,7 @@ import argparse
 import time
 from pathlib import Path
 
-from medlyt.tasks import STALE_AFTER_S
+from medlyt.tasks import DEFAULT_QUEUE, QUEUES, STALE_AFTER_S
 from meetings.db.engine import central
 from meetings.errors import MeetingError
 from meetings.store import Store
@@ -62,7 +62,7 @@ def cmd_worker(args, home: Path) -> None:
         queue.serve(home, args.queue, args.concurrency, worker_name(), args.stale_after, args.until_idle)
         print("Ingen flere job; workeren stopper.")
         return
-    if args.concurrency != 1 or args.queue != "cpu":
+    if args.concurrency != 1 or args.queue != DEFAULT_QUEUE:
         raise MeetingError("--queue og --concurrency bruges i central drift; i indlejret drift tager én worker "
                          "jobbene et ad gangen.")
     try:
@@ -96,7 +96,7 @@ def configure(commands) -> None:
                         help="stop efter så mange sekunder uden job (standard: kør til den stoppes)")
     worker.add_argument("--stale-after", type=float, default=STALE_AFTER_S, metavar="SEK",
                         help=f"et job, hvis worker har været tavs så længe, tages op igen (standard {STALE_AFTER_S:g})")
-    worker.add_argument("--queue", choices=("cpu", "gpu"), default="cpu",
+    worker.add_argument("--queue", choices=QUEUES, default=DEFAULT_QUEUE,
                         help="central drift: hvilken kø workeren tager job fra (standard cpu; gpu til en maskine med GPU)")
     worker.add_argument("--concurrency", type=positive, default=1, metavar="N",
                         help="central drift: så mange job ad gangen i denne proces, på én indlæst model (standard 1)")

@@ -29,8 +29,7 @@ from meetings.errors import DatabaseUnavailable
 from meetings.records import Job
 from meetings.store import Store
 
-QUEUES = ("cpu", "gpu")
-DEFAULT_QUEUE = "cpu"
+DEFAULT_QUEUE = tasks.DEFAULT_QUEUE
 MAINTENANCE = "maintenance"  # every worker also serves this queue: the daily purge
 RECOVER_EVERY_S = 5.0
 HEARTBEAT_S = 2.0  # a Procrastinate worker's heartbeat: well inside any --stale-after

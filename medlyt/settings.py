@@ -98,12 +98,15 @@ def whisper_compute_type() -> str:
     return os.environ.get("MEDLYT_COMPUTE_TYPE", "").strip().lower() or COMPUTE_TYPE
 
 
-def default_model() -> str:
+def default_model(queue: str | None = None) -> str:
     """The organisation's model for processing (MEDLYT_MODEL: a name from `medlyt models list`
-    or a path), else base, the one a package registry ships."""
+    or a path), else base, the one a package registry ships. Central mode's queues may each have
+    their own (MEDLYT_MODEL_GPU for the GPU workers' queue, MEDLYT_MODEL_CPU), so a meeting sent
+    to a GPU machine gets the large Danish model and the CPU machines keep a smaller one."""
     from models.registry import DEFAULT_MODEL
 
-    return os.environ.get("MEDLYT_MODEL", "").strip() or DEFAULT_MODEL
+    per_queue = os.environ.get(f"MEDLYT_MODEL_{queue.upper()}", "").strip() if queue else ""
+    return per_queue or os.environ.get("MEDLYT_MODEL", "").strip() or DEFAULT_MODEL
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ PROCESS = "process"
 ANALYSE = "analyse"  # figures and flags again from the stored transcript (new settings); no model
 STALE_AFTER_S = 60.0  # a killed worker's job is taken up again within this (plus a poll)
 HEARTBEAT_EVERY_S = 5.0
-RECONNECT_S = 2.0  # how often a worker asks a database that went away
+RECONNECT_S = 2.0
+QUEUES = ("cpu", "gpu")  # central mode's queues: workers choose theirs
+DEFAULT_QUEUE = "cpu"  # for a job that names none  # how often a worker asks a database that went away
 PROGRESS_EVERY_S = 1.0
 
 
@@ -50,7 +52,7 @@ def queue_processing(store: Store, meeting_id: str, model: str | None = None, by
                      queue: str | None = None) -> Job:
     """Queue the meeting's processing: in central mode a Procrastinate job on `queue` (cpu by
     default) in the same transaction; in embedded mode the row is all the local worker needs."""
-    model = model or default_model()
+    model = model or default_model(queue or DEFAULT_QUEUE if store.central else None)
     work_key = f"{PROCESS}:{meeting_id}:{recording_digest(store, meeting_id)}:{model}"
     return store.queue_job(meeting_id, PROCESS, work_key, model, by, enqueue=_enqueue(store, queue))
 
@@ -69,7 +71,7 @@ def _enqueue(store: Store, queue: str | None):
     `medlyt push` queues on the centre from a laptop."""
     if not store.central:
         return None
-    from medlyt.queue import DEFAULT_QUEUE, enqueue
+    from medlyt.queue import enqueue
 
     return enqueue(queue or DEFAULT_QUEUE)
 

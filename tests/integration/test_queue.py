@@ -26,12 +26,14 @@ def procrastinate_jobs() -> list[tuple]:
         return conn.execute("SELECT task_name, args, queue_name, status FROM procrastinate_jobs ORDER BY id").fetchall()
 
 
-def test_a_job_is_deferred_with_its_row_and_names_only_the_rows_number(medlyt_home, danish_dir):
+def test_a_job_is_deferred_with_its_row_and_names_only_the_rows_number(medlyt_home, danish_dir, monkeypatch):
+    monkeypatch.setenv("MEDLYT_MODEL_GPU", "large-v3")  # the GPU machines' model; the CPU queue keeps base
     with Store(medlyt_home) as store:
         meeting_id = new_meeting(store, danish_dir / "u0042008.wav")
-        job = tasks.queue_processing(store, meeting_id, "base")
+        job = tasks.queue_processing(store, meeting_id)
         again = tasks.queue_processing(store, meeting_id, "base")  # the same work: no second job
-        on_gpu = tasks.queue_processing(store, meeting_id, "large-v3", queue="gpu")
+        on_gpu = tasks.queue_processing(store, meeting_id, queue="gpu")
+    assert (job.model, on_gpu.model) == ("base", "large-v3")
         refused = store.create_meeting("Uden samtykke", [Participant("borger", "Borger")])
         with pytest.raises(ConsentError):
             store.queue_job(refused.id, tasks.PROCESS, "k", "base", enqueue=queue.enqueue())
