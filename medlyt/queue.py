@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import procrastinate
+import psycopg
 from sqlalchemy import Connection
 from sqlalchemy.engine import URL
 
@@ -211,7 +212,7 @@ def serve(home: Path, queue: str, concurrency: int, name: str, stale_after_s: fl
                 if asyncio.run(_open_and_serve([queue, MAINTENANCE], concurrency, stale_after_s,
                                                until_idle_s, say)):
                     return
-        except (DatabaseUnavailable, procrastinate.exceptions.ConnectorException, OSError) as error:
+        except (DatabaseUnavailable, procrastinate.exceptions.ConnectorException, psycopg.Error, OSError) as error:
             if not away:
                 reason = str(error) if isinstance(error, DatabaseUnavailable) else "Databasen svarer ikke."
                 say(f"{reason} Prøver igen hvert {tasks.RECONNECT_S:g}. sekund.")
