@@ -38,9 +38,9 @@ from transcribe.whisper import TranscriptionError
 EXIT_BAD_INPUT = 2
 EXIT_CONSENT = 3
 EXIT_AUDIT_BROKEN = 4  # medlyt audit --verify found a break in the hash chain
-DEMO_AUDIO = Path(__file__).resolve().parent / "demo" / "demo_meeting.flac"
+DEMO_AUDIO = Path(__file__).resolve().parents[1] / "demo" / "demo_meeting.flac"
 # The web server around the Streamlit app (its login form, sound addresses, gate).
-DASHBOARD_APP = Path(__file__).resolve().parents[1] / "dashboard" / "server.py"
+DASHBOARD_APP = Path(__file__).resolve().parents[2] / "dashboard" / "server.py"
 EXPORT_FORMATS = ("json", "srt", "vtt", "txt", "rttm", "csv")
 SSO_SECRETS = "secrets.toml"
 DISCONNECTED_SESSION_TTL_S = 15
@@ -1082,6 +1082,3 @@ def fail(error: Exception, code: int, debug: bool) -> int:
     print(f"medlyt: fejl: {error}", file=sys.stderr)
     return code
 
-
-if __name__ == "__main__":
-    sys.exit(main())
