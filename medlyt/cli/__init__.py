@@ -299,7 +299,7 @@ def cmd_process(args, home: Path) -> None:
     from medlyt.pipeline import process_meeting
 
     if central(home):  # the workers do it; this machine may not even have the model
-        from medlyt.jobs_cli import queue_and_follow
+        from medlyt.cli.jobs import queue_and_follow
 
         if args.speakers or args.config:
             raise UsageError("--speakers og --config bruges ikke i central drift: workerne bruger mødets deltagere "
@@ -369,7 +369,7 @@ def cmd_analyse(args, home: Path) -> None:
         raise UsageError("Angiv et møde eller --all (alle transskriberede møder).")
     if central(home):  # the workers do it, with the organisation's settings where they run
         from medlyt import tasks
-        from medlyt.jobs_cli import follow
+        from medlyt.cli.jobs import follow
 
         if args.config:
             raise UsageError("--config bruges ikke i central drift: workerne bruger organisationens indstillinger.")
@@ -1027,11 +1027,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8501)
     demo.set_defaults(handler=cmd_demo)
 
-    from medlyt import db_cli, jobs_cli, push_cli
+    from medlyt.cli import db, jobs, push
 
-    jobs_cli.configure(commands)
-    db_cli.configure(commands)
-    push_cli.configure(commands)
+    jobs.configure(commands)
+    db.configure(commands)
+    push.configure(commands)
     return parser
 
 
