@@ -984,7 +984,7 @@ class Store:
                     self._audit(conn, now_iso(), audit.ORPHAN_AUDIO_REMOVED, meeting_id, f"files={len(files[meeting_id])}", by)
         return orphans
 
-    # ---- handing a meeting from a laptop to the centre (medlyt/push_cli.py) -------------------
+    # ---- handing a meeting from a laptop to the centre (medlyt/cli/push.py) -------------------
 
     def meeting_rows(self, meeting_id: str) -> handover_rows.Rows:
         """The meeting's rows as stored (sealed values sealed), to hand over."""

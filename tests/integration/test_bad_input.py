@@ -88,9 +88,9 @@ def test_file_that_disappears_mid_import(medlyt_home, danish_dir, tmp_path, caps
     meeting_id = consented_meeting(capsys)
     source = tmp_path / "forsvinder.wav"
     shutil.copy(danish_dir / "ap_dan.wav", source)
-    import medlyt.cli as cli
+    from medlyt.cli import processing  # where medlyt import takes its progress bar from
 
-    real_bar = cli.progress_bar
+    real_bar = processing.progress_bar
 
     def vanishing_bar(total, description):
         update, close = real_bar(total, description)
@@ -104,7 +104,7 @@ def test_file_that_disappears_mid_import(medlyt_home, danish_dir, tmp_path, caps
 
         return update_and_vanish, close
 
-    monkeypatch.setattr(cli, "progress_bar", vanishing_bar)
+    monkeypatch.setattr(processing, "progress_bar", vanishing_bar)
     expect_clean_failure(capsys, medlyt_home, ["import", meeting_id, str(source)])
 
 

@@ -144,12 +144,13 @@ def test_a_part_that_does_not_match_is_sent_again_from_the_start(medlyt_home, ce
 def test_a_meeting_the_centre_took_in_before_a_cut_is_checked_and_finished_not_sent_twice(medlyt_home, centre,
                                                                                           danish_dir):
     """The cut came after the centre took the meeting in and queued it, before the laptop deleted."""
-    from medlyt import push_cli, tasks
+    from medlyt import tasks
+    from medlyt.cli import push
 
     meeting_id = recorded_meeting(medlyt_home, danish_dir)
     digest = laptop_digest(medlyt_home, meeting_id)
     with Store(medlyt_home) as laptop, open_centre(centre) as hub:
-        push_cli.send_recording(laptop, hub, meeting_id, digest, None)
+        push.send_recording(laptop, hub, meeting_id, digest, None)
         hub.receive_meeting(laptop.meeting_rows(meeting_id), f"sha256={digest}", "cli:test")
         first = tasks.queue_processing(hub, meeting_id, by="cli:test")
 
@@ -166,12 +167,12 @@ def test_a_meeting_the_centre_took_in_before_a_cut_is_checked_and_finished_not_s
 
 
 def test_the_laptop_keeps_its_copy_when_the_centres_does_not_verify(medlyt_home, centre, danish_dir):
-    from medlyt import push_cli
+    from medlyt.cli import push
 
     meeting_id = recorded_meeting(medlyt_home, danish_dir)
     digest = laptop_digest(medlyt_home, meeting_id)
     with Store(medlyt_home) as laptop, open_centre(centre) as hub:
-        push_cli.send_recording(laptop, hub, meeting_id, digest, None)
+        push.send_recording(laptop, hub, meeting_id, digest, None)
         hub.receive_meeting(laptop.meeting_rows(meeting_id), f"sha256={digest}", "cli:test")
     on_share = centre["home"] / "audio" / f"{meeting_id}.audio"
     damaged = bytearray(on_share.read_bytes())

@@ -194,7 +194,7 @@ def push(home: Path, meeting_id: str, centre: Centre, by: str, bytes_per_s: int 
 
 
 def cmd_push(args, home: Path) -> None:
-    from medlyt.cli import cli_user
+    from medlyt.cli.common import cli_user
 
     centre = centre_from(home, os.environ)
     if central(home):
