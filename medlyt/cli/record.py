@@ -64,7 +64,7 @@ def cmd_record(args, home: Path) -> None:
     print(f"\nOptagelsen er gemt: {meeting.audio.duration_s:.1f} s.")
     if args.live and not args.no_process:
         print("Nu den fulde gennemgang, som erstatter de foreløbige linjer:")
-        args.speakers = None
+        args.speakers, args.queue, args.wait = None, None, False  # process's own options, as their defaults
         cmd_process(args, home)
     else:
         print(f"Næste trin: medlyt process {meeting.id}")
