@@ -2,8 +2,9 @@
 
 The frame-level resegmentation (transcribe.resegment) gives every 20 ms to the voice that
 explains it best, so where two people talk at once the louder one takes the time and an
-interruption is never seen. Here short windows around every speaker change are embedded and
-asked: is this one voice, a change from one voice to the other, or both at once?
+interruption is never seen. Here short windows near every speaker change, and sparser ones
+inside the turns (where a louder voice may have hidden the other), are embedded and asked: is
+this one voice, a change from one voice to the other, or both at once?
 
 No overlap has to be labelled to learn that. GE2E's input is a linear mel spectrogram, and two
 sources add in power, so "both at once" is made from the recording itself: a window of one
@@ -82,23 +83,37 @@ def find_overlaps(mel: np.ndarray, regions: list[tuple[float, float]], turns: li
     starts = [_clean_window_starts(alone, k, size) for k in range(n_speakers)]
     computed = np.concatenate([[0], np.cumsum(mel.any(axis=1))])
     rng = np.random.default_rng(options.seed)
+    changes = _changes_by_pair(turns)
     found: list[Overlap] = []
-    for pair, changes in _changes_by_pair(turns).items():
-        i, j = pair
-        if min(len(starts[i]), len(starts[j])) < options.overlap_min_windows:
-            continue
-        classifier = _train(mel, starts[i], starts[j], size, embed, options, rng)
-        centres = _candidate_centres(changes, options)
-        first = np.round(centres * MEL_FRAMES_PER_SECOND).astype(int) - size // 2
-        keep = (first >= 0) & (first + size <= n)
-        keep[keep] = computed[first[keep] + size] - computed[first[keep]] == size  # no frame left at zero
-        centres, first = centres[keep], first[keep]
-        if not len(first):
-            continue
-        scores = classifier.scores(_normalise(_embed_all(embed, _windows(mel, first, size))))
-        margin = scores[:, -1] - scores[:, :-1].max(axis=1)
-        found += _stretches(centres[margin > options.overlap_margin], pair, regions, options)
+    for i in range(n_speakers):
+        for j in range(i + 1, n_speakers):
+            if min(len(starts[i]), len(starts[j])) < options.overlap_min_windows:
+                continue
+            classifier = _train(mel, starts[i], starts[j], size, embed, options, rng)
+            # A coarse look (near the changes between the two, and sparser inside their turns,
+            # where a louder voice may have hidden the other), then a fine one around each hit.
+            step = options.overlap_step_s
+            coarse = _coarse_ticks(turns, (i, j), changes.get((i, j), []), options)
+            hits = _two_voices(coarse * step, mel, computed, size, classifier, embed, options)
+            fine = np.setdiff1d(_ticks_around(np.round(hits / step).astype(int), options), coarse)
+            flagged = [hits, _two_voices(fine * step, mel, computed, size, classifier, embed, options)]
+            found += _stretches(np.concatenate(flagged), (i, j), regions, options)
     return sorted(found, key=lambda o: (o.start, o.speakers))
+
+
+def _two_voices(centres: np.ndarray, mel: np.ndarray, computed: np.ndarray, size: int, classifier: Classifier,
+                embed: Embed, options: SpeakerOptions) -> np.ndarray:
+    """The centres whose window is two voices at once; windows that reach outside the
+    recording or into frames never computed (`computed`: cumulative count of computed frames)
+    are not looked at."""
+    first = np.round(centres * MEL_FRAMES_PER_SECOND).astype(int) - size // 2
+    keep = (first >= 0) & (first + size <= len(mel))
+    keep[keep] = computed[first[keep] + size] - computed[first[keep]] == size
+    if not keep.any():
+        return centres[:0]
+    scores = classifier.scores(_normalise(_embed_all(embed, _windows(mel, first[keep], size))))
+    margin = scores[:, -1] - scores[:, :-1].max(axis=1)
+    return centres[keep][margin > options.overlap_margin]
 
 
 def with_overlaps(turns: list[Turn], overlaps: list[Overlap]) -> list[Turn]:
@@ -145,12 +160,45 @@ def _changes_by_pair(turns: list[Turn]) -> dict[tuple[int, int], list[float]]:
     return changes
 
 
-def _candidate_centres(changes: list[float], options: SpeakerOptions) -> np.ndarray:
-    """Window centres every overlap_step_s within overlap_reach_s of a change, each once."""
-    step, reach = options.overlap_step_s, options.overlap_reach_s
-    offsets = np.arange(-reach, reach + step / 2, step)
-    grid = np.unique(np.round((np.asarray(changes)[:, None] + offsets[None, :]) / step).astype(int))
-    return grid * step
+def _coarse_ticks(turns: list[Turn], pair: tuple[int, int], changes: list[float],
+                  options: SpeakerOptions) -> np.ndarray:
+    """Window centres to look at first, in ticks of overlap_step_s: every overlap_near_step_s
+    within overlap_reach_s of a change, and every overlap_scan_step_s elsewhere in the pair's
+    turns (0: not there). Each on its own grid, so a centre is never looked at twice."""
+    step = options.overlap_step_s
+    near_every = max(1, round(options.overlap_near_step_s / step))
+    reach = round(options.overlap_reach_s / step)
+    ticks = [np.zeros(0, dtype=int)]
+    change_ticks = np.round(np.asarray(changes, dtype=float) / step).astype(int)
+    for c in change_ticks.tolist():
+        first = -(-(c - reach) // near_every) * near_every  # the first grid tick at or after c - reach
+        ticks.append(np.arange(first, c + reach + 1, near_every))
+    if options.overlap_scan_step_s > 0:
+        scan_every = max(1, round(options.overlap_scan_step_s / step))
+        for t in turns:
+            if t.speaker in pair:
+                first = -(-round(t.start / step) // scan_every) * scan_every
+                inside = np.arange(first, round(t.end / step) + 1, scan_every)
+                ticks.append(inside[_far_from(inside, change_ticks, reach)])
+    return np.unique(np.concatenate(ticks))
+
+
+def _far_from(ticks: np.ndarray, changes: np.ndarray, reach: int) -> np.ndarray:
+    """Mask of the ticks further than `reach` from every change tick."""
+    if not len(changes) or not len(ticks):
+        return np.ones(len(ticks), dtype=bool)
+    ordered = np.sort(changes)
+    after = np.clip(np.searchsorted(ordered, ticks), 0, len(ordered) - 1)
+    before = np.clip(after - 1, 0, len(ordered) - 1)
+    return np.minimum(np.abs(ticks - ordered[before]), np.abs(ticks - ordered[after])) > reach
+
+
+def _ticks_around(hits: np.ndarray, options: SpeakerOptions) -> np.ndarray:
+    """Every tick within overlap_refine_s of a hit."""
+    if not len(hits):
+        return np.zeros(0, dtype=int)
+    radius = round(options.overlap_refine_s / options.overlap_step_s)
+    return np.unique((hits[:, None] + np.arange(-radius, radius + 1)[None, :]).ravel())
 
 
 def _train(mel: np.ndarray, first_i: np.ndarray, first_j: np.ndarray, size: int, embed: Embed,
