@@ -46,9 +46,11 @@ class Classifier:
     precision: np.ndarray  # (d, d)
 
     def scores(self, x: np.ndarray) -> np.ndarray:
-        """(n, classes) log likelihoods up to a shared constant."""
-        centred = x[:, None, :] - self.means[None, :, :]
-        return -0.5 * np.einsum("ncd,de,nce->nc", centred, self.precision, centred)
+        """(n, classes) log likelihoods up to a constant per row: with one shared covariance,
+        -(x - m)' P (x - m) / 2 is x' P m - m' P m / 2 plus a term that is the same for
+        every class, so the scores are linear in x."""
+        weights = self.precision @ self.means.T  # (d, classes)
+        return x @ weights - 0.5 * np.sum(self.means.T * weights, axis=0)
 
 
 def fit_classifier(samples: list[np.ndarray], shrinkage: float) -> Classifier:
@@ -205,9 +207,9 @@ def _train(mel: np.ndarray, first_i: np.ndarray, first_j: np.ndarray, size: int,
            options: SpeakerOptions, rng: np.random.Generator) -> Classifier:
     """Classes: voice i alone, voice j alone, a change between them, both at once (last)."""
     m = options.overlap_train_windows
-    a, b = rng.choice(first_i, m), rng.choice(first_j, m)
-    own_i, own_j = _windows(mel, rng.choice(first_i, m), size), _windows(mel, rng.choice(first_j, m), size)
-    wa, wb = _windows(mel, a, size), _windows(mel, b, size)
+    # The same windows of each voice are its own class and the parts of the mixtures and changes.
+    wa, wb = _windows(mel, rng.choice(first_i, m), size), _windows(mel, rng.choice(first_j, m), size)
+    own_i, own_j = wa, wb
     half = size // 2
     change = np.where(np.arange(m)[:, None, None] % 2 == 0,
                       np.concatenate([wa[:, :half], wb[:, half:]], axis=1),
