@@ -6,7 +6,8 @@ pauses, until 60 minutes. Timed in a fresh process, exactly as `medlyt process` 
 transcribe.diarize.attribute_recording (reading the WAV, GE2E embeddings of the windows,
 clustering, turns, frame-level resegmentation) for two speaking participants. VAD is reported
 separately: the pipeline runs it once for Whisper anyway. The first pass alone (without the
-resegmentation of issue 21) is timed too, in its own fresh process, to show what that costs.
+resegmentation of issue 21), and the resegmentation without the overlap detector
+(transcribe.overlap), are timed too, each in its own fresh process, to show what they cost.
 
     python benchmarks/attribution_speed.py [--minutes 60]
 
@@ -97,7 +98,7 @@ vad_s = time.perf_counter() - start
 from meetings.records import Participant
 from transcribe.diarize import attribute_recording
 from transcribe.speakers import SpeakerOptions
-options = SpeakerOptions(resegment=sys.argv[2] == "resegment")
+options = SpeakerOptions(resegment=sys.argv[2] != "first", overlap=sys.argv[2] == "resegment")
 start = time.perf_counter()
 result = attribute_recording(wav, speech, [Participant("sagsbehandler", "Sagsbehandler"), Participant("borger", "Borger")],
                              options=options)
@@ -125,15 +126,19 @@ def main() -> None:
         write_wav(build_meeting(args.minutes), wav)
         first = subprocess.run([sys.executable, "-c", MEASURED, str(wav), "first"], cwd=REPO, capture_output=True,
                                text=True, check=True)
+        no_overlap = subprocess.run([sys.executable, "-c", MEASURED, str(wav), "no-overlap"], cwd=REPO,
+                                    capture_output=True, text=True, check=True)
         done = subprocess.run([sys.executable, "-c", MEASURED, str(wav), "resegment"], cwd=REPO, capture_output=True,
                               text=True, check=True)
     first_s = float(first.stdout.split()[1])
+    no_overlap_s = float(no_overlap.stdout.split()[1])
     vad_s, attribution_s, turns, speakers, peak_mb = (float(x) for x in done.stdout.split())
     in_process, fresh = cold_start()
     audio_s = args.minutes * 60
     print(f"meeting: {args.minutes:.0f} min, {int(turns)} turns, {int(speakers)} speakers")
     print(f"first pass (read, embed, cluster):  {first_s:6.1f} s = {audio_s / first_s:5.0f}x real time")
-    print(f"attribution (+ resegmentation):     {attribution_s:6.1f} s = {audio_s / attribution_s:5.0f}x real time")
+    print(f"+ resegmentation, without overlap:  {no_overlap_s:6.1f} s = {audio_s / no_overlap_s:5.0f}x real time")
+    print(f"attribution (+ resegm. and overlap): {attribution_s:6.1f} s = {audio_s / attribution_s:5.0f}x real time")
     print(f"VAD (shared with Whisper):           {vad_s:6.1f} s")
     print(f"attribution + VAD:                   {attribution_s + vad_s:6.1f} s = {audio_s / (attribution_s + vad_s):5.0f}x real time")
     print(f"peak memory of that process:         {peak_mb:6.0f} MB")

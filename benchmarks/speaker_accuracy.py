@@ -11,7 +11,10 @@ Recordings:
   turn, the built dialogues' and AMI's do not: a hypothesis that leaves those pauses out is
   more precise but scores as missed speech on the espeak ones.
 
-    python benchmarks/speaker_accuracy.py [--only kontor,dev00] [--rttm DIR]
+    python benchmarks/speaker_accuracy.py [--only kontor,dev00] [--rttm DIR] [--without-overlap]
+
+--without-overlap leaves out the overlap detector (transcribe.overlap) from the resegmented
+pass: the figures before it.
 
 Columns: DER with the ±0.25 s collar and without, DER without collar where the reference has one
 speaker at a time (what is left when overlapped speech is set aside), the confusion, missed and false-alarm seconds
@@ -92,9 +95,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="comma-separated recording names")
     parser.add_argument("--rttm", type=Path, help="write reference and hypothesis RTTMs here")
+    parser.add_argument("--without-overlap", action="store_true", help="resegmented pass without the overlap detector")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
-    passes = {"first pass": dataclasses.replace(SpeakerOptions(), resegment=False), "resegmented": SpeakerOptions()}
+    passes = {"first pass": dataclasses.replace(SpeakerOptions(), resegment=False),
+              "resegmented": SpeakerOptions(overlap=not args.without_overlap)}
     print(f"{'recording':10s} {'kind':6s} {'spk':>3s} {'sec':>5s}  "
           + "  ".join(f"{name:^54s}" for name in passes))
     print(" " * 28 + "  ".join(f"{'DER.25':>7s} {'DER0':>6s} {'1spk':>6s} {'conf s':>6s} {'miss':>5s} {'FA':>5s} {'share':>5s} "

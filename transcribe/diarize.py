@@ -17,6 +17,7 @@ from capture.vad import VadOptions, speech_segments
 from capture.wav import iter_blocks, read_mono, wav_info
 from meetings.records import Participant, Speaker
 from transcribe.embedding import FRAMES_PER_SECOND, SpeakerEncoder, frame_span, normalize_volume_in_place
+from transcribe.overlap import find_overlaps, with_overlaps
 from transcribe.resegment import resegment
 from transcribe.speakers import (
     VOICEPRINT_THRESHOLD,
@@ -104,6 +105,9 @@ def by_voice(wav: Path, speech: list[tuple[float, float]], n_speakers: int, opti
     if options.resegment and attribution.n_speakers > 1 and mel is not None:
         log_mel = log_mel_frames(mel, options)
         turns = resegment(log_mel, options.reseg_frame_s, speech, attribution.turns, attribution.n_speakers, options)
+        if options.overlap:
+            overlaps = find_overlaps(mel, speech, turns, attribution.n_speakers, encoder.embed_frames, options)
+            turns = with_overlaps(turns, overlaps)
         attribution = dataclasses.replace(attribution, turns=turns)
     speakers = [Speaker(speaker_id(i), f"Taler {i + 1}") for i in range(attribution.n_speakers)]
     return SpeakerResult(attribution.turns, speakers, "voices" if attribution.turns else "none",

@@ -85,6 +85,27 @@ class SpeakerOptions:
     # entering that state costs this much more than a plain change.
     reseg_overlap: bool = True
     reseg_overlap_cost: float = 10.0
+    # Two voices at once from GE2E embeddings (transcribe.overlap): windows of overlap_window_s,
+    # first every overlap_near_step_s within overlap_reach_s of a speaker change and every
+    # overlap_scan_step_s inside the turns (0: not there), then every overlap_step_s within
+    # overlap_refine_s of a hit. A window is overlap when "both at once" beats "one voice" and "a
+    # change" by overlap_margin (LDA log likelihood), and a stretch needs overlap_min_s.
+    # Measured with benchmarks/speaker_accuracy.py; the work with benchmarks/attribution_speed.py.
+    overlap: bool = True
+    overlap_window_s: float = 0.8
+    overlap_step_s: float = 0.1
+    overlap_near_step_s: float = 0.3
+    overlap_reach_s: float = 1.2
+    overlap_scan_step_s: float = 0.8
+    overlap_refine_s: float = 0.4
+    overlap_margin: float = 2.0
+    overlap_min_s: float = 0.3
+    overlap_cover_s: float = 0.2  # a flagged window is two voices this far either side of its centre
+    overlap_train_windows: int = 200  # per class and pair of voices
+    # A voice needs this many windows of its own speech alone (6 s of window starts, about 7 s
+    # of speech): with less, as for the 4-voice AMI excerpts, the classifier found false overlaps.
+    overlap_min_windows: int = 600
+    overlap_shrinkage: float = 0.5
     # Channels: a channel counts as its speaker's voice only if it is no more than this far below
     # the loudest mapped channel; lapel crosstalk is typically 15-25 dB down.
     crosstalk_margin_db: float = 12.0
