@@ -126,9 +126,11 @@ at.session_state[TOKEN_KEY] = open_login("anne")
 title = "Møder"
 if len(sys.argv) > 3:  # a meeting's overview
     at.query_params["meeting"] = sys.argv[3]
-    at.switch_page("pages/overview.py")
+at.run()  # the app registers its pages on the first run
+if len(sys.argv) > 3:
+    at.switch_page("views/overview.py")
+    at.run()
     title = None  # the meeting's own title ("Møde 7")
-at.run()
 times = []
 for _ in range(runs):
     start = time.perf_counter()

@@ -48,7 +48,7 @@ from meetings.store import Store  # noqa: E402
 SHARED = Path(os.environ.get("MEDLYT_SHARED_DATA", REPO.parent / "shared" / "data"))
 CLIP = SHARED / "danish" / "ap_dan.wav"
 APP = str(REPO / "dashboard" / "app.py")
-OVERVIEW = "pages/overview.py"
+OVERVIEW = "views/overview.py"
 USER, PASSWORD = "sara", "benchmark-adgangskode"
 TITLE = "Benchmark: to timers opfølgningssamtale"
 SCRIPT_TARGET_S, BROWSER_TARGET_S = 1.5, 3.0
