@@ -5,7 +5,6 @@ a new recording or another model is new work. A worker reports progress and a he
 whose worker has been silent for STALE_AFTER_S is taken up by the next worker that asks.
 """
 
-import hashlib
 import threading
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from medlyt.settings import config_path, default_model
 from meetings.errors import DatabaseUnavailable, MeetingError, MeetingWithdrawn
 from meetings.records import Job
 from meetings.store import Store
+from meetings.transfer import sha256_of
 from models.store import ModelError
 from transcribe.whisper import TranscriptionError
 
@@ -41,11 +41,7 @@ def recording_digest(store: Store, meeting_id: str) -> str:
     meeting = store.get_meeting(meeting_id)
     if meeting.audio is None:
         raise MeetingError("Mødet har ingen optagelse endnu; der er intet at behandle.")
-    digest = hashlib.sha256()
-    with open(store.home / meeting.audio.path, "rb") as sealed:
-        while chunk := sealed.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_of(store.home / meeting.audio.path)
 
 
 def queue_processing(store: Store, meeting_id: str, model: str | None = None, by: str | None = None,
