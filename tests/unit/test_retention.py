@@ -17,11 +17,9 @@ from tests.raw_db import raw, stored_bytes
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
-TODAY = retention.today()
-
-
 def day(offset: int) -> str:
-    return (TODAY + timedelta(days=offset)).isoformat()
+    # Today when asked, not when the module was collected: a suite may run across midnight.
+    return (retention.today() + timedelta(days=offset)).isoformat()
 
 
 def consented(store: Store, title: str = "Opfølgning") -> str:
