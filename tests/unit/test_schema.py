@@ -132,7 +132,7 @@ def test_after_the_revisions_alembic_finds_nothing_left_to_do(tmp_path, kind, re
     Store(tmp_path / "home", database=url, upgrade=True).close()
     engine = make_engine(database_url(tmp_path / "home", url))
     with engine.connect() as conn:
-        assert schema_version(conn) == SCHEMA_VERSION
+        assert schema_version(conn) == SCHEMA_VERSION == int(MigrationContext.configure(conn).get_current_revision())
         # Procrastinate's tables (central mode's queue, revision 18) are its own, not medlyt's.
         medlyts = {"include_name": lambda name, kind, parents: not (name or "").startswith("procrastinate_")}
         differences = compare_metadata(MigrationContext.configure(conn, opts=medlyts), schema.metadata)
@@ -143,3 +143,11 @@ def test_after_the_revisions_alembic_finds_nothing_left_to_do(tmp_path, kind, re
             "add_table", "remove_table", "add_column", "remove_column", "add_index", "remove_index")]
     assert differences == []
     engine.dispose()
+
+
+def test_the_schema_version_read_from_the_file_names_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    from meetings.db.upgrade import REVISIONS, SCHEMA_VERSION
+
+    assert int(ScriptDirectory(str(REVISIONS)).get_current_head()) == SCHEMA_VERSION
