@@ -215,8 +215,9 @@ FRAME_MS = 20
 def windows(durations: list[float], window_s: float = WINDOW_S,
             quietest: Callable[[int, int], int] | None = None) -> list[tuple[float, float]]:
     """(start, end) of Whisper windows over pieces of speech laid end to end (`durations`, in
-    order): consecutive pieces gathered up to `window_s`, cut between pieces; a piece longer
-    than a window is cut where `quietest(from_ms, to_ms)` finds the quietest moment of the
+    order): consecutive pieces gathered up to `window_s`, cut between pieces when that leaves
+    the window in its last seconds; otherwise (a piece that does not fit, or is longer than a
+    window) the piece is cut where `quietest(from_ms, to_ms)` finds the quietest moment of the
     window's last seconds (a pause between words), else hard at the window's length. A window
     decoded on its own cannot take back a word cut in two, as Whisper one window after the
     other does. Counted in whole milliseconds, so no window is a rounding error too long."""
@@ -227,7 +228,10 @@ def windows(durations: list[float], window_s: float = WINDOW_S,
     for duration in durations:
         total += duration
         piece_end = round(total * 1000)
-        if end > start and piece_end - start > limit:
+        # Cut between pieces, unless the window would then be short of its last seconds: a
+        # piece that does not fit is then cut at its quietest moment there instead, so the
+        # windows stay full (each one costs the encoder a whole 30 s, however little it holds).
+        if end > start and piece_end - start > limit and end - start >= limit - search:
             out.append((start, end))
             start = end
         end = piece_end

@@ -42,9 +42,17 @@ def test_a_segment_never_spans_audio_that_was_not_heard():
     assert (second.start, second.end, second.text) == (20.5, 21.0, "dig.")
 
 
-def test_batched_windows_are_cut_between_pieces_of_speech():
+def test_batched_windows_are_cut_between_pieces_of_speech_when_they_are_nearly_full():
+    # Pieces of 25 and 10 s: the first window ends between them, 5 s short of 30.
+    assert windows([25, 10]) == [(0, 25), (25, 35)]
+    # Pieces of 15 and 20 s: ending between them would leave a window half empty (each one costs
+    # the encoder a whole 30 s), so the second piece is cut at its quietest moment in the
+    # window's last 8 s; with no way to listen, at 30 s.
+    pause_at_24_s = lambda from_ms, to_ms: 24_000 if from_ms <= 24_000 < to_ms else to_ms
+    assert windows([15, 20], quietest=pause_at_24_s) == [(0, 24), (24, 35)]
+    assert windows([15, 20]) == [(0, 30), (30, 35)]
     # Pieces of 5, 10, 20, 3, 70 and 2 s laid end to end (ends at 5, 15, 35, 38, 108, 110).
-    assert windows([5, 10, 20, 3, 70, 2]) == [(0, 15), (15, 38), (38, 68), (68, 98), (98, 110)]
+    assert windows([5, 10, 20, 3, 70, 2]) == [(0, 30), (30, 60), (60, 90), (90, 110)]
 
 
 def test_a_window_never_holds_more_than_whisper_hears():
