@@ -18,10 +18,10 @@ from feedback.metrics import (
     silences,
     speaker_changes,
     speaker_order,
-    union,
 )
 from feedback.questions import QuestionRules
 from feedback.utterances import tokens_of
+from meetings.intervals import union
 from meetings.records import Analysis, Bookmark, Meeting, Segment, Speaker, Speech, now_iso
 
 

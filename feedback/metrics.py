@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from meetings.intervals import union
 from meetings.records import Segment
 
 CASEWORKER = "sagsbehandler"
@@ -42,21 +43,6 @@ def speaker_order(speaker: str) -> tuple[int, str]:
 def valid(segments: list[Segment]) -> list[Segment]:
     """Segments that can count as someone's speech, in time order."""
     return sorted((s for s in segments if s.speaker and s.end > s.start), key=lambda s: (s.start, s.end))
-
-
-def union(intervals: list[tuple[float, float]], gap_s: float = 0.0) -> list[tuple[float, float]]:
-    """Sorted disjoint intervals covering the input; pieces closer than gap_s are joined."""
-    merged: list[tuple[float, float]] = []
-    for start, end in sorted(i for i in intervals if i[1] > i[0]):
-        if merged and start - merged[-1][1] < gap_s or merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def union_length(intervals: list[tuple[float, float]]) -> float:
-    return sum(end - start for start, end in union(intervals))
 
 
 class Talk:

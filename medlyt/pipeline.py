@@ -23,6 +23,7 @@ from medlyt.export import Transcript
 from medlyt.settings import default_model, whisper_batch_size, whisper_compute_type, whisper_device
 from meetings import scratch
 from meetings.consent import require_consent
+from meetings.intervals import union
 from meetings.records import Meeting, Segment, Speech
 from meetings.store import Store
 from models.store import locate
@@ -203,7 +204,7 @@ def transcribe_by_channel(whisper, wav: Path, result: SpeakerResult, meeting: Me
     channels = speaker_channels(result, meeting)
     segments: list[Segment] = []
     for index, speaker in enumerate(result.speakers):
-        regions = merge_regions([(t.start - CHANNEL_PAD_S, t.end + CHANNEL_PAD_S)
+        regions = union([(t.start - CHANNEL_PAD_S, t.end + CHANNEL_PAD_S)
                                  for t in result.turns if t.speaker == index])
         speech = [SpeechSegment(max(0.0, s), e) for s, e in regions]
         for segment in transcribe_speech(whisper, wav, speech, options, on_progress=on_progress,
@@ -211,16 +212,6 @@ def transcribe_by_channel(whisper, wav: Path, result: SpeakerResult, meeting: Me
             segment.speaker = speaker.id
             segments.append(segment)
     return sorted(segments, key=lambda s: s.start)
-
-
-def merge_regions(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    merged: list[tuple[float, float]] = []
-    for start, end in sorted(regions):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def transcribe_file(home: Path, src: Path, model: str | None = None, on_progress: Progress | None = None) -> Transcript:

@@ -19,6 +19,8 @@ import numpy as np
 import onnxruntime as ort
 import webrtcvad
 
+from meetings.intervals import union
+
 SAMPLE_RATE = 16000
 N_FFT = 400  # 25 ms analysis window
 HOP = 160  # 10 ms step: 100 mel frames per second
@@ -136,7 +138,7 @@ class SpeakerEncoder:
         """Mel frames from `first` to the last span's end; only frames some span uses are
         computed (a capped set of windows may leave gaps), the rest stay zero."""
         mel = np.zeros((max(b for _, b in spans) - first, N_MELS), dtype=np.float32)
-        for a, b in _merge(spans):
+        for a, b in union(spans):
             mel[a - first : b - first] = self.mel_range(wav, a, b)
         return mel
 
@@ -247,17 +249,6 @@ def frame_span(start_s: float, end_s: float) -> tuple[int, int]:
     first = max(0, int(round(start_s * FRAMES_PER_SECOND)))
     n_frames = max(1, int(round((end_s - start_s) * FRAMES_PER_SECOND)))
     return first, first + n_frames
-
-
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Union of frame spans as sorted, disjoint runs."""
-    runs: list[list[int]] = []
-    for a, b in sorted(spans):
-        if runs and a <= runs[-1][1]:
-            runs[-1][1] = max(runs[-1][1], b)
-        else:
-            runs.append([a, b])
-    return [(a, b) for a, b in runs]
 
 
 def _zero_padded_slice(wav: np.ndarray, lo: int, hi: int) -> np.ndarray:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from meetings.intervals import union
 from transcribe.speakers import SpeakerOptions, Turn
 
 MEL_FRAMES_PER_SECOND = 100  # GE2E's 10 ms mel frames
@@ -127,7 +128,7 @@ def with_overlaps(turns: list[Turn], overlaps: list[Overlap]) -> list[Turn]:
     for o in overlaps:
         for k in o.speakers:
             by_speaker.setdefault(k, []).append((o.start, o.end))
-    merged = [Turn(round(a, 3), round(b, 3), k) for k, spans in by_speaker.items() for a, b in _union(spans)]
+    merged = [Turn(round(a, 3), round(b, 3), k) for k, spans in by_speaker.items() for a, b in union(spans)]
     return sorted(merged, key=lambda t: (t.start, t.speaker))
 
 
@@ -245,16 +246,6 @@ def _embed_all(embed: Embed, windows: np.ndarray, batch: int = 64) -> np.ndarray
 
 def _normalise(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-
-def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    merged: list[tuple[float, float]] = []
-    for a, b in sorted(spans):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-        else:
-            merged.append((a, b))
-    return merged
 
 
 def _frame(t: float, n: int) -> int:

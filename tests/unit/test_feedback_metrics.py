@@ -15,22 +15,14 @@ from feedback.metrics import (
     speaker_changes,
     talks,
     turns,
-    union,
-    union_length,
     window_shares,
 )
+from meetings.intervals import union
 from meetings.records import Segment
 
 
 def seg(speaker, start, end, text="") -> Segment:
     return Segment(start=start, end=end, text=text, speaker=speaker)
-
-
-def test_union_joins_overlaps_and_drops_empty_intervals():
-    assert union([(5, 6), (0, 2), (1, 3), (4, 4)]) == [(0, 3), (5, 6)]
-    assert union([(0, 1), (1.5, 2)], gap_s=1.0) == [(0, 2)]
-    assert union([(0, 1), (2.0, 3)], gap_s=1.0) == [(0, 1), (2.0, 3)]  # a gap of exactly 1 s splits
-    assert union_length([(0, 2), (1, 3), (3, 3)]) == 3
 
 
 def test_talk_within_matches_a_brute_force_count():

@@ -90,7 +90,7 @@ def check_refined_turns(turns, speech, n_speakers):
         assert turn.end > turn.start and 0 <= turn.speaker < n_speakers
         assert isinstance(turn.start, float) and isinstance(turn.end, float)
         assert any(s - 1e-9 <= turn.start and turn.end <= e + 1e-9 for s, e in speech)
-    from feedback.metrics import union_length
+    from meetings.intervals import union_length
 
     assert union_length([(t.start, t.end) for t in turns]) > 0.5 * sum(e - s for s, e in speech)
 
