@@ -205,7 +205,7 @@ def transcribe_by_channel(whisper, wav: Path, result: SpeakerResult, meeting: Me
     segments: list[Segment] = []
     for index, speaker in enumerate(result.speakers):
         regions = union([(t.start - CHANNEL_PAD_S, t.end + CHANNEL_PAD_S)
-                                 for t in result.turns if t.speaker == index])
+                         for t in result.turns if t.speaker == index])
         speech = [SpeechSegment(max(0.0, s), e) for s, e in regions]
         for segment in transcribe_speech(whisper, wav, speech, options, on_progress=on_progress,
                                          channel=channels[speaker.id]):
