@@ -17,6 +17,7 @@ from tests.raw_db import raw, stored_bytes
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
+
 def day(offset: int) -> str:
     # Today when asked, not when the module was collected: a suite may run across midnight.
     return (retention.today() + timedelta(days=offset)).isoformat()
