@@ -68,7 +68,7 @@ def session_limits() -> SessionLimits:
 
 
 # Whisper windows decoded side by side (transcribe.whisper); 1 decodes one after the other.
-WHISPER_BATCH_SIZE = 8
+WHISPER_BATCH_SIZE = 6  # why 6: transcribe.whisper.TranscribeOptions
 
 
 def whisper_batch_size() -> int:

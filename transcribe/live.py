@@ -16,7 +16,8 @@ from capture.live import Utterance
 from meetings.records import LiveLine, Participant
 from transcribe.embedding import SpeakerEncoder, normalize_volume
 from transcribe.speakers import VOICEPRINT_THRESHOLD
-from transcribe.whisper import MAX_COMPRESSION_RATIO, SAMPLE_RATE, BlockClock
+from transcribe.whisper import MAX_COMPRESSION_RATIO
+from transcribe.windows import SAMPLE_RATE, BlockClock
 
 # Below this cosine similarity to every known voice an utterance starts a new voice (while the
 # meeting has room for one). The voice-print threshold, measured on the shared Danish clips.

@@ -1,14 +1,14 @@
 """Danish transcription of speech segments with faster-whisper, the model loaded by path.
 
-VAD hands us speech segments; we lay them end to end, cut that joined speech into Whisper
-windows of up to 30 s (so silence costs nothing and the encoder sees full windows), decode a
-full batch of windows at a time, and map the times back onto the meeting's own clock. With
+VAD hands us speech segments; transcribe.windows lays them end to end and cuts that joined
+speech into Whisper windows of up to 30 s (so silence costs nothing and the encoder sees full
+windows); here a full batch of windows is decoded at a time, and the times mapped back onto the
+meeting's own clock. With
 batch size 1, blocks of joined speech go window after window through plain faster-whisper.
 """
 
 import os
 import zlib
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,8 +18,9 @@ import numpy as np
 from capture.vad import SpeechSegment
 from capture.wav import read_mono
 from meetings.records import Segment, Word
+from transcribe.heap import give_back_freed_memory, keep_freed_memory
+from transcribe.windows import SAMPLE_RATE, BlockClock, JoinedSpeech
 
-SAMPLE_RATE = 16000
 # Text that compresses better than this is a loop, not speech: Whisper's own threshold, the one
 # its temperature fallback (unused here, for determinism) applies. Shared with the live lines.
 MAX_COMPRESSION_RATIO = 2.4
@@ -52,7 +53,9 @@ class TranscribeOptions:
     block_s: float = 240.0
     # Whisper windows decoded side by side (faster-whisper's batched pipeline, fed with our own
     # speech): about twice as fast on 2 cores as one window after the other. 1: one at a time.
-    batch_size: int = 8
+    # 6 rather than faster-whisper's 8: as fast here, and 150-500 MB less at the peak (the
+    # buffers CTranslate2 needs grow with the batch, and transcribe.heap keeps them).
+    batch_size: int = 6
     device: str = "cpu"  # "cpu", "cuda" or "auto" (a CUDA GPU if there is one)
     compute_type: str = "auto"  # int8 on the CPU, int8_float16 on a GPU
     cpu_threads: int = 0  # 0: all cores
@@ -160,32 +163,6 @@ def group_into_blocks(speech: Iterable[SpeechSegment], block_s: float) -> Iterat
         yield block
 
 
-class BlockClock:
-    """Maps a time in the joined block audio back to the meeting's clock."""
-
-    def __init__(self, sources: list[float], durations: list[float]):
-        self.sources = sources
-        self.durations = durations
-        self.offsets: list[float] = []
-        offset = 0.0
-        for duration in self.durations:
-            self.offsets.append(offset)
-            offset += duration
-
-    def piece_of(self, t: float) -> int:
-        return max(0, min(len(self.offsets) - 1, bisect_right(self.offsets, t) - 1))
-
-    def to_meeting(self, t: float, is_end: bool = False) -> float:
-        # At a joint between two pieces a start belongs to the later piece, an end to the earlier.
-        find = bisect_left if is_end else bisect_right
-        i = max(0, min(len(self.offsets) - 1, find(self.offsets, t) - 1))
-        within = min(max(t - self.offsets[i], 0.0), self.durations[i])
-        return round(self.sources[i] + within, 3)
-
-    def piece_end(self, i: int) -> float:
-        return round(self.sources[i] + self.durations[i], 3)
-
-
 def to_segments(raw, clock: BlockClock) -> list[Segment]:
     """Whisper's segment in meeting time, cut where it crosses from one speech piece to the next:
     the audio between pieces was never heard, so no segment or word may span it (else a pause,
@@ -205,112 +182,6 @@ def to_segments(raw, clock: BlockClock) -> list[Segment]:
                 avg_logprob=round(raw.avg_logprob, 4), no_speech_prob=round(raw.no_speech_prob, 4))
         for _piece, words in sorted(by_piece.items())
     ]
-
-
-WINDOW_S = 30.0  # what Whisper's encoder hears at once
-QUIET_SEARCH_S = 8.0  # a long stretch of speech is cut at its quietest moment in this last part of a window
-FRAME_MS = 20
-
-
-def windows(durations: list[float], window_s: float = WINDOW_S,
-            quietest: Callable[[int, int], int] | None = None) -> list[tuple[float, float]]:
-    """(start, end) of Whisper windows over pieces of speech laid end to end (`durations`, in
-    order): consecutive pieces gathered up to `window_s`, cut between pieces when that leaves
-    the window in its last seconds; otherwise (a piece that does not fit, or is longer than a
-    window) the piece is cut where `quietest(from_ms, to_ms)` finds the quietest moment of the
-    window's last seconds (a pause between words), else hard at the window's length. A window
-    decoded on its own cannot take back a word cut in two, as Whisper one window after the
-    other does. Counted in whole milliseconds, so no window is a rounding error too long."""
-    limit, search = round(window_s * 1000), round(QUIET_SEARCH_S * 1000)
-    out: list[tuple[int, int]] = []
-    start = end = 0
-    total = 0.0  # exact, so rounding to milliseconds never drifts over a long meeting
-    for duration in durations:
-        total += duration
-        piece_end = round(total * 1000)
-        # Cut between pieces, unless the window would then be short of its last seconds: a
-        # piece that does not fit is then cut at its quietest moment there instead, so the
-        # windows stay full (each one costs the encoder a whole 30 s, however little it holds).
-        if end > start and piece_end - start > limit and end - start >= limit - search:
-            out.append((start, end))
-            start = end
-        end = piece_end
-        while end - start > limit:
-            cut = start + limit
-            if quietest is not None:
-                cut = min(max(quietest(cut - search, cut), start + 1), cut)
-            out.append((start, cut))
-            start = cut
-    if end > start:
-        out.append((start, end))
-    return [(a / 1000, b / 1000) for a, b in out]
-
-
-FRAME = SAMPLE_RATE * FRAME_MS // 1000
-
-
-def frame_energies(audio: np.ndarray) -> np.ndarray:
-    """Mean square of each whole 20 ms frame."""
-    n = len(audio) // FRAME
-    return np.square(audio[: n * FRAME].reshape(n, FRAME), dtype=np.float64).mean(axis=1)
-
-
-def quietest_of(energy: np.ndarray) -> Callable[[int, int], int]:
-    """quietest(from_ms, to_ms): the start (ms) of the quietest 20 ms frame there, given the
-    frames' energies."""
-    n = len(energy)
-
-    def quietest(from_ms: int, to_ms: int) -> int:
-        lo, hi = max(0, from_ms // FRAME_MS), min(n, to_ms // FRAME_MS)
-        return to_ms if hi <= lo else (lo + int(np.argmin(energy[lo:hi]))) * FRAME_MS
-
-    return quietest
-
-
-def quietest_in(audio: np.ndarray) -> Callable[[int, int], int]:
-    """quietest(from_ms, to_ms): the start (ms) of the quietest 20 ms frame of `audio` there."""
-    return quietest_of(frame_energies(audio))
-
-
-class JoinedSpeech:
-    """A recording's speech segments laid end to end, as Whisper hears them, without holding
-    their audio (two hours of it would not fit the memory budget): each piece's length as
-    read, and the energy of every 20 ms of the joined audio, so the windows over the whole
-    meeting can be planned first and then filled batch by batch."""
-
-    def __init__(self, path: Path, speech: list[SpeechSegment], channel: int | None = None):
-        self.path, self.speech, self.channel = path, speech, channel
-        self.lengths: list[int] = []  # samples, as read: the clock never drifts from the audio
-        energies, carry = [], np.zeros(0, np.float32)
-        for segment in speech:
-            piece = self.read(segment)
-            self.lengths.append(len(piece))
-            joined = np.concatenate([carry, piece])
-            energies.append(frame_energies(joined))
-            carry = joined[len(joined) // FRAME * FRAME:]
-        self.energy = np.concatenate(energies) if energies else np.zeros(0)
-
-    def read(self, segment: SpeechSegment) -> np.ndarray:
-        return read_mono(self.path, segment.start, segment.end, self.channel)
-
-    def windows(self) -> list[tuple[float, float]]:
-        return windows([n / SAMPLE_RATE for n in self.lengths], quietest=quietest_of(self.energy))
-
-    def audio(self, start_s: float, end_s: float) -> tuple[np.ndarray, BlockClock]:
-        """The joined audio from `start_s` to `end_s` (joined time), and its clock."""
-        first, last = round(start_s * SAMPLE_RATE), round(end_s * SAMPLE_RATE)
-        parts, sources, durations = [], [], []
-        offset = 0
-        for segment, n in zip(self.speech, self.lengths):
-            lo, hi = max(first, offset), min(last, offset + n)
-            if lo < hi:
-                parts.append(self.read(segment)[lo - offset:hi - offset])
-                sources.append(segment.start + (lo - offset) / SAMPLE_RATE)
-                durations.append((hi - lo) / SAMPLE_RATE)
-            offset += n
-            if offset >= last:
-                break
-        return np.concatenate(parts), BlockClock(sources, durations)
 
 
 COMMON = ("language", "beam_size", "temperature", "word_timestamps")
@@ -391,14 +262,18 @@ def transcribe_batched(model, speech: JoinedSpeech, options: TranscribeOptions,
     batch is one encoder and one decoder call whatever it holds, so planning per block of
     speech left part-filled batches (21 windows in 5 calls instead of 3 on 12 minutes)."""
     planned = speech.windows()
-    for i in range(0, len(planned), options.batch_size):
-        batch = planned[i:i + options.batch_size]
-        start = batch[0][0]
-        audio, clock = speech.audio(start, batch[-1][1])
-        clips = [(round(a - start, 3), round(b - start, 3)) for a, b in batch]
-        yield from kept(decode_batch(model, audio, clips, options), clock)
-        if on_progress:
-            on_progress(clock.piece_end(len(clock.sources) - 1))
+    keep_freed_memory()
+    try:
+        for i in range(0, len(planned), options.batch_size):
+            batch = planned[i:i + options.batch_size]
+            start = batch[0][0]
+            audio, clock = speech.audio(start, batch[-1][1])
+            clips = [(round(a - start, 3), round(b - start, 3)) for a, b in batch]
+            yield from kept(decode_batch(model, audio, clips, options), clock)
+            if on_progress:
+                on_progress(clock.piece_end(len(clock.sources) - 1))
+    finally:
+        give_back_freed_memory()
 
 
 def kept(raws, clock: BlockClock) -> Iterator[Segment]:

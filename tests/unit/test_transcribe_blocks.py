@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from capture.vad import SpeechSegment
-from transcribe.whisper import WINDOW_S, BlockClock, TranscriptionError, engine, group_into_blocks, quietest_in, windows
+from transcribe.whisper import TranscriptionError, engine, group_into_blocks
+from transcribe.windows import WINDOW_S, BlockClock, quietest_in, trimmed, windows
 
 
 def test_blocks_hold_at_most_the_limit_unless_one_segment_is_longer():
@@ -105,6 +106,25 @@ def test_a_long_stretch_of_speech_is_cut_at_its_quietest_moment():
     assert windows([70.0]) == [(0.0, 30.0), (30.0, 60.0), (60.0, 70.0)]  # without a way to listen
 
 
+def test_whisper_hears_a_piece_from_a_margin_before_its_first_sound_to_a_margin_after_its_last():
+    """The VAD pads each piece and hears room tone as speech at its edges; Whisper's windows
+    fill up with it. Frames 6 dB above the room's floor are sound; 0.2 s either side is kept."""
+    floor, sound = 1e-6, 1e-2
+    room = np.full(100, floor)
+    edges = np.concatenate([np.full(50, floor), np.full(100, sound), np.full(50, floor)])  # 1 s, 2 s, 1 s
+    faint = np.concatenate([np.full(20, floor * 3.5), np.full(10, floor * 5), np.full(20, floor * 3.5)])
+    loud_throughout = np.full(150, sound)
+    speech = [SpeechSegment(0.0, 2.0), SpeechSegment(10.0, 14.0), SpeechSegment(20.0, 21.0),
+              SpeechSegment(30.0, 33.0)]
+    assert trimmed(speech, [room, edges, faint, loud_throughout]) == [
+        SpeechSegment(0.0, 2.0),  # nothing above the floor: kept whole, never dropped
+        SpeechSegment(10.8, 13.2),  # 1 s of room tone either side, less the margin
+        SpeechSegment(20.2, 20.8),  # 5 dB above the floor is still the room; 7 dB is sound
+        SpeechSegment(30.0, 33.0),  # sound to the edges: the margin never reaches outside the piece
+    ]
+    assert trimmed([], []) == []
+
+
 def test_windows_planned_over_a_whole_meeting_are_read_back_batch_by_batch(tmp_path):
     """JoinedSpeech plans the windows from the pieces' lengths and energies alone, and reads
     each batch's audio back: the same samples as joining all the speech at once, and a clock
@@ -112,7 +132,7 @@ def test_windows_planned_over_a_whole_meeting_are_read_back_batch_by_batch(tmp_p
     import wave
 
     from capture.vad import SpeechSegment
-    from transcribe.whisper import JoinedSpeech
+    from transcribe.windows import JoinedSpeech
 
     rate = 16000
     rng = np.random.default_rng(5)
