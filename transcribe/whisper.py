@@ -269,11 +269,33 @@ def transcribe_batched(model, speech: JoinedSpeech, options: TranscribeOptions,
             start = batch[0][0]
             audio, clock = speech.audio(start, batch[-1][1])
             clips = [(round(a - start, 3), round(b - start, 3)) for a, b in batch]
-            yield from kept(decode_batch(model, audio, clips, options), clock)
+            raws = list(decode_batch(model, audio, clips, options))
+            tails = unheard_tails(raws, clips)
+            if tails:
+                raws = sorted(raws + list(decode_batch(model, audio, tails, options)), key=lambda r: r.start)
+            yield from kept(raws, clock)
             if on_progress:
                 on_progress(clock.piece_end(len(clock.sources) - 1))
     finally:
         give_back_freed_memory()
+
+
+UNHEARD_TAIL_S = 5.0
+
+
+def unheard_tails(raws, clips: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """What is left of each window (`clips`) after its last word, where that is UNHEARD_TAIL_S
+    or more and the window has words, to be decoded again. Without timestamp tokens Whisper
+    now and then ends a window's text early, and the rest of its speech would never be written:
+    6 words for a 24 s window on a 5-minute meeting, the meeting's WER 0.52 instead of 0.41. The
+    windows hold only speech, so a long stretch without words is one Whisper skipped. A window
+    without any words is not decoded again: the same audio would give the same nothing."""
+    tails = []
+    for a, b in clips:
+        ends = [w.end for raw in raws for w in (raw.words or []) if a <= w.start < b]
+        if ends and b - max(ends) >= UNHEARD_TAIL_S:
+            tails.append((round(max(ends), 3), b))
+    return tails
 
 
 def kept(raws, clock: BlockClock) -> Iterator[Segment]:

@@ -161,3 +161,22 @@ def test_windows_planned_over_a_whole_meeting_are_read_back_batch_by_batch(tmp_p
             offset += joined.lengths[piece] / rate
             piece += 1
         assert clock.to_meeting(2.0) == pytest.approx(speech[piece].start + t - offset, abs=1e-3)
+
+
+def test_a_window_whose_words_stop_long_before_its_speech_is_decoded_again_from_there():
+    """Without timestamp tokens Whisper now and then ends a window's text early; the windows hold
+    only speech, so 5 s or more after the last word is speech it skipped."""
+    from types import SimpleNamespace
+
+    from transcribe.whisper import unheard_tails
+
+    def raw(*times):
+        return SimpleNamespace(words=[SimpleNamespace(start=a, end=b) for a, b in times])
+
+    clips = [(0.0, 29.5), (29.5, 58.0), (58.0, 82.0), (82.0, 100.0)]
+    raws = [raw((0.2, 1.0), (1.1, 29.2)),  # written to the end
+            raw((29.6, 30.4), (30.5, 31.88)),  # 6 words and then nothing for 26 s
+            raw((58.3, 77.5)),  # 4.5 s short of the end: a pause, not a skip
+            SimpleNamespace(words=None)]  # no words at all: the same audio would give the same
+    assert unheard_tails(raws, clips) == [(31.88, 58.0)]
+    assert unheard_tails([], clips) == []
