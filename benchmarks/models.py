@@ -5,7 +5,7 @@ For each model (those `medlyt models list` shows in MEDLYT_HOME, or --models NAM
 systems with the same settings (language da, beam 5, temperature 0, word timestamps, int8 on CPU):
   plain    faster-whisper's WhisperModel.transcribe on the whole file;
   batched  faster-whisper's BatchedInferencePipeline, batch 8, with its own VAD;
-  medlyt   medlyt's transcription path: our VAD, Whisper windows decoded 8 at a time.
+  medlyt   medlyt's transcription path: our VAD, Whisper windows decoded 6 at a time.
 on two inputs, every run a fresh process so its peak RSS is its own:
   clips    the 14 read clips in ../shared/data/danish (113 s): the process loads the model once
            and transcribes every clip; WER and CER over all clips; real-time factor (RTF) is the
