@@ -3,8 +3,8 @@
 VAD hands us speech segments; transcribe.windows lays them end to end and cuts that joined
 speech into Whisper windows of up to 30 s (so silence costs nothing and the encoder sees full
 windows); here a full batch of windows is decoded at a time, and the times mapped back onto the
-meeting's own clock. With
-batch size 1, blocks of joined speech go window after window through plain faster-whisper.
+meeting's own clock. With batch size 1, blocks of joined speech go window after window through
+plain faster-whisper.
 """
 
 import os
