@@ -11,13 +11,15 @@ glibc only (mallopt, malloc_trim); on any other C library nothing changes but th
 """
 
 import ctypes
+from functools import cache
 
 M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_MAX, M_ARENA_MAX = -1, -2, -4, -8
 KEEP_TOP_BYTES = 1 << 30  # the heap's free top is not given back below this
 GROW_BY_BYTES = 512 << 20  # the heap grows by this much more than asked, so it grows seldom
 
 
-def _libc():
+@cache
+def _libc():  # loaded once: give_back_freed_memory runs after every meeting
     try:
         libc = ctypes.CDLL(None)
     except OSError:

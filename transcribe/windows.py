@@ -40,7 +40,6 @@ class BlockClock:
         return round(self.sources[i] + self.durations[i], 3)
 
 
-
 WINDOW_S = 30.0  # what Whisper's encoder hears at once
 QUIET_SEARCH_S = 8.0  # a long stretch of speech is cut at its quietest moment in this last part of a window
 FRAME_MS = 20
