@@ -63,3 +63,28 @@ def test_noise_at_the_recipes_snr_and_the_same_audio_every_time(samtale):
     assert speech_db - noise_db == pytest.approx(recipe.snr_db, abs=1.5)
     again = build_dialogue(recipe)
     assert np.array_equal(again.audio, samtale.audio) and again.reference == samtale.reference
+
+
+def test_the_audible_reference_leaves_out_only_what_sounds_like_the_noise(samtale):
+    """The audible reference trims phrase edges that lie under the noise: what it takes away is
+    as loud as the noise alone in the recording, what it keeps is far above it."""
+    assert all(any(who2 == who and s2 <= s < e <= e2 for s2, e2, who2 in samtale.reference)
+               for s, e, who in samtale.audible)
+    kept = sum(e - s for s, e, _ in samtale.audible) / sum(e - s for s, e, _ in samtale.reference)
+    assert 0.9 < kept < 1.0
+    frame = RATE // 100
+    n = len(samtale.audio) // frame
+    power = np.mean(samtale.audio[: n * frame].reshape(n, frame).astype(np.float64) ** 2, axis=1)
+
+    def mask(turns):
+        m = np.zeros(n, dtype=bool)
+        for s, e, _ in turns:
+            m[round(s * 100): round(e * 100)] = True
+        return m
+
+    reference, audible = mask(samtale.reference), mask(samtale.audible)
+    noise_alone = ~np.convolve(reference, np.ones(101), mode="same").astype(bool)
+    db = {name: 10 * np.log10(np.mean(power[m]))
+          for name, m in [("noise", noise_alone), ("cut", reference & ~audible), ("kept", audible)]}
+    assert db["cut"] == pytest.approx(db["noise"], abs=1.0)
+    assert db["kept"] > db["noise"] + 10
