@@ -11,7 +11,10 @@ Recordings:
   turn, the built dialogues' and AMI's do not: a hypothesis that leaves those pauses out is
   more precise but scores as missed speech on the espeak ones.
 
-    python benchmarks/speaker_accuracy.py [--only kontor,dev00] [--rttm DIR] [--without-overlap]
+    python benchmarks/speaker_accuracy.py [--only kontor,dev00] [--variants 3] [--rttm DIR] [--without-overlap]
+
+--variants N builds each of the five dialogues N times, with other seeds (kontor, kontor-2, ...):
+five recordings of 1.5-3 minutes are too few for a figure that does not move with the draw.
 
 --without-overlap leaves out the overlap detector (transcribe.overlap) from the resegmented
 pass: the figures before it.
@@ -46,12 +49,12 @@ from tests.conftest import SHARED_DATA  # noqa: E402
 DIALOGUES = REPO / "tests" / "fixtures" / "dialogues"
 
 
-def recordings(tmp: Path, only: set[str] | None):
+def recordings(tmp: Path, only: set[str] | None, variants: int):
     """(name, kind, wav path, reference turns, audible reference or None, uem) for every
     recording, built or converted to the 16-bit WAV the product stores."""
     from capture.source import import_audio
 
-    for name, recipe in real_dialogues.DIALOGUES.items():
+    for name, recipe in real_dialogues.variants(variants).items():
         if only and name not in only:
             continue
         dialogue = real_dialogues.build_dialogue(recipe)
@@ -96,6 +99,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="comma-separated recording names")
+    parser.add_argument("--variants", type=int, default=3, help="builds of each dialogue, with other seeds (default 3)")
     parser.add_argument("--rttm", type=Path, help="write reference and hypothesis RTTMs here")
     parser.add_argument("--without-overlap", action="store_true", help="resegmented pass without the overlap detector")
     args = parser.parse_args()
@@ -110,7 +114,7 @@ def main() -> None:
     seconds = {name: 0.0 for name in passes}
     interrupts = {name: [0, 0, 0, 0.0] for name in passes}  # in the reference, found, false, seconds
     with tempfile.TemporaryDirectory(prefix="medlyt-accuracy-") as tmp:
-        for name, kind, wav, reference, audible, uem in recordings(Path(tmp), only):
+        for name, kind, wav, reference, audible, uem in recordings(Path(tmp), only, args.variants):
             k = len({s for _, _, s in reference})
             duration = uem[-1][1]
             cells = []

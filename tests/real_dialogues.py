@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import csv
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,6 +43,7 @@ RATE = 16000
 FRAME_S = 0.01
 PHRASE_GAP_S = 0.3  # a pause this long ends a phrase (NIST's usual 0.3 s for joining speech)
 PHRASE_MIN_S = 0.2  # shorter bursts of energy are clicks and breaths, not phrases
+PHRASE_BELOW_VOICE_DB = 20.0  # ... and so are quieter ones (see phrases)
 ACTIVE_BELOW_PEAK_DB = 35.0  # a frame is voice if within this of the source's loud frames
 ACTIVE_ABOVE_FLOOR_DB = 10.0  # ... and this far above its quiet frames (the LibriVox hiss)
 EDGE_S = 0.05  # quiet room tone kept around each cut phrase, so it does not start with a click
@@ -91,6 +92,15 @@ DIALOGUES = {
 SUBSET = ("samtale", "skranke")
 
 
+def variants(count: int) -> dict[str, Recipe]:
+    """Every recipe `count` times, so a figure does not rest on one draw: the recipe itself,
+    then with other seeds (other phrases, gaps, overlaps, backchannels, room and noise), named
+    kontor, kontor-2, kontor-3 and so on."""
+    return {recipe.name if k == 0 else f"{recipe.name}-{k + 1}":
+            replace(recipe, name=recipe.name if k == 0 else f"{recipe.name}-{k + 1}", seed=recipe.seed + 100 * k)
+            for recipe in DIALOGUES.values() for k in range(count)}
+
+
 @dataclass
 class Dialogue:
     name: str
@@ -133,7 +143,10 @@ def source_files(voice: str) -> list[Path]:
 def phrases(voice: str) -> tuple[np.ndarray, ...]:
     """The voice's recordings cut at pauses >= PHRASE_GAP_S into phrases, each with EDGE_S of
     its own room tone around the voiced part; (samples, voiced start, voiced end) are packed as
-    an array whose first EDGE_S and last EDGE_S are the edges."""
+    an array whose first EDGE_S and last EDGE_S are the edges. A burst more than
+    PHRASE_BELOW_VOICE_DB below the voice's median phrase is a breath or a click, not a phrase
+    (the NST speaker's and ap_dan's only bursts under 0.3 s are 30 dB down: as backchannels
+    they were a "ja" nobody could hear)."""
     out = []
     for path in source_files(voice):
         samples = read_wav(path)
@@ -147,7 +160,13 @@ def phrases(voice: str) -> tuple[np.ndarray, ...]:
             ramp = np.linspace(1.0, 0.0, hi - b, dtype=np.float32)
             clip[len(clip) - (hi - b):] *= ramp
             out.append((clip, a - lo, (a - lo) + (b - a)))
-    return tuple(out)
+    levels = [_level_db(clip[a:b]) for clip, a, b in out]
+    loud_enough = np.median(levels) - PHRASE_BELOW_VOICE_DB
+    return tuple(p for p, level in zip(out, levels) if level >= loud_enough)
+
+
+def _level_db(samples: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(samples.astype(np.float64) ** 2) + 1e-12))
 
 
 def voiced_runs(samples: np.ndarray) -> list[tuple[int, int]]:
@@ -315,12 +334,7 @@ def audible_reference(reference: list[Turn], voices: tuple[str, str], wets: list
 
 def backchannel(voice: str, rng: np.random.Generator):
     """A short utterance in the voice ("ja", "mm" and the like): a short phrase of theirs if
-    there is one, else the first 0.2-0.7 s of a phrase, faded out.
-
-    Known defect: the NST speaker's only short phrase, and one of ap_dan's three, is a breath
-    30 dB below their speech, so most backchannels here cannot be heard. The audible reference
-    leaves them out. Leaving such bursts out of the choice reshuffles every dialogue, and the
-    speaker figures with it (README, "Hvem talte hvornår")."""
+    there is one, else the first 0.2-0.7 s of a phrase, faded out."""
     short = [p for p in phrases(voice) if (p[2] - p[1]) / RATE <= 0.7]
     if short:
         return short[rng.integers(len(short))]
