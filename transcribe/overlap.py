@@ -8,7 +8,8 @@ this one voice, a change from one voice to the other, or both at once?
 
 No overlap has to be labelled to learn that. GE2E's input is a linear mel spectrogram, and two
 sources add in power, so "both at once" is made from the recording itself: a window of one
-voice's own speech plus a window of the other's, mel frame by mel frame. "A change" is the first
+voice's own speech plus a window of the other's, mel frame by mel frame, with the room's noise
+floor taken off once (each window brought its own). "A change" is the first
 half of one and the second half of the other. Those, and each voice's own windows, teach a small
 linear classifier (class means with a shared, shrunken covariance: LDA) per recording and pair
 of voices. A window is overlap when "both at once" beats every other class by a margin, and a
@@ -215,7 +216,11 @@ def _train(mel: np.ndarray, first_i: np.ndarray, first_j: np.ndarray, size: int,
     change = np.where(np.arange(m)[:, None, None] % 2 == 0,
                       np.concatenate([wa[:, :half], wb[:, half:]], axis=1),
                       np.concatenate([wb[:, :half], wa[:, half:]], axis=1))
-    both = wa + wb  # two sources add in power
+    # Two sources add in power, but the room's noise is there once: each window brings its
+    # own, so the mixture takes the noise floor off again. Left in, "both" also meant "3 dB
+    # more noise", which a real overlap is not.
+    floor = np.percentile(mel[mel.any(axis=1)], options.overlap_floor_percentile, axis=0)
+    both = np.maximum(wa + wb - floor, 0.5 * floor)
     samples = [_normalise(_embed_all(embed, w)) for w in (own_i, own_j, change, both)]
     return fit_classifier(samples, options.overlap_shrinkage)
 

@@ -102,6 +102,7 @@ class SpeakerOptions:
     overlap_min_s: float = 0.3
     overlap_cover_s: float = 0.2  # a flagged window is two voices this far either side of its centre
     overlap_train_windows: int = 200  # per class and pair of voices
+    overlap_floor_percentile: float = 10.0  # of each mel band over the speech: the room's noise floor
     # A voice needs this many windows of its own speech alone (6 s of window starts, about 7 s
     # of speech): with less, as for the 4-voice AMI excerpts, the classifier found false overlaps.
     overlap_min_windows: int = 600
