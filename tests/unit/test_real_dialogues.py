@@ -1,6 +1,7 @@
 """The dialogues built from real Danish voices (tests/real_dialogues.py) are what their recipe
-says: two different people, overlaps of 0.3-2 s, backchannels, the noise at its SNR, the same
-audio on every run. The speaker benchmark and tests/unit/test_speakers.py rest on them."""
+says: two different people, overlaps of 0.3-2 s, backchannels one can hear, the noise at its
+SNR, the same audio on every run, and an audible reference that leaves out only what sounds
+like the noise. The speaker benchmark and tests/unit/test_speakers.py rest on them."""
 
 import numpy as np
 import pytest

@@ -563,7 +563,8 @@ def test_resegmentation_tightens_the_turns_on_real_voices(diarization_results, u
 @pytest.mark.parametrize("uri", known("interruption", BUILT))
 def test_one_microphone_finds_an_interruption_and_no_false_one(diarization_results, uri):
     """Two voices at once are found (transcribe.overlap) and given to both, so feedback's
-    interruption rule fires with one microphone: samtale has 3 in its reference, skranke 2."""
+    interruption rule fires with one microphone: samtale and skranke have one each in their
+    reference."""
     found, false = diarization_results[uri]["interruptions"]
     assert found >= 1 and false == 0
 
