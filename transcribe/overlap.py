@@ -97,19 +97,33 @@ def find_overlaps(mel: np.ndarray, regions: list[tuple[float, float]], turns: li
             # A coarse look (near the changes between the two, and sparser inside their turns,
             # where a louder voice may have hidden the other), then a fine one around each hit.
             step = options.overlap_step_s
-            coarse = _coarse_ticks(turns, (i, j), changes.get((i, j), []), options)
-            hits = _two_voices(coarse * step, mel, computed, size, classifier, embed, options)
+            pair_changes = changes.get((i, j), [])
+            coarse = _coarse_ticks(turns, (i, j), pair_changes, options)
+            hits = _two_voices(coarse, mel, computed, size, classifier, embed,
+                               _margins(coarse, pair_changes, options), options)
             fine = np.setdiff1d(_ticks_around(np.round(hits / step).astype(int), options), coarse)
-            flagged = [hits, _two_voices(fine * step, mel, computed, size, classifier, embed, options)]
+            flagged = [hits, _two_voices(fine, mel, computed, size, classifier, embed,
+                                         _margins(fine, pair_changes, options), options)]
             found += _stretches(np.concatenate(flagged), (i, j), regions, options)
     return sorted(found, key=lambda o: (o.start, o.speakers))
 
 
-def _two_voices(centres: np.ndarray, mel: np.ndarray, computed: np.ndarray, size: int, classifier: Classifier,
-                embed: Embed, options: SpeakerOptions) -> np.ndarray:
-    """The centres whose window is two voices at once; windows that reach outside the
-    recording or into frames never computed (`computed`: cumulative count of computed frames)
-    are not looked at."""
+def _margins(ticks: np.ndarray, changes: list[float], options: SpeakerOptions) -> np.ndarray:
+    """The margin each tick's window needs: overlap_margin near a change between the two
+    voices, where an overlap is an interruption and a false one accuses somebody, and
+    overlap_inside_margin inside a turn, where a short "ja" under the other voice changes only
+    the balance."""
+    reach = round(options.overlap_reach_s / options.overlap_step_s)
+    change_ticks = np.round(np.asarray(changes, dtype=float) / options.overlap_step_s).astype(int)
+    return np.where(_far_from(ticks, change_ticks, reach), options.overlap_inside_margin, options.overlap_margin)
+
+
+def _two_voices(ticks: np.ndarray, mel: np.ndarray, computed: np.ndarray, size: int, classifier: Classifier,
+                embed: Embed, margins: np.ndarray, options: SpeakerOptions) -> np.ndarray:
+    """The centres (seconds) of the ticks whose window is two voices at once by its margin;
+    windows that reach outside the recording or into frames never computed (`computed`:
+    cumulative count of computed frames) are not looked at."""
+    centres = ticks * options.overlap_step_s
     first = np.round(centres * MEL_FRAMES_PER_SECOND).astype(int) - size // 2
     keep = (first >= 0) & (first + size <= len(mel))
     keep[keep] = computed[first[keep] + size] - computed[first[keep]] == size
@@ -117,7 +131,7 @@ def _two_voices(centres: np.ndarray, mel: np.ndarray, computed: np.ndarray, size
         return centres[:0]
     scores = classifier.scores(_normalise(_embed_all(embed, _windows(mel, first[keep], size))))
     margin = scores[:, -1] - scores[:, :-1].max(axis=1)
-    return centres[keep][margin > options.overlap_margin]
+    return centres[keep][margin > margins[keep]]
 
 
 def with_overlaps(turns: list[Turn], overlaps: list[Overlap]) -> list[Turn]:
