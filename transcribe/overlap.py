@@ -85,7 +85,9 @@ def find_overlaps(mel: np.ndarray, regions: list[tuple[float, float]], turns: li
     n = len(mel)
     alone = _alone(turns, n_speakers, n)
     starts = [_clean_window_starts(alone, k, size) for k in range(n_speakers)]
-    computed = np.concatenate([[0], np.cumsum(mel.any(axis=1))])
+    in_play = mel.any(axis=1)
+    computed = np.concatenate([[0], np.cumsum(in_play)])
+    floor = np.percentile(mel[in_play], options.overlap_floor_percentile, axis=0)  # the room's noise
     rng = np.random.default_rng(options.seed)
     changes = _changes_by_pair(turns)
     found: list[Overlap] = []
@@ -93,7 +95,7 @@ def find_overlaps(mel: np.ndarray, regions: list[tuple[float, float]], turns: li
         for j in range(i + 1, n_speakers):
             if min(len(starts[i]), len(starts[j])) < options.overlap_min_windows:
                 continue
-            classifier = _train(mel, starts[i], starts[j], size, embed, options, rng)
+            classifier = _train(mel, starts[i], starts[j], size, embed, floor, options, rng)
             # A coarse look (near the changes between the two, and sparser inside their turns,
             # where a louder voice may have hidden the other), then a fine one around each hit.
             step = options.overlap_step_s
@@ -220,8 +222,9 @@ def _ticks_around(hits: np.ndarray, options: SpeakerOptions) -> np.ndarray:
 
 
 def _train(mel: np.ndarray, first_i: np.ndarray, first_j: np.ndarray, size: int, embed: Embed,
-           options: SpeakerOptions, rng: np.random.Generator) -> Classifier:
-    """Classes: voice i alone, voice j alone, a change between them, both at once (last)."""
+           floor: np.ndarray, options: SpeakerOptions, rng: np.random.Generator) -> Classifier:
+    """Classes: voice i alone, voice j alone, a change between them, both at once (last).
+    floor: (40,) the room's noise per mel band."""
     m = options.overlap_train_windows
     # The same windows of each voice are its own class and the parts of the mixtures and changes.
     wa, wb = _windows(mel, rng.choice(first_i, m), size), _windows(mel, rng.choice(first_j, m), size)
@@ -233,7 +236,6 @@ def _train(mel: np.ndarray, first_i: np.ndarray, first_j: np.ndarray, size: int,
     # Two sources add in power, but the room's noise is there once: each window brings its
     # own, so the mixture takes the noise floor off again. Left in, "both" also meant "3 dB
     # more noise", which a real overlap is not.
-    floor = np.percentile(mel[mel.any(axis=1)], options.overlap_floor_percentile, axis=0)
     both = np.maximum(wa + wb - floor, 0.5 * floor)
     samples = [_normalise(_embed_all(embed, w)) for w in (own_i, own_j, change, both)]
     return fit_classifier(samples, options.overlap_shrinkage)
