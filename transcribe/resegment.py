@@ -3,7 +3,8 @@
 The first pass (transcribe.speakers.attribute) labels 1.6 s windows every 0.5 s, so its speaker
 changes are only as sharp as the window votes, and it gives the VAD's whole padded speech to
 somebody, pauses included. Here each 20 ms frame is decided again, VBx-style: per-speaker
-models learned from the first pass (a small diagonal Gaussian mixture on cepstra), one model
+models learned from the first pass (a small diagonal Gaussian mixture on cepstra, from the
+frames louder than the room: the pauses inside a turn are not the voice), one model
 for the room without speech, and a Viterbi pass through an HMM whose states are "nobody" and each
 speaker, with a cost for every change. The models are then learned again from the new labels and
 the pass repeated, a couple of times.
@@ -178,8 +179,10 @@ def resegment(
     # State order: voices 0..K-1, then pairs, then nobody (if there is room tone to learn it).
     active = np.zeros((len(scored), n_speakers), dtype=bool)
     rng = np.random.default_rng(options.seed)
+    above_room = _above_room(log_mel, quiet, options.reseg_voice_above_room_pct)
     for _ in range(options.reseg_iterations):
-        own = [_frames_of(scored, current == k, n) for k in range(n_speakers)]
+        own = [_louder_than_room(_frames_of(scored, current == k, n), above_room, min_frames)
+               for k in range(n_speakers)]
         columns = [_fit(features, own[k], options).log_likelihood(x) for k in range(n_speakers)]
         for i, j in pairs:
             mixed = _mixed_frames(log_mel, own[i], own[j], options, rng)
@@ -210,6 +213,22 @@ def resegment(
             quiet = nobody | _frames_of(scored, ~active.any(axis=1), n)
     found = [t for k in range(n_speakers) for t in _to_turns(scored, np.where(active[:, k], k, -1), frame_s, options)]
     return sorted(_clip(found, regions), key=lambda t: (t.start, t.speaker))
+
+
+def _above_room(log_mel: np.ndarray, room: np.ndarray, percentile: float) -> np.ndarray:
+    """Frames louder than `percentile` of the room without speech (`room`), over all bands."""
+    if not room.any() or percentile <= 0:
+        return np.ones(len(log_mel), dtype=bool)
+    energy = _logsumexp(np.asarray(log_mel, dtype=np.float64), axis=1)
+    return energy > np.percentile(energy[room], percentile)
+
+
+def _louder_than_room(frames: np.ndarray, above_room: np.ndarray, min_frames: int) -> np.ndarray:
+    """The frames a voice's model learns from: its own, less the pauses inside its turns,
+    which are the room's tone (a model that learned them took everybody's pauses). A voice
+    so quiet that too little is left keeps all its frames."""
+    louder = frames & above_room
+    return louder if np.count_nonzero(louder) >= min_frames else frames
 
 
 def _mixed_frames(log_mel: np.ndarray, first: np.ndarray, second: np.ndarray, options: SpeakerOptions,

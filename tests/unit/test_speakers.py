@@ -465,7 +465,6 @@ SHARE_LIMIT = {uri: 3.0 for uri in ("dev00", "dev01", "dialog1", "dialog2", "dia
 # breaths, these fall short (benchmarks/speaker_accuracy.py, README "Hvem talte hvornår").
 # strict: when they pass, the mark has to go.
 NOT_YET = {
-    ("share", "samtale"): "issue 21: share error 4.0 points; the quieter ap_dan gains about 3 s of pauses",
     ("interruption", "samtale"): "issue 21: the quieter ap_dan's start under the reader is not heard as overlap",
     ("interruption", "skranke"): "issue 21: the one interruption's overlap is not found",
 }
