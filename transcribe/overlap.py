@@ -104,9 +104,9 @@ def find_overlaps(mel: np.ndarray, regions: list[tuple[float, float]], turns: li
             hits = _two_voices(coarse, mel, computed, size, classifier, embed,
                                _margins(coarse, pair_changes, options), options)
             fine = np.setdiff1d(_ticks_around(np.round(hits / step).astype(int), options), coarse)
-            flagged = [hits, _two_voices(fine, mel, computed, size, classifier, embed,
-                                         _margins(fine, pair_changes, options), options)]
-            found += _stretches(np.concatenate(flagged), (i, j), regions, options)
+            centres = np.concatenate([hits, _two_voices(fine, mel, computed, size, classifier, embed,
+                                                        _margins(fine, pair_changes, options), options)])
+            found += _stretches(centres, _covers(centres, pair_changes, options), (i, j), regions, options)
     return sorted(found, key=lambda o: (o.start, o.speakers))
 
 
@@ -115,9 +115,23 @@ def _margins(ticks: np.ndarray, changes: list[float], options: SpeakerOptions) -
     voices, where an overlap is an interruption and a false one accuses somebody, and
     overlap_inside_margin inside a turn, where a short "ja" under the other voice changes only
     the balance."""
+    return np.where(_inside_turn(ticks, changes, options), options.overlap_inside_margin, options.overlap_margin)
+
+
+def _covers(centres: np.ndarray, changes: list[float], options: SpeakerOptions) -> np.ndarray:
+    """How far either side of its centre a flagged window counts as two voices: overlap_cover_s
+    near a change, overlap_inside_cover_s inside a turn. A window is flagged while a good part
+    of it is two voices, so the flagged centres of a "ja" inside a turn already reach past both
+    its ends: covered like a change's, a 0.65 s "ja" measured 1.1 s and became an interruption."""
+    ticks = np.round(centres / options.overlap_step_s).astype(int)
+    return np.where(_inside_turn(ticks, changes, options), options.overlap_inside_cover_s, options.overlap_cover_s)
+
+
+def _inside_turn(ticks: np.ndarray, changes: list[float], options: SpeakerOptions) -> np.ndarray:
+    """Mask of the ticks further than overlap_reach_s from every change between the two voices."""
     reach = round(options.overlap_reach_s / options.overlap_step_s)
     change_ticks = np.round(np.asarray(changes, dtype=float) / options.overlap_step_s).astype(int)
-    return np.where(_far_from(ticks, change_ticks, reach), options.overlap_inside_margin, options.overlap_margin)
+    return _far_from(ticks, change_ticks, reach)
 
 
 def _two_voices(ticks: np.ndarray, mel: np.ndarray, computed: np.ndarray, size: int, classifier: Classifier,
@@ -241,16 +255,17 @@ def _train(mel: np.ndarray, first_i: np.ndarray, first_j: np.ndarray, size: int,
     return fit_classifier(samples, options.overlap_shrinkage)
 
 
-def _stretches(centres: np.ndarray, pair: tuple[int, int], regions: list[tuple[float, float]],
-               options: SpeakerOptions) -> list[Overlap]:
-    """Flagged window centres as stretches: each covers overlap_cover_s either side of its
-    centre (a window is flagged when most of it is two voices), neighbours join, each is cut to
-    the speech regions, and pieces shorter than overlap_min_s are dropped."""
-    half = max(options.overlap_cover_s, options.overlap_step_s / 2) + 1e-6
+def _stretches(centres: np.ndarray, covers: np.ndarray, pair: tuple[int, int],
+               regions: list[tuple[float, float]], options: SpeakerOptions) -> list[Overlap]:
+    """Flagged window centres as stretches: each covers its `covers` seconds (at least half a
+    step) either side of its centre, neighbours join, each is cut to the speech regions, and
+    pieces shorter than overlap_min_s are dropped."""
+    order = np.argsort(centres, kind="stable")
+    halves = np.maximum(covers[order], options.overlap_step_s / 2) + 1e-6
     out: list[Overlap] = []
-    for c in np.sort(centres).tolist():
+    for c, half in zip(centres[order].tolist(), halves.tolist()):
         if out and c - half <= out[-1].end + 1e-6:
-            out[-1] = Overlap(out[-1].start, c + half, pair)
+            out[-1] = Overlap(out[-1].start, max(out[-1].end, c + half), pair)
         else:
             out.append(Overlap(c - half, c + half, pair))
     pieces = [(max(o.start, a), min(o.end, b)) for o in out for a, b in regions]

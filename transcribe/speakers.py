@@ -111,9 +111,13 @@ class SpeakerOptions:
     # percentile of 3-4; a "ja" there changes the balance, not the interruptions.
     overlap_inside_margin: float = 0.0
     overlap_min_s: float = 0.3
-    # A flagged window is two voices this far either side of its centre. 0.2 made real overlaps
-    # of 0.4-0.7 s long enough to cross feedback's interruption and backchannel thresholds.
+    # A flagged window is two voices this far either side of its centre: near a change, and
+    # inside a turn (transcribe.overlap._covers). 0.2 near a change made real overlaps of
+    # 0.4-0.7 s long enough to cross feedback's interruption threshold; 0.15 inside a turn made a
+    # 0.6-0.7 s "ja" measure over 1 s, feedback's longest backchannel (2 of 4 false
+    # interruptions on the 15 built dialogues).
     overlap_cover_s: float = 0.15
+    overlap_inside_cover_s: float = 0.05
     overlap_train_windows: int = 200  # per class and pair of voices
     overlap_floor_percentile: float = 10.0  # of each mel band over the speech: the room's noise floor
     # A voice needs this many windows of its own speech alone (6 s of window starts, about 7 s

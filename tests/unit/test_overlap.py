@@ -7,7 +7,7 @@ benchmarks/speaker_accuracy.py."""
 import numpy as np
 import pytest
 
-from transcribe.overlap import Overlap, find_overlaps, fit_classifier, with_overlaps
+from transcribe.overlap import Overlap, _covers, _stretches, find_overlaps, fit_classifier, with_overlaps
 from transcribe.speakers import SpeakerOptions, Turn
 
 RATE = 16000
@@ -95,6 +95,19 @@ def test_with_overlaps_adds_the_stretch_to_both_voices_and_unites_each_voice():
     out = with_overlaps(turns, [Overlap(4.2, 5.0, (0, 1)), Overlap(9.2, 9.6, (0, 1))])
     assert out == [Turn(0.0, 5.0, 0), Turn(4.2, 9.0, 1), Turn(9.2, 12.0, 0), Turn(9.2, 9.6, 1)]
     assert with_overlaps(turns, []) == turns
+
+
+def test_a_flagged_window_inside_a_turn_covers_less_than_one_near_a_change():
+    """Windows are flagged while a good part of them is two voices, so the centres of a short
+    "ja" inside a turn already reach past its ends; near a change the cover is wider, since a
+    cut-in's edge is where the louder voice hides the other."""
+    options = SpeakerOptions()
+    centres = np.array([3.0, 3.1, 3.2, 7.8, 7.9, 8.0])  # a "ja" at 3 s; a cut-in at the change at 8 s
+    found = _stretches(centres, _covers(centres, [8.0], options), (0, 1), [(0.0, 20.0)], options)
+    assert found == [Overlap(2.95, 3.25, (0, 1)), Overlap(7.65, 8.15, (0, 1))]
+    # Far from every change both are inside a turn; with no change at all, too.
+    assert _covers(centres, [15.0], options).tolist() == [options.overlap_inside_cover_s] * 6
+    assert _covers(centres, [], options).tolist() == [options.overlap_inside_cover_s] * 6
 
 
 def test_fit_classifier_separates_classes_by_their_means():
