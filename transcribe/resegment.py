@@ -30,13 +30,19 @@ class Gmm:
     means: np.ndarray  # (c, d)
     variances: np.ndarray  # (c, d)
 
-    def log_likelihood(self, x: np.ndarray) -> np.ndarray:
-        """(n,) log p(x) per frame."""
+    def log_likelihood(self, x: np.ndarray, block: int = 16384) -> np.ndarray:
+        """(n,) log p(x) per frame; `block` frames at a time, so that a 64-component model of two
+        voices at once on a 60-minute meeting does not hold (180,000, 64) arrays several times over."""
         precision = 1.0 / self.variances
-        # log N(x; m, v) summed over dims, for every (frame, component), without (n, c, d) arrays.
-        quadratic = (x**2) @ precision.T - 2 * x @ (self.means * precision).T + np.sum(self.means**2 * precision, axis=1)
-        log_norm = -0.5 * (np.sum(np.log(self.variances), axis=1) + x.shape[1] * np.log(2 * np.pi))
-        return _logsumexp(self.log_weights + log_norm - 0.5 * quadratic, axis=1)
+        scaled_means = (self.means * precision).T
+        constant = (self.log_weights - 0.5 * np.sum(self.means**2 * precision, axis=1)
+                    - 0.5 * (np.sum(np.log(self.variances), axis=1) + self.means.shape[1] * np.log(2 * np.pi)))
+        out = np.empty(len(x))
+        for a in range(0, len(x), block):
+            part = x[a : a + block]
+            # log N(x; m, v) summed over dims, for every (frame, component), without (n, c, d) arrays.
+            out[a : a + block] = _logsumexp(constant - 0.5 * ((part**2) @ precision.T) + part @ scaled_means, axis=1)
+        return out
 
 
 VARIANCE_FLOOR = 1e-3  # relative to the data's own variance: no component collapses on a frame
@@ -80,11 +86,20 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
 
 def cepstra(log_mel: np.ndarray, n_coefficients: int) -> np.ndarray:
     """(n, n_coefficients) DCT-II (orthonormal) of log mel frames: MFCCs, c0 (level) first."""
-    n_mels = log_mel.shape[1]
+    return log_mel @ _dct_basis(log_mel.shape[-1], n_coefficients).T
+
+
+def smoothed_log_mel(cepstra_: np.ndarray, n_mels: int) -> np.ndarray:
+    """The log mel spectrum the cepstra describe (the inverse DCT of the kept coefficients:
+    the spectral envelope, without the fine detail of the dropped ones)."""
+    return cepstra_ @ _dct_basis(n_mels, cepstra_.shape[-1])
+
+
+def _dct_basis(n_mels: int, n_coefficients: int) -> np.ndarray:
     k = np.arange(n_coefficients)[:, None]
     basis = np.cos(np.pi / n_mels * (np.arange(n_mels)[None, :] + 0.5) * k) * np.sqrt(2.0 / n_mels)
     basis[0] /= np.sqrt(2.0)
-    return log_mel @ basis.T
+    return basis
 
 
 # ------------------------------------------------------------------------------------- viterbi
@@ -143,8 +158,8 @@ def resegment(
     the first pass gave nobody, and the surroundings of the regions, teach the "nobody" model.
 
     States: each voice alone, two voices at once (near a first-pass speaker change, with
-    reseg_overlap), and nobody. The two-voice model is learned from the two voices' own
-    frames added in power, so no overlap training data is needed.
+    reseg_overlap), and nobody. The two-voice model is made from the two voices' own
+    models added in power (both_at_once), so no overlap training data is needed.
 
     Returns turns sorted by start, inside the regions; turns of different speakers overlap
     where two voices sound at once; pauses the first pass gave to a speaker may now belong to
@@ -178,16 +193,15 @@ def resegment(
     pairs = [(i, j) for i in range(n_speakers) for j in range(i + 1, n_speakers)] if options.reseg_overlap else []
     # State order: voices 0..K-1, then pairs, then nobody (if there is room tone to learn it).
     active = np.zeros((len(scored), n_speakers), dtype=bool)
-    rng = np.random.default_rng(options.seed)
     above_room = _above_room(log_mel, quiet, options.reseg_voice_above_room_pct)
     for _ in range(options.reseg_iterations):
         own = [_louder_than_room(_frames_of(scored, current == k, n), above_room, min_frames)
                for k in range(n_speakers)]
-        columns = [_fit(features, own[k], options).log_likelihood(x) for k in range(n_speakers)]
+        voices = [_fit(features, own[k], options) for k in range(n_speakers)]
+        columns = [voice.log_likelihood(x) for voice in voices]
+        room = np.asarray(log_mel, dtype=np.float64)[quiet].mean(axis=0) if quiet.any() else None
         for i, j in pairs:
-            mixed = _mixed_frames(log_mel, own[i], own[j], options, rng)
-            columns.append(fit_gmm(cepstra(mixed, options.reseg_cepstra) - mean, options.reseg_components,
-                                   options.reseg_em_iterations).log_likelihood(x))
+            columns.append(both_at_once(voices[i], voices[j], mean, room, log_mel.shape[1]).log_likelihood(x))
         if quiet.any():
             columns.append(_fit(features, quiet, options).log_likelihood(x))
         log_likelihoods = np.stack(columns, axis=1) * options.reseg_acoustic_scale
@@ -215,6 +229,29 @@ def resegment(
     return sorted(_clip(found, regions), key=lambda t: (t.start, t.speaker))
 
 
+def both_at_once(a: Gmm, b: Gmm, mean: np.ndarray, room: np.ndarray | None, n_mels: int) -> Gmm:
+    """Two voices at once, from the two voices' own models: every pair of their components,
+    each mean turned back into a log mel spectrum, added in power (two sources add in power),
+    the room's noise (`room`, its mean log mel frame) taken off once since each brought its own,
+    and turned into cepstra again. Each keeps the louder component's variances and the product
+    of the weights. `mean` is what was taken off the cepstra (cepstral mean normalisation).
+
+    Learned from random frames of each voice added together instead, one small mixture smeared
+    over every pairing of sounds; this one keeps each pairing sharp."""
+    n_cepstra = a.means.shape[1]
+    spectra_a = smoothed_log_mel(a.means + mean, n_mels)  # (ca, n_mels)
+    spectra_b = smoothed_log_mel(b.means + mean, n_mels)
+    power = np.exp(spectra_a)[:, None, :] + np.exp(spectra_b)[None, :, :]
+    if room is not None:
+        noise = np.exp(smoothed_log_mel(cepstra(room[None, :], n_cepstra), n_mels))[0]
+        power = np.maximum(power - noise, noise)
+    means = cepstra(np.log(power), n_cepstra).reshape(-1, n_cepstra) - mean
+    a_louder = spectra_a.sum(axis=1)[:, None] >= spectra_b.sum(axis=1)[None, :]
+    variances = np.where(a_louder[:, :, None], a.variances[:, None, :], b.variances[None, :, :])
+    log_weights = a.log_weights[:, None] + b.log_weights[None, :]
+    return Gmm(log_weights.reshape(-1), means, variances.reshape(-1, n_cepstra))
+
+
 def _above_room(log_mel: np.ndarray, room: np.ndarray, percentile: float) -> np.ndarray:
     """Frames louder than `percentile` of the room without speech (`room`), over all bands."""
     if not room.any() or percentile <= 0:
@@ -229,16 +266,6 @@ def _louder_than_room(frames: np.ndarray, above_room: np.ndarray, min_frames: in
     so quiet that too little is left keeps all its frames."""
     louder = frames & above_room
     return louder if np.count_nonzero(louder) >= min_frames else frames
-
-
-def _mixed_frames(log_mel: np.ndarray, first: np.ndarray, second: np.ndarray, options: SpeakerOptions,
-                  rng: np.random.Generator) -> np.ndarray:
-    """Log mel frames of two voices at once: random frames of each, added in power (two
-    sources add in power, on average, in every band), as many as one voice's model learns from."""
-    a, b = np.flatnonzero(first), np.flatnonzero(second)
-    count = min(options.reseg_max_train_frames, max(len(a), len(b)))
-    picked_a, picked_b = rng.choice(a, count), rng.choice(b, count)
-    return np.log(np.exp(log_mel[picked_a]) + np.exp(log_mel[picked_b]))
 
 
 def _allowed(first: np.ndarray, n_speakers: int, reach: int) -> tuple[np.ndarray, np.ndarray]:

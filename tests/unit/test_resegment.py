@@ -5,7 +5,7 @@ changes. Real audio is scored in tests/unit/test_speakers.py and benchmarks/spea
 import numpy as np
 import pytest
 
-from transcribe.resegment import cepstra, fit_gmm, resegment, viterbi
+from transcribe.resegment import Gmm, both_at_once, cepstra, fit_gmm, resegment, smoothed_log_mel, viterbi
 from transcribe.speakers import SpeakerOptions, Turn
 
 FRAME_S = 0.02
@@ -125,3 +125,49 @@ def test_pauses_inside_a_turn_are_nobody_because_a_voice_learns_only_from_its_lo
         assert start == pytest.approx(2.0 + 2.1 * k, abs=0.06) and end == pytest.approx(3.5 + 2.1 * k, abs=0.06)
     # Learned from all of the first pass's frames, the voice keeps its pauses.
     assert len(voice_0(SpeakerOptions(reseg_context_s=2.0, reseg_voice_above_room_pct=0.0))) < 4
+
+
+def test_both_at_once_adds_every_pair_of_sounds_in_power_and_the_room_once():
+    rng = np.random.default_rng(3)
+    n_cepstra = 20
+    spectra_a = rng.normal(size=(2, N_MELS))  # voice a: two sounds
+    spectra_b = rng.normal(size=(3, N_MELS)) + 1.0  # voice b: three, louder
+    a = Gmm(np.log([0.3, 0.7]), cepstra(spectra_a, n_cepstra), np.ones((2, n_cepstra)))
+    b = Gmm(np.log([0.2, 0.3, 0.5]), cepstra(spectra_b, n_cepstra), np.full((3, n_cepstra), 2.0))
+    mean = rng.normal(size=n_cepstra)  # what cepstral mean normalisation took off
+    a, b = Gmm(a.log_weights, a.means - mean, a.variances), Gmm(b.log_weights, b.means - mean, b.variances)
+
+    both = both_at_once(a, b, mean, None, N_MELS)
+    assert both.means.shape == (6, n_cepstra)
+    assert np.exp(both.log_weights).sum() == pytest.approx(1.0)
+    # Every pairing is the two spectra added in power, and louder than either alone.
+    alone_a = smoothed_log_mel(a.means + mean, N_MELS)[:, None, :]
+    alone_b = smoothed_log_mel(b.means + mean, N_MELS)[None, :, :]
+    mixed = (both.means + mean).reshape(2, 3, n_cepstra)
+    assert np.allclose(mixed, cepstra(np.logaddexp(alone_a, alone_b), n_cepstra))
+    level = mixed[:, :, 0]  # c0
+    assert np.all(level > np.maximum(cepstra(alone_a, n_cepstra)[:, :, 0], cepstra(alone_b, n_cepstra)[:, :, 0]))
+    # Where b is the louder, its variances are kept.
+    assert np.allclose(both.variances, 2.0)
+
+    # The room is in each voice's frames already: a voice together with the room alone is that voice.
+    room = smoothed_log_mel(cepstra(np.full((1, N_MELS), -4.0), n_cepstra), N_MELS)[0]
+    just_room = Gmm(np.zeros(1), cepstra(room[None, :], n_cepstra) - mean, np.ones((1, n_cepstra)))
+    with_room = both_at_once(a, just_room, mean, room, N_MELS)
+    assert np.allclose(with_room.means, a.means, atol=1e-6)
+
+
+def test_resegment_gives_two_voices_at_once_near_a_change_to_both():
+    rng = np.random.default_rng(4)
+    shape_a, shape_b, silence = np.linspace(2, -2, N_MELS), np.linspace(-2, 2, N_MELS), np.full(N_MELS, -8.0)
+    # Room tone to 2 s; voice 0 to 13 s; voice 1 from 12 s (one second of both) to 23 s; room tone to 25 s.
+    both = np.logaddexp(voice(50, shape_a, rng), voice(50, shape_b, rng))
+    log_mel = np.vstack([voice(100, silence, rng), voice(500, shape_a, rng), both, voice(500, shape_b, rng),
+                         voice(100, silence, rng)])
+    region = [(1.7, 23.3)]
+    first_pass = [Turn(1.9, 12.5, 0), Turn(12.5, 23.2, 1)]  # one voice at a time, the change mid-overlap
+    turns = resegment(log_mel, FRAME_S, region, first_pass, 2, SpeakerOptions(reseg_context_s=2.0))
+    assert [(t.start, t.end, t.speaker) for t in turns] == [(2.0, 13.0, 0), (12.0, 23.0, 1)]
+    # Without the two-voice state one of them takes the overlap alone.
+    alone = resegment(log_mel, FRAME_S, region, first_pass, 2, SpeakerOptions(reseg_context_s=2.0, reseg_overlap=False))
+    assert alone[0].end <= alone[1].start
