@@ -89,10 +89,10 @@ def cepstra(log_mel: np.ndarray, n_coefficients: int) -> np.ndarray:
     return log_mel @ _dct_basis(log_mel.shape[-1], n_coefficients).T
 
 
-def smoothed_log_mel(cepstra_: np.ndarray, n_mels: int) -> np.ndarray:
-    """The log mel spectrum the cepstra describe (the inverse DCT of the kept coefficients:
-    the spectral envelope, without the fine detail of the dropped ones)."""
-    return cepstra_ @ _dct_basis(n_mels, cepstra_.shape[-1])
+def smoothed_log_mel(coefficients: np.ndarray, n_mels: int) -> np.ndarray:
+    """The log mel spectrum that cepstral coefficients describe (the inverse DCT of the kept
+    ones: the spectral envelope, without the fine detail of the dropped ones)."""
+    return coefficients @ _dct_basis(n_mels, coefficients.shape[-1])
 
 
 def _dct_basis(n_mels: int, n_coefficients: int) -> np.ndarray:
@@ -199,7 +199,7 @@ def resegment(
                for k in range(n_speakers)]
         voices = [_fit(features, own[k], options) for k in range(n_speakers)]
         columns = [voice.log_likelihood(x) for voice in voices]
-        room = np.asarray(log_mel, dtype=np.float64)[quiet].mean(axis=0) if quiet.any() else None
+        room = log_mel[quiet].mean(axis=0, dtype=np.float64) if quiet.any() else None
         for i, j in pairs:
             columns.append(both_at_once(voices[i], voices[j], mean, room, log_mel.shape[1]).log_likelihood(x))
         if quiet.any():
