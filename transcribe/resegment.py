@@ -158,7 +158,9 @@ def resegment(
     the first pass gave nobody, and the surroundings of the regions, teach the "nobody" model.
 
     States: each voice alone, two voices at once (near a first-pass speaker change, with
-    reseg_overlap), and nobody. The two-voice model is made from the two voices' own
+    reseg_overlap), and nobody. A frame may change voice only near a first-pass change
+    (reseg_boundary_s) or near the edges of its region (reseg_edge_s); elsewhere it keeps the
+    first pass's voice or becomes nobody's. The two-voice model is made from the two voices' own
     models added in power (both_at_once), so no overlap training data is needed.
 
     Returns turns sorted by start, inside the regions; turns of different speakers overlap
@@ -190,6 +192,7 @@ def resegment(
     current = labels[scored]
     reach = round(options.reseg_boundary_s / frame_s)
     allowed, near = _allowed(current, n_speakers, reach)
+    allowed |= _near_region_edges(scored, round(options.reseg_edge_s / frame_s))[:, None]
     pairs = [(i, j) for i in range(n_speakers) for j in range(i + 1, n_speakers)] if options.reseg_overlap else []
     # State order: voices 0..K-1, then pairs, then nobody (if there is room tone to learn it).
     active = np.zeros((len(scored), n_speakers), dtype=bool)
@@ -294,6 +297,18 @@ def _allowed(first: np.ndarray, n_speakers: int, reach: int) -> tuple[np.ndarray
         near = np.minimum(np.abs(here - before), np.abs(after - here)) <= reach
         allowed |= near[:, None]
     return allowed, near
+
+
+def _near_region_edges(scored: np.ndarray, reach: int) -> np.ndarray:
+    """(len(scored),) mask of the frames within `reach` frames of the start or end of their run
+    of consecutive frames (a VAD region): where a turn may begin or end after a pause without
+    the first pass having seen a change there."""
+    edge = np.zeros(len(scored), dtype=bool)
+    if reach > 0:
+        for a, b in _runs_of_consecutive(scored):
+            edge[a : a + reach] = True
+            edge[max(a, b - reach) : b] = True
+    return edge
 
 
 def _frames_of(scored: np.ndarray, which: np.ndarray, n: int) -> np.ndarray:

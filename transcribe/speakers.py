@@ -80,6 +80,13 @@ class SpeakerOptions:
     reseg_min_speech_s: float = 2.0  # a voice with less first-pass speech keeps the first pass
     reseg_nobody: bool = True  # a "nobody" state: pauses inside the VAD's speech are nobody's talk
     reseg_boundary_s: float = 1.0  # a frame's voice may change only this close to a first-pass change
+    # ... or this close to either end of a VAD region (padded by 0.3 s, so 0.5 reaches 0.2 s into
+    # the speech): a turn's first or last words next to a pause, with the other voice on the
+    # other side, get no first-pass window of their own. On the 15 built dialogues 0.5 gives mean
+    # DER 12.4 -> 12.1 %, mean share error 2.32 -> 2.02 (worst 6.7 -> 5.5), false interruptions
+    # 2 -> 1; 0.3-0.4 change nothing, 0.6-1.0 lower the share error a little more but give 2-3
+    # false interruptions.
+    reseg_edge_s: float = 0.5
     reseg_fill_s: float = 0.3  # shorter pauses inside one voice's speech stay its speech
     # A voice's model learns only from its frames louder than this percentile of the room
     # without speech: the first pass gives a voice its pauses too, and a model that learned

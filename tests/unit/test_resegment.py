@@ -171,3 +171,24 @@ def test_resegment_gives_two_voices_at_once_near_a_change_to_both():
     # Without the two-voice state one of them takes the overlap alone.
     alone = resegment(log_mel, FRAME_S, region, first_pass, 2, SpeakerOptions(reseg_context_s=2.0, reseg_overlap=False))
     assert alone[0].end <= alone[1].start
+
+
+def test_a_short_turn_after_a_pause_that_the_first_pass_missed_is_found_at_the_regions_edge():
+    """The first pass's 1.6 s windows never see a short stretch of one voice that begins a region
+    and is followed by the other voice, so it reports no change there; far from a change the
+    resegmentation keeps the first pass's voice, but not within reseg_edge_s of a region's edges
+    (the VAD's regions, padded by 0.3 s: 0.5 s reaches 0.2 s into the speech)."""
+    rng = np.random.default_rng(5)
+    shape_a, shape_b, silence = np.linspace(2, -2, N_MELS), np.linspace(-2, 2, N_MELS), np.full(N_MELS, -8.0)
+    # Voice 1 at 1-6 s; voice 0 at 7-15 s; after a pause voice 1 at 16.0-16.2 s, then voice 0 to 24.6 s.
+    log_mel = np.vstack([voice(50, silence, rng), voice(250, shape_b, rng), voice(50, silence, rng),
+                         voice(400, shape_a, rng), voice(50, silence, rng), voice(10, shape_b, rng),
+                         voice(420, shape_a, rng), voice(50, silence, rng)])
+    regions = [(0.7, 6.3), (6.7, 15.3), (15.7, 24.9)]
+    first_pass = [Turn(0.9, 6.1, 1), Turn(6.9, 15.1, 0), Turn(15.9, 24.7, 0)]
+    turns = resegment(log_mel, FRAME_S, regions, first_pass, 2, SpeakerOptions())
+    late = [(t.start, t.end) for t in turns if t.speaker == 1 and t.start > 15.0]
+    assert len(late) == 1 and late[0] == pytest.approx((16.0, 16.2), abs=0.06)
+    assert [t for t in turns if t.speaker == 0 and t.start > 15.0][0].start == pytest.approx(16.2, abs=0.06)
+    without = resegment(log_mel, FRAME_S, regions, first_pass, 2, SpeakerOptions(reseg_edge_s=0.0))
+    assert not [t for t in without if t.speaker == 1 and t.start > 15.0]
