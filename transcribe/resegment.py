@@ -191,8 +191,8 @@ def resegment(
     quiet = nobody if np.count_nonzero(nobody) >= min_frames and options.reseg_nobody else np.zeros(n, dtype=bool)
     current = labels[scored]
     reach = round(options.reseg_boundary_s / frame_s)
-    allowed, near = _allowed(current, n_speakers, reach)
-    allowed |= _near_region_edges(scored, round(options.reseg_edge_s / frame_s))[:, None]
+    edges = _near_region_edges(scored, round(options.reseg_edge_s / frame_s))
+    allowed, near = _allowed(current, n_speakers, reach, edges)
     pairs = [(i, j) for i in range(n_speakers) for j in range(i + 1, n_speakers)] if options.reseg_overlap else []
     # State order: voices 0..K-1, then pairs, then nobody (if there is room tone to learn it).
     active = np.zeros((len(scored), n_speakers), dtype=bool)
@@ -271,13 +271,15 @@ def _louder_than_room(frames: np.ndarray, above_room: np.ndarray, min_frames: in
     return louder if np.count_nonzero(louder) >= min_frames else frames
 
 
-def _allowed(first: np.ndarray, n_speakers: int, reach: int) -> tuple[np.ndarray, np.ndarray]:
+def _allowed(first: np.ndarray, n_speakers: int, reach: int,
+             edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(frames, speakers): which voices a frame may get. Far from any speaker change of the
     first pass only its own speaker (or nobody): the windows there agreed, and a frame model
     learned from a few seconds of a far-field voice is not the better judge. Within `reach`
-    frames of a change, any voice. Frames the first pass left unlabelled (the VAD's edges)
-    count as their nearest labelled frame's. Returns that (frames, speakers) mask and the
-    (frames,) mask of frames near a change."""
+    frames of a change, and on the frames marked in `edges` (next to a pause, where the first
+    pass may have missed a change), any voice. Frames the first pass left unlabelled (the VAD's
+    edges) count as their nearest labelled frame's. Returns that (frames, speakers) mask and
+    the (frames,) mask of frames near a change."""
     filled = first.copy()
     labelled = np.flatnonzero(first >= 0)
     if len(labelled):
@@ -295,7 +297,7 @@ def _allowed(first: np.ndarray, n_speakers: int, reach: int) -> tuple[np.ndarray
         before = changes[np.clip(position - 1, 0, len(changes) - 1)]
         after = changes[np.clip(position, 0, len(changes) - 1)]
         near = np.minimum(np.abs(here - before), np.abs(after - here)) <= reach
-        allowed |= near[:, None]
+    allowed |= (near | edges)[:, None]
     return allowed, near
 
 
