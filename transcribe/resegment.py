@@ -158,9 +158,10 @@ def resegment(
     the first pass gave nobody, and the surroundings of the regions, teach the "nobody" model.
 
     States: each voice alone, two voices at once (near a first-pass speaker change, with
-    reseg_overlap), and nobody. A frame may change voice only near a first-pass change
+    reseg_overlap), and nobody. A frame may change voice freely near a first-pass change
     (reseg_boundary_s) or near the edges of its region (reseg_edge_s); elsewhere it keeps the
-    first pass's voice or becomes nobody's. The two-voice model is made from the two voices' own
+    first pass's voice or becomes nobody's while the models learn, and in the last decoding
+    another voice costs reseg_far_cost per frame. The two-voice model is made from the two voices' own
     models added in power (both_at_once), so no overlap training data is needed.
 
     Returns turns sorted by start, inside the regions; turns of different speakers overlap
@@ -197,7 +198,7 @@ def resegment(
     # State order: voices 0..K-1, then pairs, then nobody (if there is room tone to learn it).
     active = np.zeros((len(scored), n_speakers), dtype=bool)
     above_room = _above_room(log_mel, quiet, options.reseg_voice_above_room_pct)
-    for _ in range(options.reseg_iterations):
+    for iteration in range(options.reseg_iterations):
         own = [_louder_than_room(_frames_of(scored, current == k, n), above_room, min_frames)
                for k in range(n_speakers)]
         voices = [_fit(features, own[k], options) for k in range(n_speakers)]
@@ -208,7 +209,10 @@ def resegment(
         if quiet.any():
             columns.append(_fit(features, quiet, options).log_likelihood(x))
         log_likelihoods = np.stack(columns, axis=1) * options.reseg_acoustic_scale
-        log_likelihoods[:, :n_speakers][~allowed] = -1e9
+        # The models learn from the first pass's voices where its windows agreed; only the
+        # last decoding lets a voice the models hear clearly take such frames, at a price.
+        last = iteration == options.reseg_iterations - 1
+        log_likelihoods[:, :n_speakers][~allowed] -= options.reseg_far_cost if last else 1e9
         if pairs:
             log_likelihoods[:, n_speakers : n_speakers + len(pairs)][~near] = -1e9
         entry = np.zeros(log_likelihoods.shape[1])
@@ -273,9 +277,10 @@ def _louder_than_room(frames: np.ndarray, above_room: np.ndarray, min_frames: in
 
 def _allowed(first: np.ndarray, n_speakers: int, reach: int,
              edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(frames, speakers): which voices a frame may get. Far from any speaker change of the
-    first pass only its own speaker (or nobody): the windows there agreed, and a frame model
-    learned from a few seconds of a far-field voice is not the better judge. Within `reach`
+    """(frames, speakers): which voices a frame may get freely. Far from any speaker change of
+    the first pass only its own speaker (or nobody): the windows there agreed, and a frame model
+    learned from a few seconds of a far-field voice is not the better judge (resegment lets it
+    overrule them only at a price). Within `reach`
     frames of a change, and on the frames marked in `edges` (next to a pause, where the first
     pass may have missed a change), any voice. Frames the first pass left unlabelled (the VAD's
     edges) count as their nearest labelled frame's. Returns that (frames, speakers) mask and
