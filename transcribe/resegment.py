@@ -161,8 +161,8 @@ def resegment(
     reseg_overlap), and nobody. A frame may change voice freely near a first-pass change
     (reseg_boundary_s) or near the edges of its region (reseg_edge_s); elsewhere it keeps the
     first pass's voice or becomes nobody's while the models learn, and in the last decoding
-    another voice costs reseg_far_cost per frame. The two-voice model is made from the two voices' own
-    models added in power (both_at_once), so no overlap training data is needed.
+    another voice costs reseg_far_cost per frame. The two-voice model is made from the two
+    voices' own models added in power (both_at_once), so no overlap training data is needed.
 
     Returns turns sorted by start, inside the regions; turns of different speakers overlap
     where two voices sound at once; pauses the first pass gave to a speaker may now belong to
@@ -280,9 +280,8 @@ def _allowed(first: np.ndarray, n_speakers: int, reach: int,
     """(frames, speakers): which voices a frame may get freely. Far from any speaker change of
     the first pass only its own speaker (or nobody): the windows there agreed, and a frame model
     learned from a few seconds of a far-field voice is not the better judge (resegment lets it
-    overrule them only at a price). Within `reach`
-    frames of a change, and on the frames marked in `edges` (next to a pause, where the first
-    pass may have missed a change), any voice. Frames the first pass left unlabelled (the VAD's
+    overrule them only at a price). Within `reach` frames of a change, and on the frames marked
+    in `edges` (next to a pause, where the first pass may have missed a change), any voice. Frames the first pass left unlabelled (the VAD's
     edges) count as their nearest labelled frame's. Returns that (frames, speakers) mask and
     the (frames,) mask of frames near a change."""
     filled = first.copy()
