@@ -281,9 +281,10 @@ def _allowed(first: np.ndarray, n_speakers: int, reach: int,
     the first pass only its own speaker (or nobody): the windows there agreed, and a frame model
     learned from a few seconds of a far-field voice is not the better judge (resegment lets it
     overrule them only at a price). Within `reach` frames of a change, and on the frames marked
-    in `edges` (next to a pause, where the first pass may have missed a change), any voice. Frames the first pass left unlabelled (the VAD's
-    edges) count as their nearest labelled frame's. Returns that (frames, speakers) mask and
-    the (frames,) mask of frames near a change."""
+    in `edges` (next to a pause, where the first pass may have missed a change), any voice.
+    Frames the first pass left unlabelled (the VAD's edges) count as their nearest labelled
+    frame's. Returns that (frames, speakers) mask and the (frames,) mask of frames near a
+    change."""
     filled = first.copy()
     labelled = np.flatnonzero(first >= 0)
     if len(labelled):

@@ -79,7 +79,7 @@ class SpeakerOptions:
     reseg_context_s: float = 0.5  # non-speech around each VAD region teaches the "nobody" model
     reseg_min_speech_s: float = 2.0  # a voice with less first-pass speech keeps the first pass
     reseg_nobody: bool = True  # a "nobody" state: pauses inside the VAD's speech are nobody's talk
-    reseg_boundary_s: float = 1.0  # a frame's voice may change only this close to a first-pass change
+    reseg_boundary_s: float = 1.0  # a frame's voice may change freely only this close to a first-pass change
     # ... or this close to either end of a VAD region (padded by 0.3 s, so 0.5 reaches 0.2 s into
     # the speech): a turn's first or last words next to a pause, with the other voice on the
     # other side, get no first-pass window of their own. On the 15 built dialogues 0.5 gives mean
