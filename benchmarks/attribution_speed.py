@@ -97,7 +97,7 @@ speech = [(s.start, s.end) for s in speech_segments(iter_mono_blocks(wav))]
 vad_s = time.perf_counter() - start
 from meetings.records import Participant
 from transcribe.diarize import attribute_recording
-from transcribe.speakers import SpeakerOptions
+from transcribe.speaker_options import SpeakerOptions
 options = SpeakerOptions(resegment=sys.argv[2] != "first", overlap=sys.argv[2] == "resegment")
 start = time.perf_counter()
 result = attribute_recording(wav, speech, [Participant("sagsbehandler", "Sagsbehandler"), Participant("borger", "Borger")],

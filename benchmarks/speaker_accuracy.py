@@ -96,7 +96,7 @@ def attribute(wav: Path, k: int, options):
 
 
 def main() -> None:
-    from transcribe.speakers import SpeakerOptions
+    from transcribe.speaker_options import SpeakerOptions
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="comma-separated recording names")

@@ -29,7 +29,7 @@ from meetings.store import Store
 from models.store import locate
 from transcribe.diarize import SpeakerResult, attribute_recording
 from transcribe.embedding import SAMPLE_RATE, SpeakerEncoder, preprocess_wav
-from transcribe.speakers import split_segments
+from transcribe.speaker_segments import split_segments
 from transcribe.whisper import TranscribeOptions, TranscriptionError, load_model, transcribe_speech
 
 Progress = Callable[[float], None]

@@ -4,7 +4,8 @@ One microphone per person (the meeting names each participant's channel): channe
 decides. Otherwise voices: GE2E embeddings of windows in the speech, clustered with the number
 of speakers the meeting's participants give, then every 20 ms frame decided again
 (transcribe.resegment) so turns end where the voice ends. A caseworker's enrolled voice print then names
-their voice "Sagsbehandler". The pure work is in transcribe.speakers; this module reads audio.
+their voice "Sagsbehandler". The pure work is in transcribe.speakers (and clustering, resegment,
+overlap, channels, voiceprints); this module reads audio.
 """
 
 import dataclasses
@@ -19,16 +20,10 @@ from meetings.records import Participant, Speaker
 from transcribe.embedding import FRAMES_PER_SECOND, SpeakerEncoder, frame_span, normalize_volume_in_place
 from transcribe.overlap import find_overlaps, with_overlaps
 from transcribe.resegment import resegment
-from transcribe.speakers import (
-    VOICEPRINT_THRESHOLD,
-    SpeakerOptions,
-    Turn,
-    attribute,
-    channel_turns,
-    frame_energies_db,
-    match_voiceprints,
-    plan_windows,
-)
+from transcribe.channels import channel_turns, frame_energies_db
+from transcribe.speaker_options import SpeakerOptions
+from transcribe.speakers import Turn, attribute, plan_windows
+from transcribe.voiceprints import VOICEPRINT_THRESHOLD, match_voiceprints
 
 CHANNEL_FRAME_S = 0.02
 

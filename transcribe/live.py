@@ -15,7 +15,7 @@ import numpy as np
 from capture.live import Utterance
 from meetings.records import LiveLine, Participant
 from transcribe.embedding import SpeakerEncoder, normalize_volume
-from transcribe.speakers import VOICEPRINT_THRESHOLD
+from transcribe.voiceprints import VOICEPRINT_THRESHOLD
 from transcribe.whisper import MAX_COMPRESSION_RATIO
 from transcribe.windows import SAMPLE_RATE, BlockClock
 

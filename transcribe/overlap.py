@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from meetings.intervals import union
-from transcribe.speakers import SpeakerOptions, Turn
+from transcribe.speaker_options import SpeakerOptions
+from transcribe.speakers import Turn
 
 MEL_FRAMES_PER_SECOND = 100  # GE2E's 10 ms mel frames
 

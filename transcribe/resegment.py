@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from transcribe.speakers import SpeakerOptions, Turn
+from transcribe.speaker_options import SpeakerOptions
+from transcribe.speakers import Turn
 
 
 @dataclass(frozen=True)

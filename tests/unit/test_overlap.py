@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from transcribe.overlap import Overlap, _covers, _stretches, find_overlaps, fit_classifier, with_overlaps
-from transcribe.speakers import SpeakerOptions, Turn
+from transcribe.speaker_options import SpeakerOptions
+from transcribe.speakers import Turn
 
 RATE = 16000
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from transcribe.resegment import Gmm, both_at_once, cepstra, fit_gmm, resegment, smoothed_log_mel, viterbi
-from transcribe.speakers import SpeakerOptions, Turn
+from transcribe.speaker_options import SpeakerOptions
+from transcribe.speakers import Turn
 
 FRAME_S = 0.02
 N_MELS = 40

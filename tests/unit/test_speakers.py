@@ -1,4 +1,4 @@
-"""Speaker attribution: clustering, turns, fallbacks, channels, transcript splitting, voice prints.
+"""Speaker attribution on one microphone: windows, turns, fallbacks, and end to end on real audio.
 
 Hand-made embeddings test the logic; the end-to-end tests run the real GE2E encoder on the shared
 AMI excerpts and the synthetic Danish dialogues and score with pyannote.metrics
@@ -6,51 +6,19 @@ AMI excerpts and the synthetic Danish dialogues and score with pyannote.metrics
 """
 
 import dataclasses
-import wave
-from itertools import permutations
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from capture.vad import speech_segments
-from meetings.records import Segment, Word
 from tests.conftest import REPO, SHARED_DATA
-from transcribe.speakers import (
-    VOICEPRINT_THRESHOLD,
-    Attribution,
-    SpeakerOptions,
-    Turn,
-    attribute,
-    channel_turns,
-    cluster,
-    estimate_speakers,
-    frame_energies_db,
-    match_voiceprints,
-    plan_windows,
-    split_segments,
-)
+from transcribe.speaker_options import SpeakerOptions
+from transcribe.speakers import Attribution, attribute, plan_windows
 
 DIARIZATION = SHARED_DATA / "diarization"
 DIALOGUES = REPO / "tests" / "fixtures" / "dialogues"
-STEREO = DIARIZATION / "stereo_diarization.wav"
 RATE = 16000
 DIM = 256
-
-
-def blobs(sizes, noise=0.6, seed=0):
-    """Well-separated noisy clusters of unit vectors, and their true labels."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(size=(len(sizes), DIM))
-    points = [centres[i] + noise * rng.normal(size=(n, DIM)) for i, n in enumerate(sizes)]
-    x = np.vstack(points)
-    return x / np.linalg.norm(x, axis=1, keepdims=True), np.repeat(np.arange(len(sizes)), sizes)
-
-
-def agreement(labels, truth) -> float:
-    """Fraction of equal labels under the best permutation of label names."""
-    k = max(labels.max(), truth.max()) + 1
-    return max(np.mean(np.array(p)[labels] == truth) for p in permutations(range(k)))
 
 
 def voices(n, seed):
@@ -129,46 +97,6 @@ def test_plan_windows_thins_evenly_to_the_cap():
     assert windows[0][0] == 0.0 and windows[-1][1] == 3600.0
     gaps = np.diff([a for a, _ in windows])
     assert gaps.max() - gaps.min() <= options.step_s + 1e-9
-
-
-# -------------------------------------------------------------------------- clustering
-
-
-@pytest.mark.parametrize("sizes", [(30, 20), (40, 8), (20, 15, 25), (6, 5)])
-def test_cluster_recovers_hand_made_speakers(sizes):
-    x, truth = blobs(sizes)
-    labels = cluster(x, len(sizes))
-    assert agreement(labels, truth) == 1.0
-
-
-def test_cluster_is_deterministic():
-    x, _ = blobs((25, 25, 25), noise=1.2)
-    assert np.array_equal(cluster(x, 3), cluster(x, 3))
-
-
-def test_cluster_subsamples_long_meetings_and_labels_the_rest():
-    x, truth = blobs((900, 700))
-    labels = cluster(x, 2, SpeakerOptions(cluster_max_windows=200))
-    assert agreement(labels, truth) == 1.0
-
-
-@pytest.mark.parametrize("sizes", [(30, 20), (20, 15, 25)])
-def test_estimate_speakers_finds_the_count(sizes):
-    x, _ = blobs(sizes)
-    assert estimate_speakers(x) == len(sizes)
-
-
-def test_cluster_edge_cases():
-    x, _ = blobs((3, 2))
-    assert list(cluster(x, 1)) == [0] * 5
-    assert sorted(cluster(x, 5)) == [0, 1, 2, 3, 4]
-    assert sorted(cluster(x, 9)) == [0, 1, 2, 3, 4]  # never more labels than windows
-    same = np.tile(x[:1], (10, 1))
-    assert list(cluster(same, 2)) == [0] * 10  # identical voices are not split
-    assert estimate_speakers(same) == 1
-    assert len(cluster(np.zeros((0, DIM)), 2)) == 0
-    with pytest.raises(ValueError):
-        cluster(x, 0)
 
 
 # ------------------------------------------------------------------------- attribution
@@ -279,172 +207,6 @@ def test_attribute_accepts_vad_segments():
     assert attribute(segments, [], np.zeros((0, DIM)), 2).turns == []
 
 
-# ----------------------------------------------------------------------------- channels
-
-
-def read_wav(path: Path) -> np.ndarray:
-    with wave.open(str(path), "rb") as wav:
-        data = wav.readframes(wav.getnframes())
-        return (np.frombuffer(data, "<i2").reshape(-1, wav.getnchannels()) / 32768.0).astype(np.float32)
-
-
-def regions(samples):
-    return [(s.start, s.end) for s in speech_segments([samples])]
-
-
-def test_channel_turns_on_the_real_stereo_file():
-    """Left = speaker 0, right = speaker 1. They talk at the same time for ~2.3 s: with a
-    microphone each that overlap is real, so both speakers have it. Compared against each
-    channel's own speech (webrtcvad per channel): all of it attributed to its speaker, nothing
-    outside it."""
-    from capture.vad import VadOptions
-
-    samples = read_wav(STEREO)
-    energies = frame_energies_db(samples, RATE, 0.02)
-    assert energies.shape == (250, 2)
-    speech = regions(samples.mean(axis=1))
-    channel_speech = [regions(samples[:, c]) for c in range(2)]
-    turns = channel_turns(energies, 0.02, speech, [0, 1], channel_speech=channel_speech)
-    assert {t.speaker for t in turns} == {0, 1}
-    tight = VadOptions(padding_ms=0, min_silence_ms=300)
-    for speaker, channel in enumerate((0, 1)):
-        mine = [t for t in turns if t.speaker == speaker]
-        core = [(s.start + 0.05, s.end - 0.05) for s in speech_segments([samples[:, channel]], tight)]
-        for s, e in core:  # every stretch of this channel's speech is this speaker's
-            assert any(t.start <= s and e <= t.end for t in mine), (speaker, s, e, mine)
-        for t in mine:  # and this speaker is never heard outside their channel's speech
-            assert any(s <= t.start and t.end <= e for s, e in channel_speech[channel])
-    # Swapping the map swaps the speakers.
-    swapped = channel_turns(energies, 0.02, speech, [1, 0], channel_speech=channel_speech)
-    assert sorted((t.start, t.end, 1 - t.speaker) for t in swapped) == sorted(
-        (t.start, t.end, t.speaker) for t in turns
-    )
-
-
-def test_channel_turns_ignores_crosstalk():
-    """Speaker 1's voice leaks into speaker 0's microphone 20 dB down: not speaker 0's speech,
-    beyond the short edge allowance (channel_edge_s) that keeps quiet word endings."""
-    rng = np.random.default_rng(0)
-    voice = rng.normal(size=RATE * 4).astype(np.float32) * 0.1
-    left = np.concatenate([voice[: 2 * RATE], voice[2 * RATE :] * 0.1])
-    right = np.concatenate([voice[: 2 * RATE] * 0.1, voice[2 * RATE :]])
-    energies = frame_energies_db(np.stack([left, right], axis=1), RATE, 0.02)
-    turns = channel_turns(energies, 0.02, [(0.0, 4.0)], [0, 1])
-    edge = SpeakerOptions().channel_edge_s
-    assert [(t.speaker, t.start) for t in turns] == [(0, 0.0), (1, pytest.approx(2.0 - edge, abs=0.02))]
-    assert turns[0].end == pytest.approx(2.0 + edge, abs=0.02) and turns[1].end == 4.0
-    strict = channel_turns(energies, 0.02, [(0.0, 4.0)], [0, 1], SpeakerOptions(channel_edge_s=0))
-    assert [(t.start, t.end, t.speaker) for t in strict] == [(0.0, 2.0, 0), (2.0, 4.0, 1)]
-
-
-def test_channel_map_that_does_not_fit_is_a_clear_error():
-    energies = np.zeros((10, 2))
-    with pytest.raises(ValueError, match="passer ikke"):
-        channel_turns(energies, 0.02, [(0.0, 0.2)], [0, 2])
-    with pytest.raises(ValueError, match="passer ikke"):
-        channel_turns(energies, 0.02, [(0.0, 0.2)], [])
-
-
-def test_frame_energies_of_silence_and_a_full_scale_tone():
-    tone = np.sin(2 * np.pi * 500 * np.arange(RATE) / RATE).astype(np.float32)
-    energies = frame_energies_db(np.stack([tone, np.zeros(RATE, np.float32)], axis=1), RATE, 0.02)
-    assert energies.shape == (50, 2)
-    assert np.allclose(energies[:, 0], -3.01, atol=0.05)  # mean square of a sine is 1/2
-    assert np.all(energies[:, 1] == -120.0)
-
-
-# ---------------------------------------------------------------------------- transcript
-
-
-def words(*items):
-    return [Word(s, e, t, 0.9) for s, e, t in items]
-
-
-def test_split_segments_splits_at_the_speaker_change():
-    segment = Segment(
-        0.0,
-        4.0,
-        "Hvordan går det? Fint tak.",
-        words((0.0, 0.5, "Hvordan"), (0.5, 0.8, "går"), (0.8, 1.4, "det?"), (2.1, 2.5, "Fint"), (2.5, 3.9, "tak.")),
-        avg_logprob=-0.3,
-        no_speech_prob=0.01,
-    )
-    turns = [Turn(0.0, 2.0, 0), Turn(2.0, 4.0, 1)]
-    out = split_segments([segment], turns, ["Taler 1", "Taler 2"])
-    assert [(s.speaker, s.text, s.start, s.end) for s in out] == [
-        ("Taler 1", "Hvordan går det?", 0.0, 1.4),
-        ("Taler 2", "Fint tak.", 2.1, 3.9),
-    ]
-    assert [w for s in out for w in s.words] == segment.words  # every word kept, in order
-    assert all(s.avg_logprob == -0.3 and s.no_speech_prob == 0.01 for s in out)
-    assert segment.speaker is None  # the input is not modified
-
-
-def test_split_segments_word_goes_to_the_speaker_it_overlaps_most_or_nearest():
-    segment = Segment(0.0, 6.0, "a b c", words((0.0, 1.0, "a"), (1.6, 2.6, "b"), (5.0, 6.0, "c")))
-    turns = [Turn(0.0, 2.0, 0), Turn(2.0, 4.0, 1)]
-    out = split_segments([segment], turns, ["S1", "S2"])
-    # "b" overlaps speaker 0 for 0.4 s, speaker 1 for 0.6 s; "c" overlaps nobody: nearest turn.
-    assert [(s.speaker, s.text) for s in out] == [("S1", "a"), ("S2", "b c")]
-
-
-def test_split_segments_keeps_one_speaker_segments_and_labels_wordless_ones():
-    one = Segment(0.0, 1.0, "Hej med dig", words((0.0, 0.3, "Hej"), (0.3, 0.6, "med"), (0.6, 1.0, "dig")))
-    bare = Segment(2.5, 3.8, "mm")
-    turns = [Turn(0.0, 2.0, 0), Turn(2.0, 3.0, 1), Turn(3.0, 4.0, 0)]
-    out = split_segments([one, bare], turns, ["S1", "S2"])
-    assert out[0].text == "Hej med dig" and out[0].speaker == "S1" and out[0].words == one.words
-    assert out[1].speaker == "S1" and out[1].text == "mm"  # 0.8 s with S1 vs 0.5 s with S2
-    assert split_segments([one], [], ["S1"])[0].speaker is None
-
-
-def test_split_segments_never_mixes_speakers():
-    rng = np.random.default_rng(3)
-    turns, t = [], 0.0
-    while t < 60:
-        length = float(rng.uniform(0.5, 6))
-        turns.append(Turn(round(t, 2), round(t + length, 2), len(turns) % 2))
-        t += length
-    ws = [(round(i * 0.4, 2), round(i * 0.4 + 0.35, 2), f"w{i}") for i in range(150)]
-    segments = [
-        Segment(ws[i][0], ws[i + 9][1], " ".join(w[2] for w in ws[i : i + 10]), words(*ws[i : i + 10]))
-        for i in range(0, 150, 10)
-    ]
-    out = split_segments(segments, turns, ["A", "B"])
-    assert [w for s in out for w in s.words] == [w for s in segments for w in s.words]
-
-    def most_overlap(word):
-        overlap = [0.0, 0.0]
-        for t in turns:
-            overlap[t.speaker] += max(0.0, min(word.end, t.end) - max(word.start, t.start))
-        return "AB"[int(np.argmax(overlap))]
-
-    for segment in out:
-        assert {most_overlap(w) for w in segment.words} == {segment.speaker}
-        assert segment.text == " ".join(w.text for w in segment.words)
-    # Pieces of one original segment alternate speakers: a split only at a speaker change.
-    for a, b in zip(out, out[1:]):
-        same_origin = any(a.words[-1] in s.words and b.words[0] in s.words for s in segments)
-        assert not (same_origin and a.speaker == b.speaker)
-
-
-# --------------------------------------------------------------------------- voice prints
-
-
-def test_match_voiceprints_picks_the_nearest_one_to_one_and_refuses_strangers():
-    v = voices(4, 9)
-    noisy = v[:3] + 0.02 * voices(3, 10)
-    centroids = noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
-    prints = {"anna": v[1], "bo": v[0]}
-    assert match_voiceprints(centroids, prints, VOICEPRINT_THRESHOLD) == {1: "anna", 0: "bo"}
-    assert match_voiceprints(centroids, {"stranger": v[3]}, VOICEPRINT_THRESHOLD) == {}
-    # Two prints of the same voice: only the better one gets that speaker.
-    twin = v[1] + 0.3 * voices(1, 11)[0]
-    assert match_voiceprints(centroids[1:2], {"anna": v[1], "twin": twin}, 0.5) == {0: "anna"}
-    assert match_voiceprints(None, prints, 0.5) == {}
-    assert match_voiceprints(centroids, {}, 0.5) == {}
-
-
 # ------------------------------------------------------------------ end to end, real audio
 
 # (uri, audio, rttm, uem). The AMI excerpts are 30 s of far-field meeting audio; the dialogues
@@ -473,24 +235,6 @@ NOT_YET = {
 def known(kind: str, uris) -> list:
     return [pytest.param(uri, marks=pytest.mark.xfail(reason=NOT_YET[kind, uri], strict=True))
             if (kind, uri) in NOT_YET else uri for uri in uris]
-
-
-def read_audio(path: Path) -> np.ndarray:
-    """(n, channels) float32 at 16 kHz from any file PyAV reads (the fixtures are FLAC)."""
-    import av
-
-    with av.open(str(path)) as container:
-        stream = container.streams.audio[0]
-        assert stream.rate == RATE
-        channels = stream.channels
-        blocks = []
-        for frame in container.decode(stream):
-            array = frame.to_ndarray()  # planar: (channels, n); packed: (1, n * channels)
-            blocks.append(array.T if frame.format.is_planar else array.reshape(-1, channels))
-    samples = np.concatenate(blocks, axis=0)
-    if samples.dtype == np.int16:
-        samples = samples / 32768.0
-    return samples.astype(np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -599,20 +343,3 @@ def test_four_speaker_recordings_are_attributed_without_error(diarization_result
         assert 1 <= diarization_results[uri]["found"] <= 4
 
 
-def test_channel_attribution_of_the_stereo_dialogue():
-    """dialog1_stereo: caseworker on the left, citizen on the right; channel energy decides."""
-    from tests import diarization_eval as evaluation
-
-    path = DIALOGUES / "dialog1_stereo.flac"
-    samples = read_audio(path)
-    reference = next(iter(evaluation.read_rttm(DIALOGUES / "dialog1_stereo.rttm").values()))
-    speech = regions(samples.mean(axis=1))
-    channel_speech = [regions(samples[:, c]) for c in range(2)]
-    energies = frame_energies_db(samples, RATE, 0.02)
-    turns = channel_turns(energies, 0.02, speech, [0, 1], channel_speech=channel_speech)
-    hypothesis = [(t.start, t.end, ("sagsbehandler", "borger")[t.speaker]) for t in turns]
-    uem = evaluation.read_uem(DIALOGUES / "dialog1_stereo.uem")
-    scored = evaluation.der(reference, hypothesis, uem, collar=0.5)
-    assert scored["confusion"] == 0.0
-    assert scored["der"] < 0.02
-    assert evaluation.share_error_points(reference, hypothesis) < 1.0

@@ -1,0 +1,119 @@
+"""One microphone per person (transcribe.channels): the real stereo file and the stereo espeak
+dialogue, crosstalk, a channel map that does not fit, and the frame energies."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from capture.vad import speech_segments
+from tests.conftest import REPO, SHARED_DATA
+from transcribe.channels import channel_turns, frame_energies_db
+from transcribe.speaker_options import SpeakerOptions
+
+STEREO = SHARED_DATA / "diarization" / "stereo_diarization.wav"
+DIALOGUES = REPO / "tests" / "fixtures" / "dialogues"
+RATE = 16000
+
+
+def read_audio(path: Path) -> np.ndarray:
+    """(n, channels) float32 at 16 kHz from any file PyAV reads (the dialogue is FLAC)."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        assert stream.rate == RATE
+        channels = stream.channels
+        blocks = []
+        for frame in container.decode(stream):
+            array = frame.to_ndarray()  # planar: (channels, n); packed: (1, n * channels)
+            blocks.append(array.T if frame.format.is_planar else array.reshape(-1, channels))
+    samples = np.concatenate(blocks, axis=0)
+    if samples.dtype == np.int16:
+        samples = samples / 32768.0
+    return samples.astype(np.float32)
+
+
+def regions(samples):
+    return [(s.start, s.end) for s in speech_segments([samples])]
+
+
+def test_channel_turns_on_the_real_stereo_file():
+    """Left = speaker 0, right = speaker 1. They talk at the same time for ~2.3 s: with a
+    microphone each that overlap is real, so both speakers have it. Compared against each
+    channel's own speech (webrtcvad per channel): all of it attributed to its speaker, nothing
+    outside it."""
+    from capture.vad import VadOptions
+
+    samples = read_audio(STEREO)
+    energies = frame_energies_db(samples, RATE, 0.02)
+    assert energies.shape == (250, 2)
+    speech = regions(samples.mean(axis=1))
+    channel_speech = [regions(samples[:, c]) for c in range(2)]
+    turns = channel_turns(energies, 0.02, speech, [0, 1], channel_speech=channel_speech)
+    assert {t.speaker for t in turns} == {0, 1}
+    tight = VadOptions(padding_ms=0, min_silence_ms=300)
+    for speaker, channel in enumerate((0, 1)):
+        mine = [t for t in turns if t.speaker == speaker]
+        core = [(s.start + 0.05, s.end - 0.05) for s in speech_segments([samples[:, channel]], tight)]
+        for s, e in core:  # every stretch of this channel's speech is this speaker's
+            assert any(t.start <= s and e <= t.end for t in mine), (speaker, s, e, mine)
+        for t in mine:  # and this speaker is never heard outside their channel's speech
+            assert any(s <= t.start and t.end <= e for s, e in channel_speech[channel])
+    # Swapping the map swaps the speakers.
+    swapped = channel_turns(energies, 0.02, speech, [1, 0], channel_speech=channel_speech)
+    assert sorted((t.start, t.end, 1 - t.speaker) for t in swapped) == sorted(
+        (t.start, t.end, t.speaker) for t in turns
+    )
+
+
+def test_channel_turns_ignores_crosstalk():
+    """Speaker 1's voice leaks into speaker 0's microphone 20 dB down: not speaker 0's speech,
+    beyond the short edge allowance (channel_edge_s) that keeps quiet word endings."""
+    rng = np.random.default_rng(0)
+    voice = rng.normal(size=RATE * 4).astype(np.float32) * 0.1
+    left = np.concatenate([voice[: 2 * RATE], voice[2 * RATE :] * 0.1])
+    right = np.concatenate([voice[: 2 * RATE] * 0.1, voice[2 * RATE :]])
+    energies = frame_energies_db(np.stack([left, right], axis=1), RATE, 0.02)
+    turns = channel_turns(energies, 0.02, [(0.0, 4.0)], [0, 1])
+    edge = SpeakerOptions().channel_edge_s
+    assert [(t.speaker, t.start) for t in turns] == [(0, 0.0), (1, pytest.approx(2.0 - edge, abs=0.02))]
+    assert turns[0].end == pytest.approx(2.0 + edge, abs=0.02) and turns[1].end == 4.0
+    strict = channel_turns(energies, 0.02, [(0.0, 4.0)], [0, 1], SpeakerOptions(channel_edge_s=0))
+    assert [(t.start, t.end, t.speaker) for t in strict] == [(0.0, 2.0, 0), (2.0, 4.0, 1)]
+
+
+def test_channel_map_that_does_not_fit_is_a_clear_error():
+    energies = np.zeros((10, 2))
+    with pytest.raises(ValueError, match="passer ikke"):
+        channel_turns(energies, 0.02, [(0.0, 0.2)], [0, 2])
+    with pytest.raises(ValueError, match="passer ikke"):
+        channel_turns(energies, 0.02, [(0.0, 0.2)], [])
+
+
+def test_frame_energies_of_silence_and_a_full_scale_tone():
+    tone = np.sin(2 * np.pi * 500 * np.arange(RATE) / RATE).astype(np.float32)
+    energies = frame_energies_db(np.stack([tone, np.zeros(RATE, np.float32)], axis=1), RATE, 0.02)
+    assert energies.shape == (50, 2)
+    assert np.allclose(energies[:, 0], -3.01, atol=0.05)  # mean square of a sine is 1/2
+    assert np.all(energies[:, 1] == -120.0)
+
+
+def test_channel_attribution_of_the_stereo_dialogue():
+    """dialog1_stereo: caseworker on the left, citizen on the right; channel energy decides."""
+    from tests import diarization_eval as evaluation
+
+    path = DIALOGUES / "dialog1_stereo.flac"
+    samples = read_audio(path)
+    reference = next(iter(evaluation.read_rttm(DIALOGUES / "dialog1_stereo.rttm").values()))
+    speech = regions(samples.mean(axis=1))
+    channel_speech = [regions(samples[:, c]) for c in range(2)]
+    energies = frame_energies_db(samples, RATE, 0.02)
+    turns = channel_turns(energies, 0.02, speech, [0, 1], channel_speech=channel_speech)
+    hypothesis = [(t.start, t.end, ("sagsbehandler", "borger")[t.speaker]) for t in turns]
+    uem = evaluation.read_uem(DIALOGUES / "dialog1_stereo.uem")
+    scored = evaluation.der(reference, hypothesis, uem, collar=0.5)
+    assert scored["confusion"] == 0.0
+    assert scored["der"] < 0.02
+    assert evaluation.share_error_points(reference, hypothesis) < 1.0
+
