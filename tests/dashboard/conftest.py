@@ -56,11 +56,15 @@ def words(start: float, end: float, text: str) -> list[Word]:
     return [Word(start + i * step, start + (i + 1) * step, w, 0.9, -30.0) for i, w in enumerate(parts)]
 
 
-def processed_meeting(store: Store, audio: Path, title: str, caseworker: str, recorded_by: str | None) -> str:
+def processed_meeting(store: Store, audio: Path, title: str, caseworker: str, recorded_by: str | None,
+                      microphone_each: bool = False) -> str:
+    """A meeting with a transcript and its analysis; with microphone_each, the caseworker's
+    own microphone is channel 1 and the citizen's channel 2."""
     consent = Consent(True, "verbal", now_iso())
     meeting = store.create_meeting(title, [
-        Participant("sagsbehandler", "Sagsbehandler", consent=consent, user=caseworker),
-        Participant("borger", "Borger", consent=consent),
+        Participant("sagsbehandler", "Sagsbehandler", consent=consent, user=caseworker,
+                    channel=1 if microphone_each else None),
+        Participant("borger", "Borger", consent=consent, channel=2 if microphone_each else None),
     ], recorded_by=recorded_by)
     store.attach_audio(meeting.id, lambda dest: import_audio(audio, dest))
     segments = [Segment(a, b, text, words(a, b, text), who, avg_logprob=-0.2, loudness_db=-30.0)

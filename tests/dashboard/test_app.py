@@ -8,7 +8,8 @@ from dashboard.choice import NO_ACCESS
 from meetings import audit
 from meetings.records import review_key
 from meetings.store import Store
-from tests.dashboard.conftest import APP, USERS, logged_in, markdown_source, shown_text
+from dashboard.views.overview import ONE_MICROPHONE_NOTE
+from tests.dashboard.conftest import APP, AUDIO, USERS, logged_in, markdown_source, processed_meeting, shown_text
 
 OVERVIEW = "views/overview.py"
 
@@ -93,6 +94,26 @@ def test_the_overview_shows_balance_metrics_and_moments(dashboard_home):
     with Store(dashboard_home.home) as store:
         viewed = [e for e in store.audit_entries(meeting_id) if e.action == audit.VIEWED]
     assert viewed and viewed[-1].user == "anne"
+
+
+def test_the_balance_says_how_far_to_trust_it_on_one_microphone_and_not_with_one_each(dashboard_home, danish_dir):
+    """On one microphone a short "ja" under the other's speech is not always heard, so the
+    balance gets a note; with a microphone each, overlap is measured, and there is none."""
+    one = logged_in("anne", meeting=dashboard_home.meetings["annes"])
+    one.switch_page(OVERVIEW).run()
+    assert not one.exception, one.exception
+    assert ONE_MICROPHONE_NOTE in [c.value for c in one.caption]
+    with Store(dashboard_home.home) as store:
+        each_id = processed_meeting(store, danish_dir / AUDIO, "Med egen mikrofon", "anne", None, microphone_each=True)
+    try:
+        each = logged_in("anne", meeting=each_id)
+        each.switch_page(OVERVIEW).run()
+        assert not each.exception, each.exception
+        assert each.subheader[0].value == "Taletid" and len(each.get("vega_lite_chart")) == 2
+        assert ONE_MICROPHONE_NOTE not in [c.value for c in each.caption]
+    finally:
+        with Store(dashboard_home.home) as store:
+            store.withdraw(each_id)
 
 
 def test_taking_a_moment_along_is_stored_with_who_and_a_note_and_can_be_undone(dashboard_home):
