@@ -98,6 +98,13 @@ def test_log_in_open_the_demo_play_a_moment_and_mark_it_discussed(demo_run, dash
     browser_page.wait_until_settled()
     shot = browser_page.screenshot("dashboard-demo.png")
     print(f"screenshot: {shot}")
+    # One microphone: the balance says how far to trust it, under the bars, also on a tablet.
+    note = page.get_by_text("Taletiden er målt på stemmerne i én mikrofon", exact=False)
+    assert note.is_visible()
+    page.set_viewport_size({"width": 768, "height": 1000})
+    browser_page.wait_until_settled()
+    assert note.is_visible()
+    browser_page.screenshot("dashboard-demo-768.png")
 
     from meetings.store import Store
 
