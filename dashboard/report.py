@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from dashboard.format import clock, day, percent
-from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, kind_label
 from medlyt.summary import metric_value, speaker_value
 from meetings.records import (
     ROLE_LABELS,
@@ -198,6 +198,8 @@ def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysi
     band = balance_band(analysis)
     if band:
         out += ["", f"Referencebånd for sagsbehandlerens andel: {percent(band[0])}–{percent(band[1])}."]
+    if (note := balance_note(meeting.participants)) is not None:
+        out += ["", note]
     out.append("")
     figures = key_figures(analysis)
     if figures:
@@ -269,6 +271,8 @@ def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, m
     if band:
         body.append(f'<p class="small">Referencebånd for sagsbehandlerens andel: '
                     f"{_h(percent(band[0]))}–{_h(percent(band[1]))}.</p>")
+    if (note := balance_note(meeting.participants)) is not None:
+        body.append(f'<p class="small">{_h(note)}</p>')
     figures = key_figures(analysis)
     if figures:
         body += ["<h2>Nøgletal</h2>", "<table>", "<tr><th>Nøgletal</th><th>Værdi</th><th>Hvad det er</th></tr>"]

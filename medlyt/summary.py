@@ -3,7 +3,7 @@
 Personal data a flag's message may quote (an observer's note, say) is masked (meetings.redaction)."""
 
 from feedback.flags import number, percent
-from feedback.labels import METRICS, SPEAKER_METRICS, TONES, day_time, kind_label
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, day_time, kind_label
 from meetings.records import Analysis, Meeting, Speaker
 from meetings.redaction import redact
 
@@ -36,6 +36,8 @@ def render(meeting: Meeting, speakers: list[Speaker], analysis: Analysis) -> str
                      f"{clock(b['talk_s']):>7}  ({b['turns']} ture, længste {number(b['longest_turn_s'])} s)")
     low, high = analysis.config["thresholds"]["balance_band"]
     lines.append(f"  Referencebånd for sagsbehandlerens andel: {round(low * 100)}–{percent(high)}")
+    if (note := balance_note(meeting.participants)) is not None:
+        lines.append(f"  {note}")
     lines += ["", "Nøgletal"]
     for key, (name, explanation) in METRICS.items():
         lines.append(f"  {name:<26} {metric_value(key, analysis.metrics.get(key)):<12} {explanation}")

@@ -15,20 +15,13 @@ from dashboard.data import meeting_for, store
 from dashboard.format import WARNING_COLOUR, clock, coloured, count, day_time, escape, model_note, percent
 from dashboard.moment import evidence, header_and_sound, said_around
 from dashboard.status import SPEAKERS, meeting_state
-from feedback.labels import METRICS, SPEAKER_METRICS, TONES, kind_label, uncertain
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, kind_label, uncertain
 from feedback.metrics import turns
 from medlyt.summary import metric_value, speaker_value
 from meetings.access import can_choose_moments
 from meetings.records import REVIEW_STATUSES, review_key
 from meetings.redaction import redact, redact_segments, redact_speakers
 
-# Measured on the built dialogues (README, "Hvem talte hvornår"): a talk share is off by 1.9
-# points on average and by up to 4.8 where many short turns overlap, always the quieter voice
-# too low. With a microphone each, overlap is measured, so the note is for one microphone only.
-ONE_MICROPHONE_NOTE = ("Taletiden er målt på stemmerne i én mikrofon. Taler to på én gang, tæller det for "
-                       "begge, men et kort »ja« under den andens tale høres ikke altid. I hurtige samtaler "
-                       "med meget samtidig tale kan den svageste stemmes andel derfor være nogle procentpoint "
-                       "for lav: læs små forskelle varsomt.")
 FIGURE_WIDTH_PX = 210  # a key figure's box: its longest value and explanation fit
 TONE_COLOURS = {"strength": "#2e7d32", "concern": "#c62828", "info": "#616161"}
 # One colour per voice, the same in both charts, in the speakers' own order (S1, S2, ...).
@@ -72,8 +65,8 @@ def render() -> None:
         if "sagsbehandler" in roles.values():
             st.caption(f"Det lyse bånd bag sagsbehandlerens søjle er referencebåndet ({percent(low)}–{percent(high)} "
                        "af taletiden): taler sagsbehandleren inden for det, er der plads til borgeren.")
-        if not all(p.channel for p in meeting.participants if p.speaks):
-            st.caption(ONE_MICROPHONE_NOTE)
+        if (note := balance_note(meeting.participants)) is not None:
+            st.caption(note)
     with right:
         st.subheader("Hvem talte hvornår")
         st.altair_chart(timeline_chart(speech or segments, analysis.flags, labels, thresholds["turn_gap_s"]),

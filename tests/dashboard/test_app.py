@@ -8,7 +8,7 @@ from dashboard.choice import NO_ACCESS
 from meetings import audit
 from meetings.records import review_key
 from meetings.store import Store
-from dashboard.views.overview import ONE_MICROPHONE_NOTE
+from feedback.labels import ONE_MICROPHONE_NOTE
 from tests.dashboard.conftest import APP, AUDIO, USERS, logged_in, markdown_source, processed_meeting, shown_text
 
 OVERVIEW = "views/overview.py"

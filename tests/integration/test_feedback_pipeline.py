@@ -19,6 +19,7 @@ import tomllib
 
 import pytest
 
+from feedback.labels import ONE_MICROPHONE_NOTE
 from medlyt import pipeline
 from medlyt.cli import main
 from tests.synth import build_meeting
@@ -119,6 +120,7 @@ def test_one_microphone_each_flags_every_event_and_nothing_else(synthetic, stere
     shown = run(capsys, "show", meeting)
     for heading in ("Taletid", "Nøgletal", "Markeringer:", "Lang monolog", "Rolig respons", "Afbrydelse"):
         assert heading in shown
+    assert ONE_MICROPHONE_NOTE not in shown  # a microphone each: overlap is measured
 
 
 def test_one_microphone_for_all_then_roles_by_hand_without_transcribing_again(synthetic, home, capsys, monkeypatch):
@@ -130,7 +132,9 @@ def test_one_microphone_for_all_then_roles_by_hand_without_transcribing_again(sy
     # The interruption needs no roles: the resegmentation hears two voices at once near the change
     # (issue 21), so one microphone finds it too, and nowhere else.
     check_flags(document["flags"], synthetic.events, {"raised_voice", "long_silence", "calm_response", "interruption"})
-    assert "Giv dem roller" in run(capsys, "show", meeting)
+    shown = run(capsys, "show", meeting)
+    assert "Giv dem roller" in shown
+    assert ONE_MICROPHONE_NOTE in shown  # the balance says how far to trust it
 
     monologue = synthetic.events_of("long_monologue")[0]
     inside = [s["speaker"] for s in document["segments"] if monologue.start <= s["start"] <= monologue.end]

@@ -95,6 +95,25 @@ def test_the_report_holds_title_date_duration_and_balance_per_speaker():
     assert "| Borger | 60 % | 01:00 |" in markdown and "| Sagsbehandler | 40 % | 00:40 |" in markdown
 
 
+@pytest.mark.parametrize("channels", [None, (1, 2)], ids=["one-microphone", "microphone-each"])
+def test_the_balance_says_how_far_to_trust_it_only_on_one_microphone(channels):
+    """On one microphone a short "ja" under the other's speech is not always heard (issue 21), so
+    the report's balance carries the same note as the overview; with a microphone each, none."""
+    from dataclasses import replace
+
+    from feedback.labels import ONE_MICROPHONE_NOTE
+
+    people = [Participant("sagsbehandler", "Sagsbehandler", channel=channels and channels[0]),
+              Participant("borger", "Borger", channel=channels and channels[1]),
+              Participant("leder", "Leder", speaks=False)]  # an observer has no microphone to count
+    args = (replace(meeting(), participants=people), speakers(), analysis(), [STREAK], notes(), points())
+    markdown, page = report_markdown(*args), report_html(*args)
+    shown = channels is None
+    assert (ONE_MICROPHONE_NOTE in markdown) is shown
+    assert (ONE_MICROPHONE_NOTE in page) is shown
+    assert "Referencebånd for sagsbehandlerens andel" in markdown and "Referencebånd" in page
+
+
 def test_the_report_holds_the_key_figures_it_promises_and_the_notes_from_the_preparation():
     """Issue 20: the caption promises the key figures; the preparation note follows its moment."""
     from meetings.records import FlagReview
