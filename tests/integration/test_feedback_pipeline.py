@@ -7,7 +7,7 @@ overlapping speech, a 75 s caseworker monologue, a raised voice answered calmly,
 silence. Every event must be flagged within ±2 s, and no flag of these kinds may appear where
 nothing happened. The flags that rest on Whisper's text (questions, word lists) are not judged
 here: base Whisper makes little sense of espeak-ng's Danish; they are tested on real text in
-tests/unit (test_feedback_flags, test_question_accuracy, test_lexicon).
+tests/unit (test_flags_questions, test_flags_lexicon, test_question_accuracy, test_lexicon).
 """
 
 import contextlib
