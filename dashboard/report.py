@@ -198,7 +198,7 @@ def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysi
     band = balance_band(analysis)
     if band:
         out += ["", f"Referencebånd for sagsbehandlerens andel: {percent(band[0])}–{percent(band[1])}."]
-    if (note := balance_note(meeting.participants)) is not None:
+    if (note := balance_note(meeting)) is not None:
         out += ["", note]
     out.append("")
     figures = key_figures(analysis)
@@ -271,7 +271,7 @@ def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, m
     if band:
         body.append(f'<p class="small">Referencebånd for sagsbehandlerens andel: '
                     f"{_h(percent(band[0]))}–{_h(percent(band[1]))}.</p>")
-    if (note := balance_note(meeting.participants)) is not None:
+    if (note := balance_note(meeting)) is not None:
         body.append(f'<p class="small">{_h(note)}</p>')
     figures = key_figures(analysis)
     if figures:

@@ -32,11 +32,10 @@ ONE_MICROPHONE_NOTE = ("Taletiden er målt på stemmerne i én mikrofon. Taler t
                        "for lav: læs små forskelle varsomt.")
 
 
-def balance_note(participants) -> str | None:
+def balance_note(meeting) -> str | None:
     """What the balance says about itself wherever it is shown: on one microphone how far to
-    trust it; with a microphone for each speaking participant nothing."""
-    speaking = [p for p in participants if p.speaks]
-    return None if speaking and all(p.channel for p in speaking) else ONE_MICROPHONE_NOTE
+    trust it; recorded with a microphone for each speaking participant nothing."""
+    return None if meeting.microphone_each else ONE_MICROPHONE_NOTE
 
 
 FLAG_KINDS = {

@@ -36,7 +36,7 @@ def render(meeting: Meeting, speakers: list[Speaker], analysis: Analysis) -> str
                      f"{clock(b['talk_s']):>7}  ({b['turns']} ture, længste {number(b['longest_turn_s'])} s)")
     low, high = analysis.config["thresholds"]["balance_band"]
     lines.append(f"  Referencebånd for sagsbehandlerens andel: {round(low * 100)}–{percent(high)}")
-    if (note := balance_note(meeting.participants)) is not None:
+    if (note := balance_note(meeting)) is not None:
         lines.append(f"  {note}")
     lines += ["", "Nøgletal"]
     for key, (name, explanation) in METRICS.items():

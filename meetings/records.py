@@ -300,6 +300,15 @@ class LiveSession:
     lines: tuple[LiveLine, ...] = ()
 
 
+def microphone_each(participants: list[Participant], channels: int) -> bool:
+    """Whether every speaking participant has a microphone of their own among a recording's
+    `channels`: the speakers are then told apart by channel, where two voices at once are
+    measured, not by voice (transcribe.diarize)."""
+    speaking = [p for p in participants if p.speaks]
+    return (channels > 1 and bool(speaking) and all(p.channel for p in speaking)
+            and max(p.channel for p in speaking) <= channels)
+
+
 @dataclass
 class Meeting:
     id: str
@@ -320,6 +329,11 @@ class Meeting:
     @property
     def caseworker(self) -> str | None:
         return next((p.user for p in self.participants if p.role == "sagsbehandler" and p.user), None)
+
+    @property
+    def microphone_each(self) -> bool:
+        """Recorded with a microphone for each speaking participant (see microphone_each)."""
+        return microphone_each(self.participants, self.audio.channels if self.audio else 0)
 
     @property
     def speaking_participants(self) -> list[Participant]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from capture.vad import VadOptions, speech_segments
 from capture.wav import iter_blocks, read_mono, wav_info
-from meetings.records import Participant, Speaker
+from meetings.records import Participant, Speaker, microphone_each
 from transcribe.embedding import FRAMES_PER_SECOND, SpeakerEncoder, frame_span, normalize_volume_in_place
 from transcribe.overlap import find_overlaps, with_overlaps
 from transcribe.resegment import resegment
@@ -54,7 +54,7 @@ def attribute_recording(
     notes: list[str] = []
     if n_speakers is None and speaking and all(p.channel for p in speaking):
         _rate, channels, _frames = wav_info(wav)
-        if max(p.channel for p in speaking) <= channels and channels > 1:
+        if microphone_each(speaking, channels):
             return by_channel(wav, speech, speaking)
         notes.append(f"Kanaltildelingen ({', '.join(f'{p.role}={p.channel}' for p in speaking)}) passer ikke til "
                      f"optagelsen med {channels} kanal(er); talerne skelnes på stemmen i stedet.")

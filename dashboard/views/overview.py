@@ -65,7 +65,7 @@ def render() -> None:
         if "sagsbehandler" in roles.values():
             st.caption(f"Det lyse bånd bag sagsbehandlerens søjle er referencebåndet ({percent(low)}–{percent(high)} "
                        "af taletiden): taler sagsbehandleren inden for det, er der plads til borgeren.")
-        if (note := balance_note(meeting.participants)) is not None:
+        if (note := balance_note(meeting)) is not None:
             st.caption(note)
     with right:
         st.subheader("Hvem talte hvornår")

@@ -1,14 +1,17 @@
 """The dashboard through Streamlit's AppTest: log in, who may see which meeting by every route,
 the meeting list, and the overview of a meeting with its flagged moments."""
 
+import wave
+
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.choice import NO_ACCESS
+from feedback.labels import ONE_MICROPHONE_NOTE
 from meetings import audit
 from meetings.records import review_key
 from meetings.store import Store
-from feedback.labels import ONE_MICROPHONE_NOTE
 from tests.dashboard.conftest import APP, AUDIO, USERS, logged_in, markdown_source, processed_meeting, shown_text
 
 OVERVIEW = "views/overview.py"
@@ -96,15 +99,21 @@ def test_the_overview_shows_balance_metrics_and_moments(dashboard_home):
     assert viewed and viewed[-1].user == "anne"
 
 
-def test_the_balance_says_how_far_to_trust_it_on_one_microphone_and_not_with_one_each(dashboard_home, danish_dir):
+def test_the_balance_says_how_far_to_trust_it_on_one_microphone_and_not_with_one_each(dashboard_home, danish_dir,
+                                                                                      tmp_path):
     """On one microphone a short "ja" under the other's speech is not always heard, so the
-    balance gets a note; with a microphone each, overlap is measured, and there is none."""
+    balance gets a note; recorded with a microphone each, overlap is measured, and there is none."""
     one = logged_in("anne", meeting=dashboard_home.meetings["annes"])
     one.switch_page(OVERVIEW).run()
     assert not one.exception, one.exception
     assert ONE_MICROPHONE_NOTE in [c.value for c in one.caption]
+    with wave.open(str(danish_dir / AUDIO), "rb") as mono, wave.open(str(tmp_path / "stereo.wav"), "wb") as stereo:
+        samples = np.frombuffer(mono.readframes(mono.getnframes()), "<i2")
+        stereo.setnchannels(2), stereo.setsampwidth(2), stereo.setframerate(mono.getframerate())
+        stereo.writeframes(np.stack([samples, samples // 4], axis=1).tobytes())
     with Store(dashboard_home.home) as store:
-        each_id = processed_meeting(store, danish_dir / AUDIO, "Med egen mikrofon", "anne", None, microphone_each=True)
+        each_id = processed_meeting(store, tmp_path / "stereo.wav", "Med egen mikrofon", "anne", None,
+                                    microphone_each=True)
     try:
         each = logged_in("anne", meeting=each_id)
         each.switch_page(OVERVIEW).run()

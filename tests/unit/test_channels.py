@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from capture.vad import speech_segments
+from meetings.records import Participant, microphone_each
 from tests.conftest import REPO, SHARED_DATA
 from transcribe.channels import channel_turns, frame_energies_db
 from transcribe.speaker_options import SpeakerOptions
@@ -117,3 +118,16 @@ def test_channel_attribution_of_the_stereo_dialogue():
     assert scored["der"] < 0.02
     assert evaluation.share_error_points(reference, hypothesis) < 1.0
 
+
+
+def test_a_microphone_each_needs_every_speaker_on_a_channel_the_recording_has():
+    """The one rule for "told apart by channel": the attribution uses it, and so does the note
+    the balance carries on one microphone (feedback.labels.balance_note)."""
+    caseworker = Participant("sagsbehandler", "Sagsbehandler", channel=1)
+    citizen = Participant("borger", "Borger", channel=2)
+    observer = Participant("observatør", "Observatør", speaks=False)  # no microphone to count
+    assert microphone_each([caseworker, citizen, observer], 2)
+    assert not microphone_each([caseworker, citizen], 1)  # a mono recording
+    assert not microphone_each([caseworker, Participant("borger", "Borger", channel=3)], 2)  # no channel 3
+    assert not microphone_each([caseworker, Participant("borger", "Borger")], 2)  # the citizen has none
+    assert not microphone_each([observer], 2)  # nobody speaks

@@ -106,7 +106,8 @@ def test_the_balance_says_how_far_to_trust_it_only_on_one_microphone(channels):
     people = [Participant("sagsbehandler", "Sagsbehandler", channel=channels and channels[0]),
               Participant("borger", "Borger", channel=channels and channels[1]),
               Participant("leder", "Leder", speaks=False)]  # an observer has no microphone to count
-    args = (replace(meeting(), participants=people), speakers(), analysis(), [STREAK], notes(), points())
+    audio = AudioInfo("audio/abc123abc123.wav", 16000, 2 if channels else 1, 95.0)
+    args = (replace(meeting(), participants=people, audio=audio), speakers(), analysis(), [STREAK], notes(), points())
     markdown, page = report_markdown(*args), report_html(*args)
     shown = channels is None
     assert (ONE_MICROPHONE_NOTE in markdown) is shown
