@@ -17,10 +17,10 @@ import numpy as np
 from capture.vad import VadOptions, speech_segments
 from capture.wav import iter_blocks, read_mono, wav_info
 from meetings.records import Participant, Speaker, microphone_each
+from transcribe.channels import channel_turns, frame_energies_db
 from transcribe.embedding import FRAMES_PER_SECOND, SpeakerEncoder, frame_span, normalize_volume_in_place
 from transcribe.overlap import find_overlaps, with_overlaps
 from transcribe.resegment import resegment
-from transcribe.channels import channel_turns, frame_energies_db
 from transcribe.speaker_options import SpeakerOptions
 from transcribe.speakers import Turn, attribute, plan_windows
 from transcribe.voiceprints import VOICEPRINT_THRESHOLD, match_voiceprints
