@@ -31,17 +31,25 @@ SIMULATED_MICROPHONE_ENV = "MEDLYT_SIMULATE_MICROPHONE"
 NO_MICROPHONE = "Der er ingen mikrofon på denne computer. Tilslut en og genindlæs siden, eller upload en lydfil."
 
 
+def too_few_channels(wanted: int, available: int) -> str:
+    """A meeting set up with a microphone for each speaker, and an input with fewer channels."""
+    return (f"Mødet er sat op med en mikrofon til hver, der taler ({wanted} kanaler), men lydindgangen har kun "
+            f"{available} kanal{'' if available == 1 else 'er'}. Vælg en lydenhed med {wanted} kanaler.")
+
+
 @dataclass(frozen=True)
 class InputDevice:
     label: str  # what the user chooses by
     args: tuple[str, ...]  # how `medlyt record` is told to use it
+    channels: int = 1  # the most input channels it records at once (a microphone each needs several)
 
 
 def input_devices() -> list[InputDevice]:
     """The inputs this machine can record from; RecorderError with one Danish line when none."""
     simulated = os.environ.get(SIMULATED_MICROPHONE_ENV, "").strip()
     if simulated:
-        return [InputDevice(f"Simuleret mikrofon ({Path(simulated).name})", ("--simulate", simulated))]
+        return [InputDevice(f"Simuleret mikrofon ({Path(simulated).name})", ("--simulate", simulated),
+                            _wav_channels(Path(simulated)))]
     try:
         import sounddevice
     except (ImportError, OSError):  # no PortAudio, no sound system: no microphone either
@@ -50,11 +58,21 @@ def input_devices() -> list[InputDevice]:
         devices = sounddevice.query_devices()
     except sounddevice.PortAudioError:
         raise RecorderError(NO_MICROPHONE) from None
-    found = [InputDevice(device["name"], ("--device", str(index)))
+    found = [InputDevice(device["name"], ("--device", str(index)), device["max_input_channels"])
              for index, device in enumerate(devices) if device["max_input_channels"] > 0]
     if not found:
         raise RecorderError(NO_MICROPHONE)
     return found
+
+
+def _wav_channels(path: Path) -> int:
+    """A simulated microphone's channels; 1 for a file that cannot be read (the recorder then
+    says why in its own words)."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            return wav.getnchannels()
+    except (OSError, wave.Error, EOFError):
+        return 1
 
 
 class QueuedInput:

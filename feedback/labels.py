@@ -29,13 +29,25 @@ def count(n: int, one: str, many: str) -> str:
 ONE_MICROPHONE_NOTE = ("Taletiden er målt på stemmerne i én mikrofon. Taler to på én gang, tæller det for "
                        "begge, men et kort »ja« under den andens tale høres ikke altid. I hurtige samtaler "
                        "med meget samtidig tale kan den svageste stemmes andel derfor være nogle procentpoint "
-                       "for lav: læs små forskelle varsomt.")
+                       "for lav: læs små forskelle varsomt. Med en mikrofon til hver, der taler (vælges under "
+                       "Nyt møde), måles taletiden præcist.")
 
 
 def balance_note(meeting) -> str | None:
     """What the balance says about itself wherever it is shown: on one microphone how far to
     trust it; recorded with a microphone for each speaking participant nothing."""
     return None if meeting.microphone_each else ONE_MICROPHONE_NOTE
+
+
+def channels_note(meeting) -> str | None:
+    """A meeting set up with a microphone for each speaker whose recording has too few channels
+    for that: said when the recording arrives, since the speakers are then told apart by voice."""
+    wanted = meeting.channels_wanted
+    if meeting.audio is None or wanted < 2 or meeting.microphone_each:
+        return None
+    return (f"Optagelsen har {count(meeting.audio.channels, 'kanal', 'kanaler')}, men mødet er sat op med en "
+            f"mikrofon til hver, der taler ({wanted} kanaler). Talerne skelnes derfor på stemmerne, ikke på "
+            "kanalerne.")
 
 
 FLAG_KINDS = {

@@ -309,6 +309,19 @@ def microphone_each(participants: list[Participant], channels: int) -> bool:
             and max(p.channel for p in speaking) <= channels)
 
 
+def channels_wanted(participants: list[Participant]) -> int:
+    """How many input channels a meeting is recorded with: up to its highest own-microphone
+    channel when the speakers have one each, else 1 (one microphone for all)."""
+    return max((p.channel for p in participants if p.speaks and p.channel), default=1)
+
+
+def shared_channel(participants: list[Participant]) -> int | None:
+    """A channel given to more than one speaking participant, if any: two people on one
+    microphone channel cannot be told apart by channel."""
+    channels = [p.channel for p in participants if p.speaks and p.channel]
+    return next((c for c in channels if channels.count(c) > 1), None)
+
+
 @dataclass
 class Meeting:
     id: str
@@ -334,6 +347,10 @@ class Meeting:
     def microphone_each(self) -> bool:
         """Recorded with a microphone for each speaking participant (see microphone_each)."""
         return microphone_each(self.participants, self.audio.channels if self.audio else 0)
+
+    @property
+    def channels_wanted(self) -> int:
+        return channels_wanted(self.participants)
 
     @property
     def speaking_participants(self) -> list[Participant]:

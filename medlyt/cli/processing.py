@@ -4,7 +4,7 @@
 import sys
 from pathlib import Path
 
-from feedback.labels import count
+from feedback.labels import channels_note, count
 from meetings import audit
 from meetings.db.engine import central
 from meetings.store import Store
@@ -29,6 +29,8 @@ def cmd_import(args, home: Path) -> None:
             close()
     audio = meeting.audio
     print(f"Importeret: {audio.duration_s:.1f} s, {count(audio.channels, 'kanal', 'kanaler')}. Næste trin: medlyt process {meeting.id}")
+    if channels_note(meeting):
+        print(f"Bemærk: {channels_note(meeting)}")
 
 
 def feedback_config(home: Path, explicit: str | None):

@@ -16,7 +16,7 @@ from medlyt.cli.processing import cmd_process
 
 def cmd_record(args, home: Path) -> None:
     from capture.level import LevelWriter
-    from capture.recorder import FileInput, MicrophoneInput
+    from capture.recorder import FileInput, MicrophoneInput, RecorderError, too_few_channels
     from medlyt.recording import listen, record
 
     with Store(home) as store:
@@ -26,11 +26,14 @@ def cmd_record(args, home: Path) -> None:
         require_consent(meeting)  # exit 3 before any device or model is opened
         if meeting.audio is not None:
             raise UsageError(f"Mødet {meeting.id} har allerede en optagelse. Opret et nyt møde til en ny optagelse.")
+        wanted = args.channels or meeting.channels_wanted
         if args.simulate:
             source = FileInput(Path(args.simulate))
         else:
             device = int(args.device) if args.device and args.device.isdigit() else args.device
-            source = MicrophoneInput(device, args.channels)
+            source = MicrophoneInput(device, wanted)
+        if source.channels < meeting.channels_wanted:
+            raise RecorderError(too_few_channels(meeting.channels_wanted, source.channels))
         if args.level_only:
             if not args.level_file:
                 raise UsageError("--level-only kræver --level-file.")
@@ -107,8 +110,9 @@ def configure(commands) -> None:
     record = commands.add_parser("record", help="optag et møde fra mikrofonen (kun med samtykke)")
     record.add_argument("meeting", metavar="MØDE", help="mødets id (se: medlyt meeting list)")
     record.add_argument("--device", metavar="ENHED", help="lydenhedens navn eller nummer (standard: systemets)")
-    record.add_argument("--channels", type=int, default=1, metavar="N",
-                        help="antal kanaler, fx 2 med én mikrofon pr. person (standard: 1)")
+    record.add_argument("--channels", type=int, default=None, metavar="N",
+                        help="antal kanaler (standard: så mange, som mødets mikrofoner kræver: med en mikrofon til "
+                             "hver, der taler, den højeste kanal fra 'medlyt meeting new --channels', ellers 1)")
     record.add_argument("--simulate", metavar="WAV", help="afspil en 16 kHz WAV i realtid som mikrofon (test og demo)")
     record.add_argument("--live", action="store_true",
                         help="transskribér undervejs: linjer og taletid vises på dashboardets side 'Live'; "

@@ -17,6 +17,7 @@ from meetings.records import Consent, Participant, now_iso
 from meetings.store import MeetingError, Store
 from medlyt.cli import main
 from medlyt.recording import record, recover_unfinished
+from tests.conftest import SHARED_DATA
 
 SHORT = "u0042012.wav"  # 8 s of read Danish
 LONG = "ap_dan.wav"  # 37 s
@@ -152,3 +153,26 @@ def test_no_consent_no_recording_and_no_microphone_is_one_clear_line(medlyt_home
     assert main(["record", meeting_id]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "PortAudio" in err and "Traceback" not in err
+
+
+def test_a_meeting_with_a_microphone_each_is_recorded_with_a_channel_each_or_not_at_all(medlyt_home, danish_dir,
+                                                                                       capsys):
+    """`medlyt record` records as many channels as the meeting's microphones need; an input with
+    fewer (here a mono file played as the microphone) is one Danish line and nothing is kept."""
+    consent = Consent(True, "verbal", now_iso())
+    with Store(medlyt_home) as store:
+        meeting = store.create_meeting("En mikrofon hver", [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, channel=1),
+            Participant("borger", "Borger", consent=consent, channel=2)])
+    assert meeting.channels_wanted == 2
+    assert main(["record", meeting.id, "--simulate", str(danish_dir / SHORT)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "en mikrofon til hver" in err and "kun 1 kanal" in err
+    with Store(medlyt_home) as store:
+        assert store.get_meeting(meeting.id).audio is None
+        assert list(store.audio_dir.iterdir()) == [] and store.unfinished_recordings() == []
+    stereo = SHARED_DATA / "diarization" / "stereo_diarization.wav"  # one speaker on each channel, 5 s
+    assert main(["record", meeting.id, "--simulate", str(stereo)]) == 0
+    with Store(medlyt_home) as store:
+        recorded = store.get_meeting(meeting.id)
+    assert recorded.audio.channels == 2 and recorded.microphone_each

@@ -150,9 +150,14 @@ def test_one_short_utterance_goes_to_one_speaker(home_with_model, capsys, danish
 
 
 def test_channel_map_that_does_not_fit_falls_back_to_voices(home_with_model, capsys, danish_dir):
-    # Any mono speech shows the fallback; a 3 s clip keeps the test short.
-    meeting, out = processed(capsys, danish_dir / "u0042018.wav", "sagsbehandler,borger",
-                             "--channels", "sagsbehandler=1,borger=2")
+    # Any mono speech shows the fallback; a 3 s clip keeps the test short. It is said on import
+    # already, before the long work, and again by process.
+    meeting = run(capsys, "meeting", "new", "--title", "Samtale", "--participants", "sagsbehandler,borger",
+                  "--consent-all", "--channels", "sagsbehandler=1,borger=2").strip().splitlines()[-1]
+    imported = run(capsys, "import", meeting, danish_dir / "u0042018.wav")
+    assert ("Bemærk: Optagelsen har 1 kanal, men mødet er sat op med en mikrofon til hver, der taler (2 kanaler). "
+            "Talerne skelnes derfor på stemmerne") in imported
+    out = run(capsys, "process", meeting)
     assert "passer ikke til optagelsen med 1 kanal" in out and "efter stemme" in out
 
 

@@ -131,3 +131,21 @@ def test_a_microphone_each_needs_every_speaker_on_a_channel_the_recording_has():
     assert not microphone_each([caseworker, Participant("borger", "Borger", channel=3)], 2)  # no channel 3
     assert not microphone_each([caseworker, Participant("borger", "Borger")], 2)  # the citizen has none
     assert not microphone_each([observer], 2)  # nobody speaks
+
+
+def test_a_recording_with_too_few_channels_for_a_microphone_each_is_said_when_it_arrives():
+    """feedback.labels.channels_note: on the upload page and after `medlyt import`."""
+    from feedback.labels import channels_note
+    from meetings.records import AudioInfo, Meeting
+
+    def meeting(channels: int | None, *participants):
+        audio = AudioInfo("x.wav", 16000, channels, 60.0) if channels else None
+        return Meeting("m", "Møde", "2026-12-06T10:00:00+00:00", list(participants), audio=audio)
+
+    each = (Participant("sagsbehandler", "Sagsbehandler", channel=1), Participant("borger", "Borger", channel=2))
+    assert channels_note(meeting(1, *each)) == (
+        "Optagelsen har 1 kanal, men mødet er sat op med en mikrofon til hver, der taler (2 kanaler). Talerne "
+        "skelnes derfor på stemmerne, ikke på kanalerne.")
+    assert channels_note(meeting(2, *each)) is None  # as set up
+    assert channels_note(meeting(None, *each)) is None  # nothing recorded yet
+    assert channels_note(meeting(1, Participant("sagsbehandler", "Sagsbehandler"), Participant("borger", "Borger"))) is None

@@ -118,6 +118,9 @@ def test_save_transcript_replaces(store):
         ("Møde", [Participant("borgmester", "X")]),
         ("Møde", [Participant("borger", "Borger", consent=Consent(True, "telepati", "2025"))]),
         ("Møde", [Participant("borger", "Borger"), Participant("borger", "Borger 2")]),
+        # a microphone each: two speakers on one channel could not be told apart by it
+        ("Møde", [Participant("sagsbehandler", "Sagsbehandler", channel=1), Participant("borger", "Borger", channel=1)]),
+        ("Møde", [Participant("sagsbehandler", "Sagsbehandler", channel=0), Participant("borger", "Borger", channel=2)]),
     ],
 )
 def test_create_meeting_validates(store, title, participants):
