@@ -67,3 +67,9 @@ WARNING_COLOUR = "#9a4f00"  # "Kladde: ikke gemt", the model's note: 6.0:1 on wh
 def coloured(markdown: str, colour: str) -> str:
     """Markdown in a colour of its own (Streamlit's :color[...] directive)."""
     return f':color[{markdown}]{{foreground="{colour}"}}'
+
+
+def channel_list(meeting) -> str:
+    """Which speaker is on which channel: "kanal 1 sagsbehandler, kanal 2 borger"."""
+    placed = sorted((p for p in meeting.speaking_participants if p.channel), key=lambda p: p.channel)
+    return ", ".join(f"kanal {p.channel} {p.label.lower()}" for p in placed)

@@ -10,14 +10,15 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from capture.level import read_level
-from capture.recorder import RecorderError, input_devices
+from capture.recorder import RecorderError, input_devices, too_few_channels
 from dashboard import recorder, sessions
 from dashboard.auth import cookie_token, current_user, token
 from dashboard.choice import pick_meeting
 from dashboard.data import meeting_for, meetings_for, store
-from dashboard.format import escape
+from dashboard.format import channel_list, escape
 from dashboard.processing import offer
 from dashboard.upload import FILENAME_HEADER, UPLOAD_PATH, megabytes
+from feedback.labels import channels_note
 from meetings.access import can_add_recording
 from meetings.errors import MeetingError
 from meetings.redaction import redact
@@ -119,8 +120,14 @@ def record_here(user, meeting) -> None:
         st.info(str(error))
         return
     device = st.selectbox("Mikrofon", devices, format_func=lambda d: d.label, key="record_device")
+    wanted = meeting.channels_wanted
+    if wanted > 1:
+        st.caption(f"Mødet optages med en mikrofon til hver, der taler: {channel_list(meeting)}.")
+    too_few = device.channels < wanted
+    if too_few:
+        st.warning(too_few_channels(wanted, device.channels))
     st.button(f"Prøv mikrofonen ({recorder.CHECK_S} s)", key="record_check", on_click=recorder.check,
-              args=(data_home(), meeting.id, device))
+              args=(data_home(), meeting.id, device), disabled=too_few)
     check_key = recorder.check_key(meeting.id)
     if recorder.running(check_key) or recorder.failure(data_home(), check_key):
         follow_check(meeting.id)
@@ -128,7 +135,7 @@ def record_here(user, meeting) -> None:
                        help="Kræver mere af computeren: talen skrives ud, mens mødet foregår.")
     st.caption("Optageren kører som sit eget program på denne computer og gemmer lyden løbende, også hvis "
                "browseren lukkes. Du stopper den på siden Live.")
-    if st.button("Start optagelsen", type="primary", key="record_start"):
+    if st.button("Start optagelsen", type="primary", key="record_start", disabled=too_few):
         recorder.start(data_home(), meeting.id, device, live, user.name)
         st.rerun()
 
@@ -200,6 +207,8 @@ def just_stored(user) -> bool:
         return False
     minutes, seconds = divmod(round(meeting.audio.duration_s), 60)
     st.success(f"Lyden til {escape(redact(meeting.title))} er gemt og krypteret ({minutes} min. {seconds} s).")
+    if channels_note(meeting):
+        st.warning(channels_note(meeting))
     st.caption("Næste skridt: mødet transskriberes, før overblik og markeringer kan vises. Det tager nogle "
                "minutter; du kan lukke siden imens.")
     offer(user, meeting)

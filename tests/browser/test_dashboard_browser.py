@@ -308,8 +308,9 @@ def test_a_reload_keeps_the_login_and_the_sound_is_for_this_login_only(tmp_path,
 
 
 def test_an_observer_sets_up_a_meeting_with_consent_in_the_browser(tmp_path, dashboard, browser_page):
-    """Nyt møde as a person clicks it: title, the caseworker, both consents, create; the meeting
-    is in the store with both consents, registered in the observer's name."""
+    """Nyt møde as a person clicks it: title, the caseworker, a microphone each on its channel,
+    both consents, create; the meeting is in the store with both consents, registered in the
+    observer's name, and each speaker's channel."""
     from meetings.store import Store
     from tests.dashboard.conftest import PASSWORD
 
@@ -325,9 +326,21 @@ def test_an_observer_sets_up_a_meeting_with_consent_in_the_browser(tmp_path, das
     for who in ("sagsbehandler", "borger"):
         group = page.get_by_role("radiogroup", name=f"Samtykke fra {who}")
         group.get_by_text("Ja, mundtligt").click()
+    page.get_by_role("radiogroup", name="Hvordan optages samtalen?").get_by_text(
+        "En mikrofon til hver, der taler").click()
+    page.get_by_role("spinbutton", name="Kanal for borger").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert page.get_by_role("spinbutton", name="Kanal for sagsbehandler").input_value() == "1"
+    assert page.get_by_role("spinbutton", name="Kanal for borger").input_value() == "2"
     browser_page.screenshot("new-meeting-1400.png")
     page.get_by_role("button", name="Opret mødet").click()
     page.get_by_text("Mødet er oprettet").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.get_by_text("Optag med 2 kanaler: kanal 1 sagsbehandler, kanal 2 borger.").wait_for(timeout=RENDER_TIMEOUT_MS)
+    # The form is empty again, in the browser too: no consent shown that a next meeting has not got.
+    for who in ("sagsbehandler", "borger"):
+        group = page.get_by_role("radiogroup", name=f"Samtykke fra {who}")
+        assert group.get_by_role("radio", name="Ikke endnu").is_checked()
+    assert page.get_by_role("radio", name="Én mikrofon til alle").is_checked()
+    assert page.get_by_role("textbox", name="Titel").input_value() == ""
     page.set_viewport_size({"width": 768, "height": 1000})
     browser_page.screenshot("new-meeting-768.png")
     with Store(home) as store:
@@ -335,6 +348,7 @@ def test_an_observer_sets_up_a_meeting_with_consent_in_the_browser(tmp_path, das
         given = [e.user for e in store.audit_entries(meeting.id) if e.action == "consent_given"]
     assert meeting.caseworker == "anne" and meeting.recorded_by == "olga" and not meeting.missing_consent
     assert given == ["olga", "olga"]
+    assert {p.role: p.channel for p in meeting.speaking_participants} == {"sagsbehandler": 1, "borger": 2}
 
 
 def test_a_recording_is_uploaded_with_progress_and_bad_files_leave_nothing(tmp_path, dashboard, browser_page,

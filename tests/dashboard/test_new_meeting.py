@@ -93,7 +93,10 @@ def test_a_meeting_without_a_title_is_refused_and_nothing_is_kept(dashboard_home
 def test_a_companion_is_asked_for_consent_too(dashboard_home):
     at = new_meeting_page("olga")
     at.checkbox(key="new_with_companion").check().run()
-    assert [r.key for r in at.radio] == ["new_consent_sagsbehandler", "new_consent_borger", "new_consent_bisidder"]
+    assert [r.key for r in at.radio if r.key.startswith("new_consent")] == [
+        "new_consent_sagsbehandler", "new_consent_borger", "new_consent_bisidder"]
+    at.radio(key="new_microphones").set_value("En mikrofon til hver, der taler").run()  # ... and a microphone
+    assert [n.value for n in at.number_input] == [1, 2, 3]
 
 
 def test_the_declaration_says_what_who_when_and_how_to_withdraw(dashboard_home, monkeypatch, downloads):
@@ -187,3 +190,30 @@ def test_a_created_meeting_empties_the_form_so_a_second_click_makes_no_second_me
     at.button(key="new_create").click().run()
     assert [e.value for e in at.error] == ["Mødet skal have en titel."]
     assert created_ids(dashboard_home.home) == before
+
+
+def test_with_a_microphone_each_every_speaker_gets_a_channel_of_their_own(dashboard_home, cleanup):
+    """The one way to a balance that needs no note: each speaker on a channel of their own,
+    chosen where the meeting is set up; two on one channel is refused and nothing is kept."""
+    at = new_meeting_page("olga")
+    assert at.radio(key="new_microphones").value == "Én mikrofon til alle" and not at.number_input
+    at.text_input(key="new_title").input("Med reversmikrofoner")
+    at.radio(key="new_microphones").set_value("En mikrofon til hver, der taler").run()
+    assert [(n.label, n.value) for n in at.number_input] == [("Kanal for sagsbehandler", 1), ("Kanal for borger", 2)]
+    at.number_input(key="new_channel_borger").set_value(1)
+    before = created_ids(dashboard_home.home)
+    at.button(key="new_create").click().run()
+    assert [e.value for e in at.error] == [
+        "To, der taler, har samme kanal (1). Med en mikrofon til hver skal hver have sin egen kanal."]
+    assert created_ids(dashboard_home.home) == before
+    at.number_input(key="new_channel_sagsbehandler").set_value(2)
+    at.radio(key="new_consent_sagsbehandler").set_value("Ja, mundtligt")
+    at.radio(key="new_consent_borger").set_value("Ja, mundtligt")
+    at.button(key="new_create").click().run()
+    assert not at.exception and not at.error
+    with Store(dashboard_home.home) as store:
+        meeting = store.get_meeting(at.session_state["new_created"])
+    assert {p.role: p.channel for p in meeting.participants} == {"sagsbehandler": 2, "borger": 1, "observatør": None}
+    assert meeting.channels_wanted == 2
+    assert "Optag med 2 kanaler: kanal 1 borger, kanal 2 sagsbehandler." in [c.value for c in at.caption]
+    assert at.radio(key="new_microphones").value == "Én mikrofon til alle"  # the form is empty again

@@ -11,12 +11,13 @@ import time
 
 import pytest
 
-from capture.recorder import NO_MICROPHONE, SIMULATED_MICROPHONE_ENV
+from capture.recorder import NO_MICROPHONE, SIMULATED_MICROPHONE_ENV, too_few_channels
 from dashboard import recorder
 from meetings import audit
 from meetings.errors import MeetingWithdrawn
 from meetings.records import Consent, Participant, now_iso
 from meetings.store import Store
+from tests.conftest import SHARED_DATA
 from tests.dashboard.conftest import logged_in, shown_text
 
 UPLOAD = "views/upload.py"
@@ -188,3 +189,37 @@ def test_the_microphone_check_shows_its_level_keeps_nothing_and_gives_way_to_the
     assert recorder._started[ready].wait(timeout=30) == 0
     with Store(dashboard_home.home) as store:
         assert store.get_meeting(ready).status == "recorded"
+
+
+def test_a_meeting_with_a_microphone_each_needs_an_input_with_a_channel_each(dashboard_home, monkeypatch, danish_dir):
+    """Set up with a microphone for each speaker: a mono input is refused before it starts, in
+    one Danish line; one with a channel each records them all, and the speakers are then told
+    apart by channel."""
+    consent = Consent(True, "verbal", now_iso())
+    with Store(dashboard_home.home) as store:
+        meeting = store.create_meeting("En mikrofon hver", [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne", channel=1),
+            Participant("borger", "Borger", consent=consent, channel=2)], recorded_by="olga")
+    try:
+        monkeypatch.setenv(SIMULATED_MICROPHONE_ENV, str(danish_dir / SPEECH))  # mono
+        at = upload_page(meeting.id)
+        assert [w.value for w in at.warning] == [too_few_channels(2, 1)]
+        assert at.button(key="record_start").disabled and at.button(key="record_check").disabled
+        assert "kanal 1 sagsbehandler, kanal 2 borger" in shown_text(at)
+        nothing_stored(dashboard_home.home, meeting.id)
+
+        stereo = SHARED_DATA / "diarization" / "stereo_diarization.wav"  # one speaker on each channel, 5 s
+        monkeypatch.setenv(SIMULATED_MICROPHONE_ENV, str(stereo))
+        at = upload_page(meeting.id)
+        assert not at.warning and not at.button(key="record_start").disabled
+        at.button(key="record_start").click().run()
+        assert recorder._started[meeting.id].wait(timeout=60) == 0  # the file ends: the recording stops
+        with Store(dashboard_home.home) as store:
+            recorded = store.get_meeting(meeting.id)
+        assert recorded.audio.channels == 2 and recorded.microphone_each
+    finally:
+        if recorder.running(meeting.id):
+            recorder._started[meeting.id].kill()
+        recorder.forget(meeting.id)
+        with Store(dashboard_home.home) as store:
+            store.withdraw(meeting.id)

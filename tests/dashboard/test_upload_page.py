@@ -118,3 +118,25 @@ def test_sound_sent_for_a_meeting_without_consent_is_refused_with_one_danish_lin
     assert why == "Samtykke mangler fra borger: der kan ikke uploades lyd, før det er givet."
     with Store(dashboard_home.home) as store:
         assert store.get_meeting(blocked).audio is None
+
+
+def test_a_mono_recording_for_a_meeting_with_a_microphone_each_is_said_when_it_is_stored(dashboard_home, danish_dir):
+    from capture.source import import_audio
+    from feedback.labels import channels_note
+
+    consent = Consent(True, "verbal", now_iso())
+    with Store(dashboard_home.home) as store:
+        meeting = store.create_meeting("Reversmikrofoner", [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne", channel=1),
+            Participant("borger", "Borger", consent=consent, channel=2)], recorded_by="olga")
+        stored = store.attach_audio(meeting.id, lambda dest: import_audio(danish_dir / "u0042018.wav", dest), by="olga")
+    try:
+        at = upload_page("olga", meeting.id)
+        at.query_params["gemt"] = "1"
+        at.run()
+        assert "er gemt og krypteret" in shown_text(at)
+        assert [w.value for w in at.warning] == [channels_note(stored)]
+        assert "på stemmerne, ikke på kanalerne" in channels_note(stored)
+    finally:
+        with Store(dashboard_home.home) as store:
+            store.withdraw(meeting.id)
