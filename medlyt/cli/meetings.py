@@ -48,7 +48,8 @@ def parse_participants(text: str, consent: Consent | None, channels: dict[str, i
 def describe_meeting(meeting) -> str:
     duration = f"{meeting.audio.duration_s:.0f} s" if meeting.audio else "ingen optagelse"
     consents = ", ".join(
-        f"{p.label}: {'samtykke' if p.has_consented else 'mangler samtykke'}" for p in meeting.speaking_participants
+        f"{p.label}{f' (kanal {p.channel})' if p.channel else ''}: {'samtykke' if p.has_consented else 'mangler samtykke'}"
+        for p in meeting.speaking_participants
     )
     status = MEETING_STATUS_LABELS.get(meeting.status, meeting.status)
     return f"{meeting.id}  {day_time(meeting.created_at)}  {status:<14}  {duration:>16}  {meeting.title}  ({consents})"

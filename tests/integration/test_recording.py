@@ -165,6 +165,8 @@ def test_a_meeting_with_a_microphone_each_is_recorded_with_a_channel_each_or_not
             Participant("sagsbehandler", "Sagsbehandler", consent=consent, channel=1),
             Participant("borger", "Borger", consent=consent, channel=2)])
     assert meeting.channels_wanted == 2
+    assert main(["meeting", "list"]) == 0
+    assert "(Sagsbehandler (kanal 1): samtykke, Borger (kanal 2): samtykke)" in capsys.readouterr().out
     assert main(["record", meeting.id, "--simulate", str(danish_dir / SHORT)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "en mikrofon til hver" in err and "kun 1 kanal" in err
