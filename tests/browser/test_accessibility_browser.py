@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_dashboard_browser import RENDER_TIMEOUT_MS, log_in, login_form
+from tests.browser.pages import RENDER_TIMEOUT_MS, log_in, login_form
 from tests.browser.test_trust_browser import trust_home  # noqa: F401  the same two meetings
 
 AXE = Path(__file__).with_name("axe") / "node_modules" / "axe-core" / "axe.min.js"

@@ -2,7 +2,7 @@
 a load balancer. A login is held by the database, so it is the same on both, and so is its end."""
 
 from meetings.store import Store
-from tests.browser.test_dashboard_browser import RENDER_TIMEOUT_MS, log_in, login_form
+from tests.browser.pages import RENDER_TIMEOUT_MS, log_in, login_form
 from tests.dashboard.conftest import AUDIO, PASSWORD, processed_meeting
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.test_dashboard_browser import RENDER_TIMEOUT_MS, start_logged_in
+from tests.browser.pages import RENDER_TIMEOUT_MS, start_logged_in
 
 # Streamlit's own English words that the page must not show (text, placeholders, labels).
 ENGLISH = ["Skip to main content", "Choose an option", "Choose options", "Page not found", "Press Enter",

@@ -1,5 +1,5 @@
 """Lyd ind in AppTest: which meetings wait for sound, for whom, and what stands in the way (the
-upload itself runs over HTTP in a real browser: tests/browser/test_dashboard_browser.py)."""
+upload itself runs over HTTP in a real browser: tests/browser/test_meeting_setup_browser.py)."""
 
 import contextlib
 
