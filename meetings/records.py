@@ -315,11 +315,22 @@ def channels_wanted(participants: list[Participant]) -> int:
     return max((p.channel for p in participants if p.speaks and p.channel), default=1)
 
 
-def shared_channel(participants: list[Participant]) -> int | None:
-    """A channel given to more than one speaking participant, if any: two people on one
-    microphone channel cannot be told apart by channel."""
-    channels = [p.channel for p in participants if p.speaks and p.channel]
-    return next((c for c in channels if channels.count(c) > 1), None)
+def channel_problem(participants: list[Participant]) -> str | None:
+    """What is wrong with a meeting's microphone channels, in one Danish line; None when they
+    are fine: none (one microphone for all), or a channel of their own for each who speaks."""
+    speaking = [p for p in participants if p.speaks]
+    channels = [p.channel for p in speaking if p.channel is not None]
+    if not channels:
+        return None
+    if min(channels) < 1:
+        return "Kanalerne tælles fra 1."
+    without = [p.label.lower() for p in speaking if p.channel is None]
+    if without:  # a map for some only could never be used: the others would have no channel
+        return f"Med en mikrofon til hver skal alle, der taler, have en kanal: {', '.join(without)} mangler."
+    shared = next((c for c in channels if channels.count(c) > 1), None)
+    if shared is not None:  # two people on one channel cannot be told apart by it
+        return f"To, der taler, har samme kanal ({shared}). Med en mikrofon til hver skal hver have sin egen kanal."
+    return None
 
 
 @dataclass

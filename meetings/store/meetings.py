@@ -1,7 +1,7 @@
 """Creating and reading meetings: the store's methods for them, part of meetings.store.Store."""
 from meetings import audit
 from meetings.errors import MeetingError
-from meetings.records import ROLE_LABELS, ROLES, Glance, Meeting, Participant, now_iso, shared_channel
+from meetings.records import ROLE_LABELS, ROLES, Glance, Meeting, Participant, channel_problem, now_iso
 from meetings.repo import glance as glance_rows
 from meetings.repo import meetings as meeting_rows
 from meetings.repo import retention as retention_rows
@@ -28,12 +28,9 @@ class MeetingsMixin:
             raise MeetingError(
                 f"Rollen '{duplicates[0]}' optræder flere gange; hver rolle må kun være der én gang."
             )
-        if any(p.channel is not None and p.channel < 1 for p in participants):
-            raise MeetingError("Kanalerne tælles fra 1.")
-        shared = shared_channel(participants)
-        if shared is not None:
-            raise MeetingError(f"To, der taler, har samme kanal ({shared}). Med en mikrofon til hver skal hver "
-                               "have sin egen kanal.")
+        problem = channel_problem(participants)
+        if problem:
+            raise MeetingError(problem)
         now = now_iso()
         with self._transaction(write=True) as conn:
             meeting_id = meeting_rows.new_id(conn)

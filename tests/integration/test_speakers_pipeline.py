@@ -159,6 +159,13 @@ def test_channel_map_that_does_not_fit_falls_back_to_voices(home_with_model, cap
             "Talerne skelnes derfor på stemmerne") in imported
     out = run(capsys, "process", meeting)
     assert "passer ikke til optagelsen med 1 kanal" in out and "efter stemme" in out
+    # A channel for some of those who speak only could never be used: refused, and no meeting made.
+    listed = run(capsys, "meeting", "list")
+    assert main(["meeting", "new", "--title", "Halvt", "--participants", "sagsbehandler,borger", "--consent-all",
+                 "--channels", "sagsbehandler=1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "medlyt: fejl: Med en mikrofon til hver skal alle, der taler, have en kanal: borger mangler.")
+    assert run(capsys, "meeting", "list") == listed
 
 
 def test_speaker_count_override_and_its_limits(home_with_model, capsys, danish_dir):

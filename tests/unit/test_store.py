@@ -121,6 +121,7 @@ def test_save_transcript_replaces(store):
         # a microphone each: two speakers on one channel could not be told apart by it
         ("Møde", [Participant("sagsbehandler", "Sagsbehandler", channel=1), Participant("borger", "Borger", channel=1)]),
         ("Møde", [Participant("sagsbehandler", "Sagsbehandler", channel=0), Participant("borger", "Borger", channel=2)]),
+        ("Møde", [Participant("sagsbehandler", "Sagsbehandler", channel=1), Participant("borger", "Borger")]),
     ],
 )
 def test_create_meeting_validates(store, title, participants):
