@@ -43,7 +43,7 @@ def channels_note(meeting) -> str | None:
     """A meeting set up with a microphone for each speaker whose recording has too few channels
     for that: said when the recording arrives, since the speakers are then told apart by voice."""
     wanted = meeting.channels_wanted
-    if meeting.audio is None or wanted < 2 or meeting.microphone_each:
+    if meeting.audio is None or meeting.audio.channels >= wanted:
         return None
     return (f"Optagelsen har {count(meeting.audio.channels, 'kanal', 'kanaler')}, men mødet er sat op med en "
             f"mikrofon til hver, der taler ({wanted} kanaler). Talerne skelnes derfor på stemmerne, ikke på "

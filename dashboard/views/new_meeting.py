@@ -15,7 +15,7 @@ from meetings.errors import MeetingError
 from meetings.records import ROLE_LABELS, Consent, Participant
 from medlyt.settings import organisation
 
-MAX_CHANNEL = 16  # an audio interface with more inputs than people in the room is rare
+MAX_CHANNEL = 16  # the inputs of the larger common audio interfaces
 CONSENT_CHOICES = {"Ikke endnu": None, "Ja, mundtligt": "verbal", "Ja, skriftligt": "written"}
 ONE_MICROPHONE, MICROPHONE_EACH = "Én mikrofon til alle", "En mikrofon til hver, der taler"
 MICROPHONES_HELP = ("Med en mikrofon til hver (fx en lille mikrofon på reverset, hver på sin kanal i lydkortet) "

@@ -149,3 +149,6 @@ def test_a_recording_with_too_few_channels_for_a_microphone_each_is_said_when_it
     assert channels_note(meeting(2, *each)) is None  # as set up
     assert channels_note(meeting(None, *each)) is None  # nothing recorded yet
     assert channels_note(meeting(1, Participant("sagsbehandler", "Sagsbehandler"), Participant("borger", "Borger"))) is None
+    # a map for only some, from before such maps were refused: as many channels as it asks for, nothing to say
+    assert channels_note(meeting(2, Participant("sagsbehandler", "Sagsbehandler", channel=2),
+                                 Participant("borger", "Borger"))) is None
