@@ -41,3 +41,19 @@ def log_out_and_in(page, user: str, password: str) -> None:
     login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
     log_in(page, user, password)
     page.locator('[data-testid="stSidebar"]').get_by_text(user, exact=True).wait_for(timeout=RENDER_TIMEOUT_MS)
+
+
+def olga_and_annes_meeting(home, title: str):
+    """Olga (observatør) and Anne (sagsbehandler) as users of `home`, and Anne's meeting `title`
+    with everyone's consent, recorded by Olga; the meeting."""
+    from meetings.records import Consent, Participant, now_iso
+    from meetings.store import Store
+    from tests.dashboard.conftest import PASSWORD
+
+    consent = Consent(True, "verbal", now_iso())
+    with Store(home) as store:
+        store.add_user("olga", "observatør", PASSWORD)
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+        return store.create_meeting(title, [
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
+            Participant("borger", "Borger", consent=consent)], recorded_by="olga")

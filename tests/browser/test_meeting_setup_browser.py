@@ -6,7 +6,7 @@ import re
 import time
 from pathlib import Path
 
-from tests.browser.pages import RENDER_TIMEOUT_MS, start_logged_in
+from tests.browser.pages import RENDER_TIMEOUT_MS, olga_and_annes_meeting, start_logged_in
 
 
 def test_an_observer_sets_up_a_meeting_with_consent_in_the_browser(tmp_path, dashboard, browser_page):
@@ -62,19 +62,12 @@ def test_a_recording_is_uploaded_with_progress_and_bad_files_leave_nothing(tmp_p
     from urllib.parse import urlsplit
 
     from meetings import audit
-    from meetings.records import Consent, Participant, now_iso
     from meetings.store import Store
     from tests.dashboard.conftest import PASSWORD
 
     monkeypatch.setenv("MEDLYT_UPLOAD_MAX_MB", "2")  # the server inherits it; ap_dan.wav is 1.2 MB
     home = tmp_path / "home"
-    consent = Consent(True, "verbal", now_iso())
-    with Store(home) as store:
-        store.add_user("olga", "observatør", PASSWORD)
-        store.add_user("anne", "sagsbehandler", PASSWORD)
-        meeting = store.create_meeting("Samtale til upload", [
-            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
-            Participant("borger", "Borger", consent=consent)], recorded_by="olga")
+    meeting = olga_and_annes_meeting(home, "Samtale til upload")
     page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
     page.get_by_role("link", name="Lyd ind").click()
     page.get_by_role("heading", name="Lyd ind").wait_for(timeout=RENDER_TIMEOUT_MS)
@@ -133,19 +126,12 @@ def test_recording_here_shows_the_level_and_is_stopped_from_live(tmp_path, dashb
     level they write; Live stops the recording; the way onward is the transcription."""
     from capture.recorder import SIMULATED_MICROPHONE_ENV
     from meetings import audit
-    from meetings.records import Consent, Participant, now_iso
     from meetings.store import Store
     from tests.dashboard.conftest import PASSWORD
 
     monkeypatch.setenv(SIMULATED_MICROPHONE_ENV, str(danish_dir / "ap_dan.wav"))
     home = tmp_path / "home"
-    consent = Consent(True, "verbal", now_iso())
-    with Store(home) as store:
-        store.add_user("olga", "observatør", PASSWORD)
-        store.add_user("anne", "sagsbehandler", PASSWORD)
-        meeting = store.create_meeting("Optaget her", [
-            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
-            Participant("borger", "Borger", consent=consent)], recorded_by="olga")
+    meeting = olga_and_annes_meeting(home, "Optaget her")
     page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Lyd ind").click()
     page.get_by_role("heading", name="Eller optag her").wait_for(timeout=RENDER_TIMEOUT_MS)
@@ -184,7 +170,6 @@ def test_without_a_microphone_lyd_ind_says_so_in_one_line_and_the_upload_remains
     import pytest
 
     from capture.recorder import NO_MICROPHONE, SIMULATED_MICROPHONE_ENV, RecorderError, input_devices
-    from meetings.records import Consent, Participant, now_iso
     from meetings.store import Store
     from tests.dashboard.conftest import PASSWORD
 
@@ -196,13 +181,7 @@ def test_without_a_microphone_lyd_ind_says_so_in_one_line_and_the_upload_remains
     if devices:
         pytest.skip(f"this machine has a microphone ({devices[0].label}); the AppTest covers none")
     home = tmp_path / "home"
-    consent = Consent(True, "verbal", now_iso())
-    with Store(home) as store:
-        store.add_user("olga", "observatør", PASSWORD)
-        store.add_user("anne", "sagsbehandler", PASSWORD)
-        meeting = store.create_meeting("Uden mikrofon", [
-            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
-            Participant("borger", "Borger", consent=consent)], recorded_by="olga")
+    meeting = olga_and_annes_meeting(home, "Uden mikrofon")
     page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Lyd ind").click()
     page.get_by_text(NO_MICROPHONE).wait_for(timeout=RENDER_TIMEOUT_MS)
