@@ -43,9 +43,10 @@ def log_out_and_in(page, user: str, password: str) -> None:
     page.locator('[data-testid="stSidebar"]').get_by_text(user, exact=True).wait_for(timeout=RENDER_TIMEOUT_MS)
 
 
-def olga_and_annes_meeting(home, title: str):
+def olga_and_annes_meeting(home, title: str, channels: tuple[int | None, int | None] = (None, None)):
     """Olga (observatør) and Anne (sagsbehandler) as users of `home`, and Anne's meeting `title`
-    with everyone's consent, recorded by Olga; the meeting."""
+    with everyone's consent, recorded by Olga (with a microphone each on `channels`, if given);
+    the meeting."""
     from meetings.records import Consent, Participant, now_iso
     from meetings.store import Store
     from tests.dashboard.conftest import PASSWORD
@@ -55,5 +56,5 @@ def olga_and_annes_meeting(home, title: str):
         store.add_user("olga", "observatør", PASSWORD)
         store.add_user("anne", "sagsbehandler", PASSWORD)
         return store.create_meeting(title, [
-            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
-            Participant("borger", "Borger", consent=consent)], recorded_by="olga")
+            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne", channel=channels[0]),
+            Participant("borger", "Borger", consent=consent, channel=channels[1])], recorded_by="olga")

@@ -163,6 +163,29 @@ def test_recording_here_shows_the_level_and_is_stopped_from_live(tmp_path, dashb
     assert started == ["olga"]
 
 
+def test_a_meeting_with_a_microphone_each_is_not_started_on_a_mono_microphone(tmp_path, dashboard, browser_page,
+                                                                             danish_dir, monkeypatch):
+    """Set up with a microphone for each speaker: Lyd ind names each one's channel, and where the
+    input has one channel only it says so in one Danish line and offers neither check nor start."""
+    from capture.recorder import SIMULATED_MICROPHONE_ENV, too_few_channels
+    from tests.dashboard.conftest import PASSWORD
+
+    monkeypatch.setenv(SIMULATED_MICROPHONE_ENV, str(danish_dir / "ap_dan.wav"))  # mono
+    home = tmp_path / "home"
+    olga_and_annes_meeting(home, "Reversmikrofoner", channels=(1, 2))
+    page = start_logged_in(dashboard, browser_page, home, "olga", PASSWORD)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Lyd ind").click()
+    page.get_by_text(too_few_channels(2, 1)).wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.get_by_text("kanal 1 sagsbehandler, kanal 2 borger").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert page.get_by_role("button", name="Start optagelsen").is_disabled()
+    assert page.get_by_role("button", name="Prøv mikrofonen (10 s)").is_disabled()
+    browser_page.wait_until_settled()
+    browser_page.screenshot("record-here-too-few-channels-1400.png")
+    page.set_viewport_size({"width": 768, "height": 1000})
+    browser_page.wait_until_settled()
+    browser_page.screenshot("record-here-too-few-channels-768.png")
+
+
 def test_without_a_microphone_lyd_ind_says_so_in_one_line_and_the_upload_remains(tmp_path, dashboard, browser_page,
                                                                                  monkeypatch):
     """The machine as it is: where it has no microphone (no sound system, as on the test
