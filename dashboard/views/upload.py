@@ -207,8 +207,8 @@ def just_stored(user) -> bool:
         return False
     minutes, seconds = divmod(round(meeting.audio.duration_s), 60)
     st.success(f"Lyden til {escape(redact(meeting.title))} er gemt og krypteret ({minutes} min. {seconds} s).")
-    if channels_note(meeting):
-        st.warning(channels_note(meeting))
+    if note := channels_note(meeting):
+        st.warning(note)
     st.caption("Næste skridt: mødet transskriberes, før overblik og markeringer kan vises. Det tager nogle "
                "minutter; du kan lukke siden imens.")
     offer(user, meeting)

@@ -29,8 +29,8 @@ def cmd_import(args, home: Path) -> None:
             close()
     audio = meeting.audio
     print(f"Importeret: {audio.duration_s:.1f} s, {count(audio.channels, 'kanal', 'kanaler')}. Næste trin: medlyt process {meeting.id}")
-    if channels_note(meeting):
-        print(f"Bemærk: {channels_note(meeting)}")
+    if note := channels_note(meeting):
+        print(f"Bemærk: {note}")
 
 
 def feedback_config(home: Path, explicit: str | None):
