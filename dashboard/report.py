@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from dashboard.format import clock, day, percent
-from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, kind_label
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, interruptions_note, kind_label
 from medlyt.summary import metric_value, speaker_value
 from meetings.records import (
     ROLE_LABELS,
@@ -205,6 +205,8 @@ def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysi
     if figures:
         out += ["## Nøgletal", "", "| Nøgletal | Værdi | Hvad det er |", "|---|---:|---|"]
         out += [f"| {name} | {value} | {why} |" for name, value, why in figures]
+        if "interruptions" in analysis.metrics and (note := interruptions_note(meeting)) is not None:
+            out += ["", note]
         out.append("")
     per_speaker = speaker_figures(analysis, speakers)
     if per_speaker:
@@ -278,6 +280,8 @@ def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, m
         body += ["<h2>Nøgletal</h2>", "<table>", "<tr><th>Nøgletal</th><th>Værdi</th><th>Hvad det er</th></tr>"]
         body += [f"<tr><td>{_h(name)}</td><td>{_h(value)}</td><td>{_h(why)}</td></tr>" for name, value, why in figures]
         body.append("</table>")
+        if "interruptions" in analysis.metrics and (note := interruptions_note(meeting)) is not None:
+            body.append(f'<p class="small">{_h(note)}</p>')
     per_speaker = speaker_figures(analysis, speakers)
     if per_speaker:
         body += ["<table>", "<tr><th>Taler</th>" + "".join(f"<th>{_h(n)}</th>" for n, _w in SPEAKER_METRICS.values())

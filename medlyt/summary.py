@@ -3,7 +3,7 @@
 Personal data a flag's message may quote (an observer's note, say) is masked (meetings.redaction)."""
 
 from feedback.flags import number, percent
-from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, day_time, kind_label
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, day_time, interruptions_note, kind_label
 from meetings.records import Analysis, Meeting, Speaker
 from meetings.redaction import redact
 
@@ -41,6 +41,8 @@ def render(meeting: Meeting, speakers: list[Speaker], analysis: Analysis) -> str
     lines += ["", "Nøgletal"]
     for key, (name, explanation) in METRICS.items():
         lines.append(f"  {name:<26} {metric_value(key, analysis.metrics.get(key)):<12} {explanation}")
+    if (note := interruptions_note(meeting)) is not None:
+        lines.append(f"  {note}")
     per_speaker = analysis.metrics.get("speakers", {})
     for key, (name, explanation) in SPEAKER_METRICS.items():
         values = ", ".join(f"{labels.get(who, who)} {speaker_value(key, m)}" for who, m in per_speaker.items())

@@ -16,7 +16,7 @@ from dashboard.auth import current_user
 from dashboard.data import meetings_for, store
 from dashboard.format import DATE_FORMAT, day, day_time, decimal, escape, percent
 from dashboard.status import state_from_store
-from feedback.labels import uncertain
+from feedback.labels import mixed_recordings_note, recorded_with, uncertain
 from meetings import audit
 from meetings.access import admin_reads_content, can_follow_development
 from meetings.records import Meeting, User
@@ -129,6 +129,8 @@ def meeting_row(meeting: Meeting, analysis, ids: list[str]) -> dict:
         "concerns": sum(1 for f in sure if f.tone == "concern"),
         "unsure": len(analysis.flags) - len(sure),
         "band": tuple(analysis.config["thresholds"]["balance_band"]),
+        "recorded_with": recorded_with(meeting),
+        "microphone_each": meeting.microphone_each,
     }
 
 
@@ -143,6 +145,7 @@ def table_row(r: dict) -> dict:
         STRENGTH: r["strengths"],
         CONCERN: r["concerns"],
         "Ikke talt med (usikker tekst)": r["unsure"],
+        "Optaget med": r["recorded_with"],
         "Id": r["id"],
     }
 
@@ -203,6 +206,8 @@ def charts_section(rows: list[dict]) -> None:
         st.markdown("**Afbrydelser ved sagsbehandleren**")
         st.altair_chart(line_chart(rows, ticks, "interruptions", "Afbrydelser", whole=True),
                         width="stretch", height=CHART_HEIGHT)
+    if (note := mixed_recordings_note([r["microphone_each"] for r in rows])) is not None:
+        st.caption(note)
 
 
 def tick(iso: str) -> alt.DateTime:

@@ -15,7 +15,7 @@ from dashboard.data import meeting_for, store
 from dashboard.format import WARNING_COLOUR, clock, coloured, count, day_time, escape, model_note, percent
 from dashboard.moment import evidence, header_and_sound, said_around
 from dashboard.status import SPEAKERS, meeting_state
-from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, kind_label, uncertain
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, interruptions_note, kind_label, uncertain
 from feedback.metrics import turns
 from medlyt.summary import metric_value, speaker_value
 from meetings.access import can_choose_moments
@@ -76,7 +76,7 @@ def render() -> None:
         st.warning(f"{state.explanation} {state.next_step}")
         st.page_link(SPEAKERS, label="Gå til Hvem er hvem", icon=":material/arrow_forward:",
                      query_params={"meeting": meeting.id})
-    metrics_section(analysis.metrics, labels)
+    metrics_section(analysis.metrics, labels, interruptions_note(meeting))
     flags_section(user, meeting, analysis.flags, segments, labels, reviews, thresholds.get("low_confidence", 0.6))
 
 
@@ -127,9 +127,10 @@ def timeline_chart(spans, flags, labels: dict, gap_s: float) -> alt.LayerChart:
     return alt.layer(speech, moments).resolve_scale(color="independent")
 
 
-def metrics_section(metrics: dict, labels: dict) -> None:
-    """The key figures, as `medlyt show` has them: the meeting's, then each speaker's questions
-    (open and closed), tempo and loudness."""
+def metrics_section(metrics: dict, labels: dict, note: str | None = None) -> None:
+    """The key figures, as `medlyt show` has them: the meeting's (with `note` on how far the
+    interruptions can be trusted), then each speaker's questions (open and closed), tempo and
+    loudness."""
     st.subheader("Nøgletal")
     # Boxes of one width that wrap onto the next line: six side by side cut their values at
     # 768 px ("3,4 /…").
@@ -138,6 +139,8 @@ def metrics_section(metrics: dict, labels: dict) -> None:
         with row.container(width=FIGURE_WIDTH_PX):
             st.metric(name, metric_value(key, metrics.get(key)))
             st.caption(explanation)
+    if note is not None:
+        st.caption(note)
     per_speaker = metrics.get("speakers", {})
     if per_speaker:
         st.dataframe([{"Taler": labels.get(who, who),

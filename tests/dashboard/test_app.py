@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.choice import NO_ACCESS
-from feedback.labels import ONE_MICROPHONE_NOTE
+from feedback.labels import INTERRUPTIONS_NOTE, ONE_MICROPHONE_NOTE
 from meetings import audit
 from meetings.records import review_key
 from meetings.store import Store
@@ -102,11 +102,13 @@ def test_the_overview_shows_balance_metrics_and_moments(dashboard_home):
 def test_the_balance_says_how_far_to_trust_it_on_one_microphone_and_not_with_one_each(dashboard_home, danish_dir,
                                                                                       tmp_path):
     """On one microphone a short "ja" under the other's speech is not always heard, so the
-    balance gets a note; recorded with a microphone each, overlap is measured, and there is none."""
+    balance and the interruption count get a note each; recorded with a microphone each, overlap
+    is measured, and there is none."""
     one = logged_in("anne", meeting=dashboard_home.meetings["annes"])
     one.switch_page(OVERVIEW).run()
     assert not one.exception, one.exception
     assert ONE_MICROPHONE_NOTE in [c.value for c in one.caption]
+    assert INTERRUPTIONS_NOTE in [c.value for c in one.caption]
     with wave.open(str(danish_dir / AUDIO), "rb") as mono, wave.open(str(tmp_path / "stereo.wav"), "wb") as stereo:
         samples = np.frombuffer(mono.readframes(mono.getnframes()), "<i2")
         stereo.setnchannels(2), stereo.setsampwidth(2), stereo.setframerate(mono.getframerate())
@@ -120,6 +122,7 @@ def test_the_balance_says_how_far_to_trust_it_on_one_microphone_and_not_with_one
         assert not each.exception, each.exception
         assert each.subheader[0].value == "Taletid" and len(each.get("vega_lite_chart")) == 2
         assert ONE_MICROPHONE_NOTE not in [c.value for c in each.caption]
+        assert INTERRUPTIONS_NOTE not in [c.value for c in each.caption]
     finally:
         with Store(dashboard_home.home) as store:
             store.withdraw(each_id)

@@ -161,6 +161,22 @@ def test_a_caseworker_sees_her_meetings_in_date_order_with_her_share(development
     assert d.titles["unroled"] in text and "ingen taler har rollen sagsbehandler" in text
     assert d.titles["unprocessed"] in text and "Eva, ikke optaget: ikke optaget" in text  # its status, as on Møder
     assert d.titles["finns"] not in text
+    # All three on one microphone: the share and the interruptions say how far to trust them.
+    assert [r["Optaget med"] for r in rows] == ["én mikrofon"] * 3
+    assert any(c.value.startswith("Alle møderne er optaget med én mikrofon.") for c in at.caption)
+
+
+def test_meetings_recorded_differently_are_said_to_compare_poorly():
+    """A caseworker whose meetings went from one microphone to one each sees her share and
+    interruptions move with the recording, not only with her: said under the charts."""
+    from feedback.labels import mixed_recordings_note
+
+    assert mixed_recordings_note([True, True]) is None
+    mixed = mixed_recordings_note([False, True, True])
+    assert mixed.startswith("1 af de 3 møder er optaget med én mikrofon.")
+    assert "Sammenlign helst møder, der er optaget på samme måde" in mixed
+    assert mixed_recordings_note([False, False]).startswith("Alle møderne er")
+    assert mixed_recordings_note([False]).startswith("Mødet er optaget med én mikrofon.")
 
 
 def test_a_leader_sees_only_the_meetings_shared_with_her(development_home):

@@ -19,7 +19,7 @@ import tomllib
 
 import pytest
 
-from feedback.labels import ONE_MICROPHONE_NOTE
+from feedback.labels import INTERRUPTIONS_NOTE, ONE_MICROPHONE_NOTE
 from medlyt import pipeline
 from medlyt.cli import main
 from tests.synth import build_meeting
@@ -121,6 +121,7 @@ def test_one_microphone_each_flags_every_event_and_nothing_else(synthetic, stere
     for heading in ("Taletid", "Nøgletal", "Markeringer:", "Lang monolog", "Rolig respons", "Afbrydelse"):
         assert heading in shown
     assert ONE_MICROPHONE_NOTE not in shown  # a microphone each: overlap is measured
+    assert INTERRUPTIONS_NOTE not in shown
 
 
 def test_one_microphone_for_all_then_roles_by_hand_without_transcribing_again(synthetic, home, capsys, monkeypatch):
@@ -135,6 +136,7 @@ def test_one_microphone_for_all_then_roles_by_hand_without_transcribing_again(sy
     shown = run(capsys, "show", meeting)
     assert "Giv dem roller" in shown
     assert ONE_MICROPHONE_NOTE in shown  # the balance says how far to trust it
+    assert INTERRUPTIONS_NOTE in shown  # ... and so does the interruption count
 
     monologue = synthetic.events_of("long_monologue")[0]
     inside = [s["speaker"] for s in document["segments"] if monologue.start <= s["start"] <= monologue.end]

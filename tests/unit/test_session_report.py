@@ -98,20 +98,23 @@ def test_the_report_holds_title_date_duration_and_balance_per_speaker():
 @pytest.mark.parametrize("channels", [None, (1, 2)], ids=["one-microphone", "microphone-each"])
 def test_the_balance_says_how_far_to_trust_it_only_on_one_microphone(channels):
     """On one microphone a short "ja" under the other's speech is not always heard (issue 21), so
-    the report's balance carries the same note as the overview; with a microphone each, none."""
+    the report's balance and its interruptions carry the same notes as the overview; with a
+    microphone each, none."""
     from dataclasses import replace
 
-    from feedback.labels import ONE_MICROPHONE_NOTE
+    from feedback.labels import INTERRUPTIONS_NOTE, ONE_MICROPHONE_NOTE
 
     people = [Participant("sagsbehandler", "Sagsbehandler", channel=channels and channels[0]),
               Participant("borger", "Borger", channel=channels and channels[1]),
               Participant("leder", "Leder", speaks=False)]  # an observer has no microphone to count
     audio = AudioInfo("audio/abc123abc123.wav", 16000, 2 if channels else 1, 95.0)
-    args = (replace(meeting(), participants=people, audio=audio), speakers(), analysis(), [STREAK], notes(), points())
+    counted = replace(analysis(), metrics={"duration_s": 95.0, "interruptions": 1})
+    args = (replace(meeting(), participants=people, audio=audio), speakers(), counted, [STREAK], notes(), points())
     markdown, page = report_markdown(*args), report_html(*args)
     shown = channels is None
     assert (ONE_MICROPHONE_NOTE in markdown) is shown
     assert (ONE_MICROPHONE_NOTE in page) is shown
+    assert (INTERRUPTIONS_NOTE in markdown) is shown and (INTERRUPTIONS_NOTE in page) is shown
     assert "Referencebånd for sagsbehandlerens andel" in markdown and "Referencebånd" in page
 
 
