@@ -47,9 +47,9 @@ def interruptions_note(meeting) -> str | None:
     return None if meeting.microphone_each else INTERRUPTIONS_NOTE
 
 
-def recorded_with(meeting) -> str:
-    """How the meeting was recorded, as the development table names it."""
-    return "en mikrofon til hver" if meeting.microphone_each else "én mikrofon"
+def recorded_with(microphone_each: bool) -> str:
+    """How a meeting was recorded, as the development table names it."""
+    return "en mikrofon til hver" if microphone_each else "én mikrofon"
 
 
 def mixed_recordings_note(microphone_each: list[bool]) -> str | None:

@@ -129,7 +129,6 @@ def meeting_row(meeting: Meeting, analysis, ids: list[str]) -> dict:
         "concerns": sum(1 for f in sure if f.tone == "concern"),
         "unsure": len(analysis.flags) - len(sure),
         "band": tuple(analysis.config["thresholds"]["balance_band"]),
-        "recorded_with": recorded_with(meeting),
         "microphone_each": meeting.microphone_each,
     }
 
@@ -145,7 +144,7 @@ def table_row(r: dict) -> dict:
         STRENGTH: r["strengths"],
         CONCERN: r["concerns"],
         "Ikke talt med (usikker tekst)": r["unsure"],
-        "Optaget med": r["recorded_with"],
+        "Optaget med": recorded_with(r["microphone_each"]),
         "Id": r["id"],
     }
 
