@@ -158,8 +158,9 @@ def resegment(
     not read). `turns` are the first pass's, with speakers 0..n_speakers-1. Frames of speech
     the first pass gave nobody, and the surroundings of the regions, teach the "nobody" model.
 
-    States: each voice alone, two voices at once (near a first-pass speaker change, with
-    reseg_overlap), and nobody. A frame may change voice freely near a first-pass change
+    States: each voice alone, two voices at once (with reseg_overlap, within
+    reseg_overlap_reach_s of a speaker change: the first pass's, or one an earlier decoding
+    found), and nobody. A frame may change voice freely near a first-pass change
     (reseg_boundary_s) or near the edges of its region (reseg_edge_s); elsewhere it keeps the
     first pass's voice or becomes nobody's while the models learn, and in the last decoding
     another voice costs reseg_far_cost per frame. The two-voice model is made from the two
@@ -194,7 +195,9 @@ def resegment(
     current = labels[scored]
     reach = round(options.reseg_boundary_s / frame_s)
     edges = _near_region_edges(scored, round(options.reseg_edge_s / frame_s))
-    allowed, near = _allowed(current, n_speakers, reach, edges)
+    allowed = _allowed(current, n_speakers, reach, edges)
+    overlap_reach = round(options.reseg_overlap_reach_s / frame_s)
+    near = _near_changes(current, overlap_reach)
     pairs = [(i, j) for i in range(n_speakers) for j in range(i + 1, n_speakers)] if options.reseg_overlap else []
     # State order: voices 0..K-1, then pairs, then nobody (if there is room tone to learn it).
     active = np.zeros((len(scored), n_speakers), dtype=bool)
@@ -229,6 +232,9 @@ def resegment(
             both = path == n_speakers + p
             active[both, i] = active[both, j] = True
         current = np.where(path < n_speakers, path, -1)
+        # A change the first pass's windows missed (a turn that begins under the other voice
+        # and ends its region) is found by a decoding; the next one looks for both voices there.
+        near |= _near_changes(current, overlap_reach)
         if any(np.count_nonzero(current == k) < min_frames for k in range(n_speakers)):
             return turns  # a voice vanished: trust the first pass
         if quiet.any():
@@ -276,35 +282,41 @@ def _louder_than_room(frames: np.ndarray, above_room: np.ndarray, min_frames: in
     return louder if np.count_nonzero(louder) >= min_frames else frames
 
 
-def _allowed(first: np.ndarray, n_speakers: int, reach: int,
-             edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _allowed(first: np.ndarray, n_speakers: int, reach: int, edges: np.ndarray) -> np.ndarray:
     """(frames, speakers): which voices a frame may get freely. Far from any speaker change of
     the first pass only its own speaker (or nobody): the windows there agreed, and a frame model
     learned from a few seconds of a far-field voice is not the better judge (resegment lets it
     overrule them only at a price). Within `reach` frames of a change, and on the frames marked
-    in `edges` (next to a pause, where the first pass may have missed a change), any voice.
-    Frames the first pass left unlabelled (the VAD's edges) count as their nearest labelled
-    frame's. Returns that (frames, speakers) mask and the (frames,) mask of frames near a
-    change."""
-    filled = first.copy()
-    labelled = np.flatnonzero(first >= 0)
-    if len(labelled):
-        position = np.searchsorted(labelled, np.arange(len(first)))
-        left = labelled[np.clip(position - 1, 0, len(labelled) - 1)]
-        right = labelled[np.clip(position, 0, len(labelled) - 1)]
-        here = np.arange(len(first))
-        filled = first[np.where(np.abs(here - left) <= np.abs(right - here), left, right)]
+    in `edges` (next to a pause, where the first pass may have missed a change), any voice."""
+    allowed = _filled(first)[:, None] == np.arange(n_speakers)[None, :]
+    allowed |= (_near_changes(first, reach) | edges)[:, None]
+    return allowed
+
+
+def _near_changes(labels: np.ndarray, reach: int) -> np.ndarray:
+    """(frames,) mask of the frames within `reach` frames of a change of speaker in `labels`."""
+    filled = _filled(labels)
     changes = np.flatnonzero(np.diff(filled) != 0) + 1
-    allowed = filled[:, None] == np.arange(n_speakers)[None, :]
-    near = np.zeros(len(first), dtype=bool)
-    if len(changes):
-        here = np.arange(len(first))
-        position = np.searchsorted(changes, here)
-        before = changes[np.clip(position - 1, 0, len(changes) - 1)]
-        after = changes[np.clip(position, 0, len(changes) - 1)]
-        near = np.minimum(np.abs(here - before), np.abs(after - here)) <= reach
-    allowed |= (near | edges)[:, None]
-    return allowed, near
+    if not len(changes):
+        return np.zeros(len(labels), dtype=bool)
+    here = np.arange(len(labels))
+    position = np.searchsorted(changes, here)
+    before = changes[np.clip(position - 1, 0, len(changes) - 1)]
+    after = changes[np.clip(position, 0, len(changes) - 1)]
+    return np.minimum(np.abs(here - before), np.abs(after - here)) <= reach
+
+
+def _filled(labels: np.ndarray) -> np.ndarray:
+    """Frames without a speaker (-1: nobody, the VAD's edges, two voices) get their nearest
+    labelled frame's, so that only a change from one voice to another counts as a change."""
+    labelled = np.flatnonzero(labels >= 0)
+    if not len(labelled):
+        return labels.copy()
+    position = np.searchsorted(labelled, np.arange(len(labels)))
+    left = labelled[np.clip(position - 1, 0, len(labelled) - 1)]
+    right = labelled[np.clip(position, 0, len(labelled) - 1)]
+    here = np.arange(len(labels))
+    return labels[np.where(np.abs(here - left) <= np.abs(right - here), left, right)]
 
 
 def _near_region_edges(scored: np.ndarray, reach: int) -> np.ndarray:

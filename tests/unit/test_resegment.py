@@ -219,3 +219,30 @@ def test_a_short_turn_inside_the_other_voices_speech_is_found_when_the_price_all
     kept = resegment(log_mel, FRAME_S, regions, first_pass, 2, SpeakerOptions(reseg_far_cost=1e9))
     assert [(t.start, t.end, t.speaker) for t in kept if t.start > 6.5] == [
         (pytest.approx(7.0, abs=0.06), pytest.approx(20.0, abs=0.06), 0)]
+
+
+def test_two_voices_at_once_are_looked_for_near_a_change_that_only_a_decoding_found():
+    """A turn that begins under the other voice and ends its region: the first pass's windows saw
+    only the first voice there, so it reports no change, and "both at once" is only looked for
+    near changes. The first decoding finds the new voice alone at the region's edge; the next ones
+    look for both near that change and find where the new voice really began. (The edge is
+    widened so that the first decoding finds all 0.8 s the new voice has alone.)"""
+    rng = np.random.default_rng(8)
+    shape_a, shape_b, silence = np.linspace(2, -2, N_MELS), np.linspace(-2, 2, N_MELS), np.full(N_MELS, -8.0)
+    # Voice 1 at 1-6 s; voice 0 at 7-17 s; voice 1 from 16 s (one second of both) to 17.8 s.
+    both = np.logaddexp(voice(50, shape_a, rng), voice(50, shape_b, rng))
+    log_mel = np.vstack([voice(50, silence, rng), voice(250, shape_b, rng), voice(50, silence, rng),
+                         voice(450, shape_a, rng), both, voice(40, shape_b, rng), voice(50, silence, rng)])
+    regions = [(0.7, 6.3), (6.7, 18.1)]
+    first_pass = [Turn(0.9, 6.1, 1), Turn(6.9, 17.9, 0)]
+
+    def late(options: SpeakerOptions) -> list[tuple[float, float, int]]:
+        return [(t.start, t.end, t.speaker) for t in resegment(log_mel, FRAME_S, regions, first_pass, 2, options)
+                if t.start > 6.5]
+
+    assert late(SpeakerOptions(reseg_edge_s=1.0)) == [
+        (pytest.approx(7.0, abs=0.06), pytest.approx(17.0, abs=0.06), 0),
+        (pytest.approx(16.0, abs=0.06), pytest.approx(17.8, abs=0.06), 1)]
+    # Decoded once, the new voice gets only (most of) what it has alone.
+    once = late(SpeakerOptions(reseg_edge_s=1.0, reseg_iterations=1))
+    assert [t[2] for t in once] == [0, 1] and once[1][0] == pytest.approx(17.1, abs=0.1)
