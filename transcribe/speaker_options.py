@@ -79,7 +79,7 @@ class SpeakerOptions:
     # 40: on the 15 built dialogues 30-60 give the same mean share error; above 50 AMI dev01's
     # grows, at 50 dev00's reaches 3.0.
     reseg_voice_above_room_pct: float = 40.0
-    # Two voices at once, near a first-pass change (one microphone can hear an interruption):
+    # Two voices at once, near a speaker change (one microphone can hear an interruption):
     # entering that state costs this much more than a plain change.
     reseg_overlap: bool = True
     reseg_overlap_cost: float = 10.0
