@@ -197,12 +197,16 @@ def resegment(
     edges = _near_region_edges(scored, round(options.reseg_edge_s / frame_s))
     allowed = _allowed(current, n_speakers, reach, edges)
     overlap_reach = round(options.reseg_overlap_reach_s / frame_s)
-    near = _near_changes(current, overlap_reach)
+    near = np.zeros(len(scored), dtype=bool)
     pairs = [(i, j) for i in range(n_speakers) for j in range(i + 1, n_speakers)] if options.reseg_overlap else []
     # State order: voices 0..K-1, then pairs, then nobody (if there is room tone to learn it).
     active = np.zeros((len(scored), n_speakers), dtype=bool)
     above_room = _above_room(log_mel, quiet, options.reseg_voice_above_room_pct)
     for iteration in range(options.reseg_iterations):
+        # Two voices at once are looked for near a change: the first pass's, and any a decoding
+        # found that its windows missed (a turn that begins under the other voice and ends its
+        # region), so a later decoding looks there too.
+        near |= _near_changes(current, overlap_reach)
         own = [_louder_than_room(_frames_of(scored, current == k, n), above_room, min_frames)
                for k in range(n_speakers)]
         voices = [_fit(features, own[k], options) for k in range(n_speakers)]
@@ -232,9 +236,6 @@ def resegment(
             both = path == n_speakers + p
             active[both, i] = active[both, j] = True
         current = np.where(path < n_speakers, path, -1)
-        # A change the first pass's windows missed (a turn that begins under the other voice
-        # and ends its region) is found by a decoding; the next one looks for both voices there.
-        near |= _near_changes(current, overlap_reach)
         if any(np.count_nonzero(current == k) < min_frames for k in range(n_speakers)):
             return turns  # a voice vanished: trust the first pass
         if quiet.any():
