@@ -27,6 +27,7 @@ VIEWPORT = {"width": 1400, "height": 1000}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "chrome-extension", "devtools"}
 STARTUP_TIMEOUT_S = 60
+LOG_TAIL_LINES = 40
 
 
 def artifacts_dir() -> Path:
@@ -109,9 +110,10 @@ class Dashboard:
 
 
 @pytest.fixture
-def dashboard(tmp_path):
+def dashboard(tmp_path, request):
     """Factory: dashboard(home) starts `medlyt dashboard` on a free loopback port with
-    MEDLYT_HOME=home, waits until it is healthy and returns the Dashboard (its .url)."""
+    MEDLYT_HOME=home, waits until it is healthy and returns the Dashboard (its .url). A failed
+    test's report ends with the end of each server's log."""
     started: list[Dashboard] = []
 
     def start(home: Path) -> Dashboard:
@@ -123,6 +125,10 @@ def dashboard(tmp_path):
     yield start
     for server in started:
         server.stop()
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        for server in started:
+            print(f"--- the end of {server.log_path} ---", *server.log().splitlines()[-LOG_TAIL_LINES:], sep="\n")
 
 
 # ---- the browser ---------------------------------------------------------------------------
@@ -211,26 +217,26 @@ def browser_page(browser, request):
     context = browser.new_context(viewport=VIEWPORT, locale="da-DK", service_workers="block")
     blocked: list[str] = []
     console_errors: list[str] = []
+    refused: list[str] = []  # loopback answers over 400, for a failure's report
 
     def guard(route):
-        url = route.request.url
-        if is_loopback(url):
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort("blockedbyclient")
+        blocked.append(route.request.url)
+        route.abort("blockedbyclient")
 
     def guard_socket(ws):
         blocked.append(ws.url)
         ws.close()
 
-    context.route("**/*", guard)
-    # Only non-loopback sockets are routed (and never connected); Streamlit's own stream to
-    # 127.0.0.1 goes through untouched.
+    # Only what is not loopback is routed (and never reaches the network). The dashboard's own
+    # requests go through uninterrupted: Chromium's downloads under request interception are
+    # known to end "canceled" (microsoft/playwright#6573, #27575), and the report test's one
+    # failure in CI ended that way (the cause not proven: it did not come back in 12 runs).
+    context.route(lambda url: not is_loopback(url), guard)
     context.route_web_socket(lambda url: not is_loopback(url), guard_socket)
     page = context.new_page()
     page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda error: console_errors.append(str(error)))
+    page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     wrapped = BrowserPage(page, blocked, console_errors)
     yield wrapped
 
@@ -241,6 +247,8 @@ def browser_page(browser, request):
         # As the page is, without waiting for it to settle; a crashed page must not hide the failure.
         with contextlib.suppress(PlaywrightError):
             page.screenshot(path=str(artifacts_dir() / f"{request.node.name}-failure.png"), timeout=10_000)
+        if refused:
+            print("Loopback answers over 400:", *refused, sep="\n  ")
     context.close()
     assert not blocked, f"the page tried to reach beyond loopback: {blocked}"
 
