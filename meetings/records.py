@@ -239,16 +239,23 @@ class Bookmark:
 JOB_STATES = ("queued", "running", "failed", "done")
 
 
+def voices_heard(balance: dict) -> int:
+    """How many voices have talk time in an analysis's balance."""
+    return sum(1 for b in balance.values() if b["talk_s"] > 0)
+
+
 @dataclass(frozen=True)
 class Glance:
     """What a list of meetings shows beside each meeting: its latest job and the analysis's
-    headline (is there one, are the roles known, how many flags, each role's share of the talk)."""
+    headline (is there one, are the roles known, how many flags, each role's share of the talk,
+    how many voices have talk time)."""
 
     job: "Job | None" = None
     has_analysis: bool = False
     roles_known: bool = False
     flags: int = 0
     shares: dict[str, float] = field(default_factory=dict)
+    voices: int = 0
 
 
 @dataclass(frozen=True)

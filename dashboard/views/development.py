@@ -16,10 +16,10 @@ from dashboard.auth import current_user
 from dashboard.data import meetings_for, store
 from dashboard.format import DATE_FORMAT, day, day_time, decimal, escape, percent
 from dashboard.status import state_from_store
-from feedback.labels import mixed_recordings_note, recorded_with, uncertain
+from feedback.labels import mixed_recordings_note, recorded_with, uncertain, voices_note
 from meetings import audit
 from meetings.access import admin_reads_content, can_follow_development
-from meetings.records import Meeting, User
+from meetings.records import Meeting, User, voices_heard
 from meetings.redaction import redact
 
 PAGE = "udvikling"
@@ -96,6 +96,9 @@ def development(meetings: list[Meeting]) -> tuple[list[dict], list[tuple[Meeting
             if analysis is None:
                 # Said as everywhere else (dashboard.status): "Mangler samtykke", "Ikke optaget", ...
                 left_out.append((meeting, state_from_store(s, meeting).label.lower()))
+                continue
+            if voices_note(meeting, voices_heard(analysis.balance)) is not None:
+                left_out.append((meeting, "stemmerne kunne ikke skelnes fra hinanden"))  # its shares would be 100 %
                 continue
             ids = [sp.id for sp in s.speakers(meeting.id) if sp.role == CASEWORKER]
             if not ids:

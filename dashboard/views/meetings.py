@@ -9,6 +9,7 @@ from dashboard.choice import choose
 from dashboard.data import meeting_for, meetings_for, store
 from dashboard.format import clock, day, day_time, escape, percent
 from dashboard.status import LIVE, OVERVIEW, PAGE_NAMES, states_from_store
+from feedback.labels import voices_note
 from meetings import audit
 from meetings.access import ADMIN_READS_CONTENT_ENV, admin_reads_content, can_share
 from meetings.errors import MeetingError
@@ -78,7 +79,8 @@ COLUMNS = {
     "Status": st.column_config.TextColumn("Status", width=130),
     "Varighed": st.column_config.TextColumn("Varighed", width=70),
     "Sagsbehandlerens andel": st.column_config.TextColumn("Andel", width=60,
-                                                          help="Sagsbehandlerens andel af taletiden"),
+                                                          help="Sagsbehandlerens andel af taletiden (–, hvor stemmerne ikke "
+                                                               "kunne skelnes fra hinanden)"),
     "Markeringer": st.column_config.NumberColumn("Markeringer", width=85),
     "Delt med": st.column_config.TextColumn("Delt med", width=80),
     "Slettes": st.column_config.TextColumn("Slettes", width=85),
@@ -88,12 +90,14 @@ COLUMNS = {
 
 def meeting_row(m, state, glance) -> dict:
     figures = state.has_figures and glance.has_analysis
+    # One voice found where two speak: its 100 % says nothing about the caseworker (the overview says why).
+    share = glance.shares.get("sagsbehandler") if figures and voices_note(m, glance.voices) is None else None
     return {
         "Dato": day_time(m.created_at),
         "Titel": redact(m.title),
         "Status": state.label,
         "Varighed": clock(m.audio.duration_s) if m.audio else "–",
-        "Sagsbehandlerens andel": percent(glance.shares.get("sagsbehandler")) if figures else "–",
+        "Sagsbehandlerens andel": percent(share),
         "Markeringer": glance.flags if figures else 0,
         "Delt med": ", ".join(m.shared_with) or "–",
         "Slettes": day(m.delete_after),

@@ -11,11 +11,12 @@ from dashboard.data import meeting_for, play, store
 from dashboard.format import clock, escape, percent
 from feedback.analysis import analyser
 from feedback.config import load_config
+from feedback.labels import voices_note
 from feedback.questions import QuestionRules
 from feedback.roles import suggest_roles
 from meetings.access import can_correct_speakers
 from meetings.corrections import anchor_of
-from meetings.records import ROLE_LABELS, SILENT_ROLES, Correction, Segment
+from meetings.records import ROLE_LABELS, SILENT_ROLES, Correction, Segment, voices_heard
 from meetings.redaction import redact_segments, redact_speakers
 
 CLIP_S = 8.0  # enough to know a voice
@@ -46,6 +47,8 @@ def render() -> None:
     if not speakers:
         st.info("Der er ingen stemmer i optagelsen at navngive.")
         return
+    if analysis is not None and (note := voices_note(meeting, voices_heard(analysis.balance))) is not None:
+        st.warning(note)
     st.caption("Lyt til hver stemme, og vælg hvem det er. Taletid og markeringer regnes om med det samme, og "
                "navnene gælder også, hvis mødet behandles igen."
                + ("" if may_name else " Kun sagsbehandleren og sparringspartneren kan ændre navnene."))

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import Connection, func, select
 
 from meetings.db import schema
-from meetings.records import Glance, Job
+from meetings.records import Glance, Job, voices_heard
 from meetings.repo import jobs as job_rows
 from meetings.repo.meetings import chunks
 from meetings.sealer import Sealer
@@ -40,5 +40,6 @@ def glances(conn: Connection, sealer: Sealer, meeting_ids: list[str]) -> dict[st
         found[meeting_id] = Glance(
             job=latest.get(meeting_id), has_analysis=meeting_id in figures,
             roles_known=bool(metrics.get("roles_known")), flags=counted.get(meeting_id, 0),
-            shares={named[who]: b["share"] for who, b in balance.items() if who in named})
+            shares={named[who]: b["share"] for who, b in balance.items() if who in named},
+            voices=voices_heard(balance))
     return found

@@ -15,13 +15,14 @@ import pytest
 from capture.source import import_audio
 from dashboard.status import meeting_state
 from feedback.analysis import analyser
+from feedback.labels import ONE_MICROPHONE_NOTE
 from meetings.records import Consent, Participant, Segment, Speaker, Speech, Word, now_iso, review_key
 from meetings.store import Store
 from tests.dashboard.conftest import AUDIO, LINES, PASSWORD, logged_in, shown_text
 
 USERS = {"anne": "sagsbehandler", "lis": "leder", "kim": "leder", "olga": "observatør"}
-OVERVIEW, TRANSCRIPT, SESSION, DEVELOPMENT = ("views/overview.py", "views/transcript.py", "views/session.py",
-                                              "views/development.py")
+OVERVIEW, TRANSCRIPT, SESSION, DEVELOPMENT, SPEAKERS = ("views/overview.py", "views/transcript.py", "views/session.py",
+                                                        "views/development.py", "views/speakers.py")
 UNSURE_LINE = ("S2", 36.0, 40.0, "Jeg er så vred på jer.")  # a word-list concern, heard at 30 %
 COMMAND = re.compile(r"medlyt \w+|Kør:")
 
@@ -44,15 +45,22 @@ def spoken(start, end, text, probability) -> list[Word]:
     return [Word(start + i * step, start + (i + 1) * step, w, probability, -30.0) for i, w in enumerate(parts)]
 
 
-def transcribed(store: Store, audio: Path, title: str, analyse: bool = True, roles: bool = True) -> str:
+def transcribed(store: Store, audio: Path, title: str, analyse: bool = True, roles: bool = True,
+                one_voice: bool = False) -> str:
+    """A transcribed meeting of the caseworker and the citizen; `one_voice`: as the attribution
+    leaves it when it cannot tell their voices apart, everything on one voice."""
     meeting = store.create_meeting(title, participants(True), recorded_by="olga")
     store.attach_audio(meeting.id, lambda dest: import_audio(audio, dest))
     lines = [*LINES, UNSURE_LINE]
+    if one_voice:
+        lines = [("S1", *line[1:]) for line in lines]
     segments = [Segment(a, b, text, spoken(a, b, text, 0.3 if (who, a) == UNSURE_LINE[:2] else 0.9), who,
                         avg_logprob=-0.2, loudness_db=-30.0) for who, a, b, text in lines]
     speech = [Speech(a, b, who, -30.0) for who, a, b, _ in lines]
     speakers = ([Speaker("S1", "Sagsbehandler", "sagsbehandler"), Speaker("S2", "Borger", "borger")] if roles
                 else [Speaker("S1", "Taler 1"), Speaker("S2", "Taler 2")])
+    if one_voice:
+        speakers = speakers[:1]
     store.save_transcript(meeting.id, segments, "base", speakers, analyser() if analyse else None, speech)
     return meeting.id
 
@@ -70,6 +78,7 @@ def trust_data(tmp_path_factory, danish_dir) -> Home:
             "not_recorded": store.create_meeting("Ikke optaget", participants(True), recorded_by="olga").id,
             "no_figures": transcribed(store, audio, "Uden nøgletal", analyse=False),
             "no_roles": transcribed(store, audio, "Uden roller", roles=False),
+            "one_voice": transcribed(store, audio, "Én stemme", one_voice=True),
         }
         recorded = store.create_meeting("Kun optaget", participants(True), recorded_by="olga").id
         store.attach_audio(recorded, lambda dest: import_audio(audio, dest))
@@ -120,6 +129,30 @@ def test_speakers_without_roles_are_named_on_hvem_er_hvem_not_by_a_command(trust
     assert [link.label for link in at.get("page_link")][-1] == "Gå til Hvem er hvem"
 
 
+def test_one_voice_where_two_speak_is_said_where_the_balance_is_and_kept_out_of_the_development(trust_home):
+    """The attribution gives everything to one voice when it cannot tell them apart; the
+    balance would show 100 % for the caseworker. Said on the overview (instead of the smaller
+    caveat of one microphone) and on Hvem er hvem, and the meeting does not count as a point in
+    her development."""
+    says = "Der er kun fundet én stemme, men 2 deltagere taler"
+    at = on(OVERVIEW, "anne", trust_home.ids["one_voice"])
+    assert any(says in w.value for w in at.warning)
+    assert ONE_MICROPHONE_NOTE not in [c.value for c in at.caption]
+    at = on(OVERVIEW, "anne", trust_home.ids["ready"])  # two voices found: no such warning
+    assert not any(says in w.value for w in at.warning) and ONE_MICROPHONE_NOTE in [c.value for c in at.caption]
+    at = on(SPEAKERS, "anne", trust_home.ids["one_voice"])
+    assert any(says in w.value for w in at.warning)
+    at = logged_in("anne")
+    at.switch_page(DEVELOPMENT).run()
+    assert not at.exception, at.exception
+    assert "Én stemme" not in set(at.dataframe[0].value["Titel"])
+    assert "Én stemme: stemmerne kunne ikke skelnes fra hinanden" in shown_text(at)
+    at = logged_in("anne")  # and the list of meetings shows no share for it
+    table = at.dataframe[0].value.set_index("Titel")
+    share = table["Sagsbehandlerens andel"]
+    assert share["Én stemme"] == "–" and share["Klar samtale"] != "–"
+
+
 def test_the_meeting_list_says_each_meetings_status_in_danish(trust_home):
     at = logged_in("anne")
     table = at.dataframe[0].value.set_index("Titel")
@@ -135,7 +168,7 @@ def test_the_meeting_list_says_each_meetings_status_in_danish(trust_home):
 
 def test_the_picker_opens_on_a_meeting_that_can_be_shown(trust_home):
     at = logged_in("anne")
-    assert at.selectbox(key="open_meeting").value in {trust_home.ids["ready"], trust_home.ids["no_roles"]}
+    assert at.selectbox(key="open_meeting").value in {trust_home.ids[name] for name in ("ready", "no_roles", "one_voice")}
 
 
 def job(state: str, progress: float = 0.0, message: str = ""):

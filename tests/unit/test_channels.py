@@ -152,3 +152,33 @@ def test_a_recording_with_too_few_channels_for_a_microphone_each_is_said_when_it
     # a map for only some, from before such maps were refused: as many channels as it asks for, nothing to say
     assert channels_note(meeting(2, Participant("sagsbehandler", "Sagsbehandler", channel=2),
                                  Participant("borger", "Borger"))) is None
+
+
+def test_fewer_voices_than_speaking_participants_on_one_microphone_is_said_where_the_balance_is():
+    """feedback.labels.voices_note: the attribution gives everything to one voice when it has
+    too little speech or cannot tell the voices apart (transcribe.speakers.attribute); the
+    balance then shows 100 % for one person, which must not be read as how the talk was shared."""
+    from feedback.labels import voices_note
+    from meetings.records import AudioInfo, Meeting, voices_heard
+
+    def meeting(channels: int, *participants):
+        return Meeting("m", "Møde", "2026-12-07T10:00:00+00:00", list(participants),
+                       audio=AudioInfo("x.wav", 16000, channels, 60.0))
+
+    def talk(*seconds):  # the voices heard in a balance with these talk times
+        return voices_heard({f"S{i + 1}": {"talk_s": s} for i, s in enumerate(seconds)})
+
+    two = (Participant("sagsbehandler", "Sagsbehandler"), Participant("borger", "Borger"),
+           Participant("observatør", "Observatør", speaks=False))  # the observer is not a voice to find
+    assert voices_note(meeting(1, *two), talk(50.0)) == (
+        "Der er kun fundet én stemme, men 2 deltagere taler: stemmerne kunne ikke skelnes fra hinanden (for "
+        "lidt tale, eller stemmer, der ligner hinanden meget). Al taletiden står derfor på én, og fordelingen "
+        "mellem deltagerne kan ikke læses her.")
+    assert voices_note(meeting(1, *two), talk(50.0, 20.0)) is None
+    assert voices_note(meeting(1, *two), talk(50.0, 0.0)) is not None  # a voice without talk time is none
+    assert voices_note(meeting(1, *two), talk()) is None  # no speech at all: nothing to misread
+    three = (*two, Participant("bisidder", "Bisidder"))
+    assert voices_note(meeting(1, *three), talk(50.0, 20.0)).startswith("Der er kun fundet 2 stemmer, men 3 deltagere")
+    # With a microphone each, a voice without talk time was silent on its channel: the balance is right.
+    each = (Participant("sagsbehandler", "Sagsbehandler", channel=1), Participant("borger", "Borger", channel=2))
+    assert voices_note(meeting(2, *each), talk(50.0)) is None

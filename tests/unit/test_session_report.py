@@ -118,6 +118,27 @@ def test_the_balance_says_how_far_to_trust_it_only_on_one_microphone(channels):
     assert "Referencebånd for sagsbehandlerens andel" in markdown and "Referencebånd" in page
 
 
+def test_one_voice_where_two_speak_is_said_instead_of_the_balance_being_read():
+    """The attribution could not tell the voices apart and gave everything to one: the report says
+    so where the balance is, as the overview does, instead of the smaller caveat of one microphone."""
+    from dataclasses import replace
+
+    from feedback.labels import ONE_MICROPHONE_NOTE, voices_note
+    from meetings.records import voices_heard
+
+    one = replace(analysis(), balance={"S1": {"talk_s": 100.0, "share": 1.0, "turns": 8, "longest_turn_s": 30.0}})
+    two = replace(meeting(), participants=[Participant("sagsbehandler", "Sagsbehandler"), Participant("borger", "Borger")])
+    args = (two, speakers()[:1], one, [STREAK], notes(), points())
+    markdown, page = report_markdown(*args), report_html(*args)
+    said = voices_note(two, voices_heard(one.balance))
+    assert said.startswith("Der er kun fundet én stemme, men 2 deltagere taler")
+    assert said in markdown and said in page
+    assert ONE_MICROPHONE_NOTE not in markdown and ONE_MICROPHONE_NOTE not in page
+    from medlyt.summary import render  # and `medlyt show` says the same
+
+    assert said in render(two, speakers()[:1], one) and ONE_MICROPHONE_NOTE not in render(two, speakers()[:1], one)
+
+
 def test_the_report_holds_the_key_figures_it_promises_and_the_notes_from_the_preparation():
     """Issue 20: the caption promises the key figures; the preparation note follows its moment."""
     from meetings.records import FlagReview
