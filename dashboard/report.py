@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from dashboard.format import clock, day, percent
-from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, interruptions_note, kind_label, voices_note
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, interruptions_note, kind_label
 from medlyt.summary import metric_value, speaker_value
 from meetings.records import (
     ROLE_LABELS,
@@ -31,7 +31,6 @@ from meetings.records import (
     SessionNote,
     Speaker,
     review_key,
-    voices_heard,
 )
 from meetings.redaction import redact
 
@@ -199,7 +198,7 @@ def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysi
     band = balance_band(analysis)
     if band:
         out += ["", f"Referencebånd for sagsbehandlerens andel: {percent(band[0])}–{percent(band[1])}."]
-    if (note := voices_note(meeting, voices_heard(analysis.balance)) or balance_note(meeting)) is not None:
+    if (note := balance_note(meeting, analysis.balance)) is not None:
         out += ["", note]
     out.append("")
     figures = key_figures(analysis)
@@ -274,7 +273,7 @@ def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, m
     if band:
         body.append(f'<p class="small">Referencebånd for sagsbehandlerens andel: '
                     f"{_h(percent(band[0]))}–{_h(percent(band[1]))}.</p>")
-    if (note := voices_note(meeting, voices_heard(analysis.balance)) or balance_note(meeting)) is not None:
+    if (note := balance_note(meeting, analysis.balance)) is not None:
         body.append(f'<p class="small">{_h(note)}</p>')
     figures = key_figures(analysis)
     if figures:

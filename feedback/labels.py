@@ -3,6 +3,8 @@ by `medlyt show` and the dashboard so both say the same thing."""
 
 from datetime import datetime
 
+from meetings.records import voices_heard
+
 DATE_FORMAT = "%d.%m.%Y"  # the one date format users read everywhere: dd.mm.åååå
 
 CONSENT_METHOD_LABELS = {"verbal": "mundtligt", "written": "skriftligt"}
@@ -71,9 +73,12 @@ def mixed_recordings_note(microphone_each: list[bool]) -> str | None:
             "optaget på samme måde (kolonnen »Optaget med« under Møderne).")
 
 
-def balance_note(meeting) -> str | None:
-    """What the balance says about itself wherever it is shown: on one microphone how far to
-    trust it; recorded with a microphone for each speaking participant nothing."""
+def balance_note(meeting, balance: dict) -> str | None:
+    """What the balance says about itself wherever it is shown: fewer voices found than people
+    speak (voices_note) first; else on one microphone how far to trust it; recorded with a
+    microphone for each speaking participant nothing."""
+    if (fewer := voices_note(meeting, voices_heard(balance))) is not None:
+        return fewer
     return None if meeting.microphone_each else ONE_MICROPHONE_NOTE
 
 

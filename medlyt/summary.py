@@ -3,9 +3,8 @@
 Personal data a flag's message may quote (an observer's note, say) is masked (meetings.redaction)."""
 
 from feedback.flags import number, percent
-from feedback.labels import (METRICS, SPEAKER_METRICS, TONES, balance_note, day_time, interruptions_note, kind_label,
-                             voices_note)
-from meetings.records import Analysis, Meeting, Speaker, voices_heard
+from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, day_time, interruptions_note, kind_label
+from meetings.records import Analysis, Meeting, Speaker
 from meetings.redaction import redact
 
 BAR_WIDTH = 20
@@ -37,7 +36,7 @@ def render(meeting: Meeting, speakers: list[Speaker], analysis: Analysis) -> str
                      f"{clock(b['talk_s']):>7}  ({b['turns']} ture, længste {number(b['longest_turn_s'])} s)")
     low, high = analysis.config["thresholds"]["balance_band"]
     lines.append(f"  Referencebånd for sagsbehandlerens andel: {round(low * 100)}–{percent(high)}")
-    if (note := voices_note(meeting, voices_heard(analysis.balance)) or balance_note(meeting)) is not None:
+    if (note := balance_note(meeting, analysis.balance)) is not None:
         lines.append(f"  {note}")
     lines += ["", "Nøgletal"]
     for key, (name, explanation) in METRICS.items():
