@@ -4,6 +4,7 @@ Pure: no audio, no model, no store. It runs again in well under a second after a
 correction, so nothing here may depend on re-transcribing.
 """
 
+import dataclasses
 import re
 
 from feedback.config import Config, ConfigError, load_config, replay
@@ -49,6 +50,11 @@ def analyser(config: Config | None = None):
     def run(meeting: Meeting, segments: list[Segment], speech: list[Speech], speakers: list[Speaker],
             previous: Analysis | None) -> Analysis:
         in_force = config or (replay(previous.config, previous.config_source) if previous else load_config())
+        if meeting.too_few_voices(len({s.speaker for s in speech or segments if s.speaker and s.end > s.start})):
+            # One voice holds several people's talk: no figure or flag may rest on whose it is
+            # (the caseworker "at 100 %", her "monologue" of the whole meeting). The names stay
+            # stored; only this analysis reads the voices without roles.
+            speakers = [dataclasses.replace(s, role=None) for s in speakers]
         return analyse(segments, speakers, meeting.audio.duration_s if meeting.audio else 0.0, in_force, speech,
                        meeting.bookmarks)
     return run

@@ -83,20 +83,20 @@ def balance_note(meeting, balance: dict) -> str | None:
 
 
 def voices_note(meeting, voices: int) -> str | None:
-    """On one microphone, fewer `voices` with talk time (meetings.records.voices_heard) than
-    participants who speak: the attribution gave the talk of voices it could not tell apart to
-    one of them (too little speech, or voices too alike), so the balance cannot show how the talk
-    was shared. Said before anything else about the balance. With a microphone each a voice
-    without talk time was silent on its channel, which the balance shows as it is."""
-    speaking = sum(1 for p in meeting.participants if p.speaks)
-    if meeting.microphone_each or not 0 < voices < speaking:
+    """Fewer `voices` with talk time (meetings.records.voices_heard) than people speak, on one
+    microphone (Meeting.too_few_voices): the balance cannot show how the talk was shared, and
+    the analysis has left out what rests on roles. Said before anything else about the balance."""
+    if not meeting.too_few_voices(voices):
         return None
+    speaking = sum(1 for p in meeting.participants if p.speaks)
     if voices == 1:
         return (f"Der er kun fundet én stemme, men {speaking} deltagere taler: stemmerne kunne ikke skelnes fra "
                 "hinanden (for lidt tale, eller stemmer, der ligner hinanden meget). Al taletiden står derfor "
-                "på én, og fordelingen mellem deltagerne kan ikke læses her.")
+                "på én, og fordelingen mellem deltagerne kan ikke læses her; nøgletal og markeringer om "
+                "sagsbehandler og borger er udeladt.")
     return (f"Der er kun fundet {voices} stemmer, men {speaking} deltagere taler: nogle stemmer kunne ikke "
-            "skelnes fra hinanden, og deres taletid står på en anden. Læs fordelingen varsomt.")
+            "skelnes fra hinanden, og deres taletid står på en anden. Fordelingen kan ikke læses her; nøgletal "
+            "og markeringer om sagsbehandler og borger er udeladt.")
 
 
 def channels_note(meeting) -> str | None:

@@ -370,6 +370,14 @@ class Meeting:
     def channels_wanted(self) -> int:
         return channels_wanted(self.participants)
 
+    def too_few_voices(self, voices: int) -> bool:
+        """On one microphone, fewer `voices` with talk time (voices_heard) than participants who
+        speak: the attribution could not tell them apart (too little speech, or voices too alike)
+        and gave the talk of some to another. With a microphone each, a voice without talk time
+        was silent on its channel."""
+        speaking = sum(1 for p in self.participants if p.speaks)
+        return not self.microphone_each and 0 < voices < speaking
+
     @property
     def speaking_participants(self) -> list[Participant]:
         return [p for p in self.participants if p.speaks]

@@ -15,12 +15,12 @@ from dashboard.data import meeting_for, store
 from dashboard.format import WARNING_COLOUR, clock, coloured, count, day_time, escape, model_note, percent
 from dashboard.moment import evidence, header_and_sound, said_around
 from dashboard.status import SPEAKERS, meeting_state
-from feedback.labels import (METRICS, ONE_MICROPHONE_NOTE, SPEAKER_METRICS, TONES, balance_note, interruptions_note,
-                             kind_label, uncertain)
+from feedback.labels import (METRICS, SPEAKER_METRICS, TONES, balance_note, interruptions_note, kind_label, uncertain,
+                             voices_note)
 from feedback.metrics import turns
 from medlyt.summary import metric_value, speaker_value
 from meetings.access import can_choose_moments
-from meetings.records import REVIEW_STATUSES, review_key
+from meetings.records import REVIEW_STATUSES, review_key, voices_heard
 from meetings.redaction import redact, redact_segments, redact_speakers
 
 FIGURE_WIDTH_PX = 210  # a key figure's box: its longest value and explanation fit
@@ -63,19 +63,20 @@ def render() -> None:
         st.altair_chart(balance_chart(analysis.balance, labels, roles, thresholds["balance_band"]),
                         width="stretch", height=chart_height(len(analysis.balance)))
         low, high = thresholds["balance_band"]
-        if "sagsbehandler" in roles.values():
+        # Fewer voices than people speak: the bars cannot be read, and naming voices cannot mend it.
+        fewer = voices_note(meeting, voices_heard(analysis.balance))
+        if "sagsbehandler" in roles.values() and fewer is None:
             st.caption(f"Det lyse bånd bag sagsbehandlerens søjle er referencebåndet ({percent(low)}–{percent(high)} "
                        "af taletiden): taler sagsbehandleren inden for det, er der plads til borgeren.")
-        note = balance_note(meeting, analysis.balance)
-        if note == ONE_MICROPHONE_NOTE:
+        if fewer is not None:
+            st.warning(fewer)
+        elif (note := balance_note(meeting, analysis.balance)) is not None:
             st.caption(note)
-        elif note is not None:  # fewer voices than people speak: the bars cannot be read
-            st.warning(note)
     with right:
         st.subheader("Hvem talte hvornår")
         st.altair_chart(timeline_chart(speech or segments, analysis.flags, labels, thresholds["turn_gap_s"]),
                         width="stretch", height=chart_height(len(labels)) + 40)  # room for the legend
-    if not analysis.metrics.get("roles_known"):
+    if not analysis.metrics.get("roles_known") and fewer is None:
         state = meeting_state(meeting, has_analysis=True, roles_known=False)
         st.warning(f"{state.explanation} {state.next_step}")
         st.page_link(SPEAKERS, label="Gå til Hvem er hvem", icon=":material/arrow_forward:",

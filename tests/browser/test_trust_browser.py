@@ -56,11 +56,13 @@ def trust_home(tmp_path, danish_dir):
     with Store(home) as store:
         store.add_user("anne", "sagsbehandler", PASSWORD)
         store.add_user("olga", "observatør", PASSWORD)
+        # Before the ready one: the picker opens on the newest meeting that can be shown.
+        one_voice = processed_meeting(store, danish_dir / AUDIO, "Én stemme fundet", "anne", "olga", one_voice=True)
         ready = processed_meeting(store, danish_dir / AUDIO, "Opfølgning i browseren", "anne", "olga")
         waiting = store.create_meeting("Venter på samtykke", [
             Participant("sagsbehandler", "Sagsbehandler", user="anne"), Participant("borger", "Borger")],
             recorded_by="olga").id
-    return {"home": home, "ready": ready, "waiting": waiting, "password": PASSWORD}
+    return {"home": home, "ready": ready, "waiting": waiting, "one_voice": one_voice, "password": PASSWORD}
 
 
 def check_danish(browser_page, name: str) -> None:
@@ -140,6 +142,22 @@ def test_every_page_is_danish_readable_and_reflows(trust_home, dashboard, browse
     page.get_by_text("Sagsbehandler og Borger har ikke givet samtykke til optagelse endnu.").wait_for(timeout=RENDER_TIMEOUT_MS)
     assert not re.search(r"medlyt \w+|Kør:", page.inner_text("body"))
     check_danish(browser_page, "mangler-samtykke")
+
+
+@pytest.mark.parametrize("width", [1400, 768])
+def test_one_voice_where_two_speak_warns_beside_the_balance(trust_home, dashboard, browser_page, width):
+    """The attribution could not tell the voices apart: the warning stands under the balance,
+    readable whole at both widths (screenshots trust-en-stemme-<width>.png)."""
+    page = start_logged_in(dashboard, browser_page, trust_home["home"], "anne", trust_home["password"])
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.get_by_role("heading", name="Møder").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/overblik?meeting={trust_home['one_voice']}",
+              wait_until="commit")
+    warning = page.locator('[data-testid="stAlertContentWarning"]').filter(has_text="Der er kun fundet én stemme")
+    warning.wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert "fordelingen mellem deltagerne kan ikke læses her" in warning.inner_text()
+    assert warning.bounding_box()["width"] > 200
+    check_danish(browser_page, "en-stemme")
 
 
 def test_an_unknown_address_says_so_in_danish(trust_home, dashboard, browser_page):

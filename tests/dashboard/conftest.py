@@ -57,9 +57,10 @@ def words(start: float, end: float, text: str) -> list[Word]:
 
 
 def processed_meeting(store: Store, audio: Path, title: str, caseworker: str, recorded_by: str | None,
-                      microphone_each: bool = False) -> str:
+                      microphone_each: bool = False, one_voice: bool = False) -> str:
     """A meeting with a transcript and its analysis; with microphone_each, the caseworker's
-    own microphone is channel 1 and the citizen's channel 2."""
+    own microphone is channel 1 and the citizen's channel 2; with one_voice, everything on the
+    caseworker's voice, as the attribution leaves it when it cannot tell the voices apart."""
     consent = Consent(True, "verbal", now_iso())
     meeting = store.create_meeting(title, [
         Participant("sagsbehandler", "Sagsbehandler", consent=consent, user=caseworker,
@@ -67,10 +68,11 @@ def processed_meeting(store: Store, audio: Path, title: str, caseworker: str, re
         Participant("borger", "Borger", consent=consent, channel=2 if microphone_each else None),
     ], recorded_by=recorded_by)
     store.attach_audio(meeting.id, lambda dest: import_audio(audio, dest))
+    lines = [("S1", *line[1:]) for line in LINES] if one_voice else LINES
     segments = [Segment(a, b, text, words(a, b, text), who, avg_logprob=-0.2, loudness_db=-30.0)
-                for who, a, b, text in LINES]
-    speech = [Speech(a, b, who, -30.0) for who, a, b, _ in LINES]
-    speakers = [Speaker("S1", "Sagsbehandler", "sagsbehandler"), Speaker("S2", "Borger", "borger")]
+                for who, a, b, text in lines]
+    speech = [Speech(a, b, who, -30.0) for who, a, b, _ in lines]
+    speakers = [Speaker("S1", "Sagsbehandler", "sagsbehandler"), Speaker("S2", "Borger", "borger")][:1 if one_voice else 2]
     store.save_transcript(meeting.id, segments, "base", speakers, analyser(), speech)
     return meeting.id
 

@@ -132,12 +132,21 @@ def test_speakers_without_roles_are_named_on_hvem_er_hvem_not_by_a_command(trust
 def test_one_voice_where_two_speak_is_said_where_the_balance_is_and_kept_out_of_the_development(trust_home):
     """The attribution gives everything to one voice when it cannot tell them apart; the
     balance would show 100 % for the caseworker. Said on the overview (instead of the smaller
-    caveat of one microphone) and on Hvem er hvem, and the meeting does not count as a point in
+    caveat of one microphone, and of the advice to name the voices, which cannot mend it) and on
+    Hvem er hvem; no figure or flag rests on the voice's role (no "Sagsbehandleren fylder meget"
+    at 100 %, no monologue of the whole meeting); and the meeting does not count as a point in
     her development."""
     says = "Der er kun fundet én stemme, men 2 deltagere taler"
     at = on(OVERVIEW, "anne", trust_home.ids["one_voice"])
-    assert any(says in w.value for w in at.warning)
+    assert [w.value for w in at.warning if says in w.value] and len(at.warning) == 1, [w.value for w in at.warning]
     assert ONE_MICROPHONE_NOTE not in [c.value for c in at.caption]
+    assert not any("referencebåndet" in c.value for c in at.caption)  # no band to read a 100 % bar against
+    with Store(trust_home.home) as store:
+        analysis = store.analysis(trust_home.ids["one_voice"])
+        assert store.speakers(trust_home.ids["one_voice"])[0].role == "sagsbehandler"  # the name stays stored
+    kinds = {f.kind for f in analysis.flags}
+    assert kinds and not kinds & {"caseworker_dominance", "long_monologue", "closed_question_streak", "citizen_story"}
+    assert analysis.metrics["longest_monologue_s"] is None and not analysis.metrics["roles_known"]
     at = on(OVERVIEW, "anne", trust_home.ids["ready"])  # two voices found: no such warning
     assert not any(says in w.value for w in at.warning) and ONE_MICROPHONE_NOTE in [c.value for c in at.caption]
     at = on(SPEAKERS, "anne", trust_home.ids["one_voice"])
