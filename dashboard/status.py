@@ -34,10 +34,13 @@ class MeetingState:
 
 
 def meeting_state(meeting: Meeting, *, recording: bool = False, abandoned: bool = False,
-                  has_analysis: bool = False, roles_known: bool = True, job: Job | None = None) -> MeetingState:
+                  has_analysis: bool = False, roles_known: bool = True, too_few_voices: bool = False,
+                  job: Job | None = None) -> MeetingState:
     """The meeting's status and next step. `recording`: a recorder is writing it now;
     `abandoned`: a recording was begun and its recorder is gone; `has_analysis`: key figures
-    exist; `roles_known`: the analysis knows who is the caseworker and who the citizen."""
+    exist; `roles_known`: the analysis knows who is the caseworker and who the citizen;
+    `too_few_voices`: fewer voices were found than people speak (Meeting.too_few_voices), which
+    naming the voices cannot mend."""
     if recording:
         return MeetingState("Optages nu", "Mødet bliver optaget lige nu.",
                             "Følg optagelsen på Live. Transskriptionen laves, når optagelsen er stoppet.", LIVE)
@@ -77,6 +80,13 @@ def meeting_state(meeting: Meeting, *, recording: bool = False, abandoned: bool 
             "Transskriberet, uden nøgletal", "Mødet er transskriberet, men har ingen nøgletal eller markeringer endnu.",
             "Teksten kan læses under Transskription. Bed en administrator om at beregne nøgletallene.",
             TRANSCRIPT, has_transcript=True)
+    if too_few_voices:
+        return MeetingState(
+            "Stemmerne kunne ikke skelnes", "Der er fundet færre stemmer, end der er deltagere, der taler, så "
+            "taletiden kan ikke fordeles mellem dem, og nøgletal og markeringer om sagsbehandler og borger mangler.",
+            "Teksten og de øvrige markeringer kan læses på mødeoverblikket. Optag næste møde med en mikrofon til "
+            "hver, der taler (vælges under Nyt møde), så måles fordelingen på kanalerne.", OVERVIEW,
+            has_transcript=True, has_figures=True)
     if not roles_known:
         return MeetingState(
             "Talerne mangler roller", "Talerne har ikke roller endnu, så nøgletal og markeringer om sagsbehandler "
@@ -107,7 +117,8 @@ def states_from_store(store, meetings: list[Meeting]) -> tuple[dict[str, Meeting
         processed = meeting.status == "processed"
         states[meeting.id] = meeting_state(
             meeting, recording=recording, abandoned=abandoned, has_analysis=processed and glance.has_analysis,
-            roles_known=processed and glance.roles_known, job=None if processed else glance.job)
+            roles_known=processed and glance.roles_known,
+            too_few_voices=processed and meeting.too_few_voices(glance.voices), job=None if processed else glance.job)
     return states, glances
 
 

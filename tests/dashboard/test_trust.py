@@ -160,6 +160,7 @@ def test_one_voice_where_two_speak_is_said_where_the_balance_is_and_kept_out_of_
     table = at.dataframe[0].value.set_index("Titel")
     share = table["Sagsbehandlerens andel"]
     assert share["Én stemme"] == "–" and share["Klar samtale"] != "–"
+    assert table.loc["Én stemme", "Status"] == "Stemmerne kunne ikke skelnes"  # not "name the voices": that cannot mend it
 
 
 def test_the_meeting_list_says_each_meetings_status_in_danish(trust_home):
@@ -205,6 +206,9 @@ def test_every_state_has_its_danish_status_and_next_step():
         "Transskriberet, uden nøgletal": meeting_state(Meeting("m1", "Møde", now_iso(), [], "processed", audio)),
         "Talerne mangler roller": meeting_state(Meeting("m1", "Møde", now_iso(), [], "processed", audio),
                                                 has_analysis=True, roles_known=False),
+        "Stemmerne kunne ikke skelnes": meeting_state(Meeting("m1", "Møde", now_iso(), participants(True), "processed",
+                                                              audio), has_analysis=True, roles_known=False,
+                                                      too_few_voices=True),
         "Klar": meeting_state(Meeting("m1", "Møde", now_iso(), [], "processed", audio), has_analysis=True),
     }
     for label, state in cases.items():
