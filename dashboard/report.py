@@ -30,7 +30,10 @@ from meetings.records import (
     Meeting,
     SessionNote,
     Speaker,
+    named_voices,
     review_key,
+    unnamed_label,
+    voices_heard,
 )
 from meetings.redaction import redact
 
@@ -79,8 +82,7 @@ def speaker_names(speakers: Iterable[Speaker]) -> dict[str, str]:
         if s.role in ROLE_LABELS:
             names[s.id] = ROLE_LABELS[s.role]
         else:
-            digits = re.sub(r"\D", "", s.id)
-            names[s.id] = f"Taler {digits}" if digits else "Ukendt taler"
+            names[s.id] = unnamed_label(s.id)
     counts = {}
     for name in names.values():
         counts[name] = counts.get(name, 0) + 1
@@ -185,6 +187,7 @@ def _md_block(text: str, indent: str) -> str:
 def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, moments: list[Flag],
                     notes: Notes, points: list[DevelopmentPoint], reviews: Reviews | None = None) -> str:
     reviews = reviews or {}
+    speakers = named_voices(meeting, speakers, voices_heard(analysis.balance))
     out = [f"# Sparring: {_md(redact(meeting.title))}", ""]
     duration = duration_s(meeting, analysis)
     out += [f"- **Mødets dato:** {meeting_date(meeting)}",
@@ -205,7 +208,7 @@ def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysi
     if figures:
         out += ["## Nøgletal", "", "| Nøgletal | Værdi | Hvad det er |", "|---|---:|---|"]
         out += [f"| {name} | {value} | {why} |" for name, value, why in figures]
-        if "interruptions" in analysis.metrics and (note := interruptions_note(meeting)) is not None:
+        if (note := interruptions_note(meeting, analysis.metrics)) is not None:
             out += ["", note]
         out.append("")
     per_speaker = speaker_figures(analysis, speakers)
@@ -253,6 +256,7 @@ def _h(text) -> str:
 def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, moments: list[Flag],
                 notes: Notes, points: list[DevelopmentPoint], reviews: Reviews | None = None) -> str:
     reviews = reviews or {}
+    speakers = named_voices(meeting, speakers, voices_heard(analysis.balance))
     title = f"Sparring: {redact(meeting.title)}"
     duration = duration_s(meeting, analysis)
     session = held(notes, points)
@@ -280,7 +284,7 @@ def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, m
         body += ["<h2>Nøgletal</h2>", "<table>", "<tr><th>Nøgletal</th><th>Værdi</th><th>Hvad det er</th></tr>"]
         body += [f"<tr><td>{_h(name)}</td><td>{_h(value)}</td><td>{_h(why)}</td></tr>" for name, value, why in figures]
         body.append("</table>")
-        if "interruptions" in analysis.metrics and (note := interruptions_note(meeting)) is not None:
+        if (note := interruptions_note(meeting, analysis.metrics)) is not None:
             body.append(f'<p class="small">{_h(note)}</p>')
     per_speaker = speaker_figures(analysis, speakers)
     if per_speaker:

@@ -23,7 +23,7 @@ from feedback.metrics import (
 from feedback.questions import QuestionRules
 from feedback.utterances import tokens_of
 from meetings.intervals import union
-from meetings.records import Analysis, Bookmark, Meeting, Segment, Speaker, Speech, now_iso
+from meetings.records import Analysis, Bookmark, Meeting, Segment, Speaker, Speech, named_voices, now_iso
 
 
 def analyse(segments: list[Segment], speakers: list[Speaker], duration_s: float, config: Config,
@@ -50,13 +50,19 @@ def analyser(config: Config | None = None):
     def run(meeting: Meeting, segments: list[Segment], speech: list[Speech], speakers: list[Speaker],
             previous: Analysis | None) -> Analysis:
         in_force = config or (replay(previous.config, previous.config_source) if previous else load_config())
-        if meeting.too_few_voices(len({s.speaker for s in speech or segments if s.speaker and s.end > s.start})):
-            # One voice holds several people's talk: no figure or flag may rest on whose it is
-            # (the caseworker "at 100 %", her "monologue" of the whole meeting). The names stay
-            # stored; only this analysis reads the voices without roles.
-            speakers = [dataclasses.replace(s, role=None) for s in speakers]
-        return analyse(segments, speakers, meeting.audio.duration_s if meeting.audio else 0.0, in_force, speech,
-                       meeting.bookmarks)
+        # Where one voice holds several people's talk, no figure or flag may rest on whose it is
+        # (the caseworker "at 100 %", her "monologue" of the whole meeting, "Sagsbehandler sagde"
+        # for the citizen's words): the analysis reads such voices without names or roles.
+        voices = len({s.speaker for s in speech or segments if s.speaker and s.end > s.start})
+        speakers = named_voices(meeting, speakers, voices)
+        result = analyse(segments, speakers, meeting.audio.duration_s if meeting.audio else 0.0, in_force, speech,
+                         meeting.bookmarks)
+        if meeting.too_few_voices(voices):
+            # Speaker changes and interruptions are counted between voices: with several people
+            # on one voice there is no count to give (not 0).
+            result = dataclasses.replace(result, metrics={**result.metrics, "interactivity_per_min": None,
+                                                          "interruptions": None})
+        return result
     return run
 
 

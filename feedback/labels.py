@@ -47,9 +47,10 @@ INTERRUPTIONS_NOTE = ("Afbrydelserne er talt på stemmerne i én mikrofon. Hvor 
                       "hver, der taler, måles de på kanalerne.")
 
 
-def interruptions_note(meeting) -> str | None:
-    """What the interruption count says about itself: on one microphone that it may be too low."""
-    return None if meeting.microphone_each else INTERRUPTIONS_NOTE
+def interruptions_note(meeting, metrics: dict) -> str | None:
+    """What the interruption count says about itself: on one microphone that it may be too low;
+    nothing where there is no count (the voices could not be told apart)."""
+    return None if meeting.microphone_each or metrics.get("interruptions") is None else INTERRUPTIONS_NOTE
 
 
 def recorded_with(microphone_each: bool) -> str:
@@ -88,15 +89,15 @@ def voices_note(meeting, voices: int) -> str | None:
     the analysis has left out what rests on roles. Said before anything else about the balance."""
     if not meeting.too_few_voices(voices):
         return None
-    speaking = sum(1 for p in meeting.participants if p.speaks)
+    speaking = len(meeting.speaking_participants)
     if voices == 1:
         return (f"Der er kun fundet én stemme, men {speaking} deltagere taler: stemmerne kunne ikke skelnes fra "
                 "hinanden (for lidt tale, eller stemmer, der ligner hinanden meget). Al taletiden står derfor "
                 "på én, og fordelingen mellem deltagerne kan ikke læses her; nøgletal og markeringer om "
-                "sagsbehandler og borger er udeladt.")
+                "sagsbehandler og borger er udeladt, og talerskift og afbrydelser kan ikke tælles.")
     return (f"Der er kun fundet {voices} stemmer, men {speaking} deltagere taler: nogle stemmer kunne ikke "
             "skelnes fra hinanden, og deres taletid står på en anden. Fordelingen kan ikke læses her; nøgletal "
-            "og markeringer om sagsbehandler og borger er udeladt.")
+            "og markeringer om sagsbehandler og borger er udeladt, og talerskift og afbrydelser kan ikke tælles.")
 
 
 def channels_note(meeting) -> str | None:

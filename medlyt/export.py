@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 from feedback.metrics import turns
-from meetings.records import Analysis, Meeting, Segment, Speaker, Speech
+from meetings.records import Analysis, Meeting, Segment, Speaker, Speech, named_voices, voices_found
 from meetings.redaction import redact, redact_segments, redact_value
 
 
@@ -41,6 +41,8 @@ class Transcript:
     @classmethod
     def of_meeting(cls, meeting: Meeting, segments: list[Segment], speakers: list[Speaker],
                    analysis: Analysis | None = None, speech: list[Speech] = ()) -> "Transcript":
+        # Named as the pages name them: voices that could not be told apart go by "Taler N".
+        speakers = named_voices(meeting, speakers, voices_found(analysis, segments))
         return cls(
             segments=segments,
             speech=list(speech),

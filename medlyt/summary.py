@@ -4,7 +4,7 @@ Personal data a flag's message may quote (an observer's note, say) is masked (me
 
 from feedback.flags import number, percent
 from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, day_time, interruptions_note, kind_label
-from meetings.records import Analysis, Meeting, Speaker
+from meetings.records import Analysis, Meeting, Speaker, named_voices, voices_heard
 from meetings.redaction import redact
 
 BAR_WIDTH = 20
@@ -22,7 +22,8 @@ def bar(share: float) -> str:
 
 
 def render(meeting: Meeting, speakers: list[Speaker], analysis: Analysis) -> str:
-    labels = {s.id: s.label for s in speakers}
+    voices = voices_heard(analysis.balance)
+    labels = {s.id: s.label for s in named_voices(meeting, speakers, voices)}
     lines = [
         f"Møde {meeting.id}: {meeting.title}",
         f"Varighed {clock(analysis.metrics['duration_s'])}, model {meeting.model}, analyseret "
@@ -41,13 +42,13 @@ def render(meeting: Meeting, speakers: list[Speaker], analysis: Analysis) -> str
     lines += ["", "Nøgletal"]
     for key, (name, explanation) in METRICS.items():
         lines.append(f"  {name:<26} {metric_value(key, analysis.metrics.get(key)):<12} {explanation}")
-    if (note := interruptions_note(meeting)) is not None:
+    if (note := interruptions_note(meeting, analysis.metrics)) is not None:
         lines.append(f"  {note}")
     per_speaker = analysis.metrics.get("speakers", {})
     for key, (name, explanation) in SPEAKER_METRICS.items():
         values = ", ".join(f"{labels.get(who, who)} {speaker_value(key, m)}" for who, m in per_speaker.items())
         lines.append(f"  {name:<26} {values}  ({explanation})")
-    if not analysis.metrics.get("roles_known"):
+    if not analysis.metrics.get("roles_known") and not meeting.too_few_voices(voices):  # roles cannot mend that
         lines += ["", "Bemærk: talerne har ikke roller endnu, så målinger og markeringer om sagsbehandler og "
                       "borger mangler. Giv dem roller: medlyt speaker rename "
                       f"{meeting.id} S1 --role sagsbehandler"]

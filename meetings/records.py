@@ -244,6 +244,28 @@ def voices_heard(balance: dict) -> int:
     return sum(1 for b in balance.values() if b["talk_s"] > 0)
 
 
+def voices_found(analysis: Analysis | None, segments) -> int:
+    """How many voices a meeting has: with talk time in its analysis's balance, or, where there
+    is no analysis, with lines in its transcript."""
+    return voices_heard(analysis.balance) if analysis else len({s.speaker for s in segments if s.speaker})
+
+
+def unnamed_label(speaker_id: str) -> str:
+    """The name a voice goes by before anyone knows whose it is: "Taler 2" for S2."""
+    digits = "".join(c for c in speaker_id if c.isdigit())
+    return f"Taler {digits}" if digits else "Ukendt taler"
+
+
+def named_voices(meeting: "Meeting", speakers, voices: int) -> list[Speaker]:
+    """The speakers as everything that shows or reads a meeting names them: as people named
+    them; but where fewer `voices` were heard than people speak (Meeting.too_few_voices) each
+    voice holds several people's talk, so neither a name nor a role is true of it, and it goes
+    by "Taler N" without a role. The names stay stored, for when the meeting is processed again."""
+    if not meeting.too_few_voices(voices):
+        return list(speakers)
+    return [Speaker(s.id, unnamed_label(s.id)) for s in speakers]
+
+
 @dataclass(frozen=True)
 class Glance:
     """What a list of meetings shows beside each meeting: its latest job and the analysis's
@@ -375,8 +397,7 @@ class Meeting:
         speak: the attribution could not tell them apart (too little speech, or voices too alike)
         and gave the talk of some to another. With a microphone each, a voice without talk time
         was silent on its channel."""
-        speaking = sum(1 for p in self.participants if p.speaks)
-        return not self.microphone_each and 0 < voices < speaking
+        return not self.microphone_each and 0 < voices < len(self.speaking_participants)
 
     @property
     def speaking_participants(self) -> list[Participant]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from capture.vad import VadOptions, speech_segments
 from capture.wav import iter_blocks, read_mono, wav_info
-from meetings.records import Participant, Speaker, microphone_each
+from meetings.records import Participant, Speaker, microphone_each, unnamed_label
 from transcribe.channels import channel_turns, frame_energies_db
 from transcribe.embedding import FRAMES_PER_SECOND, SpeakerEncoder, frame_span, normalize_volume_in_place
 from transcribe.overlap import find_overlaps, with_overlaps
@@ -104,7 +104,7 @@ def by_voice(wav: Path, speech: list[tuple[float, float]], n_speakers: int, opti
             overlaps = find_overlaps(mel, speech, turns, attribution.n_speakers, encoder.embed_frames, options)
             turns = with_overlaps(turns, overlaps)
         attribution = dataclasses.replace(attribution, turns=turns)
-    speakers = [Speaker(speaker_id(i), f"Taler {i + 1}") for i in range(attribution.n_speakers)]
+    speakers = [Speaker(speaker_id(i), unnamed_label(speaker_id(i))) for i in range(attribution.n_speakers)]
     return SpeakerResult(attribution.turns, speakers, "voices" if attribution.turns else "none",
                          attribution.estimated_speakers, [attribution.note] if attribution.note else [],
                          attribution.centroids)

@@ -20,7 +20,7 @@ from feedback.labels import (METRICS, SPEAKER_METRICS, TONES, balance_note, inte
 from feedback.metrics import turns
 from medlyt.summary import metric_value, speaker_value
 from meetings.access import can_choose_moments
-from meetings.records import REVIEW_STATUSES, review_key, voices_heard
+from meetings.records import REVIEW_STATUSES, named_voices, review_key, voices_heard
 from meetings.redaction import redact, redact_segments, redact_speakers
 
 FIGURE_WIDTH_PX = 210  # a key figure's box: its longest value and explanation fit
@@ -49,6 +49,7 @@ def render() -> None:
         reviews = s.reviews(meeting.id)
     if not has_analysis(meeting, analysis):
         return
+    speakers = named_voices(meeting, speakers, voices_heard(analysis.balance))
     labels = {s.id: s.label for s in speakers}
     roles = {s.id: s.role for s in speakers}
     thresholds = analysis.config["thresholds"]
@@ -81,7 +82,7 @@ def render() -> None:
         st.warning(f"{state.explanation} {state.next_step}")
         st.page_link(SPEAKERS, label="Gå til Hvem er hvem", icon=":material/arrow_forward:",
                      query_params={"meeting": meeting.id})
-    metrics_section(analysis.metrics, labels, interruptions_note(meeting))
+    metrics_section(analysis.metrics, labels, interruptions_note(meeting, analysis.metrics))
     flags_section(user, meeting, analysis.flags, segments, labels, reviews, thresholds.get("low_confidence", 0.6))
 
 

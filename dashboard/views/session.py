@@ -16,7 +16,7 @@ from dashboard.moment import evidence, header_and_sound, said_around
 from dashboard.format import WARNING_COLOUR, clock, coloured, count, day_time, escape
 from feedback.labels import TONES, kind_label, uncertain
 from meetings.access import note_author
-from meetings.records import NOTE_AUTHORS, Flag, review_key
+from meetings.records import NOTE_AUTHORS, Flag, named_voices, review_key, voices_heard
 from meetings.redaction import redact, redact_segments, redact_speakers
 
 TAKE_ALONG = "drøftet"  # the stored status the overview shows as "Tag med"
@@ -38,7 +38,7 @@ def render() -> None:
     if not has_analysis(meeting, analysis):
         return
     writer = note_author(user, meeting)
-    labels = {s.id: s.label for s in speakers}
+    labels = {s.id: s.label for s in named_voices(meeting, speakers, voices_heard(analysis.balance))}
 
     st.caption("Sparringen bygger på styrker såvel som opmærksomhedspunkter: tal både om det, der "
                "lykkedes, og om det, der kunne gøres anderledes.")

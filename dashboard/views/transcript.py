@@ -25,10 +25,11 @@ from dashboard.format import UNSURE_COLOUR, clock, coloured, escape, model_note,
 from dashboard.line_click import BOX_KEY, clicked_line
 from dashboard.moment import MAX_CLIP_S  # a line that runs for minutes still sends only a couple of minutes
 from feedback.analysis import analyser
+from feedback.labels import voices_note
 from meetings.access import can_correct_speakers, can_export_transcript
 from meetings.corrections import anchor_of
 from meetings.errors import MeetingError
-from meetings.records import ROLE_LABELS, ROLES, Correction, Segment, Speaker, Word
+from meetings.records import ROLE_LABELS, ROLES, Correction, Segment, Speaker, Word, named_voices, voices_found
 from meetings.redaction import redact_segments, redact_speakers
 
 DEFAULT_LOW_CONFIDENCE = 0.6  # feedback/config.toml's, for a meeting without an analysis
@@ -48,7 +49,10 @@ def render() -> None:
         segments = redact_segments(s.segments(meeting.id))  # nothing below sees the unmasked text
         speakers = redact_speakers(s.speakers(meeting.id))  # labels are typed: masked too
         analysis = s.analysis(meeting.id)
-    labels = {sp.id: sp.label for sp in speakers}
+    # Named as everywhere a meeting is read; "Ret talere" below works on the names as stored.
+    voices = voices_found(analysis, segments)
+    heard = named_voices(meeting, speakers, voices)
+    labels = {sp.id: sp.label for sp in heard}
     threshold = (analysis.config.get("thresholds", {}).get("low_confidence", DEFAULT_LOW_CONFIDENCE)
                  if analysis else DEFAULT_LOW_CONFIDENCE)
 
@@ -59,6 +63,8 @@ def render() -> None:
     st.caption(f"{len(segments)} linjer · {duration} · model {escape(meeting.model or '–')}{digest}")
     if (note := model_note(meeting.model)) is not None:
         (st.warning if meeting.model == "base" else st.caption)(note)
+    if (note := voices_note(meeting, voices)) is not None:
+        st.warning(note)
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         kind, message = notice
@@ -69,7 +75,7 @@ def render() -> None:
         chosen = transcript_section(meeting, segments, labels, threshold)
         # Under the transcript, at its width: in the narrow column beside it, the table's last
         # columns were cut off.
-        balance_section(analysis, speakers)
+        balance_section(analysis, heard)
     with right:
         if can_correct_speakers(user, meeting):
             corrections_section(meeting, segments, speakers, chosen)

@@ -237,8 +237,12 @@ def test_merging_two_speakers_leaves_one_with_all_the_talk(own_meeting, transcri
     button(at, "do_merge").click().run()
     assert not at.exception, at.exception
     assert "Borger (S2) er lagt sammen med Sagsbehandler." in at.success[0].value
-    assert balance(at) == {"S1": ("Sagsbehandler", "100 %")}
-    assert "Borger" not in transcript(at)
+    # One voice now holds both people's talk (the citizen speaks, one microphone): it goes by
+    # no name where the meeting is read, and the page says why; "Ret talere" keeps the name.
+    assert balance(at) == {"S1": ("Taler 1", "100 %")}
+    assert any("Der er kun fundet én stemme, men 2 deltagere taler" in w.value for w in at.warning)
+    assert "Borger" not in transcript(at) and "Sagsbehandler" not in transcript(at)
+    assert at.selectbox(key="rename_speaker").options == ["Sagsbehandler (S1)"]
     with Store(transcript_home) as store:
         assert [s.id for s in store.speakers(own_meeting)] == ["S1"]
         assert {s.speaker for s in store.segments(own_meeting)} == {"S1"}

@@ -147,6 +147,11 @@ def test_one_voice_where_two_speak_is_said_where_the_balance_is_and_kept_out_of_
     kinds = {f.kind for f in analysis.flags}
     assert kinds and not kinds & {"caseworker_dominance", "long_monologue", "closed_question_streak", "citizen_story"}
     assert analysis.metrics["longest_monologue_s"] is None and not analysis.metrics["roles_known"]
+    # speaker changes and interruptions are counted between voices: no count, not 0
+    assert analysis.metrics["interactivity_per_min"] is None and analysis.metrics["interruptions"] is None
+    assert {m.label: m.value for m in at.metric}["Interaktivitet"] == "–"
+    assert {m.label: m.value for m in at.metric}["Afbrydelser"] == "–"
+    assert not [c.value for c in at.caption if c.value.startswith("Afbrydelserne er talt")]  # nothing to qualify
     at = on(OVERVIEW, "anne", trust_home.ids["ready"])  # two voices found: no such warning
     assert not any(says in w.value for w in at.warning) and ONE_MICROPHONE_NOTE in [c.value for c in at.caption]
     at = on(SPEAKERS, "anne", trust_home.ids["one_voice"])
@@ -161,6 +166,31 @@ def test_one_voice_where_two_speak_is_said_where_the_balance_is_and_kept_out_of_
     share = table["Sagsbehandlerens andel"]
     assert share["Én stemme"] == "–" and share["Klar samtale"] != "–"
     assert table.loc["Én stemme", "Status"] == "Stemmerne kunne ikke skelnes"  # not "name the voices": that cannot mend it
+
+
+def test_a_voice_that_holds_everyones_talk_goes_by_no_name_or_role_where_the_meeting_is_read(trust_home):
+    """The one voice was named "Sagsbehandler"; it holds the citizen's words too. So the pages
+    name it "Taler 1": the bars, who spoke when, the flags ("Taler 1 sagde «erfaring»", not
+    "Sagsbehandler sagde" for the citizen's words) and the transcript's lines. The
+    name stays stored, and "Ret talere" works on it."""
+    meeting = trust_home.ids["one_voice"]
+    with Store(trust_home.home) as store:
+        analysis = store.analysis(meeting)
+    said = [f.message for f in analysis.flags if f.kind == "lexicon" and "erfaring" in f.message]
+    assert said and said[0].startswith("Taler 1 sagde «erfaring»"), said
+    assert not [f.message for f in analysis.flags if "Sagsbehandler" in f.message]
+    at = on(OVERVIEW, "anne", meeting)
+    assert set(at.dataframe[-1].value["Taler"]) <= {"Taler 1", "–"}  # the flagged moments
+    assert "Taler 1" in set(at.dataframe[-1].value["Taler"])
+    assert "Sagsbehandler" not in set(at.dataframe[0].value.columns) | set(at.dataframe[0].value.iloc[:, 0])
+    at = on(TRANSCRIPT, "anne", meeting)
+    transcript = next(m.value for m in at.markdown if "Har du søgt nogen job" in m.value)  # the lines, one block
+    lines = transcript.split("\n\n")
+    assert len(lines) == len(LINES) + 1 and all("**Taler 1:**" in line for line in lines), lines
+    assert any("Der er kun fundet én stemme" in w.value for w in at.warning)
+    assert at.selectbox(key="rename_speaker").options == ["Sagsbehandler (S1)"]  # the stored name, to correct
+    at = on(TRANSCRIPT, "anne", trust_home.ids["ready"])  # two voices found: their names as given
+    assert "**Borger:** Jeg har faktisk erfaring" in next(m.value for m in at.markdown if "Har du søgt" in m.value)
 
 
 def test_the_meeting_list_says_each_meetings_status_in_danish(trust_home):

@@ -173,7 +173,8 @@ def test_fewer_voices_than_speaking_participants_on_one_microphone_is_said_where
     assert voices_note(meeting(1, *two), talk(50.0)) == (
         "Der er kun fundet én stemme, men 2 deltagere taler: stemmerne kunne ikke skelnes fra hinanden (for "
         "lidt tale, eller stemmer, der ligner hinanden meget). Al taletiden står derfor på én, og fordelingen "
-        "mellem deltagerne kan ikke læses her; nøgletal og markeringer om sagsbehandler og borger er udeladt.")
+        "mellem deltagerne kan ikke læses her; nøgletal og markeringer om sagsbehandler og borger er udeladt, og "
+        "talerskift og afbrydelser kan ikke tælles.")
     assert voices_note(meeting(1, *two), talk(50.0, 20.0)) is None
     assert voices_note(meeting(1, *two), talk(50.0, 0.0)) is not None  # a voice without talk time is none
     assert voices_note(meeting(1, *two), talk()) is None  # no speech at all: nothing to misread

@@ -82,3 +82,20 @@ def test_rttm_without_measured_speech_falls_back_to_word_times():
     t = Transcript(segments=[Segment(0.0, 5.0, "a b", [Word(0.5, 1.0, "a", 0.9), Word(1.2, 2.0, "b", 0.9)],
                                      speaker="S1")], id="m1")
     assert get_writer("rttm")(t) == "SPEAKER m1 1 0.500 1.500 <NA> <NA> S1 <NA> <NA>\n"
+
+
+def test_a_voice_that_holds_everyones_talk_is_exported_without_name_or_role():
+    """As on the pages: one voice found where two people speak, on one microphone, holds the
+    citizen's words too, so the export calls it "Taler 1" without a role; with both voices
+    found, the names and roles as given."""
+    from meetings.records import Meeting, Participant, Speaker
+
+    meeting = Meeting("m1", "Opfølgning", "2026-12-07T09:00:00+00:00",
+                      [Participant("sagsbehandler", "Sagsbehandler"), Participant("borger", "Borger")])
+    lines = [Segment(0.0, 2.0, "Har du søgt job?", speaker="S1"), Segment(2.5, 3.0, "Nej.", speaker="S1")]
+    named = [Speaker("S1", "Sagsbehandler", "sagsbehandler"), Speaker("S2", "Borger", "borger")]
+    one = Transcript.of_meeting(meeting, lines, named[:1])
+    assert one.speakers == [{"id": "S1", "label": "Taler 1", "role": None}]
+    assert get_writer("txt")(one).splitlines()[1] == "[00:00:02] Taler 1: Nej."
+    both = Transcript.of_meeting(meeting, [lines[0], Segment(2.5, 3.0, "Nej.", speaker="S2")], named)
+    assert [s["label"] for s in both.speakers] == ["Sagsbehandler", "Borger"]

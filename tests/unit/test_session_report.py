@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.report import report_html, report_markdown, speaker_names
+from feedback.labels import INTERRUPTIONS_NOTE
 from meetings import audit
 from meetings import store as store_module
 from meetings.db import migrations
@@ -137,6 +138,31 @@ def test_one_voice_where_two_speak_is_said_instead_of_the_balance_being_read():
     from medlyt.summary import render  # and `medlyt show` says the same
 
     assert said in render(two, speakers()[:1], one) and ONE_MICROPHONE_NOTE not in render(two, speakers()[:1], one)
+
+
+def test_a_voice_that_holds_everyones_talk_goes_by_no_name_or_role_in_the_report_and_medlyt_show():
+    """The one voice was named "Sagsbehandler" but holds the citizen's talk too: the report and
+    `medlyt show` call it "Taler 1", and `medlyt show` does not advise giving the voices roles,
+    which cannot mend it. With two voices found, the names stand."""
+    from dataclasses import replace
+
+    from medlyt.summary import render
+
+    one = replace(analysis(flags=()), balance={"S1": {"talk_s": 100.0, "share": 1.0, "turns": 8, "longest_turn_s": 30.0}},
+                  metrics={**analysis().metrics, "roles_known": False, "interactivity_per_min": None, "interruptions": None})
+    two = replace(meeting(), participants=[Participant("sagsbehandler", "Sagsbehandler"), Participant("borger", "Borger")])
+    args = (two, speakers()[:1], one, [], notes(), points())
+    markdown, page = report_markdown(*args), report_html(*args)
+    assert "| Taler 1 | 100 % |" in markdown and "<td>Taler 1</td>" in page
+    assert "Sagsbehandler |" not in markdown and "<td>Sagsbehandler</td>" not in page
+    shown = render(two, speakers()[:1], one)
+    assert "  Taler 1 " in shown and "  Sagsbehandler " not in shown
+    assert "Giv dem roller" not in shown and "speaker rename" not in shown
+    # no count of interruptions (the analysis gives none), so nothing to say how far to trust it
+    assert INTERRUPTIONS_NOTE not in markdown + page + shown and "Afbrydelser                –" in shown
+    both = analysis()  # two voices: the names as given
+    assert "| Sagsbehandler |" in report_markdown(two, speakers(), both, [], notes(), points())
+    assert "  Sagsbehandler " in render(two, speakers(), both)
 
 
 def test_the_report_holds_the_key_figures_it_promises_and_the_notes_from_the_preparation():
