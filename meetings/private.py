@@ -29,5 +29,11 @@ def tighten(folder: Path) -> None:
     umask, left them readable by others."""
     for path in (folder, *(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())):
         mode = FOLDER_MODE if path == folder else FILE_MODE
-        if path.stat().st_mode & 0o777 != mode:
-            path.chmod(mode)
+        try:
+            if path.stat().st_mode & 0o777 != mode:
+                path.chmod(mode)
+        except FileNotFoundError:
+            # SQLite removes its -wal and -shm files when another process closes the last
+            # connection: a file gone since the listing needs no tightening.
+            if path == folder:
+                raise
