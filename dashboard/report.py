@@ -187,7 +187,7 @@ def _md_block(text: str, indent: str) -> str:
 def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, moments: list[Flag],
                     notes: Notes, points: list[DevelopmentPoint], reviews: Reviews | None = None) -> str:
     reviews = reviews or {}
-    speakers = named_voices(meeting, speakers, voices_heard(analysis.balance))
+    shown = named_voices(meeting, speakers, voices_heard(analysis.balance))  # the stored names mask messages
     out = [f"# Sparring: {_md(redact(meeting.title))}", ""]
     duration = duration_s(meeting, analysis)
     out += [f"- **Mødets dato:** {meeting_date(meeting)}",
@@ -197,7 +197,7 @@ def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysi
     out += ["", f"_{NO_TRANSCRIPT}_", ""]
 
     out += ["## Taletid", "", "| Taler | Andel | Taletid |", "|---|---:|---:|"]
-    out += [f"| {r['name']} | {percent(r['share'])} | {clock(r['talk_s'])} |" for r in balance_rows(analysis, speakers)]
+    out += [f"| {r['name']} | {percent(r['share'])} | {clock(r['talk_s'])} |" for r in balance_rows(analysis, shown)]
     band = balance_band(analysis)
     if band:
         out += ["", f"Referencebånd for sagsbehandlerens andel: {percent(band[0])}–{percent(band[1])}."]
@@ -211,7 +211,7 @@ def report_markdown(meeting: Meeting, speakers: list[Speaker], analysis: Analysi
         if (note := interruptions_note(meeting, analysis.metrics)) is not None:
             out += ["", note]
         out.append("")
-    per_speaker = speaker_figures(analysis, speakers)
+    per_speaker = speaker_figures(analysis, shown)
     if per_speaker:
         out += ["| Taler | " + " | ".join(name for name, _why in SPEAKER_METRICS.values()) + " |",
                 "|---|" + "---|" * len(SPEAKER_METRICS)]
@@ -256,7 +256,7 @@ def _h(text) -> str:
 def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, moments: list[Flag],
                 notes: Notes, points: list[DevelopmentPoint], reviews: Reviews | None = None) -> str:
     reviews = reviews or {}
-    speakers = named_voices(meeting, speakers, voices_heard(analysis.balance))
+    shown = named_voices(meeting, speakers, voices_heard(analysis.balance))  # the stored names mask messages
     title = f"Sparring: {redact(meeting.title)}"
     duration = duration_s(meeting, analysis)
     session = held(notes, points)
@@ -267,7 +267,7 @@ def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, m
             f'<p class="small">{_h(NO_TRANSCRIPT)}</p>']
 
     body += ["<h2>Taletid</h2>", "<table>", "<tr><th>Taler</th><th>Andel</th><th></th><th>Taletid</th></tr>"]
-    for r in balance_rows(analysis, speakers):
+    for r in balance_rows(analysis, shown):
         width = round(100 * min(max(r["share"] or 0.0, 0.0), 1.0))
         body.append(f"<tr><td>{_h(r['name'])}</td><td>{_h(percent(r['share']))}</td>"
                     f'<td><div class="bar"><span style="width: {width}%"></span></div></td>'
@@ -286,7 +286,7 @@ def report_html(meeting: Meeting, speakers: list[Speaker], analysis: Analysis, m
         body.append("</table>")
         if (note := interruptions_note(meeting, analysis.metrics)) is not None:
             body.append(f'<p class="small">{_h(note)}</p>')
-    per_speaker = speaker_figures(analysis, speakers)
+    per_speaker = speaker_figures(analysis, shown)
     if per_speaker:
         body += ["<table>", "<tr><th>Taler</th>" + "".join(f"<th>{_h(n)}</th>" for n, _w in SPEAKER_METRICS.values())
                  + "</tr>"]
