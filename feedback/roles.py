@@ -59,5 +59,5 @@ def suggest_roles(segments: list[Segment], speakers: list[Speaker], roles: set[s
             found[other] = Suggestion("borger", f"stiller {other_n} af mødets {most_n + other_n} spørgsmål")
     elif len(left) == 1 and len(open_ids) == 1 and len(roles - taken) == 1:
         (role,) = roles - taken
-        found[left[0]] = Suggestion(role, "den eneste stemme og den eneste rolle, der er tilbage")
+        found[left[0]] = Suggestion(role, f"er den eneste uden rolle, og {role} er den eneste rolle, der er tilbage")
     return found

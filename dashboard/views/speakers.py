@@ -55,8 +55,9 @@ def render() -> None:
     for speaker in speakers:
         with st.container(border=True):
             share = analysis.balance.get(speaker.id, {}).get("share") if analysis else None
-            named = ROLE_LABELS.get(speaker.role, "ingen rolle endnu") if speaker.role else "ingen rolle endnu"
-            st.markdown(f"**{escape(speaker.label)}** · {named} · {percent(share) if share is not None else '–'} af taletiden")
+            role = ROLE_LABELS.get(speaker.role, "ingen rolle endnu") if speaker.role else "ingen rolle endnu"
+            named = [f"**{escape(speaker.label)}**"] + ([] if role == speaker.label else [role])
+            st.markdown(" · ".join(named + [f"{percent(share) if share is not None else '–'} af taletiden"]))
             clip = sample(segments, speaker.id)
             if clip is not None:
                 play(meeting.id, clip.start, min(clip.end, clip.start + CLIP_S), clip.start,
@@ -68,18 +69,28 @@ def render() -> None:
             if may_name:
                 choices = list(dict.fromkeys(roles))
                 preferred = speaker.role or (suggestion.role if suggestion else None)
-                st.selectbox("Det er", choices, key=f"who_{speaker.id}", format_func=ROLE_LABELS.get,
-                             index=choices.index(preferred) if preferred in choices else 0)
-                st.button("Gem", key=f"name_{speaker.id}", on_click=name_voice, args=(meeting.id, speaker.id))
+                key = picker_key(speaker.id, preferred)
+                chosen = st.selectbox("Det er", choices, key=key, format_func=ROLE_LABELS.get,
+                                      index=choices.index(preferred) if preferred in choices else None,
+                                      placeholder="Vælg, hvem stemmen er")
+                st.button("Gem", key=f"name_{speaker.id}", on_click=name_voice, args=(meeting.id, speaker.id, key),
+                          disabled=chosen is None)
 
 
-def name_voice(meeting_id: str, speaker_id: str) -> None:
+def picker_key(speaker_id: str, preferred: str | None) -> str:
+    """A picker keeps what it showed across reruns, whatever its default says; naming one voice
+    can bring the other a suggestion, and its picker must then show it, not the old default.
+    So the default is part of the picker's name."""
+    return f"who_{speaker_id}_{preferred or 'none'}"
+
+
+def name_voice(meeting_id: str, speaker_id: str, key: str) -> None:
     """The button's callback, before the page is drawn: access checked again here."""
     user = current_user()
     meeting = meeting_for(user, meeting_id) if user else None
     if meeting is None or meeting.status != "processed" or not can_correct_speakers(user, meeting):
         return
-    role = st.session_state.get(f"who_{speaker_id}")
+    role = st.session_state.get(key)
     with store() as s:
         segments = s.segments(meeting_id, words=False)
         anchor = anchor_of(segments, speaker_id)
