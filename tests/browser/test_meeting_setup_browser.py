@@ -34,7 +34,10 @@ def test_an_observer_sets_up_a_meeting_with_consent_in_the_browser(tmp_path, das
     assert page.get_by_role("spinbutton", name="Kanal for sagsbehandler").input_value() == "1"
     assert page.get_by_role("spinbutton", name="Kanal for borger").input_value() == "2"
     browser_page.screenshot("new-meeting-1400.png")
-    page.get_by_role("button", name="Opret mødet").click()
+    # The accent is medlyt's calm blue, not Streamlit's red: white on it reads (6.9:1).
+    create = page.get_by_role("button", name="Opret mødet")
+    assert create.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(47, 93, 138)"
+    create.click()
     page.get_by_text("Mødet er oprettet").wait_for(timeout=RENDER_TIMEOUT_MS)
     page.get_by_text("Optag med 2 kanaler: kanal 1 sagsbehandler, kanal 2 borger.").wait_for(timeout=RENDER_TIMEOUT_MS)
     # The form is empty again, in the browser too: no consent shown that a next meeting has not got.

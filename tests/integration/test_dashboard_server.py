@@ -54,6 +54,7 @@ def test_dashboard_serves_on_loopback(demo_run):
         options = dict(zip(args, args[1:]))
         assert options["--browser.gatherUsageStats"] == "false" and options["--client.disableDataExport"] == "true"
         assert options["--server.enableAgentApi"] == "false" and options["--server.disconnectedSessionTTL"] == "15"
+        assert options["--theme.primaryColor"] == "#2f5d8a"  # white on Streamlit's red is 3.3:1
     finally:
         process.terminate()
         process.wait(timeout=10)
