@@ -154,7 +154,9 @@ def notes_form(user, meeting, flag: Flag | None, notes: dict, writer: str | None
             key = f"{form}-{author}"
             if author == writer and key in drafts:  # typed, not saved, and the moment left: still here
                 shown = drafts[key]
+            # Empty, one's own box and the others' look alike: the placeholder says which is which.
             column.text_area(NOTE_LABELS[author], value=shown, key=key, disabled=author != writer,
+                             placeholder="Skriv din note her" if author == writer else "Ingen note endnu",
                              on_change=keep_draft, args=(key,))
             if note:
                 column.caption(f"Skrevet af {escape(note.by or '–')} {day_time(note.at)}")

@@ -104,6 +104,10 @@ def test_notes_are_saved_with_who_wrote_them(dashboard_home, own_meeting):
     assert "Din note er gemt." in [s.value for s in at.success]
 
     session_form = f"notes-{own_meeting}-session"
+    # Empty, her own box and the caseworker's look alike; the placeholders tell them apart.
+    own, hers = at.text_area(key=f"{session_form}-leder"), at.text_area(key=f"{session_form}-sagsbehandler")
+    assert (own.placeholder, own.disabled) == ("Skriv din note her", False)
+    assert (hers.placeholder, hers.disabled) == ("Ingen note endnu", True)
     at.text_area(key=f"{session_form}-leder").input("God stemning hele vejen.")
     at.button(key=f"{session_form}-save").click().run()
 
