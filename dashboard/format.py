@@ -62,6 +62,10 @@ def model_note(model: str | None) -> str | None:
 # the search highlight. Streamlit's own :gray[...] and :orange[...] are lighter than that.
 UNSURE_COLOUR = "#64625e"  # words Whisper was unsure of (with italics): 6.1:1 on white
 WARNING_COLOUR = "#9a4f00"  # "Kladde: ikke gemt", the model's note: 6.0:1 on white
+# Buttons, chips and focus rings (Streamlit's theme, the upload widget, the login form). Streamlit's
+# own accent is a red (#ff4b4b): white on it is 3.3:1, and red chips reading "Styrke" contradict
+# the overview, where red marks a point of attention. White on this blue is 6.9:1.
+ACCENT_COLOUR = "#2f5d8a"
 
 
 def coloured(markdown: str, colour: str) -> str:

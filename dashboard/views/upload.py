@@ -15,7 +15,7 @@ from dashboard import recorder, sessions
 from dashboard.auth import cookie_token, current_user, token
 from dashboard.choice import pick_meeting
 from dashboard.data import meeting_for, meetings_for, store
-from dashboard.format import channel_list, escape
+from dashboard.format import ACCENT_COLOUR, channel_list, escape
 from dashboard.processing import offer
 from dashboard.upload import FILENAME_HEADER, UPLOAD_PATH, megabytes
 from feedback.labels import channels_note
@@ -33,9 +33,9 @@ WIDGET = """<!doctype html><html lang="da"><head><meta charset="utf-8"><style>
 body {{ font-family: "Source Sans Pro", system-ui, sans-serif; margin: 0; color: #31333f; }}
 .pick {{ display: inline-block; padding: .4rem .9rem; border: 1px solid #bbb; border-radius: .5rem; cursor: pointer; }}
 #file {{ position: absolute; opacity: 0; width: 1px; height: 1px; }}
-#file:focus + .pick {{ outline: 2px solid #ff4b4b; }}
+#file:focus + .pick {{ outline: 2px solid {accent}; }}
 #name {{ margin-left: .6rem; }}
-button {{ margin-top: .8rem; padding: .45rem 1rem; font-size: 1rem; background: #ff4b4b; color: #fff; border: 0;
+button {{ margin-top: .8rem; padding: .45rem 1rem; font-size: 1rem; background: {accent}; color: #fff; border: 0;
           border-radius: .5rem; cursor: pointer; }}
 button:disabled {{ background: #bbb; cursor: default; }}
 progress {{ width: 100%; height: 1rem; margin-top: .8rem; }}
@@ -100,7 +100,8 @@ def render() -> None:
     ticket = sessions.upload_ticket(token(), meeting.id, by_cookie=cookie_token() is not None)
     address = urljoin(st.context.url or "http://127.0.0.1/", f"{UPLOAD_PATH}/{ticket}")
     components.html(WIDGET.format(address=json.dumps(address), limit=limit, limit_mb=megabytes(limit),
-                                  header=json.dumps(FILENAME_HEADER), formats=FORMATS), height=200)
+                                  header=json.dumps(FILENAME_HEADER), formats=FORMATS, accent=ACCENT_COLOUR),
+                    height=200)
     if recorder.offered(st.context.ip_address, st.context.headers):
         record_here(user, meeting)
     watch(meeting.id)

@@ -6,6 +6,7 @@ import socket
 import sys
 from pathlib import Path
 
+from dashboard.format import ACCENT_COLOUR
 from meetings.records import ROLE_LABELS, Consent, now_iso
 from meetings.redaction import redact
 from meetings.store import Store
@@ -17,10 +18,6 @@ DEMO_AUDIO = Path(__file__).resolve().parents[1] / "demo" / "demo_meeting.flac"
 DASHBOARD_APP = Path(__file__).resolve().parents[2] / "dashboard" / "server.py"
 SSO_SECRETS = "secrets.toml"
 DISCONNECTED_SESSION_TTL_S = 15
-# Streamlit's own accent is a red (#ff4b4b): white on it is 3.3:1, under WCAG AA's 4.5:1, and red
-# chips reading "Styrke" contradict the overview, where red marks a point of attention. A calm
-# blue instead, 6.9:1 with white.
-ACCENT_COLOUR = "#2f5d8a"
 
 
 def cmd_dashboard(args, home: Path) -> None:

@@ -11,6 +11,13 @@ def meeting_list(page):
         has=page.locator('[role="gridcell"]', has_text=DEMO_TITLE))
 
 
+ACCENT_RGB = "rgb(47, 93, 138)"  # dashboard.format.ACCENT_COLOUR as the browser computes it
+
+
+def background(locator) -> str:
+    return locator.evaluate("element => getComputedStyle(element).backgroundColor")
+
+
 def login_form(page):
     """medlyt's own login page (dashboard.server), where the server sends a browser without a login."""
     return page.locator("form").filter(has=page.get_by_label("Brugernavn"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.pages import RENDER_TIMEOUT_MS, log_in, login_form
+from tests.browser.pages import ACCENT_RGB, RENDER_TIMEOUT_MS, background, log_in, login_form
 from tests.browser.test_trust_browser import trust_home  # noqa: F401  the same two meetings
 
 AXE = Path(__file__).with_name("axe") / "node_modules" / "axe-core" / "axe.min.js"
@@ -61,6 +61,7 @@ def test_every_page_has_no_serious_wcag_violation(trust_home, dashboard, browser
     page.goto(server.url, wait_until="commit")
     login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
     check("log ind", streamlit=False)
+    assert background(login_form(page).get_by_role("button", name="Log ind")) == ACCENT_RGB
     log_in(page, "anne", trust_home["password"])
     page.get_by_role("heading", name="Møder").wait_for(timeout=RENDER_TIMEOUT_MS)
     check("moeder")

@@ -6,7 +6,9 @@ import re
 import time
 from pathlib import Path
 
-from tests.browser.pages import RENDER_TIMEOUT_MS, olga_and_annes_meeting, start_logged_in
+from playwright.sync_api import expect
+
+from tests.browser.pages import ACCENT_RGB, RENDER_TIMEOUT_MS, background, olga_and_annes_meeting, start_logged_in
 
 
 def test_an_observer_sets_up_a_meeting_with_consent_in_the_browser(tmp_path, dashboard, browser_page):
@@ -36,7 +38,7 @@ def test_an_observer_sets_up_a_meeting_with_consent_in_the_browser(tmp_path, das
     browser_page.screenshot("new-meeting-1400.png")
     # The accent is medlyt's calm blue, not Streamlit's red: white on it reads (6.9:1).
     create = page.get_by_role("button", name="Opret mødet")
-    assert create.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(47, 93, 138)"
+    assert background(create) == ACCENT_RGB
     create.click()
     page.get_by_text("Mødet er oprettet").wait_for(timeout=RENDER_TIMEOUT_MS)
     page.get_by_text("Optag med 2 kanaler: kanal 1 sagsbehandler, kanal 2 borger.").wait_for(timeout=RENDER_TIMEOUT_MS)
@@ -79,7 +81,9 @@ def test_a_recording_is_uploaded_with_progress_and_bad_files_leave_nothing(tmp_p
 
     def send(path: Path, expected: str) -> None:
         widget.locator("#file").set_input_files(str(path))
-        widget.get_by_role("button", name="Upload lyden").click()
+        button = widget.get_by_role("button", name="Upload lyden")
+        expect(button).to_have_css("background-color", ACCENT_RGB)  # enabled, in medlyt's blue
+        button.click()
         said.filter(has_text=expected).wait_for(timeout=60_000)
 
     not_sound = tmp_path / "noter.wav"
