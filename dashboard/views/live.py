@@ -94,9 +94,15 @@ def observer_view(user: User, meeting: Meeting) -> None:
     session, status = read(meeting.id)
     if session is None:
         return
+    bookmarks = len(meeting_bookmarks(meeting.id))
     if not status.recording:
-        st.success(f"Optagelsen er stoppet efter {clock(status.elapsed_s)}. Den fulde gennemgang erstatter "
-                   "de foreløbige linjer; bogmærkerne bliver til markeringer i mødeoverblikket.")
+        onward = [f"Optagelsen er stoppet efter {clock(status.elapsed_s)}."]
+        if session.live:
+            onward.append("Linjerne herunder er foreløbige; den fulde gennemgang erstatter dem.")
+        if bookmarks:
+            onward.append("Bogmærket bliver til en markering i mødeoverblikket." if bookmarks == 1
+                          else f"De {bookmarks} bogmærker bliver til markeringer i mødeoverblikket.")
+        st.success(" ".join(onward))
         after_stop(meeting)
     elif status.stale:
         st.warning("Optageren har ikke meldt sig i over 5 sekunder. Se til computeren, der optager; "
@@ -109,14 +115,17 @@ def observer_view(user: User, meeting: Meeting) -> None:
     # never cut, on a tablet either.
     row = st.container(horizontal=True, wrap=True, gap="large")
     row.metric("Optaget", clock(status.elapsed_s), width="content")
-    row.metric("Taler nu", now_speaking, width="content")
-    row.metric("Bogmærker", len(meeting_bookmarks(meeting.id)), width="content")
+    if status.recording:  # after the stop nobody is speaking into it
+        row.metric("Taler nu", now_speaking, width="content")
+    row.metric("Bogmærker", bookmarks, width="content")
     if session.overflows:
         st.warning(f"Lydkortet har tabt lyd {count(session.overflows, 'gang', 'gange')}.")
     if status.recording and can_control(user, meeting):
         controls(user, meeting.id, status)
     if not session.live:
-        st.caption("Optagelsen kører uden live-tekst, så taletid og linjer vises først efter den fulde gennemgang.")
+        st.caption(("Optagelsen kører uden live-tekst, så taletid og linjer vises først efter den fulde gennemgang."
+                    if status.recording else "Optagelsen var uden live-tekst: taletid og linjer kommer med den fulde "
+                    "gennemgang."))
         return
     balance(status)
     latest(session)

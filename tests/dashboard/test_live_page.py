@@ -150,7 +150,10 @@ def test_a_recorder_that_has_gone_quiet_is_shown_and_a_stopped_one_is_said_to_be
         store.end_live(recording.meeting_id)
     at = logged_in("olga", meeting=recording.meeting_id)
     at.switch_page(LIVE).run()
-    assert "Optagelsen er stoppet efter 02:01" in shown_text(at)
+    text = shown_text(at)
+    assert "Optagelsen er stoppet efter 02:01. Linjerne herunder er foreløbige" in text
+    assert "bogmærke" not in text.split("Optagelsen er stoppet")[1].split("\n")[0]  # none were set
+    assert [m.label for m in at.metric] == ["Optaget", "Bogmærker"]  # nobody is "speaking now" after the stop
     assert not [b for b in at.button if b.label.startswith("Stop optagelsen")]
     # After the stop: where the meeting stands, and the way onward.
     assert "Ikke optaget" in shown_text(at) or "venter på transskription" in shown_text(at)
@@ -165,3 +168,15 @@ def test_a_recording_without_live_text_still_has_the_clock_bookmarks_and_stop(re
     at = live_page("olga")
     assert "uden live-tekst" in shown_text(at)
     assert {b.label for b in at.button} >= {"Sæt bogmærke", "Stop optagelsen ..."}
+    # Stopped, with a bookmark set: nothing about preliminary lines there never were, and the
+    # caption in the past tense.
+    with Store(recording.home) as store:
+        (meeting,) = [m for m in store.list_meetings() if m.title == "Samtale lige nu"]
+        store.add_bookmark(meeting.id, 3.0, by="olga", note="")
+        store.end_live(meeting.id)
+    at = logged_in("olga", meeting=meeting.id)
+    at.switch_page(LIVE).run()
+    text = shown_text(at)
+    assert "Optagelsen er stoppet efter 02:01. Bogmærket bliver til en markering i mødeoverblikket." in text
+    assert "foreløbige" not in text and "kører uden live-tekst" not in text
+    assert "Optagelsen var uden live-tekst" in text
