@@ -11,6 +11,12 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+def shortened(text: str, limit: int) -> str:
+    """At most `limit` characters on one line, with "…" where it was cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def percent(share: float | None) -> str:
     return "–" if share is None else f"{round(share * 100)} %"
 

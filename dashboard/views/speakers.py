@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.choice import processed_for_page
 from dashboard.data import meeting_for, play, store
-from dashboard.format import clock, escape, percent
+from dashboard.format import clock, escape, percent, shortened
 from feedback.analysis import analyser
 from feedback.config import load_config
 from feedback.labels import voices_note
@@ -20,6 +20,7 @@ from meetings.records import ROLE_LABELS, SILENT_ROLES, Correction, Segment, voi
 from meetings.redaction import redact_segments, redact_speakers
 
 CLIP_S = 8.0  # enough to know a voice
+CLIP_TEXT_CHARS = 120  # what the clip says, on one or two lines
 NOTICE = "speakers_notice"
 
 
@@ -62,7 +63,7 @@ def render() -> None:
             if clip is not None:
                 play(meeting.id, clip.start, min(clip.end, clip.start + CLIP_S), clip.start,
                      min(clip.end, clip.start + CLIP_S), what="Stemmen")
-                st.caption(f"`{clock(clip.start)}` {escape(clip.text.strip()[:120])}")
+                st.caption(f"`{clock(clip.start)}` {escape(shortened(clip.text, CLIP_TEXT_CHARS))}")
             suggestion = suggestions.get(speaker.id)
             if suggestion is not None:
                 st.info(f"Forslag: {ROLE_LABELS[suggestion.role].lower()}, fordi stemmen {escape(suggestion.why)}.")

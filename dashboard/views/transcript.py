@@ -21,7 +21,7 @@ from dashboard.auth import current_user
 from dashboard.choice import processed_for_page
 from dashboard.data import meeting_for, store, transcript_csv_for
 from dashboard.data import play as play_excerpt
-from dashboard.format import UNSURE_COLOUR, clock, coloured, escape, model_note, percent
+from dashboard.format import UNSURE_COLOUR, clock, coloured, escape, model_note, percent, shortened
 from dashboard.line_click import BOX_KEY, clicked_line
 from dashboard.moment import MAX_CLIP_S  # a line that runs for minutes still sends only a couple of minutes
 from feedback.analysis import analyser
@@ -114,7 +114,7 @@ def transcript_section(meeting, segments: list[Segment], labels: dict, threshold
     chosen = st.selectbox(
         "Afspil linje", shown, key="play_line",
         format_func=lambda i: f"{i + 1} · {clock(segments[i].start)} · {speaker_name(segments[i], labels)}: "
-                              f"{snippet(segments[i].text)}")
+                              f"{shortened(segments[i].text, SNIPPET_CHARS)}")
     play(meeting, segments[chosen], autoplay=clicked is not None)
 
     unsure = sum(1 for i in shown for w in drawn(segments[i]) if w.probability < threshold)
@@ -131,11 +131,6 @@ def speaker_name(segment: Segment, labels: dict) -> str:
     if segment.speaker is None:
         return UNKNOWN
     return labels.get(segment.speaker, segment.speaker)
-
-
-def snippet(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS - 1].rstrip() + "…"
 
 
 def line(segment: Segment, labels: dict, threshold: float, chosen: bool, needle: str = "") -> str:
@@ -251,7 +246,7 @@ def corrections_section(meeting, segments: list[Segment], speakers: list[Speaker
         segment = segments[chosen]
         others = [i for i in ids if i != segment.speaker]
         labels = {i: by_id[i].label for i in ids}
-        st.caption(f"`{clock(segment.start)}` **{escape(speaker_name(segment, labels))}:** {escape(snippet(segment.text))}")
+        st.caption(f"`{clock(segment.start)}` **{escape(speaker_name(segment, labels))}:** {escape(shortened(segment.text, SNIPPET_CHARS))}")
         if not others:
             st.caption("Der er ingen anden taler at flytte linjen til.")
             return

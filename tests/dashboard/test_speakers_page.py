@@ -62,6 +62,9 @@ def test_each_voice_is_heard_and_suggested_with_why(dashboard_home, unnamed):
     assert "Forslag: sagsbehandler, fordi stemmen stiller 3 af mødets 3 spørgsmål" in text
     assert "Forslag: borger" in text
     assert len(at.get("audio")) == 2  # a few seconds of each voice
+    # The citizen's long line is cut with "…", not mid-word without a sign.
+    (long,) = [c.value for c in at.caption if "Jeg har faktisk erfaring" in c.value]
+    assert long.startswith("`00:18` Jeg har faktisk erfaring fra et lager") and long.endswith("men det er…")
     assert at.selectbox(key="who_S1_sagsbehandler").value == "sagsbehandler"
     assert at.selectbox(key="who_S2_borger").value == "borger"
     with Store(dashboard_home.home) as store:
