@@ -11,6 +11,20 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+# Steps a reader counts in on a clock: a time axis ticks at whole multiples of one of them.
+CLOCK_STEPS_S = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
+
+
+def clock_ticks(duration_s: float, intervals: int = 6) -> list[float]:
+    """Round clock times from 0 to `duration_s` for a time axis, at most `intervals` + 1 of them:
+    0, 10, 20, 30 s for a 37 s meeting and whole quarters of an hour for one of an hour, not the
+    decimal steps a chart picks by itself (00:50, 16:40)."""
+    step = next((s for s in CLOCK_STEPS_S if duration_s / s <= intervals), None)
+    if step is None:
+        step = 3600 * -(-duration_s // (3600 * intervals))
+    return [float(i * step) for i in range(int(duration_s // step) + 1)]
+
+
 def shortened(text: str, limit: int) -> str:
     """At most `limit` characters on one line, with "…" where it was cut."""
     text = " ".join(text.split())

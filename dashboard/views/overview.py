@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard.auth import current_user
 from dashboard.choice import has_analysis, processed_for_page
 from dashboard.data import meeting_for, store
-from dashboard.format import WARNING_COLOUR, clock, coloured, count, day_time, escape, model_note, percent
+from dashboard.format import WARNING_COLOUR, clock, clock_ticks, coloured, count, day_time, escape, model_note, percent
 from dashboard.moment import evidence, header_and_sound, said_around
 from dashboard.status import SPEAKERS, meeting_state
 from feedback.labels import (METRICS, SPEAKER_METRICS, TONES, balance_note, interruptions_note, kind_label, uncertain,
@@ -75,7 +75,8 @@ def render() -> None:
             st.caption(note)
     with right:
         st.subheader("Hvem talte hvornår")
-        st.altair_chart(timeline_chart(speech or segments, analysis.flags, labels, thresholds["turn_gap_s"]),
+        st.altair_chart(timeline_chart(speech or segments, analysis.flags, labels, thresholds["turn_gap_s"],
+                                       analysis.metrics["duration_s"]),
                         width="stretch", height=chart_height(len(labels)) + 40)  # room for the legend
     if not analysis.metrics.get("roles_known") and fewer is None:
         state = meeting_state(meeting, has_analysis=True, roles_known=False)
@@ -112,14 +113,15 @@ def balance_chart(balance: dict, labels: dict, roles: dict, band: list[float]) -
     return alt.layer(reference, bars, text).resolve_scale(color="independent")
 
 
-def timeline_chart(spans, flags, labels: dict, gap_s: float) -> alt.LayerChart:
+def timeline_chart(spans, flags, labels: dict, gap_s: float, duration_s: float) -> alt.LayerChart:
     rows = [{"Taler": labels.get(t.speaker, t.speaker), "start": t.start, "slut": t.end,
              "Tid": f"{clock(t.start)}–{clock(t.end)}"} for t in turns(spans, gap_s)]
     names, colours = speaker_scale({who: labels.get(who, who) for who in {t.speaker for t in spans} | set(labels)
                                     if who is not None})
     speech = alt.Chart(pd.DataFrame(rows, columns=["Taler", "start", "slut", "Tid"])).mark_bar(height=18).encode(
-        x=alt.X("start:Q", title="Tid i mødet",
-                axis=alt.Axis(tickMinStep=30, labelExpr="utcFormat(datum.value * 1000, datum.value >= 3600 ? '%H:%M:%S' : '%M:%S')")),
+        x=alt.X("start:Q", title="Tid i mødet", scale=alt.Scale(domain=[0, duration_s], nice=False),
+                axis=alt.Axis(values=clock_ticks(duration_s),
+                              labelExpr="utcFormat(datum.value * 1000, datum.value >= 3600 ? '%-H:%M:%S' : '%M:%S')")),
         x2="slut:Q", y=alt.Y("Taler:N", title=None, sort=names), color=alt.Color("Taler:N", scale=colours, legend=None),
         tooltip=["Taler:N", "Tid:N"])
     marks = [{"start": f.start, "Markering": kind_label(f.kind), "Tid": clock(f.start),

@@ -1,6 +1,7 @@
 """The dashboard through Streamlit's AppTest: log in, who may see which meeting by every route,
 the meeting list, and the overview of a meeting with its flagged moments."""
 
+import json
 import wave
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.choice import NO_ACCESS
+from dashboard.format import clock_ticks
 from feedback.labels import INTERRUPTIONS_NOTE, ONE_MICROPHONE_NOTE
 from meetings import audit
 from meetings.records import review_key
@@ -97,6 +99,24 @@ def test_the_overview_shows_balance_metrics_and_moments(dashboard_home):
     with Store(dashboard_home.home) as store:
         viewed = [e for e in store.audit_entries(meeting_id) if e.action == audit.VIEWED]
     assert viewed and viewed[-1].user == "anne"
+
+
+@pytest.mark.parametrize("duration_s, ticks", [
+    (37, [0, 10, 20, 30]), (68, [0, 15, 30, 45, 60]), (3600, [0, 600, 1200, 1800, 2400, 3000, 3600]),
+    (7323, [0, 1800, 3600, 5400, 7200])])
+def test_time_axes_tick_at_round_clock_times(duration_s, ticks):
+    assert clock_ticks(duration_s) == ticks
+
+
+def test_the_timeline_spans_the_meeting_with_round_clock_times(dashboard_home):
+    at = logged_in("anne", meeting=dashboard_home.meetings["annes"])
+    at.switch_page(OVERVIEW).run()
+    timeline = json.loads(at.get("vega_lite_chart")[1].proto.spec)
+    x = timeline["layer"][0]["encoding"]["x"]
+    assert x["title"] == "Tid i mødet"
+    # Anne's meeting lasts 37 s: ticks at 00:00, 00:10, 00:20, 00:30 (before: 00:00 alone).
+    start, end = x["scale"]["domain"]
+    assert start == 0 and x["axis"]["values"] == clock_ticks(end) == [0, 10, 20, 30]
 
 
 def test_the_balance_says_how_far_to_trust_it_on_one_microphone_and_not_with_one_each(dashboard_home, danish_dir,
