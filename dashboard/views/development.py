@@ -43,10 +43,19 @@ def render() -> None:
         st.info(f"Der er endnu ingen møder med nøgletal for {escape(caseworker)}, som du har adgang til.")
         left_out_note(left_out)
         return
-    st.caption(f"{escape(caseworker)} · {len(rows)} {'møde' if len(rows) == 1 else 'møder'} med nøgletal, "
-               f"fra {day(rows[0]['date'])} til {day(rows[-1]['date'])}")
+    first, last = day(rows[0]["date"]), day(rows[-1]["date"])
+    when = f"fra {first} til {last}" if first != last else first
+    st.caption(f"{escape(caseworker)} · {len(rows)} {'møde' if len(rows) == 1 else 'møder'} med nøgletal, {when}")
     latest_section(rows)
-    charts_section(rows)
+    if len(rows) > 1:
+        charts_section(rows)
+    else:
+        # One dot per chart says nothing about a development, and looks like a chart gone wrong.
+        st.subheader("Over tid")
+        st.info("Udviklingen vises, når der er mindst to møder med nøgletal: med ét møde er der endnu "
+                "intet at sammenligne med. Når det næste møde er analyseret, kommer det med her.")
+    if (note := mixed_recordings_note([r["microphone_each"] for r in rows])) is not None:
+        st.caption(note)
     st.subheader("Møderne")
     st.dataframe([table_row(r) for r in rows], hide_index=True, width="stretch")
     left_out_note(left_out)
@@ -208,8 +217,6 @@ def charts_section(rows: list[dict]) -> None:
         st.markdown("**Afbrydelser ved sagsbehandleren**")
         st.altair_chart(line_chart(rows, ticks, "interruptions", "Afbrydelser", whole=True),
                         width="stretch", height=CHART_HEIGHT)
-    if (note := mixed_recordings_note([r["microphone_each"] for r in rows])) is not None:
-        st.caption(note)
 
 
 def tick(iso: str) -> alt.DateTime:

@@ -198,6 +198,10 @@ def test_another_caseworker_does_not_see_them(development_home):
     assert not at.selectbox
     assert [r["Id"] for r in table(at)] == [d.meetings["finns"]]
     assert not any(title in shown_text(at) for name, title in d.titles.items() if name != "finns")
+    # One meeting: its figures, and no charts of one dot each but a word on when they come.
+    assert at.metric and not at.get("vega_lite_chart")
+    assert at.caption[0].value.endswith("1 møde med nøgletal, 01.02.2025")  # not "fra 01.02.2025 til 01.02.2025"
+    assert at.info[0].value.startswith("Udviklingen vises, når der er mindst to møder med nøgletal")
     # Asking for Eva's through the session changes nothing: a caseworker has no choice here.
     at.session_state["development_caseworker"] = "eva"
     at.run()
