@@ -53,7 +53,7 @@ def meeting_state(meeting: Meeting, *, recording: bool = False, abandoned: bool 
                 "Uden samtykke fra alle, der taler, bliver mødet hverken optaget eller transskriberet.", CONSENT)
         if abandoned:
             return MeetingState(
-                "Optagelsen blev afbrudt", "Optagelsen stoppede uventet, før den blev gemt.",
+                "Optagelse afbrudt", "Optagelsen stoppede uventet, før den blev gemt.",
                 "Den lyd, der nåede at blive optaget, er ikke tabt: den gemmes, når optageren startes igen på "
                 "samme computer. Kontakt sparringspartneren, der optog mødet.")
         if job is not None and job.state == "failed":
@@ -71,25 +71,25 @@ def meeting_state(meeting: Meeting, *, recording: bool = False, abandoned: bool 
                                 "Sparringspartneren uploader optagelsen under Lyd ind, eller optager mødet og følger "
                                 "det på Live.", UPLOAD)
         return MeetingState(
-            "Optaget, venter på transskription",
+            "Skal transskriberes",
             f"Mødet er optaget ({clock(meeting.audio.duration_s)}), men ikke transskriberet endnu.",
             "Sagsbehandleren eller sparringspartneren sætter transskriptionen i gang herunder; den tager nogle "
             "minutter.", processing=True)
     if not has_analysis:
         return MeetingState(
-            "Transskriberet, uden nøgletal", "Mødet er transskriberet, men har ingen nøgletal eller markeringer endnu.",
+            "Uden nøgletal", "Mødet er transskriberet, men har ingen nøgletal eller markeringer endnu.",
             "Teksten kan læses under Transskription. Bed en administrator om at beregne nøgletallene.",
             TRANSCRIPT, has_transcript=True)
     if too_few_voices:
         return MeetingState(
-            "Stemmerne kunne ikke skelnes", "Der er fundet færre stemmer, end der er deltagere, der taler, så "
+            "For få stemmer", "Der er fundet færre stemmer, end der er deltagere, der taler, så "
             "taletiden kan ikke fordeles mellem dem, og nøgletal og markeringer om sagsbehandler og borger mangler.",
             "Teksten og de øvrige markeringer kan læses på mødeoverblikket. Optag næste møde med en mikrofon til "
             "hver, der taler (vælges under Nyt møde), så måles fordelingen på kanalerne.", OVERVIEW,
             has_transcript=True, has_figures=True)
     if not roles_known:
         return MeetingState(
-            "Talerne mangler roller", "Talerne har ikke roller endnu, så nøgletal og markeringer om sagsbehandler "
+            "Mangler roller", "Talerne har ikke roller endnu, så nøgletal og markeringer om sagsbehandler "
             "og borger mangler.",
             "Lyt til stemmerne og giv dem roller under Hvem er hvem; nøgletallene regnes om med det samme.",
             SPEAKERS, has_transcript=True, has_figures=True)

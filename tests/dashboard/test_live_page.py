@@ -156,7 +156,7 @@ def test_a_recorder_that_has_gone_quiet_is_shown_and_a_stopped_one_is_said_to_be
     assert [m.label for m in at.metric] == ["Optaget", "Bogmærker"]  # nobody is "speaking now" after the stop
     assert not [b for b in at.button if b.label.startswith("Stop optagelsen")]
     # After the stop: where the meeting stands, and the way onward.
-    assert "Ikke optaget" in shown_text(at) or "venter på transskription" in shown_text(at)
+    assert "Ikke optaget" in shown_text(at) or "Skal transskriberes" in shown_text(at)
     assert [link.label for link in at.get("page_link")] == ["Til Møder"]
 
 
