@@ -4,8 +4,10 @@ it whole in memory. Recording here starts the crash-safe recorder as a process o
 (dashboard/recorder.py), whose input level the page shows; the Live page follows and stops it."""
 
 import json
+from pathlib import Path
 from urllib.parse import urljoin
 
+import streamlit
 import streamlit as st
 import streamlit.components.v1 as components
 
@@ -29,14 +31,19 @@ WATCH_EVERY_S = 2.0
 LEVEL_EVERY_S = 0.5
 FORMATS = ".wav,.mp3,.m4a,.flac,.ogg,.opus,.webm,.mp4,.aac,.wma,audio/*"
 
+# In the page's own letters and sizes (14 px, as Streamlit's labels and buttons), so the frame
+# does not look like another program's.
 WIDGET = """<!doctype html><html lang="da"><head><meta charset="utf-8"><style>
-body {{ font-family: "Source Sans Pro", system-ui, sans-serif; margin: 0; color: #31333f; }}
-.pick {{ display: inline-block; padding: .4rem .9rem; border: 1px solid #bbb; border-radius: .5rem; cursor: pointer; }}
+{font_face}
+body {{ font-family: "Source Sans", system-ui, sans-serif; font-size: 14px; line-height: 1.6; margin: 0;
+        color: #31333f; }}
+.pick {{ display: inline-block; margin-top: .25rem; padding: .5rem .75rem; border: 1px solid #bbb;
+         border-radius: .5rem; cursor: pointer; }}
 #file {{ position: absolute; opacity: 0; width: 1px; height: 1px; }}
 #file:focus + .pick {{ outline: 2px solid {accent}; }}
 #name {{ margin-left: .6rem; }}
-button {{ margin-top: .8rem; padding: .45rem 1rem; font-size: 1rem; background: {accent}; color: #fff; border: 0;
-          border-radius: .5rem; cursor: pointer; }}
+button {{ margin-top: .8rem; min-height: 40px; padding: .25rem .75rem; font: inherit; background: {accent};
+          color: #fff; border: 0; border-radius: .5rem; cursor: pointer; }}
 button:disabled {{ background: #bbb; cursor: default; }}
 progress {{ width: 100%; height: 1rem; margin-top: .8rem; }}
 p {{ margin: .6rem 0 0; }}
@@ -100,11 +107,24 @@ def render() -> None:
     ticket = sessions.upload_ticket(token(), meeting.id, by_cookie=cookie_token() is not None)
     address = urljoin(st.context.url or "http://127.0.0.1/", f"{UPLOAD_PATH}/{ticket}")
     components.html(WIDGET.format(address=json.dumps(address), limit=limit, limit_mb=megabytes(limit),
-                                  header=json.dumps(FILENAME_HEADER), formats=FORMATS, accent=ACCENT_COLOUR),
+                                  header=json.dumps(FILENAME_HEADER), formats=FORMATS, accent=ACCENT_COLOUR,
+                                  font_face=font_face(st.context.url or "http://127.0.0.1/")),
                     height=200)
     if recorder.offered(st.context.ip_address, st.context.headers):
         record_here(user, meeting)
     watch(meeting.id)
+
+
+def font_face(page_url: str) -> str:
+    """Streamlit's own text font for the upload frame, which does not inherit the page's: the
+    file in Streamlit's package, at the address its server gives it. Nothing where this
+    Streamlit ships none by that name; the frame then writes in the system's letters."""
+    media = Path(streamlit.__file__).parent / "static" / "static" / "media"
+    found = sorted(media.glob("SourceSansVF-Upright*.woff2"))
+    if not found:
+        return ""
+    address = urljoin(page_url, f"static/media/{found[0].name}")
+    return f'@font-face {{ font-family: "Source Sans"; font-weight: 100 900; src: url("{address}") format("woff2"); }}'
 
 
 def record_here(user, meeting) -> None:

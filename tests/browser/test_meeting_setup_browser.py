@@ -78,6 +78,14 @@ def test_a_recording_is_uploaded_with_progress_and_bad_files_leave_nothing(tmp_p
     page.get_by_role("heading", name="Lyd ind").wait_for(timeout=RENDER_TIMEOUT_MS)
     widget = page.frame_locator("iframe").first
     said = widget.locator("#said")
+    widget.locator("#send").wait_for(timeout=RENDER_TIMEOUT_MS)
+    frame = next(f for f in page.frames if f != page.main_frame)
+    # The frame writes in the page's letters (Streamlit's font from its own server) and sizes.
+    fonts = frame.evaluate("async () => { await document.fonts.ready; "
+                           "return [...document.fonts].map(f => f.family + ' ' + f.status); }")
+    assert fonts == ["Source Sans loaded"]
+    label_size = page.get_by_text("Møde", exact=True).first.evaluate("e => getComputedStyle(e).fontSize")
+    expect(widget.locator("#send")).to_have_css("font-size", label_size)
 
     def send(path: Path, expected: str) -> None:
         widget.locator("#file").set_input_files(str(path))
@@ -97,7 +105,6 @@ def test_a_recording_is_uploaded_with_progress_and_bad_files_leave_nothing(tmp_p
     send(too_large, "Filen er for stor: højst 2 MB")  # said before a byte is sent
 
     # Past the page's own check, the server refuses it too, and the address is this login's only.
-    frame = next(f for f in page.frames if f != page.main_frame)
     address = frame.evaluate("address")
     status = frame.evaluate("""async (address) => (await fetch(address, {method: "POST",
         body: new Blob([new Uint8Array(3 * 1024 * 1024)])})).status""", address)
