@@ -21,7 +21,7 @@ from dashboard.auth import current_user
 from dashboard.choice import processed_for_page
 from dashboard.data import meeting_for, store, transcript_csv_for
 from dashboard.data import play as play_excerpt
-from dashboard.format import UNSURE_COLOUR, clock, coloured, escape, model_note, percent, shortened
+from dashboard.format import UNSURE_COLOUR, clock, coloured, count, escape, model_note, percent, shortened
 from dashboard.line_click import BOX_KEY, clicked_line
 from dashboard.moment import MAX_CLIP_S  # a line that runs for minutes still sends only a couple of minutes
 from feedback.analysis import analyser
@@ -60,7 +60,7 @@ def render() -> None:
     digest = f" ({meeting.model_sha256[:12]}…)" if meeting.model_sha256 else ""
     if meeting.model_revision:
         digest += f", version {escape(meeting.model_revision)}"
-    st.caption(f"{len(segments)} linjer · {duration} · model {escape(meeting.model or '–')}{digest}")
+    st.caption(f"{count(len(segments), 'linje', 'linjer')} · {duration} · model {escape(meeting.model or '–')}{digest}")
     if (note := model_note(meeting.model)) is not None:
         (st.warning if meeting.model == "base" else st.caption)(note)
     if (note := voices_note(meeting, voices)) is not None:

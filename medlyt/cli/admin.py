@@ -74,7 +74,7 @@ def cmd_audit(args, home: Path) -> None:
             store.log(audit.AUDIT_VERIFIED, None, cli_user(), f"entries={len(records)} problems={len(problems)}")
             if problems:
                 raise AuditLogBroken(f"Revisionsloggen er ikke intakt: {count(len(problems), 'problem', 'problemer')} blandt "
-                                     f"{len(records)} poster (se ovenfor).")
+                                     f"{count(len(records), 'post', 'poster')} (se ovenfor).")
             return
         if args.meeting and not records:
             raise UsageError(f"Revisionsloggen har ingen poster for mødet '{args.meeting}'.")
@@ -97,7 +97,7 @@ def print_verification(records, problems) -> None:
     for problem in problems:
         print(problem)
     if not problems:
-        print(f"Revisionsloggen er intakt: {len(records)} poster.")
+        print(f"Revisionsloggen er intakt: {count(len(records), 'post', 'poster')}.")
 
 
 def configure(commands) -> None:

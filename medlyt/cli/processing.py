@@ -65,9 +65,10 @@ def cmd_process(args, home: Path) -> None:
                                               by=cli_user())
         finally:
             close()
-        count = len(store.segments(meeting.id))
+        pieces = len(store.segments(meeting.id))
         flags = store.analysis(meeting.id).flags
-    print(f"Færdig: {count} tekststykker med model '{meeting.model}', {len(flags)} markeringer.")
+    print(f"Færdig: {count(pieces, 'tekststykke', 'tekststykker')} med model '{meeting.model}', "
+          f"{count(len(flags), 'markering', 'markeringer')}.")
     for note in result.notes:
         print(f"Bemærk: {note}")
     method = {"channels": "efter mikrofonkanal", "voices": "efter stemme", "none": "ingen tale"}[result.method]
@@ -134,7 +135,7 @@ def cmd_analyse(args, home: Path) -> None:
         ids = [args.meeting] if args.meeting else [m.id for m in store.list_meetings() if m.status == "processed"]
         for meeting_id in ids:
             analysis = store.reanalyse(meeting_id, analyser(config), by=cli_user())
-            print(f"{meeting_id}: analyseret igen med {source}: {len(analysis.flags)} markeringer. "
+            print(f"{meeting_id}: analyseret igen med {source}: {count(len(analysis.flags), 'markering', 'markeringer')}. "
                   f"Se: medlyt show {meeting_id}")
     if not ids:
         print("Ingen transskriberede møder at analysere igen.")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from dashboard.format import ACCENT_COLOUR
+from feedback.labels import count
 from meetings.records import ROLE_LABELS, Consent, now_iso
 from meetings.redaction import redact
 from meetings.store import Store
@@ -74,7 +75,8 @@ def cmd_demo(args, home: Path) -> None:
         segments = store.segments(meeting.id)
         labels = {s.id: s.label for s in store.speakers(meeting.id)}
         flags = store.analysis(meeting.id).flags
-    print(f"4/4 Færdig: {len(segments)} tekststykker og {len(flags)} markeringer gemt i {home}")
+    print(f"4/4 Færdig: {count(len(segments), 'tekststykke', 'tekststykker')} og "
+          f"{count(len(flags), 'markering', 'markeringer')} gemt i {home}")
     for segment in segments:
         print(f"  [{segment.start:6.1f} s] {labels.get(segment.speaker, '')}: {redact(segment.text)}")
     print(f"Mødets id: {meeting.id}   Overblik: medlyt show {meeting.id}")

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from feedback.labels import count
 from medlyt.cli import DEMO_AUDIO, main
 from meetings.store import Store
 from models.registry import BASE_REVISION, BASE_SHA256
@@ -52,7 +53,7 @@ def test_demo_runs_the_real_pipeline_offline(demo_run, danish_dir):
     assert {s.speaker for s in segments} == {s.id for s in speakers}
     # ... and flagged moments that say in Danish why.
     assert flags and all(f.message for f in flags)
-    assert f"{len(flags)} markeringer" in demo_run["stdout"]
+    assert f"og {count(len(flags), 'markering', 'markeringer')} gemt" in demo_run["stdout"]  # "1 markering"
 
 
 def test_export_formats_of_the_demo(demo_run, capsys, monkeypatch, tmp_path):
