@@ -257,9 +257,10 @@ def export_section(user, meeting, moments) -> None:
                "Den indeholder ikke transskriptionen, og borgeren omtales kun som «Borger». "
                "HTML-udgaven kan udskrives fra browseren.")
     keys = [review_key(f) for f in moments]
-    for column, fmt, label, mime in zip(st.columns(2), ("html", "markdown"), ("HTML", "Markdown"),
-                                        ("text/html", "text/markdown")):
-        column.download_button(f"Hent rapport ({label})", partial(report_for, user.name, meeting.id, keys, fmt),
+    # Side by side, not each at the start of half the page's width.
+    row = st.container(horizontal=True, gap="small")
+    for fmt, label, mime in (("html", "HTML", "text/html"), ("markdown", "Markdown", "text/markdown")):
+        row.download_button(f"Hent rapport ({label})", partial(report_for, user.name, meeting.id, keys, fmt),
                                file_name=f"sparring-{meeting.id}.{'html' if fmt == 'html' else 'md'}", mime=mime,
                                key=f"report-{fmt}", on_click="ignore")
 
