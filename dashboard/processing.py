@@ -63,7 +63,8 @@ def follow(meeting_id: str) -> None:
         st.error(text)
     elif job.state == "done":
         st.success(text + " Overblik, transskription og markeringer er klar.")
-        st.page_link("views/overview.py", label="Til mødeoverblikket", query_params={"meeting": meeting_id})
+        st.page_link("views/overview.py", label="Til mødeoverblikket", icon=":material/arrow_forward:",
+                     query_params={"meeting": meeting_id})
     else:
         st.info(text)
         st.progress(job.progress if job.state == "running" else 0.0)

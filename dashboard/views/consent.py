@@ -20,7 +20,7 @@ def render() -> None:
     meetings = [m for m in meetings_for(user) if can_manage_consent(user, m)]
     if not meetings:
         st.info("Ingen møder, hvor du registrerer samtykke. Opret et under **Nyt møde**.")
-        st.page_link("views/new_meeting.py", label="Nyt møde")
+        st.page_link("views/new_meeting.py", label="Gå til Nyt møde", icon=":material/arrow_forward:")
         return
     meeting = pick_meeting(meetings, "consent_meeting")
     st.dataframe([{"Deltager": p.label, "Samtykke": consent_state(p)} for p in meeting.participants],

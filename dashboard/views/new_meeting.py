@@ -151,8 +151,8 @@ def next_step(meeting_id: str) -> None:
     else:
         st.info("Alle, der taler, har givet samtykke. Næste skridt: upload optagelsen under **Lyd ind**, eller "
                 "optag med medlyts optager på mødecomputeren og følg optagelsen under **Live**.")
-        st.page_link("views/upload.py", label="Lyd ind")
-    st.page_link("views/meetings.py", label="Til Møder")
+        st.page_link("views/upload.py", label="Gå til Lyd ind", icon=":material/arrow_forward:")
+    st.page_link("views/meetings.py", label="Gå til Møder", icon=":material/arrow_forward:")
 
 
 render()

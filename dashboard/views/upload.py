@@ -93,13 +93,13 @@ def render() -> None:
     if not meetings:
         if not stored:
             st.info("Ingen af dine møder venter på lyd. Opret et møde under **Nyt møde**.")
-            st.page_link("views/new_meeting.py", label="Nyt møde")
+            st.page_link("views/new_meeting.py", label="Gå til Nyt møde", icon=":material/arrow_forward:")
         return
     meeting = pick_meeting(meetings, "upload_meeting")
     if meeting.missing_consent:
         missing = ", ".join(p.label.lower() for p in meeting.missing_consent)
         st.warning(f"Samtykke mangler fra {missing}. Der kan ikke uploades eller optages lyd, før det er givet.")
-        st.page_link("views/consent.py", label="Registrér samtykke")
+        st.page_link("views/consent.py", label="Registrér samtykke", icon=":material/arrow_forward:")
         return
     limit = upload_max_bytes()
     st.caption("Lyden krypteres, så snart den er modtaget, og kun mødets folk kan høre den. Når den er gemt, "
