@@ -230,8 +230,9 @@ def just_stored(user) -> bool:
     st.success(f"Lyden til {escape(redact(meeting.title))} er gemt og krypteret ({minutes} min. {seconds} s).")
     if note := channels_note(meeting):
         st.warning(note)
-    st.caption("Næste skridt: mødet transskriberes, før overblik og markeringer kan vises. Det tager nogle "
-               "minutter; du kan lukke siden imens.")
+    if meeting.status != "processed":
+        st.caption("Næste skridt: mødet transskriberes, før overblik og markeringer kan vises. Det tager nogle "
+                   "minutter; du kan lukke siden imens.")
     offer(user, meeting)
     return True
 

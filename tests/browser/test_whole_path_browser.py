@@ -51,6 +51,7 @@ def test_the_whole_path_as_an_observer_and_then_a_leader(home_with_model, dashbo
 
     page.get_by_role("button", name="Transskribér mødet nu").click()
     page.get_by_text("Behandlingen er færdig").wait_for(timeout=180_000)
+    expect(page.get_by_text("Næste skridt: mødet transskriberes")).to_have_count(0)  # the page is drawn anew
     shot("observer-transcribed")
     page.get_by_role("link", name="Til mødeoverblikket").click()
     page.get_by_text("Taletid").first.wait_for(timeout=RENDER_TIMEOUT_MS)

@@ -89,6 +89,7 @@ def test_after_the_upload_the_meeting_is_transcribed_from_the_page_and_its_state
     at.query_params["gemt"] = "1"
     at.run()
     assert "er gemt og krypteret (0 min. 37 s)" in shown_text(at)
+    assert "Næste skridt: mødet transskriberes" in shown_text(at)
     at.button(key=f"process_{ready}").click().run()
     assert not at.exception
     with Store(dashboard_home.home) as store:
