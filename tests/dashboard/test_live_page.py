@@ -85,6 +85,9 @@ def test_a_bookmark_from_the_page_is_stored_at_the_recording_s_clock_with_its_no
     at.text_input(key="live_note").input("godt spørgsmål")
     next(b for b in at.button if b.label == "Sæt bogmærke").click().run()
     assert not at.exception, at.exception
+    # Counted at once (not at the next refresh), and the note box emptied for the next one.
+    assert {m.label: m.value for m in at.metric}["Bogmærker"] == "1"
+    assert at.text_input(key="live_note").value == ""
     with Store(recording.home) as store:
         (bookmark,) = store.get_meeting(recording.meeting_id).bookmarks
         entries = [e for e in store.audit_entries(recording.meeting_id) if e.action == audit.BOOKMARKED]
@@ -105,6 +108,7 @@ def test_the_stop_button_asks_the_recorder_to_stop(recording):
     next(b for b in at.button if b.label == "Stop optagelsen ...").click().run()
     next(b for b in at.button if b.label == "Ja, stop optagelsen").click().run()
     assert not at.exception, at.exception
+    assert "Stop er sendt til optageren" in shown_text(at)  # said at once
     with Store(recording.home) as store:
         assert store.live_session(recording.meeting_id).stop_requested
         # The recorder sees it at its next heartbeat; that is how medlyt record stops.
