@@ -14,7 +14,8 @@ from meetings.errors import MeetingError
 def render() -> None:
     user = current_user()
     st.title("Samtykke")
-    done = st.session_state.pop("consent_withdrawn", None)
+    # Said after the page is drawn again with the new consent (a message before st.rerun is lost).
+    done = st.session_state.pop(DONE, None)
     if done:
         st.success(done)
     meetings = [m for m in meetings_for(user) if can_manage_consent(user, m)]
@@ -29,10 +30,19 @@ def render() -> None:
     withdraw_form(user, meeting)
 
 
+DONE = "consent_done"  # what the last registration did, said once on the next run
+
+
 def register_form(user, meeting) -> None:
     missing = meeting.missing_consent
     if not missing:
-        st.caption("Alle, der taler, har givet samtykke.")
+        if meeting.audio is None:
+            st.info("Alle, der taler, har givet samtykke. Næste skridt: upload optagelsen, eller optag mødet, "
+                    "under Lyd ind.")
+            st.page_link("views/upload.py", label="Gå til Lyd ind", icon=":material/arrow_forward:",
+                         query_params={"meeting": meeting.id})
+        else:
+            st.caption("Alle, der taler, har givet samtykke.")
         return
     st.subheader("Registrér samtykke")
     labels = {p.role: p.label for p in missing}
@@ -45,7 +55,7 @@ def register_form(user, meeting) -> None:
         except MeetingError as error:
             st.error(str(error))
         else:
-            st.success(f"Samtykke registreret for {escape(labels[role].lower())} ({METHODS[method]}).")
+            st.session_state[DONE] = f"Samtykke registreret for {escape(labels[role].lower())} ({METHODS[method]})."
             st.rerun()
 
 
@@ -72,8 +82,7 @@ def withdraw_form(user, meeting) -> None:
             st.session_state.pop(MEETING_KEY, None)
             st.query_params.pop("meeting", None)
             st.session_state.pop("withdraw_sure", None)
-            st.session_state["consent_withdrawn"] = ("Samtykket er trukket tilbage, og mødet er slettet med al "
-                                                     "dets lyd og tekst.")
+            st.session_state[DONE] = "Samtykket er trukket tilbage, og mødet er slettet med al dets lyd og tekst."
             st.rerun()
 
 

@@ -143,6 +143,11 @@ def test_consent_that_comes_later_is_registered_in_the_users_name(dashboard_home
     at.radio(key="consent_method").set_value("written")
     at.button(key="consent_register").click().run()
     assert not at.exception and not at.error
+    # Said, and the way onward: the page is drawn again with the consent, so the message must outlive that.
+    assert [s.value for s in at.success] == ["Samtykke registreret for borger (skriftligt)."]
+    assert list(at.dataframe[0].value["Samtykke"])[1] != "Mangler"
+    assert "Næste skridt: upload optagelsen" in at.info[0].value
+    assert [link.label for link in at.get("page_link")] == ["Gå til Lyd ind"]
     with Store(dashboard_home.home) as store:
         meeting = store.get_meeting(waiting_meeting)
         entry = [e for e in store.audit_entries(waiting_meeting) if e.action == audit.CONSENT_GIVEN][-1]
