@@ -67,7 +67,7 @@ def render() -> None:
                          query_params={"meeting": meeting.id})
     if can_share(user, meeting):
         share_form(user, meeting)
-    if user.role in ("leder", "admin"):
+    if user.role in RETENTION_ROLES:
         retention_form(user, meeting)
 
 
@@ -127,19 +127,34 @@ def open_meeting(meeting_id: str, state) -> None:
 
 
 def retention_form(user, meeting) -> None:
-    """A leader may keep one meeting longer than the organisation's period, with a reason."""
-    with st.expander(f"Gem mødet længere (slettes {day(meeting.delete_after)})"):
-        until = st.date_input("Ny slettedato", value=date.fromisoformat(meeting.delete_after) + timedelta(days=30),
-                              key="retention_until", format="DD.MM.YYYY")
-        reason = st.text_input("Begrundelse (skriv ikke borgerens navn)", key="retention_reason")
-        if st.button("Forlæng"):
-            try:
-                with store() as s:
-                    changed = s.extend_retention(meeting.id, until.isoformat(), reason, by=user.name)
-            except MeetingError as error:
-                st.error(str(error))
-            else:
-                st.success(f"Mødet slettes nu {day(changed.delete_after)}.")
+    """A leader may keep one meeting longer than the organisation's period, with a reason: a
+    callback, so the table above and this box's title show the new day at once."""
+    said = st.session_state.pop(RETENTION_NOTICE, None)
+    with st.expander(f"Gem mødet længere (slettes {day(meeting.delete_after)})", expanded=said is not None):
+        if said is not None:
+            (st.success if said[0] else st.error)(said[1])
+        st.date_input("Ny slettedato", value=date.fromisoformat(meeting.delete_after) + timedelta(days=30),
+                      key="retention_until", format="DD.MM.YYYY")
+        st.text_input("Begrundelse (skriv ikke borgerens navn)", key="retention_reason")
+        st.button("Forlæng", on_click=extend, args=(meeting.id,))
+
+
+RETENTION_NOTICE = "retention_notice"  # (done, what to say) after an extension
+RETENTION_ROLES = ("leder", "admin")
+
+
+def extend(meeting_id: str) -> None:
+    user = current_user()  # checked again when the click runs: a leader removed meanwhile extends nothing
+    if user is None or user.role not in RETENTION_ROLES or meeting_for(user, meeting_id) is None:
+        return
+    until, reason = st.session_state["retention_until"], st.session_state.get("retention_reason", "")
+    try:
+        with store() as s:
+            changed = s.extend_retention(meeting_id, until.isoformat(), reason, by=user.name)
+    except MeetingError as error:
+        st.session_state[RETENTION_NOTICE] = (False, str(error))
+    else:
+        st.session_state[RETENTION_NOTICE] = (True, f"Mødet slettes nu {day(changed.delete_after)}.")
 
 
 def share_form(user, meeting) -> None:

@@ -46,6 +46,8 @@ def test_a_leader_sees_the_deletion_day_and_keeps_a_meeting_longer_with_a_reason
     next(b for b in at.button if b.label == "Forlæng").click().run()
     assert not at.exception, at.exception
     assert f"Mødet slettes nu {wanted.strftime('%d.%m.%Y')}." in [s.value for s in at.success]
+    # The table above says so at once, not after the next click.
+    assert wanted.strftime("%d.%m.%Y") in list(at.dataframe[0].value["Slettes"])
     with Store(home) as store:
         assert store.get_meeting(first).delete_after == wanted.isoformat()
         entry = [e for e in store.audit_entries(first) if e.action == audit.RETENTION_EXTENDED][-1]
