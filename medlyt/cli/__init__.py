@@ -8,6 +8,7 @@ admin ...), whose configure(commands) adds its parser; build_parser() gathers th
 """
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -30,11 +31,40 @@ from medlyt.cli.serve import DEMO_AUDIO
 from medlyt.cli.transcribe import TRANSCRIBE_FORMATS
 
 
+# argparse's own complaints, as Python writes them (its gettext has no Danish), and ours.
+ARGPARSE_DANISH = [
+    (r"the following arguments are required: (.*)", r"disse argumenter mangler: \1"),
+    (r"argument (.*?): invalid choice: (.*) \(choose from (.*)\)", r"argument \1: ugyldigt valg: \2 (vælg mellem \3)"),
+    (r"argument (.*?): invalid (\w+) value: (.*)", r"argument \1: ugyldig værdi: \3"),
+    (r"argument (.*?): expected one argument", r"argument \1: mangler en værdi"),
+    (r"argument (.*?): expected at least one argument", r"argument \1: mangler mindst én værdi"),
+    (r"argument (.*?): not allowed with argument (.*)", r"argument \1: kan ikke bruges sammen med \2"),
+    (r"argument (.*?): ignored explicit argument (.*)", r"argument \1: tager ingen værdi, men fik \2"),
+    (r"one of the arguments (.*) is required", r"et af argumenterne \1 skal angives"),
+    (r"unrecognized arguments: (.*)", r"ukendte argumenter: \1"),
+    (r"ambiguous option: (.*) could match (.*)", r"tvetydig valgmulighed: \1 kan betyde \2"),
+]
+
+
+def danish(message: str) -> str:
+    for english, dansk in ARGPARSE_DANISH:
+        if re.fullmatch(english, message):
+            return re.sub(english, dansk, message)
+    return message
+
+
+class DanishFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "brug: " if prefix is None else prefix)
+
+
 class DanishParser(argparse.ArgumentParser):
-    """argparse with its own headings and help line in Danish; sub-commands inherit it."""
+    """argparse with its own headings, help line, usage line and complaints in Danish;
+    sub-commands inherit it."""
 
     def __init__(self, *args, **kwargs):
         kwargs["add_help"] = False
+        kwargs.setdefault("formatter_class", DanishFormatter)
         super().__init__(*args, **kwargs)
         self._positionals.title = "argumenter"
         self._optionals.title = "valgmuligheder"
@@ -42,7 +72,7 @@ class DanishParser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"medlyt: fejl: {message}\n")
+        self.exit(EXIT_BAD_INPUT, f"medlyt: fejl: {danish(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,3 +24,26 @@ def test_the_cli_speaks_danish_about_meetings_consent_and_channels(medlyt_home, 
     assert "1 kanal." in imported and "(er)" not in imported
     assert main(["meeting", "list"]) == 0
     assert "optaget" in capsys.readouterr().out
+
+
+def test_a_mistyped_command_is_answered_in_danish(medlyt_home, capsys):
+    """argparse's own complaints and its usage line are English; the parser says them in Danish."""
+    import pytest
+
+    from medlyt.cli.common import EXIT_BAD_INPUT
+
+    for argv, said in [
+        (["meeting", "create"], "argument HANDLING: ugyldigt valg: 'create' (vælg mellem 'new', 'list'"),
+        (["show"], "disse argumenter mangler: MØDE"),
+        (["import"], "disse argumenter mangler: MØDE, FIL"),
+        (["process", "abc", "--speakers", "to"], "argument --speakers: ugyldig værdi: 'to'"),
+        (["purge", "--bogus"], "ukendte argumenter: --bogus"),
+    ]:
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exit_.value.code == EXIT_BAD_INPUT
+        assert err.startswith("brug: medlyt") and f"medlyt: fejl: {said}" in err, err
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert capsys.readouterr().out.startswith("brug: medlyt")
