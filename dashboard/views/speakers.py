@@ -9,6 +9,7 @@ from dashboard.auth import current_user
 from dashboard.choice import processed_for_page
 from dashboard.data import meeting_for, play, store
 from dashboard.format import clock, escape, percent, shortened
+from dashboard.status import OVERVIEW
 from feedback.analysis import analyser
 from feedback.config import load_config
 from feedback.labels import voices_note
@@ -76,6 +77,9 @@ def render() -> None:
                                       placeholder="Vælg, hvem stemmen er")
                 st.button("Gem", key=f"name_{speaker.id}", on_click=name_voice, args=(meeting.id, speaker.id, key),
                           disabled=chosen is None)
+    if all(speaker.role for speaker in speakers):  # every voice named: the figures are there to be read
+        st.page_link(OVERVIEW, label="Gå til Mødeoverblik: taletid og markeringer", icon=":material/arrow_forward:",
+                     query_params={"meeting": meeting.id})
 
 
 def picker_key(speaker_id: str, preferred: str | None) -> str:

@@ -67,6 +67,7 @@ def test_each_voice_is_heard_and_suggested_with_why(dashboard_home, unnamed):
     assert long.startswith("`00:18` Jeg har faktisk erfaring fra et lager") and long.endswith("men det er…")
     assert at.selectbox(key="who_S1_sagsbehandler").value == "sagsbehandler"
     assert at.selectbox(key="who_S2_borger").value == "borger"
+    assert not at.get("page_link")  # not before the voices are named
     with Store(dashboard_home.home) as store:
         assert {s.role for s in store.speakers(unnamed)} == {None}  # suggested, not applied
 
@@ -86,6 +87,8 @@ def test_one_click_names_a_voice_and_recomputes_balance_and_flags(dashboard_home
     assert speakers == {"S1": ("Sagsbehandler", "sagsbehandler"), "S2": ("Borger", "borger")}
     assert after.metrics["roles_known"] and corrected == ["anne", "anne"]
     assert "Stemmen er nu borger" in shown_text(at)
+    # Every voice named: the way on to the figures.
+    assert [link.label for link in at.get("page_link")] == ["Gå til Mødeoverblik: taletid og markeringer"]
 
 
 def test_without_evidence_nothing_is_chosen_and_the_last_voice_follows_its_suggestion(dashboard_home,
