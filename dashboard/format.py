@@ -1,6 +1,8 @@
 """Small Danish formatting shared by the pages."""
 
+import importlib.util
 import re
+from pathlib import Path
 
 from feedback.labels import DATE_FORMAT, count, day, day_time  # noqa: F401  here for the pages; the CLI shares them
 
@@ -86,6 +88,20 @@ WARNING_COLOUR = "#9a4f00"  # "Kladde: ikke gemt", the model's note: 6.0:1 on wh
 # own accent is a red (#ff4b4b): white on it is 3.3:1, and red chips reading "Styrke" contradict
 # the overview, where red marks a point of attention. White on this blue is 6.9:1.
 ACCENT_COLOUR = "#2f5d8a"
+
+
+def text_font_face(base: str) -> str:
+    """A CSS @font-face for Streamlit's own text font (Source Sans, a file in its package), at
+    `base` + the file's name, where Streamlit's server gives it; for our own HTML (the login
+    page, the upload frame), which does not inherit the app's fonts. Empty where this Streamlit
+    ships none by that name: the page then writes in the system's letters."""
+    spec = importlib.util.find_spec("streamlit")  # found, not imported: the CLI imports this module too
+    media = Path(spec.submodule_search_locations[0]) / "static" / "static" / "media" if spec else None
+    found = sorted(media.glob("SourceSansVF-Upright*.woff2")) if media else []
+    if not found:
+        return ""
+    return (f'@font-face {{ font-family: "Source Sans"; font-weight: 100 900; '
+            f'src: url("{base}{found[0].name}") format("woff2"); }}')
 
 
 def coloured(markdown: str, colour: str) -> str:

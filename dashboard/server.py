@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from dashboard import sessions
 from dashboard.data import SOUND_PATH
-from dashboard.format import ACCENT_COLOUR
+from dashboard.format import ACCENT_COLOUR, text_font_face
 from dashboard.upload import UPLOAD_PATH, upload
 from meetings.errors import LoginThrottled
 
@@ -45,14 +45,15 @@ PAGE = """<!doctype html>
 <html lang="da"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>medlyt – log ind</title>
 <style>
-body {{ font-family: system-ui, sans-serif; background: #f6f6f3; color: #1f1f1f; margin: 0; }}
+{font_face}
+body {{ font-family: "Source Sans", system-ui, sans-serif; background: #f6f6f3; color: #1f1f1f; margin: 0; }}
 main {{ max-width: 24rem; margin: 12vh auto; background: #fff; padding: 2rem; border-radius: .5rem;
         box-shadow: 0 1px 4px rgba(0,0,0,.15); }}
 h1 {{ font-size: 1.5rem; margin-top: 0; }}
 label {{ display: block; margin: 1rem 0 .3rem; }}
-input {{ width: 100%; box-sizing: border-box; padding: .6rem; font-size: 1rem; border: 1px solid #888;
+input {{ width: 100%; box-sizing: border-box; padding: .6rem; font: inherit; border: 1px solid #888;
          border-radius: .3rem; }}
-button {{ margin-top: 1.5rem; padding: .6rem 1.2rem; font-size: 1rem; background: {accent}; color: #fff;
+button {{ margin-top: 1.5rem; padding: .6rem 1.2rem; font: inherit; background: {accent}; color: #fff;
           border: 0; border-radius: .3rem; cursor: pointer; }}
 .error {{ background: #fde8e6; color: #7a1b0d; padding: .7rem; border-radius: .3rem; }}
 .info {{ background: #e8f0fb; color: #173f73; padding: .7rem; border-radius: .3rem; }}
@@ -83,7 +84,8 @@ def login_page(message: str = "", kind: str = "error", name: str = "", next_path
     shown = f'<p class="{kind}" role="alert">{html.escape(message)}</p>' if message else ""
     sso = ('<p><a href="/">Log ind med organisationens single sign-on</a></p>' if sso_enabled() else "")
     body = PAGE.format(message=shown, action=html.escape(f"{LOGIN_PATH}?next={quote(next_path)}"),
-                       name=html.escape(name), sso=sso, accent=ACCENT_COLOUR)
+                       name=html.escape(name), sso=sso, accent=ACCENT_COLOUR,
+                       font_face=text_font_face("/static/media/"))
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 

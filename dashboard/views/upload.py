@@ -4,10 +4,8 @@ it whole in memory. Recording here starts the crash-safe recorder as a process o
 (dashboard/recorder.py), whose input level the page shows; the Live page follows and stops it."""
 
 import json
-from pathlib import Path
 from urllib.parse import urljoin
 
-import streamlit
 import streamlit as st
 import streamlit.components.v1 as components
 
@@ -17,7 +15,7 @@ from dashboard import recorder, sessions
 from dashboard.auth import cookie_token, current_user, token
 from dashboard.choice import pick_meeting
 from dashboard.data import meeting_for, meetings_for, store
-from dashboard.format import ACCENT_COLOUR, channel_list, escape
+from dashboard.format import ACCENT_COLOUR, channel_list, escape, text_font_face
 from dashboard.processing import offer
 from dashboard.upload import FILENAME_HEADER, UPLOAD_PATH, megabytes
 from feedback.labels import channels_note
@@ -108,23 +106,11 @@ def render() -> None:
     address = urljoin(st.context.url or "http://127.0.0.1/", f"{UPLOAD_PATH}/{ticket}")
     components.html(WIDGET.format(address=json.dumps(address), limit=limit, limit_mb=megabytes(limit),
                                   header=json.dumps(FILENAME_HEADER), formats=FORMATS, accent=ACCENT_COLOUR,
-                                  font_face=font_face(st.context.url or "http://127.0.0.1/")),
+                                  font_face=text_font_face(urljoin(st.context.url or "http://127.0.0.1/", "static/media/"))),
                     height=200)
     if recorder.offered(st.context.ip_address, st.context.headers):
         record_here(user, meeting)
     watch(meeting.id)
-
-
-def font_face(page_url: str) -> str:
-    """Streamlit's own text font for the upload frame, which does not inherit the page's: the
-    file in Streamlit's package, at the address its server gives it. Nothing where this
-    Streamlit ships none by that name; the frame then writes in the system's letters."""
-    media = Path(streamlit.__file__).parent / "static" / "static" / "media"
-    found = sorted(media.glob("SourceSansVF-Upright*.woff2"))
-    if not found:
-        return ""
-    address = urljoin(page_url, f"static/media/{found[0].name}")
-    return f'@font-face {{ font-family: "Source Sans"; font-weight: 100 900; src: url("{address}") format("woff2"); }}'
 
 
 def record_here(user, meeting) -> None:

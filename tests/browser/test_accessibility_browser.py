@@ -62,6 +62,9 @@ def test_every_page_has_no_serious_wcag_violation(trust_home, dashboard, browser
     login_form(page).wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
     check("log ind", streamlit=False)
     assert background(login_form(page).get_by_role("button", name="Log ind")) == ACCENT_RGB
+    # In the app's letters: Streamlit's font, from its server before anyone is logged in.
+    assert page.evaluate("async () => { await document.fonts.ready; "
+                         "return [...document.fonts].map(f => f.family + ' ' + f.status); }") == ["Source Sans loaded"]
     log_in(page, "anne", trust_home["password"])
     page.get_by_role("heading", name="Møder").wait_for(timeout=RENDER_TIMEOUT_MS)
     check("moeder")
