@@ -3,7 +3,8 @@
 Personal data a flag's message may quote (an observer's note, say) is masked (meetings.redaction)."""
 
 from feedback.flags import number, percent
-from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, day_time, interruptions_note, kind_label
+from feedback.labels import (METRICS, SPEAKER_METRICS, TONES, balance_note, count, day_time, interruptions_note,
+                             kind_label)
 from meetings.records import Analysis, Meeting, Speaker, named_voices, voices_heard
 from meetings.redaction import redact
 
@@ -34,7 +35,7 @@ def render(meeting: Meeting, speakers: list[Speaker], analysis: Analysis) -> str
     ]
     for who, b in analysis.balance.items():
         lines.append(f"  {labels.get(who, who):<15} {who:<4} {bar(b['share'])} {percent(b['share']):>5}  "
-                     f"{clock(b['talk_s']):>7}  ({b['turns']} ture, længste {number(b['longest_turn_s'])} s)")
+                     f"{clock(b['talk_s']):>7}  ({count(b['turns'], 'tur', 'ture')}, længste {number(b['longest_turn_s'])} s)")
     low, high = analysis.config["thresholds"]["balance_band"]
     lines.append(f"  Referencebånd for sagsbehandlerens andel: {round(low * 100)}–{percent(high)}")
     if (note := balance_note(meeting, analysis.balance)) is not None:

@@ -56,6 +56,16 @@ def test_demo_runs_the_real_pipeline_offline(demo_run, danish_dir):
     assert f"og {count(len(flags), 'markering', 'markeringer')} gemt" in demo_run["stdout"]  # "1 markering"
 
 
+def test_show_counts_each_voice_s_turns_with_a_noun_that_agrees(demo_run, capsys, monkeypatch):
+    import re
+
+    monkeypatch.setenv("MEDLYT_HOME", str(demo_run["home"]))
+    code, out, err = run(capsys, "show", demo_run["meeting_id"])
+    assert code == 0, err
+    counted = re.findall(r"\((\d+) (ture?), længste", out)
+    assert len(counted) == 2 and all((n == "1") == (noun == "tur") for n, noun in counted), counted
+
+
 def test_export_formats_of_the_demo(demo_run, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("MEDLYT_HOME", str(demo_run["home"]))
     meeting_id = demo_run["meeting_id"]
