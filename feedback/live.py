@@ -100,6 +100,6 @@ def seconds_text(seconds: float) -> str:
     """'90 sekunder', '2 min 30 s': seconds while they are easy to picture."""
     seconds = int(seconds)
     if seconds < 120:
-        return f"{seconds} sekunder"
+        return f"{seconds} {'sekund' if seconds == 1 else 'sekunder'}"
     minutes, rest = divmod(seconds, 60)
     return f"{minutes} min {rest} s" if rest else f"{minutes} min"

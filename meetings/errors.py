@@ -38,6 +38,7 @@ class LoginThrottled(MeetingError):
 
     def __init__(self, wait_s: float):
         seconds = max(1, round(wait_s + 0.49))
-        when = f"{seconds} sekunder" if seconds < 120 else f"{round(seconds / 60)} minutter"
+        when = (f"{seconds} {'sekund' if seconds == 1 else 'sekunder'}" if seconds < 120
+                else f"{round(seconds / 60)} minutter")
         super().__init__(f"For mange forkerte forsøg. Prøv igen om {when}.")
         self.wait_s = wait_s

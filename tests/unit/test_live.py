@@ -182,6 +182,7 @@ def test_without_roles_there_are_no_personal_nudges():
 def test_seconds_are_said_as_people_count_them():
     assert seconds_text(45) == "45 sekunder" and seconds_text(90) == "90 sekunder"
     assert seconds_text(150) == "2 min 30 s" and seconds_text(180) == "3 min"
+    assert seconds_text(1) == "1 sekund" and seconds_text(1.7) == "1 sekund"  # not "1 sekunder"
 
 
 # ---- the store's record of a recording in progress ---------------------------------------

@@ -59,7 +59,7 @@ def test_repeated_failures_for_a_name_make_it_wait_even_with_the_right_password(
         store.add_user("anne", "sagsbehandler", PASSWORD)
         for _ in range(throttle.FREE_PER_NAME + 1):
             assert store.authenticate("anne", "forkert-gæt-her") is None
-        with pytest.raises(LoginThrottled, match="Prøv igen om [12] sekunder") as waiting:
+        with pytest.raises(LoginThrottled, match=r"Prøv igen om (1 sekund|2 sekunder)\.") as waiting:
             store.authenticate("anne", PASSWORD)
         assert 0 < waiting.value.wait_s <= 2
         # Another name is not held up by anne's failures.
