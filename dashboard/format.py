@@ -1,5 +1,6 @@
 """Small Danish formatting shared by the pages."""
 
+import functools
 import importlib.util
 import re
 from pathlib import Path
@@ -95,13 +96,21 @@ def text_font_face(base: str) -> str:
     `base` + the file's name, where Streamlit's server gives it; for our own HTML (the login
     page, the upload frame), which does not inherit the app's fonts. Empty where this Streamlit
     ships none by that name: the page then writes in the system's letters."""
-    spec = importlib.util.find_spec("streamlit")  # found, not imported: the CLI imports this module too
-    media = Path(spec.submodule_search_locations[0]) / "static" / "static" / "media" if spec else None
-    found = sorted(media.glob("SourceSansVF-Upright*.woff2")) if media else []
-    if not found:
+    name = streamlit_font_file()
+    if name is None:
         return ""
     return (f'@font-face {{ font-family: "Source Sans"; font-weight: 100 900; '
-            f'src: url("{base}{found[0].name}") format("woff2"); }}')
+            f'src: url("{base}{name}") format("woff2"); }}')
+
+
+@functools.cache  # looked for once: the installed Streamlit does not change while the server runs
+def streamlit_font_file() -> str | None:
+    spec = importlib.util.find_spec("streamlit")  # found, not imported: the CLI imports this module too
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    media = Path(spec.submodule_search_locations[0]) / "static" / "static" / "media"
+    found = sorted(media.glob("SourceSansVF-Upright*.woff2"))
+    return found[0].name if found else None
 
 
 def coloured(markdown: str, colour: str) -> str:
