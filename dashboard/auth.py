@@ -71,6 +71,9 @@ def sso_login(identity: str | None) -> str | None:
 
 
 def login_page() -> None:
+    # Nothing to navigate before a login: the sidebar left from the last page would stand empty.
+    st.html("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] "
+            "{ display: none; }</style>")
     st.title("medlyt – log ind")
     if (reason := st.session_state.get(ENDED_KEY)) is not None:
         st.info(reason)

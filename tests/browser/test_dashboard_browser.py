@@ -5,6 +5,8 @@ import re
 import time
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from tests.browser.pages import DEMO_TITLE, RENDER_TIMEOUT_MS, log_in, login_form, meeting_list, start_logged_in
 
 SPEAKER_LINE = re.compile(r"^(Sagsbehandler|Borger):$")  # the bold label in front of a transcript line
@@ -264,6 +266,7 @@ def test_a_reload_keeps_the_login_and_the_sound_is_for_this_login_only(tmp_path,
     browser_page.wait_until_settled()
     page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
     page.get_by_text("Du er logget ud.").wait_for(timeout=RENDER_TIMEOUT_MS)
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()  # no empty sidebar before a login
     assert page.request.get(sound).status == 403
     browser_page.screenshot("logged-out.png")
     page.get_by_role("link", name="Log ind med brugernavn og adgangskode").click()
