@@ -261,8 +261,8 @@ def export_section(user, meeting, moments) -> None:
     row = st.container(horizontal=True, gap="small")
     for fmt, label, mime in (("html", "HTML", "text/html"), ("markdown", "Markdown", "text/markdown")):
         row.download_button(f"Hent rapport ({label})", partial(report_for, user.name, meeting.id, keys, fmt),
-                               file_name=f"sparring-{meeting.id}.{'html' if fmt == 'html' else 'md'}", mime=mime,
-                               key=f"report-{fmt}", on_click="ignore")
+                            file_name=f"sparring-{meeting.id}.{'html' if fmt == 'html' else 'md'}", mime=mime,
+                            key=f"report-{fmt}", on_click="ignore")
 
 
 render()

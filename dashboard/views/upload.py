@@ -103,10 +103,11 @@ def render() -> None:
     st.caption("Lyden krypteres, så snart den er modtaget, og kun mødets folk kan høre den. Når den er gemt, "
                "kan mødet transskriberes.")
     ticket = sessions.upload_ticket(token(), meeting.id, by_cookie=cookie_token() is not None)
-    address = urljoin(st.context.url or "http://127.0.0.1/", f"{UPLOAD_PATH}/{ticket}")
+    page = st.context.url or "http://127.0.0.1/"
+    address = urljoin(page, f"{UPLOAD_PATH}/{ticket}")
     components.html(WIDGET.format(address=json.dumps(address), limit=limit, limit_mb=megabytes(limit),
                                   header=json.dumps(FILENAME_HEADER), formats=FORMATS, accent=ACCENT_COLOUR,
-                                  font_face=text_font_face(urljoin(st.context.url or "http://127.0.0.1/", "static/media/"))),
+                                  font_face=text_font_face(urljoin(page, "static/media/"))),
                     height=200)
     if recorder.offered(st.context.ip_address, st.context.headers):
         record_here(user, meeting)
