@@ -108,7 +108,7 @@ def observer_view(user: User, meeting: Meeting) -> None:
         st.warning("Optageren har ikke meldt sig i over 5 sekunder. Se til computeren, der optager; "
                    "lyd, der allerede er optaget, genoprettes ved næste start.")
     elif session.stop_requested:
-        st.info("Stop er sendt til optageren ...")
+        st.info("Stop er sendt til optageren. Optagelsen stopper om et øjeblik ...")
     now_speaking = (f"{status.current.speaker} · {seconds_text(status.elapsed_s - status.current.start)}"
                     if status.current else "Ingen")
     # Each as wide as its value and wrapping onto the next line: "Sagsbehandler · 2 min 30 s" is
@@ -188,7 +188,7 @@ def stop(by: str, meeting_id: str) -> None:
     st.session_state[CONFIRM_STOP] = False
     with store() as s:
         s.request_stop(meeting_id, by=by)
-    st.toast("Optagelsen stopper om et øjeblik.")
+    # No toast: the page says "Stop er sendt" at once, and a toast outlived the stop onto the next page.
 
 
 def confirm_stop(asking: bool) -> None:
