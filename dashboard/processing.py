@@ -61,7 +61,8 @@ def follow(meeting_id: str) -> None:
         return
     # Only this part refreshes while the job runs; when it ends, the whole page is drawn again,
     # so that nothing around it still says the meeting waits (and a failed job's retry shows).
-    seen, st.session_state[f"job_seen_{meeting_id}"] = st.session_state.get(f"job_seen_{meeting_id}"), job.state
+    key = f"job_seen_{meeting_id}"
+    seen, st.session_state[key] = st.session_state.get(key), job.state
     if seen in ("queued", "running") and job.state in ("done", "failed"):
         st.rerun(scope="app")
     if job.state == "failed":

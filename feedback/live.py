@@ -8,6 +8,7 @@ and for how long, and for the caseworker's private view a few nudges, strengths 
 from dataclasses import dataclass, field
 
 from feedback.config import Thresholds
+from feedback.labels import count
 from meetings.records import LiveLine, LiveSession
 
 # The recorder reports twice a second; silence for longer than this means it has stopped or died.
@@ -100,6 +101,6 @@ def seconds_text(seconds: float) -> str:
     """'90 sekunder', '2 min 30 s': seconds while they are easy to picture."""
     seconds = int(seconds)
     if seconds < 120:
-        return f"{seconds} {'sekund' if seconds == 1 else 'sekunder'}"
+        return count(seconds, "sekund", "sekunder")
     minutes, rest = divmod(seconds, 60)
     return f"{minutes} min {rest} s" if rest else f"{minutes} min"

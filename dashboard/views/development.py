@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard.auth import current_user
 from dashboard.data import meetings_for, store
-from dashboard.format import DATE_FORMAT, day, day_time, decimal, escape, percent
+from dashboard.format import DATE_FORMAT, count, day, day_time, decimal, escape, percent
 from dashboard.status import state_from_store
 from feedback.labels import mixed_recordings_note, recorded_with, uncertain, voices_note
 from meetings import audit
@@ -45,7 +45,7 @@ def render() -> None:
         return
     first, last = day(rows[0]["date"]), day(rows[-1]["date"])
     when = f"fra {first} til {last}" if first != last else first
-    st.caption(f"{escape(caseworker)} · {len(rows)} {'møde' if len(rows) == 1 else 'møder'} med nøgletal, {when}")
+    st.caption(f"{escape(caseworker)} · {count(len(rows), 'møde', 'møder')} med nøgletal, {when}")
     latest_section(rows)
     if len(rows) > 1:
         charts_section(rows)

@@ -246,7 +246,8 @@ def corrections_section(meeting, segments: list[Segment], speakers: list[Speaker
         segment = segments[chosen]
         others = [i for i in ids if i != segment.speaker]
         labels = {i: by_id[i].label for i in ids}
-        st.caption(f"`{clock(segment.start)}` **{escape(speaker_name(segment, labels))}:** {escape(shortened(segment.text, SNIPPET_CHARS))}")
+        st.caption(f"`{clock(segment.start)}` **{escape(speaker_name(segment, labels))}:** "
+                   f"{escape(shortened(segment.text, SNIPPET_CHARS))}")
         if not others:
             st.caption("Der er ingen anden taler at flytte linjen til.")
             return
