@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from feedback.conversation import Conversation
+from feedback.labels import minutes
 from feedback.lexicon import Lexicon
 from feedback.metrics import Interruption, interruptions, silences, window_shares
 from feedback.utterances import Utterance, confidence, tokens_of
@@ -89,7 +90,7 @@ def dominance(c: Conversation) -> list[Flag]:
         for start, end, peak in merge_windows(windows):
             result.append(Flag(
                 "caseworker_dominance", start, end, who,
-                f"{label} stod for op til {percent(peak)} af taletiden i {number(th.dominance_window_s / 60)} minutter "
+                f"{label} stod for op til {percent(peak)} af taletiden i {minutes(th.dominance_window_s)} "
                 f"ad gangen (grænse {percent(th.dominance_window_share)}).",
                 {"share": round(peak, 4), "threshold": th.dominance_window_share,
                  "window_s": th.dominance_window_s, "scope": "vindue"}))

@@ -25,6 +25,13 @@ def count(n: int, one: str, many: str) -> str:
     """"1 styrke", "2 styrker", "0 styrker": the noun agrees with the number."""
     return f"{n} {one if n == 1 else many}"
 
+
+def minutes(seconds: float) -> str:
+    """A configured window in minutes: "1 minut", "5 minutter", "1,5 minutter" (never rounded to
+    a length it is not)."""
+    value = seconds / 60
+    return f"{_n(value, 0 if value.is_integer() else 1)} {'minut' if value == 1 else 'minutter'}"
+
 # Talk shares on one microphone, measured on the built dialogues (README, "Hvem talte hvornår"):
 # 1.6 points off on average, up to 3.1 where many short turns overlap and 4.4 on a built dialogue
 # not used to choose any setting, where the quieter voice is only ~6 dB over the room's noise;
@@ -178,7 +185,7 @@ def evidence_lines(kind: str, evidence: dict, labels: dict | None = None) -> lis
         return all(e.get(k) is not None for k in keys)
 
     if kind == "caseworker_dominance" and has("share", "threshold"):
-        where = (f"i {_n(e['window_s'] / 60, 0)} minutter ad gangen" if e.get("scope") == "vindue" and has("window_s")
+        where = (f"i {minutes(e['window_s'])} ad gangen" if e.get("scope") == "vindue" and has("window_s")
                  else "i hele mødet")
         out.append(f"Andel af taletiden {where}: {_pct(e['share'])} (grænsen er {_pct(e['threshold'])}).")
     elif kind in ("long_monologue", "citizen_story") and has("turn_s", "threshold_s"):
@@ -208,8 +215,8 @@ def evidence_lines(kind: str, evidence: dict, labels: dict | None = None) -> lis
     elif kind == "lexicon" and e.get("words"):
         out.append(f"Ord fra listen »{e.get('category_label') or e.get('category', '')}«: {_words(e['words'])}.")
     elif kind == "bookmark" and has("at_s"):
-        minutes, seconds = divmod(int(round(e["at_s"])), 60)
-        out.append(f"Bogmærket blev sat ved {minutes:02d}:{seconds:02d}" + (f" af {e['by']}." if e.get("by") else "."))
+        whole, seconds = divmod(int(round(e["at_s"])), 60)
+        out.append(f"Bogmærket blev sat ved {whole:02d}:{seconds:02d}" + (f" af {e['by']}." if e.get("by") else "."))
     if e.get("confidence") is not None:
         out.append(f"Whisper var i gennemsnit {_pct(e['confidence'])} sikker på ordene her.")
     return out

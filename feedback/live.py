@@ -8,7 +8,7 @@ and for how long, and for the caseworker's private view a few nudges, strengths 
 from dataclasses import dataclass, field
 
 from feedback.config import Thresholds
-from feedback.labels import count
+from feedback.labels import count, minutes
 from meetings.records import LiveLine, LiveSession
 
 # The recorder reports twice a second; silence for longer than this means it has stopped or died.
@@ -89,8 +89,9 @@ def nudges(lines, current: Turn | None, elapsed: float, thresholds: Thresholds) 
     mine = sum(seconds for role, seconds in recent if role == "sagsbehandler")
     if total >= thresholds.dominance_window_min_speech_s and mine / total >= thresholds.dominance_window_share:
         # Before the window has filled, "the last 5 minutes" would claim more than was heard.
-        since = ("siden optagelsen begyndte" if elapsed < thresholds.dominance_window_s
-                 else f"de sidste {round(thresholds.dominance_window_s / 60)} minutter")
+        window = thresholds.dominance_window_s
+        since = ("siden optagelsen begyndte" if elapsed < window
+                 else "det sidste minut" if window == 60 else f"de sidste {minutes(window)}")
         found.append(("concern", f"Du har haft ordet {round(100 * mine / total)} % af tiden {since}."))
     if current and current.role == "borger" and elapsed - current.start >= thresholds.citizen_story_s:
         found.append(("strength", "Borgeren fortæller. Godt lyttet."))

@@ -2,8 +2,12 @@
 monologues and the citizen's story, interruptions and long silences.
 """
 
+import copy
+
 import pytest
-from tests.flag_meetings import CIT, CW, TH, of, run, seg, talk
+from feedback.config import Config
+from feedback.labels import evidence_lines, minutes
+from tests.flag_meetings import CIT, CW, CONFIG, TH, of, run, seg, talk
 
 
 
@@ -48,6 +52,17 @@ def test_dominance_in_a_five_minute_window_of_a_longer_meeting():
     assert flag.start == 0 and flag.end == pytest.approx(330)
     assert flag.evidence["share"] == pytest.approx(240 / 260, abs=1e-4)
     assert "5 minutter" in flag.message
+
+
+def test_a_one_minute_window_is_named_in_the_singular():
+    """An organisation may set the window to a minute: "i 1 minut", not "i 1 minutter"."""
+    values = copy.deepcopy(CONFIG.values)
+    values["thresholds"].update(dominance_window_s=60, dominance_window_min_speech_s=30)
+    segments = [talk(CW, 0, 55), talk(CIT, 56, 60)] + [talk(CIT, t, t + 30) for t in range(120, 600, 30)]
+    [flag] = of(run(segments, duration_s=600, config=Config(values)), "caseworker_dominance")
+    assert flag.evidence["scope"] == "vindue" and "af taletiden i 1 minut ad gangen" in flag.message
+    assert evidence_lines(flag.kind, flag.evidence)[0].startswith("Andel af taletiden i 1 minut ad gangen: ")
+    assert [minutes(s) for s in (60, 90, 300)] == ["1 minut", "1,5 minutter", "5 minutter"]
 
 
 def test_a_window_with_too_little_talk_does_not_count():

@@ -163,6 +163,9 @@ def test_the_caseworker_is_nudged_gently_after_a_long_turn_and_a_long_share():
     later = live_status(session([line(CITIZEN, 0, 10), line(CITIZEN, 200, 210), line(CW, 210.5, 304)], 305.0, now),
                         now, THRESHOLDS)
     assert "Du har haft ordet 86 % af tiden de sidste 5 minutter." in [text for _tone, text in later.nudges]
+    minute = dataclasses.replace(THRESHOLDS, dominance_window_s=60, dominance_window_min_speech_s=30)
+    last_minute = live_status(session([line(CITIZEN, 0, 10), line(CW, 250, 304)], 305.0, now), now, minute)
+    assert "Du har haft ordet 100 % af tiden det sidste minut." in [text for _tone, text in last_minute.nudges]
 
 
 def test_a_citizen_telling_at_length_is_a_strength_and_no_nudge_is_given_below_the_thresholds():
