@@ -49,10 +49,12 @@ demo: setup
 # One pytest worker per core (pytest-xdist): one after the other, the tests kept one of two cores busy.
 # Work stealing, not a file per worker: a worker left idle takes half of another's remaining
 # tests, so the end is not one long file on one core (17 min against 19 on 2 cores).
+# At most 4 by default: each worker runs its own PostgreSQL, Chromium and Whisper (1-2 GB seen in ps),
+# and beyond that the longest single test (the WER comparison, 3-5 min) sets the time anyway.
 # `make test TEST_WORKERS=0` runs the tests in this process, one after the other.
 TEST_WORKERS ?= auto
 test: $(STAMP) system-deps $(AXE)
-	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 # Regenerate the lock from pyproject.toml's ranges with the newest releases; `make lock UPGRADE=`
 # keeps every pin that still fits and only adds or drops what pyproject.toml changed. Then
