@@ -118,6 +118,11 @@ def test_without_configuration_the_database_is_the_sqlite_file_in_the_data_direc
     assert url.get_backend_name() == "sqlite" and url.database == str(tmp_path / "medlyt.sqlite3")
 
 
+# SQLite cannot reflect the expression index session_notes_one_per_author, so neither SQLAlchemy nor
+# Alembic compares it there; shape() reads it with PRAGMA index_list, and
+# test_notes_are_one_per_author_and_moment_and_audited_without_content holds it to its rule.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_after_the_revisions_alembic_finds_nothing_left_to_do(tmp_path, kind, request):
     """The database a store upgrades to is the one table definition, as Alembic compares them
