@@ -44,7 +44,7 @@ def analyse(segments: list[Segment], speakers: list[Speaker], duration_s: float,
 
 
 def analyser(config: Config | None = None):
-    """The hook the store calls to recompute a meeting's analysis (meetings.store.Analyse).
+    """The hook the store calls to recompute a meeting's analysis (meetings.store.analysis.Analyse).
     With `config`: those settings. Without: the settings recorded with the analysis being
     replaced, so a speaker correction changes nothing else."""
     def run(meeting: Meeting, segments: list[Segment], speech: list[Speech], speakers: list[Speaker],

@@ -23,13 +23,6 @@ from medlyt.cli.common import EXIT_AUDIT_BROKEN, EXIT_BAD_INPUT, EXIT_CONSENT, A
 from models.store import ModelError
 from transcribe.whisper import TranscriptionError
 
-# Names that tests and other modules import from medlyt.cli, where they were before the split.
-from medlyt.cli.common import cli_user, progress_bar
-from medlyt.cli.processing import EXPORT_FORMATS
-from medlyt.cli.record import bookmark_keys
-from medlyt.cli.serve import DEMO_AUDIO
-from medlyt.cli.transcribe import TRANSCRIBE_FORMATS
-
 
 # argparse's own complaints, as Python writes them (its gettext has no Danish), and ours.
 ARGPARSE_DANISH = [

@@ -49,8 +49,8 @@ from meetings.records import Meeting
 from meetings.repo import meetings as meeting_rows
 from meetings.repo import settings as setting_rows
 from meetings.sealer import Sealer
-# The concerns; Analyse, ORPHAN_AGE_S and RETENTION_EXPIRED are imported too, as this module had them.
-from meetings.store.analysis import Analyse, AnalysisMixin
+# The concerns.
+from meetings.store.analysis import AnalysisMixin
 from meetings.store.audio import AudioMixin
 from meetings.store.audit_log import AuditLogMixin
 from meetings.store.consent import ConsentMixin
@@ -59,7 +59,7 @@ from meetings.store.jobs import JobsMixin
 from meetings.store.live import LiveMixin
 from meetings.store.logins import LoginsMixin
 from meetings.store.meetings import MeetingsMixin
-from meetings.store.retention import ORPHAN_AGE_S, RETENTION_EXPIRED, RetentionMixin
+from meetings.store.retention import RetentionMixin
 from meetings.store.session import SessionMixin
 from meetings.store.transcript import TranscriptMixin
 from meetings.store.users import UsersMixin

@@ -17,7 +17,7 @@ def test_the_whole_path_as_an_observer_and_then_a_leader(home_with_model, dashbo
     report with the note in it. A screenshot of every step, path-NN-*.png."""
     from meetings import audit
     from meetings.store import Store
-    from medlyt.cli import DEMO_AUDIO
+    from medlyt.cli.serve import DEMO_AUDIO
     from tests.dashboard.conftest import PASSWORD
 
     step = iter(range(1, 100))

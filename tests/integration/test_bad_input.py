@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from medlyt.cli import DEMO_AUDIO, main
+from medlyt.cli import main
+from medlyt.cli.serve import DEMO_AUDIO
 
 DEMO = DEMO_AUDIO
 

@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 from feedback.labels import count
-from medlyt.cli import DEMO_AUDIO, main
+from medlyt.cli import main
+from medlyt.cli.serve import DEMO_AUDIO
 from meetings.store import Store
 from models.registry import BASE_REVISION, BASE_SHA256
 from tests.conftest import REPO

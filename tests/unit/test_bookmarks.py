@@ -9,7 +9,8 @@ from feedback.analysis import analyser
 from meetings import audit
 from meetings.records import Consent, Participant, Segment, Speaker, now_iso
 from meetings.store import DB_NAME, MeetingError, Store
-from medlyt.cli import bookmark_keys, main
+from medlyt.cli import main
+from medlyt.cli.record import bookmark_keys
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 

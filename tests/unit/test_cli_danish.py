@@ -3,7 +3,8 @@ agree with their noun ("1 kanal", not "1 kanal(er)"), and dates as dd.mm.ååå�
 
 import re
 
-from medlyt.cli import DEMO_AUDIO, main
+from medlyt.cli import main
+from medlyt.cli.serve import DEMO_AUDIO
 
 
 def test_the_cli_speaks_danish_about_meetings_consent_and_channels(medlyt_home, capsys):

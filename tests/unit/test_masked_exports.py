@@ -11,7 +11,9 @@ from meetings import audit
 from meetings.records import Consent, Participant, Segment, Speaker, Word, now_iso
 from meetings.redaction import CPR_PLACEHOLDER, EMAIL_PLACEHOLDER, PHONE_PLACEHOLDER
 from meetings.store import Store
-from medlyt.cli import EXPORT_FORMATS, TRANSCRIBE_FORMATS, main
+from medlyt.cli import main
+from medlyt.cli.processing import EXPORT_FORMATS
+from medlyt.cli.transcribe import TRANSCRIBE_FORMATS
 from medlyt.export import Transcript, get_writer
 
 CPR, PHONE, EMAIL = "010203-1234", "12 34 56 78", "anne.hansen@kommune.dk"
