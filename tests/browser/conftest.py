@@ -258,3 +258,24 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def trust_home(tmp_path, danish_dir):
+    """A ready meeting, one with a single voice and one waiting for consent, for the pages' trust
+    and accessibility checks."""
+    from meetings.records import Participant
+    from meetings.store import Store
+    from tests.dashboard.conftest import AUDIO, PASSWORD, processed_meeting
+
+    home = tmp_path / "home"
+    with Store(home) as store:
+        store.add_user("anne", "sagsbehandler", PASSWORD)
+        store.add_user("olga", "observatør", PASSWORD)
+        # Before the ready one: the picker opens on the newest meeting that can be shown.
+        one_voice = processed_meeting(store, danish_dir / AUDIO, "Én stemme fundet", "anne", "olga", one_voice=True)
+        ready = processed_meeting(store, danish_dir / AUDIO, "Opfølgning i browseren", "anne", "olga")
+        waiting = store.create_meeting("Venter på samtykke", [
+            Participant("sagsbehandler", "Sagsbehandler", user="anne"), Participant("borger", "Borger")],
+            recorded_by="olga").id
+    return {"home": home, "ready": ready, "waiting": waiting, "one_voice": one_voice, "password": PASSWORD}

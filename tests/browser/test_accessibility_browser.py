@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from tests.browser.pages import ACCENT_RGB, RENDER_TIMEOUT_MS, background, log_in, login_form
-from tests.browser.test_trust_browser import trust_home  # noqa: F401  the same two meetings
 
 AXE = Path(__file__).with_name("axe") / "node_modules" / "axe-core" / "axe.min.js"
 # The rules of WCAG 2.0 and 2.1, levels A and AA; what axe calls best practice is not asked for.

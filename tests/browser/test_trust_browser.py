@@ -46,25 +46,6 @@ CUT_PICKERS_AND_TABLES = """() => {
 }"""
 
 
-@pytest.fixture
-def trust_home(tmp_path, danish_dir):
-    from meetings.records import Participant
-    from meetings.store import Store
-    from tests.dashboard.conftest import AUDIO, PASSWORD, processed_meeting
-
-    home = tmp_path / "home"
-    with Store(home) as store:
-        store.add_user("anne", "sagsbehandler", PASSWORD)
-        store.add_user("olga", "observatør", PASSWORD)
-        # Before the ready one: the picker opens on the newest meeting that can be shown.
-        one_voice = processed_meeting(store, danish_dir / AUDIO, "Én stemme fundet", "anne", "olga", one_voice=True)
-        ready = processed_meeting(store, danish_dir / AUDIO, "Opfølgning i browseren", "anne", "olga")
-        waiting = store.create_meeting("Venter på samtykke", [
-            Participant("sagsbehandler", "Sagsbehandler", user="anne"), Participant("borger", "Borger")],
-            recorded_by="olga").id
-    return {"home": home, "ready": ready, "waiting": waiting, "one_voice": one_voice, "password": PASSWORD}
-
-
 def check_danish(browser_page, name: str) -> None:
     """No English UI string, lang="da", no key figure cut; then the screenshot."""
     page = browser_page.page
