@@ -29,7 +29,6 @@ this recipe.
 from __future__ import annotations
 
 import csv
-import wave
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +36,7 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import fftconvolve
 
+from tests import audio_files
 from tests.conftest import SHARED_DATA
 
 RATE = 16000
@@ -113,19 +113,16 @@ class Dialogue:
         return len(self.audio) / RATE
 
     def write_wav(self, path: Path) -> Path:
-        with wave.open(str(path), "wb") as out:
-            out.setnchannels(1), out.setsampwidth(2), out.setframerate(RATE)
-            out.writeframes(np.round(np.clip(self.audio, -1, 1) * 32767).astype("<i2").tobytes())
-        return path
+        return audio_files.write_wav(path, np.round(np.clip(self.audio, -1, 1) * 32767), RATE)
 
 
 # ------------------------------------------------------------------------------------ sources
 
 
 def read_wav(path: Path) -> np.ndarray:
-    with wave.open(str(path), "rb") as f:
-        assert f.getframerate() == RATE and f.getsampwidth() == 2 and f.getnchannels() == 1, path
-        return np.frombuffer(f.readframes(f.getnframes()), "<i2").astype(np.float32) / 32768.0
+    samples = audio_files.read_wav(path)
+    assert samples.shape[1] == 1, path
+    return samples[:, 0].astype(np.float32) / 32768.0
 
 
 def source_files(voice: str) -> list[Path]:

@@ -5,7 +5,6 @@ bounded memory (benchmarks/bad_input_scale.py measures the full 3 hours)."""
 import json
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ from medlyt.pipeline import import_recording, process_meeting
 from meetings.crypto import CHUNK, FILE_HEADER, TAG
 from meetings.records import Consent, Participant, now_iso
 from meetings.store import Store
+from tests.audio_files import read_wav, write_wav
 from tests.conftest import DANISH, REPO
 
 RATE = 16000
@@ -23,16 +23,7 @@ SECONDS = 4
 
 def speech() -> np.ndarray:
     """Four seconds of read Danish (the clip's speech starts at 0.8 s), int16."""
-    with wave.open(str(DANISH / "u0042012.wav"), "rb") as w:
-        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")[: SECONDS * RATE]
-
-
-def write_wav(path: Path, samples: np.ndarray) -> Path:
-    samples = samples if samples.ndim == 2 else samples[:, None]
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(samples.shape[1]), w.setsampwidth(2), w.setframerate(RATE)
-        w.writeframes(np.clip(samples, -32768, 32767).astype("<i2").tobytes())
-    return path
+    return read_wav(DANISH / "u0042012.wav")[: SECONDS * RATE, 0]
 
 
 def processed(home: Path, source: Path, channels: tuple[int, int] | None = None):

@@ -1,13 +1,13 @@
 """Who spoke when, through the CLI: voices, channels, voice prints, corrections, bad input."""
 
 import json
-import wave
 from pathlib import Path
 
 import jiwer
 import numpy as np
 
 from medlyt.cli import main
+from tests.audio_files import write_wav
 from tests.conftest import DIARIZATION, REPO
 from tests.diarization_eval import read_rttm, share_error_points
 from tests.text import normalise
@@ -129,16 +129,9 @@ def test_corrections_survive_reprocessing(home_with_model, capsys):
     assert [s["id"] for s in merged["speakers"]] == ["S1"] and merged["balance"]["S1"]["share"] == 1.0
 
 
-def write_wav(path: Path, samples: np.ndarray, channels: int = 1) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(channels), w.setsampwidth(2), w.setframerate(16000)
-        w.writeframes((samples * 32767).astype("<i2").tobytes())
-    return path
-
-
 def test_silence_only(home_with_model, capsys, tmp_path):
     quiet = np.random.default_rng(0).normal(0, 1e-4, 16000 * 20)
-    meeting, out = processed(capsys, write_wav(tmp_path / "stille.wav", quiet))
+    meeting, out = processed(capsys, write_wav(tmp_path / "stille.wav", quiet * 32767))
     assert "Ingen tale fundet" in out
     assert exported(capsys, meeting)["segments"] == []
 

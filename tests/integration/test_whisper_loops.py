@@ -2,7 +2,6 @@
 words Whisper makes of hiss ("det er så, at det er så, at ...") go, and the words of real
 speech stay, also where a loop follows them or runs over them."""
 
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ from capture.source import import_audio
 from capture.vad import VadOptions, speech_segments
 from capture.wav import iter_mono_blocks
 from models.store import locate
+from tests.audio_files import read_wav, write_wav
 from tests.conftest import DANISH, REPO
 from tests.text import corpus_wer, normalise, read_manifest
 from transcribe.whisper import TranscribeOptions, load_model, loops, transcribe_speech
@@ -32,15 +32,7 @@ def hiss(seed: int = 0) -> np.ndarray:
 
 
 def clip(name: str) -> np.ndarray:
-    with wave.open(str(DANISH / name), "rb") as w:
-        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
-
-
-def write_wav(path: Path, samples: np.ndarray) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(RATE)
-        w.writeframes(np.clip(samples, -32768, 32767).astype("<i2").tobytes())
-    return path
+    return read_wav(DANISH / name)[:, 0].astype(np.float64)
 
 
 def transcript(whisper, wav: Path) -> list:

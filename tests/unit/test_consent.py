@@ -1,13 +1,11 @@
 """The consent gate and withdrawal: no consent, nothing kept; withdrawal really deletes."""
 
-import wave
-from pathlib import Path
-
 import pytest
 
 from meetings.consent import require_consent
-from meetings.records import AudioInfo, Consent, Meeting, Participant, Segment, Word
+from meetings.records import Consent, Meeting, Participant, Segment, Word
 from meetings.store import ConsentError, MeetingError, MeetingWithdrawn, Store
+from tests.audio_files import pcm_writer
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
@@ -22,13 +20,7 @@ def meeting_with(*participants: Participant) -> Meeting:
                    participants=list(participants))
 
 
-def write_wav(path: Path) -> AudioInfo:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(b"\x00\x01" * 1600)
-    return AudioInfo(path=str(path), sample_rate=16000, channels=1, duration_s=0.1)
+write_recording = pcm_writer(0.1, b"\x00\x01")
 
 
 @pytest.fixture
@@ -70,7 +62,7 @@ def test_store_refuses_audio_and_transcript_without_consent(store, medlyt_home):
     ])
     called = []
     with pytest.raises(ConsentError, match="--participant borger"):
-        store.attach_audio(meeting.id, lambda tmp: called.append(tmp) or write_wav(tmp))
+        store.attach_audio(meeting.id, lambda tmp: called.append(tmp) or write_recording(tmp))
     assert called == []  # not even a temporary file was written
     assert list((medlyt_home / "audio").iterdir()) == []
     with pytest.raises(ConsentError):
@@ -80,7 +72,7 @@ def test_store_refuses_audio_and_transcript_without_consent(store, medlyt_home):
     unlocked = store.record_consent(meeting.id, "borger", given=True, method="verbal")
     assert unlocked.participants[1].has_consented
     assert unlocked.participants[1].consent.method == "verbal"
-    store.attach_audio(meeting.id, write_wav)
+    store.attach_audio(meeting.id, write_recording)
     store.save_transcript(meeting.id, [Segment(0.0, 1.0, "hej")], model="base")
     assert store.get_meeting(meeting.id).status == "processed"
 
@@ -99,7 +91,7 @@ def test_withdrawing_consent_deletes_everything(store, medlyt_home):
         Participant("sagsbehandler", "Sagsbehandler", consent=YES),
         Participant("borger", "Borger", consent=YES),
     ])
-    store.attach_audio(meeting.id, write_wav)
+    store.attach_audio(meeting.id, write_recording)
     store.save_transcript(
         meeting.id, [Segment(0.0, 2.0, f"Mit navn er {SECRET_WORD}.", words=[Word(0.5, 1.0, SECRET_WORD, 0.9)])],
         model="base",

@@ -5,7 +5,6 @@ meetings, and an older unencrypted data directory sealed on upgrade without losi
 import base64
 import os
 import sqlite3
-import wave
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,9 @@ from medlyt.cli import main
 from meetings import keys
 from meetings import store as store_module
 from meetings.db import migrations
-from meetings.records import AudioInfo, Consent, Participant, Segment, Word, now_iso
+from meetings.records import Consent, Participant, Segment, Word, now_iso
 from meetings.store import MIGRATIONS, MeetingError, Store
+from tests.audio_files import pcm_writer
 
 SECRET = "Qwertzhausen"  # a word no file can contain by chance
 
@@ -30,11 +30,7 @@ def segments() -> list[Segment]:
     return [Segment(0.0, 2.0, f"Jeg hedder {SECRET}.", speaker="S1", words=[Word(0.0, 2.0, f" {SECRET}", 0.9)])]
 
 
-def write_wav(path: Path) -> AudioInfo:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
-        w.writeframes(b"\x11\x22" * 16000)
-    return AudioInfo(path=str(path), sample_rate=16000, channels=1, duration_s=1.0, source_name=f"{SECRET}.m4a")
+write_recording = pcm_writer(1.0, b"\x11\x22", f"{SECRET}.m4a")
 
 
 def files_containing(home: Path, needle: bytes) -> list[str]:
@@ -52,7 +48,7 @@ def own_key(tmp_path, monkeypatch) -> Path:
 def filled_store(home: Path) -> str:
     with Store(home) as store:
         meeting = store.create_meeting(f"Samtale med {SECRET}", people())
-        store.attach_audio(meeting.id, write_wav)
+        store.attach_audio(meeting.id, write_recording)
         store.save_transcript(meeting.id, segments(), "base")
         store.add_bookmark(meeting.id, 1.0, note=f"Husk {SECRET}")
         store.save_voiceprint("anne", b"\x07" * 1024, "verbal")
@@ -188,7 +184,7 @@ def test_an_unencrypted_data_directory_is_sealed_on_upgrade_and_nothing_is_lost(
     conn.commit()
     conn.close()
     (medlyt_home / "audio").mkdir(mode=0o700)
-    write_wav(medlyt_home / "audio" / "abc123.wav")
+    write_recording(medlyt_home / "audio" / "abc123.wav")
 
     with Store(medlyt_home) as store:
         meeting = store.get_meeting("abc123")
@@ -197,7 +193,7 @@ def test_an_unencrypted_data_directory_is_sealed_on_upgrade_and_nothing_is_lost(
         assert store.segments("abc123")[0].words[0].text == f" {SECRET}"
         assert store.voiceprints() == {"anne": b"\x07" * 1024}
         with store.audio_file("abc123") as wav:
-            assert wav.read_bytes() == Path(write_wav(medlyt_home.parent / "same.wav").path).read_bytes()
+            assert wav.read_bytes() == Path(write_recording(medlyt_home.parent / "same.wav").path).read_bytes()
     assert own_key.is_file()
     assert not (medlyt_home / "audio" / "abc123.wav").exists()
     assert files_containing(medlyt_home, SECRET.encode()) == []

@@ -12,6 +12,7 @@ import pytest
 import capture.loudness as loudness
 from capture import wav as wav_module
 from capture.loudness import FRAME_S, SILENCE_DB, LoudnessTrack, frame_power
+from tests import audio_files
 
 RATE = 16000
 FRAME = round(FRAME_S * RATE)  # 160 samples
@@ -19,23 +20,12 @@ FRAME = round(FRAME_S * RATE)  # 160 samples
 
 def write_wav(path: Path, samples: np.ndarray, rate: int = RATE) -> Path:
     """float samples in [-1, 1], shape (n,) or (n, channels), as 16-bit PCM."""
-    data = np.asarray(samples, dtype=np.float64)
-    if data.ndim == 1:
-        data = data[:, None]
-    pcm = np.clip(np.round(data * 32768.0), -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(data.shape[1])
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
-    return path
+    return audio_files.write_wav(path, np.round(np.asarray(samples, dtype=np.float64) * 32768.0), rate)
 
 
 def read_wav(path: Path) -> np.ndarray:
     """float64 samples (n, channels), exactly as the file holds them."""
-    with wave.open(str(path), "rb") as w:
-        data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, w.getnchannels())
-    return data.astype(np.float64) / 32768.0
+    return audio_files.read_wav(path).astype(np.float64) / 32768.0
 
 
 def speech(danish_dir: Path, name: str = "ap_dan.wav") -> np.ndarray:

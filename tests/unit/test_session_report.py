@@ -3,9 +3,7 @@ withdrawal), and the report made from them (Markdown and printable HTML)."""
 
 import re
 import sqlite3
-import wave
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -29,6 +27,7 @@ from meetings.records import (
     review_key,
 )
 from meetings.store import MeetingError, MeetingWithdrawn, Store
+from tests.audio_files import pcm_writer
 from tests.conftest import empty_database
 from tests.raw_db import raw, stored_bytes
 
@@ -287,20 +286,14 @@ def test_without_moments_or_points_the_report_says_so():
 
 # ---- the store --------------------------------------------------------------------------------
 
-def write_wav(path: Path) -> AudioInfo:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(b"\x00\x00" * 16000 * 90)
-    return AudioInfo(path=str(path), sample_rate=16000, channels=1, duration_s=90.0)
+write_recording = pcm_writer(90.0)
 
 
 def new_meeting(store: Store) -> str:
     consent = Consent(True, "verbal", "2025-01-01T10:00:00+00:00")
     meeting_ = store.create_meeting("Opfølgning", [Participant("sagsbehandler", "Sagsbehandler", consent=consent),
                                                    Participant("borger", "Borger", consent=consent)])
-    store.attach_audio(meeting_.id, write_wav)
+    store.attach_audio(meeting_.id, write_recording)
     store.save_transcript(meeting_.id, [Segment(44.0, 80.0, CITIZEN_LINE, speaker="S2")], "base", speakers())
     return meeting_.id
 

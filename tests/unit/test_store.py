@@ -17,6 +17,7 @@ from meetings.store import (
     MeetingWithdrawn,
     Store,
 )
+from tests.audio_files import pcm_writer
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
@@ -37,14 +38,7 @@ def people(consented: bool = True) -> list[Participant]:
     ]
 
 
-def write_wav(path: Path, seconds: float = 0.5) -> AudioInfo:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(b"\x01\x02" * int(16000 * seconds))
-    return AudioInfo(path=str(path), sample_rate=16000, channels=1, duration_s=seconds,
-                     source_name="samtale.m4a")
+write_recording = pcm_writer(0.5, b"\x01\x02", "samtale.m4a")
 
 
 def transcript(word: str = SECRET_WORD) -> list[Segment]:
@@ -137,7 +131,7 @@ def test_unknown_meeting(store):
 
 def test_audit_records_actions_without_content(store):
     meeting = store.create_meeting(SECRET_TITLE, people())
-    store.attach_audio(meeting.id, write_wav)
+    store.attach_audio(meeting.id, write_recording)
     store.save_transcript(meeting.id, transcript(), model="base")
     actions = [e.action for e in store.audit_entries(meeting.id)]
     assert actions == ["meeting_created", "consent_given", "consent_given", "audio_attached",
@@ -226,7 +220,7 @@ def test_a_data_directory_left_open_is_tightened_with_its_sealed_files(medlyt_ho
     is made private at the next start: 0700 folders, 0600 files."""
     with Store(medlyt_home) as s:
         meeting = s.create_meeting("Ældre", people())
-        s.attach_audio(meeting.id, write_wav)
+        s.attach_audio(meeting.id, write_recording)
     audio = medlyt_home / "audio"
     sealed = next(audio.iterdir())
     medlyt_home.chmod(0o755), audio.chmod(0o755), sealed.chmod(0o644)
@@ -273,7 +267,7 @@ def test_opening_the_store_while_another_closes_it_does_not_fail(medlyt_home):
 
 def test_new_sealed_audio_is_private(store, medlyt_home):
     meeting = store.create_meeting("Ny", people())
-    store.attach_audio(meeting.id, write_wav)
+    store.attach_audio(meeting.id, write_recording)
     files = list((medlyt_home / "audio").iterdir())
     assert files and all(oct(p.stat().st_mode & 0o777) == "0o600" for p in files)
 
@@ -302,7 +296,7 @@ def test_attach_audio_seals_the_file_and_records_relative_path(store, medlyt_hom
 
     def produce(tmp: Path) -> AudioInfo:
         seen.append((tmp, oct(tmp.parent.stat().st_mode & 0o777)))
-        return write_wav(tmp)
+        return write_recording(tmp)
 
     attached = store.attach_audio(meeting.id, produce)
     assert attached.status == "recorded"
@@ -314,12 +308,12 @@ def test_attach_audio_seals_the_file_and_records_relative_path(store, medlyt_hom
     stored = (medlyt_home / attached.audio.path).read_bytes()
     assert b"RIFF" not in stored and b"\x01\x02" * 8 not in stored
     with store.audio_file(meeting.id) as wav:
-        assert wav.read_bytes() == Path(write_wav(medlyt_home.parent / "same.wav").path).read_bytes()
+        assert wav.read_bytes() == Path(write_recording(medlyt_home.parent / "same.wav").path).read_bytes()
         with wave.open(str(wav), "rb") as w:
             assert (w.getnframes(), w.readframes(4)) == (8000, b"\x01\x02" * 4)
     assert not wav.exists()  # the plain copy lives only as long as the block
     with pytest.raises(MeetingError, match="allerede en optagelse"):
-        store.attach_audio(meeting.id, write_wav)
+        store.attach_audio(meeting.id, write_recording)
     with store.audio_file(meeting.id) as wav:  # the refused second import kept the first
         assert wav.is_file()
 
@@ -328,7 +322,7 @@ def test_attach_audio_failure_leaves_nothing(store, medlyt_home):
     meeting = store.create_meeting("Møde", people())
 
     def produce(tmp: Path) -> AudioInfo:
-        write_wav(tmp)
+        write_recording(tmp)
         raise RuntimeError("dekoderen gik i stå")
 
     with pytest.raises(RuntimeError):
@@ -343,7 +337,7 @@ def test_audio_file_without_audio_or_missing_file(store, medlyt_home):
     with pytest.raises(MeetingError, match=f"Kør: medlyt import {meeting.id} FIL"):
         with store.audio_file(meeting.id):
             pass
-    meeting = store.attach_audio(meeting.id, write_wav)
+    meeting = store.attach_audio(meeting.id, write_recording)
     (medlyt_home / meeting.audio.path).unlink()
     with pytest.raises(MeetingError, match="mangler på disken"):
         with store.audio_file(meeting.id):
@@ -360,7 +354,7 @@ def test_withdraw_deletes_everything_but_a_tombstone(medlyt_home):
     keep = store.create_meeting("Et andet møde", people())
     store.save_transcript(keep.id, transcript(word="Bevaret"), model="base")
     meeting = store.create_meeting(SECRET_TITLE, people())
-    store.attach_audio(meeting.id, write_wav)
+    store.attach_audio(meeting.id, write_recording)
     store.save_transcript(meeting.id, transcript(), model="base")
     # Rewrite the transcript a few times so older page versions exist in WAL and free pages.
     for _ in range(3):
