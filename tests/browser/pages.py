@@ -54,14 +54,11 @@ def olga_and_annes_meeting(home, title: str, channels: tuple[int | None, int | N
     """Olga (observatør) and Anne (sagsbehandler) as users of `home`, and Anne's meeting `title`
     with everyone's consent, recorded by Olga (with a microphone each on `channels`, if given);
     the meeting."""
-    from meetings.records import Consent, Participant, now_iso
     from meetings.store import Store
+    from tests.consented import consented_meeting
     from tests.dashboard.conftest import PASSWORD
 
-    consent = Consent(True, "verbal", now_iso())
     with Store(home) as store:
         store.add_user("olga", "observatør", PASSWORD)
         store.add_user("anne", "sagsbehandler", PASSWORD)
-        return store.create_meeting(title, [
-            Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne", channel=channels[0]),
-            Participant("borger", "Borger", consent=consent, channel=channels[1])], recorded_by="olga")
+        return consented_meeting(store, title, caseworker="anne", recorded_by="olga", channels=channels)

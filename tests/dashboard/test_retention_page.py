@@ -8,17 +8,15 @@ import pytest
 
 from meetings import audit, retention
 from meetings.errors import MeetingWithdrawn
-from meetings.records import Consent, Participant, now_iso
 from meetings.store import DB_NAME, Store
+from tests.consented import consented_meeting
 from tests.dashboard.conftest import PASSWORD, logged_in
 
 TODAY = retention.today()
 
 
 def meeting(store: Store, title: str) -> str:
-    consent = Consent(True, "verbal", now_iso())
-    meeting_id = store.create_meeting(title, [Participant("sagsbehandler", "Sagsbehandler", consent=consent, user="anne"),
-                                              Participant("borger", "Borger", consent=consent)]).id
+    meeting_id = consented_meeting(store, title, caseworker="anne").id
     store.share(meeting_id, "lis", by="anne")
     return meeting_id
 

@@ -12,22 +12,17 @@ import numpy as np
 import pytest
 
 from capture.source import import_audio
-from meetings.records import Consent, Participant, Segment, Word, now_iso
+from meetings.records import Segment, Word
 from meetings.store import MeetingError, Store
 from medlyt.cli import main
+from tests.consented import consented_meeting
 
 SPEECH = "ap_dan.wav"  # 37 s of read Danish speech
 
 
-def consented(store: Store) -> str:
-    consent = Consent(True, "verbal", now_iso())
-    return store.create_meeting("Fejlprøve", [Participant("sagsbehandler", "Sagsbehandler", consent=consent),
-                                              Participant("borger", "Borger", consent=consent)]).id
-
-
 def test_a_full_disk_while_saving_a_transcript_changes_nothing(medlyt_home, danish_dir):
     with Store(medlyt_home) as store:
-        meeting_id = consented(store)
+        meeting_id = consented_meeting(store, "Fejlprøve").id
         store.attach_audio(meeting_id, lambda dest: import_audio(danish_dir / "u0042012.wav", dest))
         pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
         # SQLite's own limit on the file: writing past it is exactly its "database or disk is full".
@@ -51,7 +46,7 @@ def limit_file_size(limit: int):
 
 def test_a_full_disk_while_importing_leaves_no_file_and_no_audio(medlyt_home, danish_dir):
     with Store(medlyt_home) as store:
-        meeting_id = consented(store)
+        meeting_id = consented_meeting(store, "Fejlprøve").id
     result = subprocess.run([sys.executable, "-m", "medlyt.cli", "import", meeting_id, str(danish_dir / SPEECH)],
                             env={**os.environ, "MEDLYT_HOME": str(medlyt_home)}, capture_output=True, text=True,
                             timeout=120, preexec_fn=limit_file_size(200_000))
@@ -66,7 +61,7 @@ def test_a_full_disk_while_importing_leaves_no_file_and_no_audio(medlyt_home, da
 def test_a_disk_that_fills_while_recording_stops_it_clearly_and_the_audio_is_saved_later(medlyt_home, danish_dir):
     source = danish_dir / SPEECH
     with Store(medlyt_home) as store:
-        meeting_id = consented(store)
+        meeting_id = consented_meeting(store, "Fejlprøve").id
     limit = 320_000  # 10 s of 16 kHz 16-bit mono
     result = subprocess.run([sys.executable, "-m", "medlyt.cli", "record", meeting_id, "--simulate", str(source)],
                             env={**os.environ, "MEDLYT_HOME": str(medlyt_home)}, stdin=subprocess.DEVNULL,
@@ -91,7 +86,7 @@ def test_a_disk_that_fills_while_recording_stops_it_clearly_and_the_audio_is_sav
 
 def test_a_second_process_waits_for_the_store_and_then_refuses_cleanly(medlyt_home):
     with Store(medlyt_home) as store:
-        meeting_id = consented(store)
+        meeting_id = consented_meeting(store, "Fejlprøve").id
     holder = Store(medlyt_home)
     holder._conn.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
     try:

@@ -24,10 +24,10 @@ from capture.source import SAMPLE_RATE, AudioError
 from medlyt.cli import main
 from medlyt.pipeline import import_recording
 from meetings.errors import MeetingError
-from meetings.records import Consent, Participant, now_iso
 from meetings.store import Store
 from tests.audio_files import encode
 from tests.conftest import DANISH
+from tests.consented import consented_meeting
 
 EXTENSIONS = (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".aac")
 CLIP = DANISH / "u0042012.wav"  # 8 s of read Danish, 16 kHz mono
@@ -135,12 +135,6 @@ def fuzz_store(tmp_path_factory):
         yield store
 
 
-def consented(store: Store) -> str:
-    consent = Consent(True, "verbal", now_iso())
-    return store.create_meeting("Fuzz", [Participant("sagsbehandler", "Sagsbehandler", consent=consent),
-                                         Participant("borger", "Borger", consent=consent)]).id
-
-
 def files_under(home: Path) -> set[str]:
     return {str(p.relative_to(home)) for p in home.rglob("*")
             if p.is_file() and not p.name.endswith(("-wal", "-shm", ".sqlite3"))}
@@ -148,7 +142,7 @@ def files_under(home: Path) -> set[str]:
 
 def attempt(store: Store, category: str, src: Path) -> str:
     """Import `src` into a fresh consented meeting; 'imported' or 'rejected', or the test fails."""
-    meeting_id = consented(store)
+    meeting_id = consented_meeting(store, "Fuzz").id
     before = files_under(store.home)
     started = time.monotonic()
     try:
@@ -316,7 +310,7 @@ def correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 def import_new(store: Store, src: Path):
     """Import into a fresh meeting; the meeting as stored."""
-    meeting_id = consented(store)
+    meeting_id = consented_meeting(store, "Fuzz").id
     meeting = import_recording(store, meeting_id, src)
     COUNTS[VALID]["imported"] += 1
     check_stored(store, meeting)

@@ -17,9 +17,10 @@ from medlyt.pipeline import process_meeting
 from meetings import audit
 from meetings.db import schema
 from meetings.errors import ConsentError, MeetingError, MeetingWithdrawn
-from meetings.records import Consent, Participant, now_iso
+from meetings.records import Participant
 from meetings.store import Store
 from tests.conftest import REPO
+from tests.consented import consented_meeting
 from tests.raw_db import raw, stored_bytes
 
 # Each test runs embedded (SQLite) and central (PostgreSQL, workers as separate processes on it).
@@ -29,9 +30,7 @@ AUDIO = "ap_dan.wav"  # 37 s of read Danish
 
 
 def new_meeting(store: Store, audio=None, consent: bool = True) -> str:
-    given = Consent(True, "verbal", now_iso()) if consent else None
-    meeting = store.create_meeting("Jobmøde", [Participant("sagsbehandler", "Sagsbehandler", consent=given),
-                                               Participant("borger", "Borger", consent=given)])
+    meeting = consented_meeting(store, "Jobmøde", consent=consent)
     if audio is not None:
         store.attach_audio(meeting.id, lambda dest: import_audio(audio, dest))
     return meeting.id

@@ -12,10 +12,10 @@ import pytest
 
 from medlyt.pipeline import import_recording, process_meeting
 from meetings.crypto import CHUNK, FILE_HEADER, TAG
-from meetings.records import Consent, Participant, now_iso
 from meetings.store import Store
 from tests.audio_files import read_wav, write_wav
 from tests.conftest import DANISH, REPO
+from tests.consented import consented_meeting
 
 RATE = 16000
 SECONDS = 4
@@ -27,11 +27,8 @@ def speech() -> np.ndarray:
 
 
 def processed(home: Path, source: Path, channels: tuple[int, int] | None = None):
-    consent = Consent(True, "verbal", now_iso())
     with Store(home) as store:
-        meeting = store.create_meeting("Usædvanlig lyd", [
-            Participant("sagsbehandler", "Sagsbehandler", consent=consent, channel=channels and channels[0]),
-            Participant("borger", "Borger", consent=consent, channel=channels and channels[1])])
+        meeting = consented_meeting(store, "Usædvanlig lyd", channels=channels or (None, None))
         import_recording(store, meeting.id, source)
         meeting, result = process_meeting(store, home, meeting.id)
         return meeting, result, store.segments(meeting.id), store.analysis(meeting.id)

@@ -18,6 +18,7 @@ from meetings.store import MeetingError, Store
 from medlyt.cli import main
 from medlyt.recording import record, recover_unfinished
 from tests.conftest import SHARED_DATA
+from tests.consented import consented_meeting
 
 SHORT = "u0042012.wav"  # 8 s of read Danish
 LONG = "ap_dan.wav"  # 37 s
@@ -33,16 +34,10 @@ def stored_samples(store: Store, meeting_id: str) -> np.ndarray:
         return samples(wav)
 
 
-def consented_meeting(store: Store) -> str:
-    consent = Consent(True, "verbal", now_iso())
-    return store.create_meeting("Optaget samtale", [Participant("sagsbehandler", "Sagsbehandler", consent=consent),
-                                                   Participant("borger", "Borger", consent=consent)]).id
-
-
 def test_the_stored_recording_equals_the_input_sample_for_sample(medlyt_home, danish_dir):
     source = danish_dir / SHORT
     with Store(medlyt_home) as store:
-        meeting_id = consented_meeting(store)
+        meeting_id = consented_meeting(store, "Optaget samtale").id
         started = time.monotonic()
         meeting = record(store, meeting_id, FileInput(source))
         took = time.monotonic() - started
@@ -59,7 +54,7 @@ def test_a_stop_request_ends_the_recording_cleanly_with_what_was_heard(medlyt_ho
     stop = threading.Event()
     threading.Timer(2.0, stop.set).start()
     with Store(medlyt_home) as store:
-        meeting = record(store, consented_meeting(store), FileInput(source), stop=stop)
+        meeting = record(store, consented_meeting(store, "Optaget samtale").id, FileInput(source), stop=stop)
         stored = stored_samples(store, meeting.id)
     assert 1.5 < meeting.audio.duration_s < 3.5
     assert np.array_equal(stored, samples(source)[: len(stored)])
@@ -68,7 +63,7 @@ def test_a_stop_request_ends_the_recording_cleanly_with_what_was_heard(medlyt_ho
 def test_sigkill_mid_recording_loses_at_most_about_a_second(medlyt_home, danish_dir):
     source = danish_dir / LONG
     with Store(medlyt_home) as store:
-        meeting_id = consented_meeting(store)
+        meeting_id = consented_meeting(store, "Optaget samtale").id
         pcm = store.recording_path(meeting_id)
     recorder = subprocess.Popen([sys.executable, "-m", "medlyt.cli", "record", meeting_id, "--simulate", str(source)],
                                 env={**os.environ, "MEDLYT_HOME": str(medlyt_home)},
@@ -101,7 +96,7 @@ def test_sigkill_mid_recording_loses_at_most_about_a_second(medlyt_home, danish_
 
 def test_a_recording_still_running_is_not_taken_over(medlyt_home):
     with Store(medlyt_home) as store:
-        meeting_id = consented_meeting(store)
+        meeting_id = consented_meeting(store, "Optaget samtale").id
         writer = store.open_recording(meeting_id, 16000, 1)
         writer.write(np.zeros((1600, 1), np.int16))
         with pytest.raises(MeetingError, match="allerede optaget"):
@@ -113,7 +108,7 @@ def test_a_recording_still_running_is_not_taken_over(medlyt_home):
 
 def test_a_cut_off_recording_not_yet_saved_is_not_appended_to(medlyt_home):
     with Store(medlyt_home) as store:
-        meeting_id = consented_meeting(store)
+        meeting_id = consented_meeting(store, "Optaget samtale").id
         writer = store.open_recording(meeting_id, 16000, 1)
         writer.write(np.ones((8000, 1), np.int16))
         writer.close()  # as if the disk filled up and recovery could not save it yet
@@ -125,7 +120,7 @@ def test_a_cut_off_recording_not_yet_saved_is_not_appended_to(medlyt_home):
 
 def test_a_crashed_recording_whose_consent_is_withdrawn_is_deleted_not_kept(medlyt_home):
     with Store(medlyt_home) as store:
-        meeting_id = consented_meeting(store)
+        meeting_id = consented_meeting(store, "Optaget samtale").id
         writer = store.open_recording(meeting_id, 16000, 1)
         writer.write(np.ones((16000, 1), np.int16))
         writer.close()
@@ -141,7 +136,7 @@ def test_no_consent_no_recording_and_no_microphone_is_one_clear_line(medlyt_home
     assert main(["record", meeting.id, "--simulate", str(danish_dir / SHORT)]) == 3
     assert "Samtykke mangler" in capsys.readouterr().err
     with Store(medlyt_home) as store:
-        meeting_id = consented_meeting(store)
+        meeting_id = consented_meeting(store, "Optaget samtale").id
         assert list(store.audio_dir.iterdir()) == []
     try:
         MicrophoneInput()

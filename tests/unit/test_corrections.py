@@ -7,8 +7,9 @@ import pytest
 from meetings import store as store_module
 from meetings.db import migrations, upgrade
 from meetings.corrections import anchor_of, apply_all, speaker_of
-from meetings.records import Consent, Correction, Participant, Segment, Speaker, now_iso
+from meetings.records import Correction, Segment, Speaker
 from meetings.store import Store
+from tests.consented import consented_meeting
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
@@ -22,12 +23,6 @@ def transcript(shift: float = 0.0, names=("S1", "S2")) -> list[Segment]:
 
 
 SPEAKERS = [Speaker("S1", "Taler 1"), Speaker("S2", "Taler 2")]
-
-
-def meeting(store: Store) -> str:
-    consent = Consent(given=True, method="verbal", recorded_at=now_iso())
-    return store.create_meeting("T", [Participant("sagsbehandler", "Sagsbehandler", consent=consent),
-                                      Participant("borger", "Borger", consent=consent)]).id
 
 
 def test_anchor_finds_the_same_voice():
@@ -52,7 +47,7 @@ def test_rename_merge_move_pure():
 
 def test_corrections_are_stored_and_survive_reprocessing(medlyt_home):
     with Store(medlyt_home) as store:
-        meeting_id = meeting(store)
+        meeting_id = consented_meeting(store, "T").id
         store.save_transcript(meeting_id, transcript(), "base", SPEAKERS)
         segments = store.segments(meeting_id)
         store.correct(meeting_id, Correction("rename", anchor=anchor_of(segments, "S2"), label="Borger", role="borger"))

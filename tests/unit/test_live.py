@@ -14,8 +14,9 @@ from feedback.config import load_config
 from feedback.live import clock, live_status, seconds_text, turns
 from meetings import audit
 from meetings.errors import MeetingWithdrawn
-from meetings.records import Consent, LiveLine, LiveSession, Participant, Segment, now_iso
+from meetings.records import LiveLine, LiveSession, Participant, Segment, now_iso
 from meetings.store import Store
+from tests.consented import consented_meeting
 from tests.raw_db import raw
 from transcribe.live import MIN_VOICE_S, LiveVoices, max_tokens
 
@@ -191,15 +192,9 @@ def test_seconds_are_said_as_people_count_them():
 # ---- the store's record of a recording in progress ---------------------------------------
 
 
-def consented(store: Store) -> str:
-    consent = Consent(True, "verbal", now_iso())
-    return store.create_meeting("Live", [Participant("sagsbehandler", "Sagsbehandler", consent=consent),
-                                         Participant("borger", "Borger", consent=consent)]).id
-
-
 def test_a_recording_in_progress_is_seen_by_another_connection_and_stops_on_request(medlyt_home):
     with Store(medlyt_home) as recorder, Store(medlyt_home) as dashboard:
-        meeting_id = consented(recorder)
+        meeting_id = consented_meeting(recorder, "Live").id
         recorder.start_live(meeting_id, live=True)
         assert dashboard.recording_now() == [meeting_id]
         recorder.add_live_line(meeting_id, LiveLine(0.5, 3.0, "Taler 1", "Hej med dig", None, 1.2))
@@ -216,7 +211,7 @@ def test_a_recording_in_progress_is_seen_by_another_connection_and_stops_on_requ
 
 def test_the_latest_lines_come_in_time_order(medlyt_home):
     with Store(medlyt_home) as store:
-        meeting_id = consented(store)
+        meeting_id = consented_meeting(store, "Live").id
         store.start_live(meeting_id, live=True)
         for i in range(12):
             store.add_live_line(meeting_id, LiveLine(i * 2.0, i * 2.0 + 1, "Taler 1", f"linje {i}"))
@@ -227,7 +222,7 @@ def test_the_full_pass_replaces_the_live_lines(medlyt_home, danish_dir):
     from capture.source import import_audio
 
     with Store(medlyt_home) as store:
-        meeting_id = consented(store)
+        meeting_id = consented_meeting(store, "Live").id
         store.start_live(meeting_id, live=True)
         store.add_live_line(meeting_id, LiveLine(0.5, 3.0, "Taler 1", "foreløbig"))
         store.end_live(meeting_id)
@@ -238,7 +233,7 @@ def test_the_full_pass_replaces_the_live_lines(medlyt_home, danish_dir):
 
 def test_withdrawal_takes_the_live_state_and_lines_and_stops_the_recorder(medlyt_home):
     with Store(medlyt_home) as store:
-        meeting_id = consented(store)
+        meeting_id = consented_meeting(store, "Live").id
         store.start_live(meeting_id, live=True)
         store.add_live_line(meeting_id, LiveLine(0.5, 3.0, "Taler 1", "noget personligt"))
         store.withdraw(meeting_id)

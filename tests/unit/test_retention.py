@@ -10,9 +10,9 @@ import pytest
 from capture.source import import_audio
 from meetings import audit, retention
 from meetings.errors import MeetingError, MeetingWithdrawn
-from meetings.records import Consent, Participant, now_iso
 from meetings.store import DB_NAME, MIGRATIONS, Store
 from medlyt.cli import main
+from tests.consented import consented_meeting
 from tests.raw_db import raw, stored_bytes
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
@@ -23,12 +23,6 @@ def day(offset: int) -> str:
     return (retention.today() + timedelta(days=offset)).isoformat()
 
 
-def consented(store: Store, title: str = "Opfølgning") -> str:
-    consent = Consent(True, "verbal", now_iso())
-    return store.create_meeting(title, [Participant("sagsbehandler", "Sagsbehandler", consent=consent),
-                                        Participant("borger", "Borger", consent=consent)]).id
-
-
 def set_deletion_day(home, meeting_id: str, when: str) -> None:
     db = raw(home)
     db.execute("UPDATE meetings SET delete_after = ? WHERE id = ?", (when, meeting_id))
@@ -37,10 +31,10 @@ def set_deletion_day(home, meeting_id: str, when: str) -> None:
 
 def test_a_meeting_is_kept_30_days_unless_the_organisation_decides_otherwise(medlyt_home):
     with Store(medlyt_home) as store:
-        first = consented(store)
+        first = consented_meeting(store, "Opfølgning").id
         assert store.get_meeting(first).delete_after == day(30)
         store.set_retention_days(10, by="admin")
-        second = consented(store)
+        second = consented_meeting(store, "Opfølgning").id
         assert store.get_meeting(second).delete_after == day(10)
         assert store.get_meeting(first).delete_after == day(30)  # decided when it was made
         assert [e.detail for e in store.audit_entries() if e.action == audit.RETENTION_SET] == ["days=10"]
@@ -51,11 +45,11 @@ def test_a_meeting_is_kept_30_days_unless_the_organisation_decides_otherwise(med
 
 def test_recording_starts_the_period_again_but_never_shortens_an_extension(medlyt_home, danish_dir):
     with Store(medlyt_home) as store:
-        meeting_id = consented(store)
+        meeting_id = consented_meeting(store, "Opfølgning").id
         set_deletion_day(medlyt_home, meeting_id, day(2))  # made a while ago, recorded today
         store.attach_audio(meeting_id, lambda dest: import_audio(danish_dir / "u0042012.wav", dest))
         assert store.get_meeting(meeting_id).delete_after == day(30)
-        other = consented(store)
+        other = consented_meeting(store, "Opfølgning").id
         store.extend_retention(other, day(90), "Bruges i sparringsforløb")
         store.attach_audio(other, lambda dest: import_audio(danish_dir / "u0042012.wav", dest))
         assert store.get_meeting(other).delete_after == day(90)
@@ -63,7 +57,7 @@ def test_recording_starts_the_period_again_but_never_shortens_an_extension(medly
 
 def test_a_leader_extends_one_meeting_with_a_reason_kept_with_it_not_in_the_log(medlyt_home):
     with Store(medlyt_home) as store:
-        meeting_id = consented(store)
+        meeting_id = consented_meeting(store, "Opfølgning").id
         meeting = store.extend_retention(meeting_id, day(60), "Gennemgås på teammøde i januar", by="lis")
         assert meeting.delete_after == day(60)
         ((until, reason, by, _at),) = store.retention_extensions(meeting_id)
@@ -82,9 +76,9 @@ def test_a_leader_extends_one_meeting_with_a_reason_kept_with_it_not_in_the_log(
 
 def test_purge_deletes_what_is_due_and_leaves_a_tombstone_without_content(medlyt_home, danish_dir):
     with Store(medlyt_home) as store:
-        due = consented(store, "Samtale om helbred")
+        due = consented_meeting(store, "Samtale om helbred").id
         store.attach_audio(due, lambda dest: import_audio(danish_dir / "u0042012.wav", dest))
-        kept = consented(store)
+        kept = consented_meeting(store, "Opfølgning").id
         store.extend_retention(kept, day(100), "Undervisning")
         assert store.due_for_deletion(day(29)) == []
         assert store.purge(on=day(30), by="admin") == [due]
@@ -100,7 +94,7 @@ def test_purge_deletes_what_is_due_and_leaves_a_tombstone_without_content(medlyt
 
 def test_a_meeting_being_recorded_is_not_purged_under_the_recorder(medlyt_home):
     with Store(medlyt_home) as store:
-        meeting_id = consented(store)
+        meeting_id = consented_meeting(store, "Opfølgning").id
         store.start_live(meeting_id, live=False)
         assert store.purge(on=day(31)) == []
         store.end_live(meeting_id)
@@ -109,7 +103,7 @@ def test_a_meeting_being_recorded_is_not_purged_under_the_recorder(medlyt_home):
 
 def test_every_command_purges_first_and_says_so(medlyt_home, capsys):
     with Store(medlyt_home) as store:
-        due, kept = consented(store), consented(store)
+        due, kept = consented_meeting(store, "Opfølgning").id, consented_meeting(store, "Opfølgning").id
     set_deletion_day(medlyt_home, due, day(-1))
     assert main(["meeting", "list"]) == 0
     captured = capsys.readouterr()
@@ -121,7 +115,7 @@ def test_every_command_purges_first_and_says_so(medlyt_home, capsys):
 
 def test_the_cli_sets_and_extends_retention(medlyt_home, capsys):
     with Store(medlyt_home) as store:
-        meeting_id = consented(store)
+        meeting_id = consented_meeting(store, "Opfølgning").id
     assert main(["retention", "set", "14"]) == 0
     assert main(["retention", "extend", meeting_id, "--until", day(45), "--reason", "Sparring i næste måned"]) == 0
     assert f"slettes nu {day(45)}" in capsys.readouterr().out
@@ -150,7 +144,7 @@ def test_the_sweep_removes_audio_no_meeting_owns_once_it_has_been_left_alone(med
     import time
 
     with Store(medlyt_home) as store:
-        kept = consented(store)
+        kept = consented_meeting(store, "Opfølgning").id
         store.attach_audio(kept, lambda dest: import_audio(danish_dir / "u0042008.wav", dest))
         audio = medlyt_home / "audio"
         orphan, partial, fresh = (audio / "0123456789ab.audio", audio / ".ba9876543210.audio.partial",

@@ -18,20 +18,14 @@ from meetings.access import (
     part_in,
     visible,
 )
-from meetings.records import Consent, Flag, Meeting, Participant, User, now_iso, review_key
+from meetings.records import Flag, Meeting, Participant, User, review_key
 from meetings.store import DB_NAME, MeetingError, Store
 from medlyt.cli import main
+from tests.consented import consented_meeting
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test runs on SQLite and on PostgreSQL
 
 PASSWORD = "en-lang-adgangskode"
-
-
-def meeting_of(store: Store, caseworker: str, recorded_by: str | None = None) -> Meeting:
-    consent = Consent(True, "verbal", now_iso())
-    return store.create_meeting("Samtale", [Participant("sagsbehandler", "Sagsbehandler", consent=consent,
-                                                        user=caseworker),
-                                            Participant("borger", "Borger", consent=consent)], recorded_by)
 
 
 @pytest.mark.sqlite_only("reads the SQLite file's bytes")
@@ -70,7 +64,7 @@ def test_sharing_goes_only_to_leaders_and_is_logged(medlyt_home):
     with Store(medlyt_home) as store:
         store.add_user("anne", "sagsbehandler", PASSWORD)
         store.add_user("lis", "leder", PASSWORD)
-        meeting = meeting_of(store, "anne")
+        meeting = consented_meeting(store, caseworker="anne")
         with pytest.raises(MeetingError, match="rollen leder"):
             store.share(meeting.id, "anne")
         assert store.share(meeting.id, "lis", by="anne").shared_with == ("lis",)
@@ -148,7 +142,7 @@ def test_a_meeting_without_a_caseworker_user_is_visible_to_no_caseworker():
 
 def test_a_review_follows_its_flag_and_goes_with_withdrawal(medlyt_home):
     with Store(medlyt_home) as store:
-        meeting = meeting_of(store, "anne")
+        meeting = consented_meeting(store, caseworker="anne")
         flag = Flag("long_monologue", 102.0314, 177.6, "S1", "…")
         store.review_flag(meeting.id, flag, "drøftet", " god snak ", by="lis")
         review = store.reviews(meeting.id)[review_key(Flag("long_monologue", 102.031, 180.0, "S1", "andet"))]
@@ -190,7 +184,7 @@ def test_cli_exports_views_and_corrections_are_audited_with_the_user(medlyt_home
     from meetings.records import Correction, Segment, Speaker
 
     with Store(medlyt_home) as store:
-        meeting = meeting_of(store, "anne")
+        meeting = consented_meeting(store, caseworker="anne")
         segments = [Segment(0.0, 2.0, "Hej", speaker="S1"), Segment(2.5, 4.0, "Hej hej", speaker="S2")]
         store.save_transcript(meeting.id, segments, "base", [Speaker("S1", "Taler 1"), Speaker("S2", "Taler 2")],
                               analyser())
