@@ -5,13 +5,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from feedback.labels import DATE_FORMAT, count, day, day_time  # noqa: F401  here for the pages; the CLI shares them
-
-
-def clock(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+from feedback.labels import DATE_FORMAT, clock, count, day, day_time  # noqa: F401  here for the pages; the CLI shares them
 
 
 # Steps a reader counts in on a clock: a time axis ticks at whole multiples of one of them.

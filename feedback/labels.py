@@ -26,6 +26,13 @@ def count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def clock(seconds: float) -> str:
+    """A time in a meeting as mm:ss, or t:mm:ss from an hour on."""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
 def minutes(seconds: float) -> str:
     """A configured window in minutes: "1 minut", "5 minutter", and "1,5 minutter" for 90 s
     rather than a rounded "2 minutter"."""

@@ -3,18 +3,12 @@
 Personal data a flag's message may quote (an observer's note, say) is masked (meetings.redaction)."""
 
 from feedback.flags import number, percent
-from feedback.labels import (METRICS, SPEAKER_METRICS, TONES, balance_note, count, day_time, interruptions_note,
-                             kind_label)
+from feedback.labels import (METRICS, SPEAKER_METRICS, TONES, balance_note, clock, count, day_time,
+                             interruptions_note, kind_label)
 from meetings.records import Analysis, Meeting, Speaker, named_voices, voices_heard
 from meetings.redaction import redact
 
 BAR_WIDTH = 20
-
-
-def clock(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def bar(share: float) -> str:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from feedback.labels import count
+from feedback.labels import clock, count
 from meetings.redaction import redact
 from meetings.store import Store
 from medlyt.cli.common import UsageError, cli_user
@@ -46,11 +46,11 @@ def cmd_record(args, home: Path) -> None:
 
         def progress(seconds: float) -> None:
             if sys.stderr.isatty() and int(seconds) != int(elapsed[0]):
-                print(f"\r  {clock_text(seconds)}", end="", file=sys.stderr, flush=True)
+                print(f"\r  {clock(int(seconds))}", end="", file=sys.stderr, flush=True)
             elapsed[0] = seconds
 
         def show_line(line) -> None:
-            print(f"\r[{clock_text(line.start)}] {line.speaker}: {redact(line.text)}", flush=True)
+            print(f"\r[{clock(line.start)}] {line.speaker}: {redact(line.text)}", flush=True)
 
         if sys.stdin.isatty():
             threading.Thread(target=bookmark_keys, args=(sys.stdin, store, args.meeting, lambda: elapsed[0]),
@@ -90,7 +90,7 @@ def bookmark_keys(lines, store: Store, meeting_id: str, now: Callable[[], float]
     for line in lines:
         at = now()
         store.add_bookmark(meeting_id, at, by=cli_user(), note=line.strip())
-        print(f"\r  Bogmærke ved {clock_text(at)}", file=sys.stderr, flush=True)
+        print(f"\r  Bogmærke ved {clock(at)}", file=sys.stderr, flush=True)
 
 
 def cmd_bookmark(args, home: Path) -> None:
@@ -98,12 +98,7 @@ def cmd_bookmark(args, home: Path) -> None:
 
     with Store(home) as store:
         meeting = store.add_bookmark(args.meeting, args.at, by=cli_user(), note=args.note or "", analyse=analyser())
-    print(f"Bogmærke sat ved {clock_text(args.at)} i møde {meeting.id} ({len(meeting.bookmarks)} i alt).")
-
-
-def clock_text(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes:02d}:{secs:02d}"
+    print(f"Bogmærke sat ved {clock(args.at)} i møde {meeting.id} ({len(meeting.bookmarks)} i alt).")
 
 
 def configure(commands) -> None:
