@@ -269,6 +269,10 @@ class Store(MeetingsMixin, ConsentMixin, AudioMixin, TranscriptMixin, AnalysisMi
     def _load(self, conn: Connection, meeting_id: str) -> Meeting:
         return meeting_rows.load(conn, self.sealer, meeting_id)
 
+    def _require(self, conn: Connection, meeting_id: str) -> None:
+        """Raise for an unknown or withdrawn meeting, without loading it."""
+        meeting_rows.require(conn, meeting_id)
+
     def _audit(self, conn: Connection, at: str, action: str, meeting_id: str | None, detail: str = "",
                user: str | None = None) -> None:
         """Append to the audit chain, hashed with this store's audit key."""

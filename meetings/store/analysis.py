@@ -32,7 +32,7 @@ class AnalysisMixin:
     def analysis(self, meeting_id: str) -> Analysis | None:
         """The stored balance, metrics and flags, or None if the meeting has none yet."""
         with self._transaction() as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             return analysis_rows.read(conn, self.sealer, meeting_id)
 
     def _reanalyse_stored(self, conn: Connection, meeting: Meeting, analyse: Analyse | None,

@@ -15,13 +15,13 @@ class HandoverMixin:
     def meeting_rows(self, meeting_id: str) -> handover_rows.Rows:
         """The meeting's rows as stored (sealed values sealed), to hand over."""
         with self._transaction() as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             return handover_rows.read(conn, meeting_id)
 
     def meeting_counts(self, meeting_id: str) -> dict[str, int]:
         """How many rows the meeting has in each table that is handed over."""
         with self._transaction() as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             return handover_rows.counts(conn, meeting_id)
 
     def receive_meeting(self, rows: handover_rows.Rows, detail: str, by: str | None = None) -> Meeting:

@@ -27,7 +27,7 @@ class LiveMixin:
     def request_stop(self, meeting_id: str, by: str | None = None) -> None:
         """Ask the recorder (another process) to end the recording; it sees this within a second."""
         with self._transaction(write=True) as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             if live_rows.request_stop(conn, meeting_id):
                 self._audit(conn, now_iso(), audit.STOP_REQUESTED, meeting_id, "", by)
 
@@ -42,7 +42,7 @@ class LiveMixin:
     def live_session(self, meeting_id: str, last_lines: int | None = None) -> LiveSession | None:
         """The recording's state and its live lines (the latest `last_lines`, or all)."""
         with self._transaction() as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             return live_rows.session(conn, self.sealer, meeting_id, last_lines)
 
     def recording_now(self) -> list[str]:

@@ -41,7 +41,7 @@ class RetentionMixin:
     def retention_extensions(self, meeting_id: str) -> list[tuple[str, str, str | None, str]]:
         """(until, reason, by, at) of each extension, oldest first."""
         with self._transaction() as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             return retention_rows.extensions(conn, self.sealer, meeting_id)
 
     def due_for_deletion(self, on: str | None = None) -> list[str]:

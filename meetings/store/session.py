@@ -26,7 +26,7 @@ class SessionMixin:
         if status not in REVIEW_STATUSES:
             raise MeetingError(f"Ukendt status '{status}'. Brug: {', '.join(REVIEW_STATUSES)}.")
         with self._transaction(write=True) as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             now = now_iso()
             session_rows.save_review(conn, self.sealer, meeting_id, flag.kind, round(flag.start * 1000), status,
                                      note.strip(), by, now)
@@ -35,7 +35,7 @@ class SessionMixin:
     def clear_review(self, meeting_id: str, flag: Flag, by: str | None = None) -> None:
         """The moment is back to nobody having chosen for it (an undone first choice)."""
         with self._transaction(write=True) as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             kind, start_ms = review_key(flag)
             if session_rows.clear_review(conn, meeting_id, kind, start_ms):
                 self._audit(conn, now_iso(), audit.FLAG_REVIEW_CLEARED, meeting_id, f"kind={kind}", by)
@@ -43,7 +43,7 @@ class SessionMixin:
     def reviews(self, meeting_id: str) -> dict[tuple[str, int], FlagReview]:
         """The reviews by (kind, start in ms), the key `review_key` gives a flag."""
         with self._transaction() as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             return session_rows.reviews(conn, self.sealer, meeting_id)
 
     def save_session_note(self, meeting_id: str, moment: Flag | tuple[str, int] | None, author: str,
@@ -56,7 +56,7 @@ class SessionMixin:
         kind, start_ms = _moment_key(moment)
         text = text.strip()
         with self._transaction(write=True) as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             now = now_iso()
             session_rows.replace_note(conn, self.sealer, meeting_id, kind, start_ms, author, text, by, now)
             where = f"kind={kind} start_ms={start_ms}" if kind is not None else "session"
@@ -66,7 +66,7 @@ class SessionMixin:
     def session_notes(self, meeting_id: str) -> dict[tuple[tuple[str, int] | None, str], SessionNote]:
         """The notes by (moment, author): moment is a flag's `review_key`, or None for the session."""
         with self._transaction() as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             return session_rows.notes(conn, self.sealer, meeting_id)
 
     def add_development_point(self, meeting_id: str, text: str, by: str | None = None) -> DevelopmentPoint:
@@ -75,14 +75,14 @@ class SessionMixin:
         if not text:
             raise MeetingError("Et udviklingspunkt skal have en tekst.")
         with self._transaction(write=True) as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             point = session_rows.add_point(conn, self.sealer, meeting_id, text, by, now_iso())
             self._audit(conn, point.at, audit.DEVELOPMENT_POINT_ADDED, meeting_id, f"position={point.position}", by)
             return point
 
     def remove_development_point(self, meeting_id: str, point_id: int, by: str | None = None) -> None:
         with self._transaction(write=True) as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             position = session_rows.remove_point(conn, meeting_id, point_id)
             if position is None:
                 raise MeetingError("Udviklingspunktet findes ikke (længere).")
@@ -90,7 +90,7 @@ class SessionMixin:
 
     def development_points(self, meeting_id: str) -> list[DevelopmentPoint]:
         with self._transaction() as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             return session_rows.points(conn, self.sealer, meeting_id)
 
     def add_bookmark(self, meeting_id: str, at_s: float, by: str | None = None, note: str = "",
@@ -99,7 +99,7 @@ class SessionMixin:
         if at_s < 0:
             raise MeetingError("Et bogmærke skal have en tid på mindst 0 s.")
         with self._transaction(write=True) as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             now = now_iso()
             session_rows.add_bookmark(conn, self.sealer, meeting_id, at_s, by, note.strip(), now)
             self._audit(conn, now, audit.BOOKMARKED, meeting_id, f"at_s={at_s:.1f}", by)

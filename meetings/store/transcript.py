@@ -44,7 +44,7 @@ class TranscriptMixin:
 
     def speakers(self, meeting_id: str) -> list[Speaker]:
         with self._transaction() as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             return transcript_rows.speakers(conn, self.sealer, meeting_id)
 
     def correct(self, meeting_id: str, correction: Correction, analyse: Analyse | None = None,
@@ -73,18 +73,18 @@ class TranscriptMixin:
 
     def corrections(self, meeting_id: str) -> list[Correction]:
         with self._transaction() as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             return transcript_rows.corrections(conn, self.sealer, meeting_id)
 
     def segments(self, meeting_id: str, words: bool = True) -> list[Segment]:
         """The transcript, ordered by start; `words=False` leaves the words out (empty), which
         saves decrypting and parsing most of what is stored for a page that shows only lines."""
         with self._transaction() as conn:
-            self._load(conn, meeting_id)  # raises for an unknown or withdrawn meeting
+            self._require(conn, meeting_id)
             return transcript_rows.segments(conn, self.sealer, meeting_id, words)
 
     def speech(self, meeting_id: str) -> list[Speech]:
         """The measured speech (who spoke when, how loud), ordered by start."""
         with self._transaction() as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             return transcript_rows.speech(conn, meeting_id)

@@ -98,7 +98,7 @@ class UsersMixin:
     def share(self, meeting_id: str, leader: str, by: str | None = None) -> Meeting:
         """Let a leader see the meeting: a deliberate act, written to the audit log."""
         with self._transaction(write=True) as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             if user_rows.role(conn, leader) != "leder":
                 raise MeetingError(f"'{leader}' er ikke en bruger med rollen leder.")
             now = now_iso()
@@ -108,7 +108,7 @@ class UsersMixin:
 
     def unshare(self, meeting_id: str, leader: str, by: str | None = None) -> Meeting:
         with self._transaction(write=True) as conn:
-            self._load(conn, meeting_id)
+            self._require(conn, meeting_id)
             user_rows.unshare(conn, meeting_id, leader)
             self._audit(conn, now_iso(), audit.UNSHARED, meeting_id, f"leader={leader}", by)
             return self._load(conn, meeting_id)

@@ -127,6 +127,11 @@ def test_create_meeting_validates(store, title, participants):
 def test_unknown_meeting(store):
     with pytest.raises(MeetingNotFound, match="Mødet 'nope' findes ikke."):
         store.get_meeting("nope")
+    # Reads that only check the meeting is there (without loading it) say the same.
+    for read in (store.segments, store.speech, store.session_notes, store.meeting_counts,
+                 store.development_points):
+        with pytest.raises(MeetingNotFound, match="Mødet 'nope' findes ikke."):
+            read("nope")
 
 
 def test_audit_records_actions_without_content(store):
