@@ -5,7 +5,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from feedback.labels import DATE_FORMAT, clock, count, day, day_time  # noqa: F401  here for the pages; the CLI shares them
+from feedback.labels import DATE_FORMAT, clock, count, day, day_time, percent  # noqa: F401  here for the pages; the CLI shares them
 
 
 # Steps a reader counts in on a clock: a time axis ticks at whole multiples of one of them.
@@ -26,10 +26,6 @@ def shortened(text: str, limit: int) -> str:
     """At most `limit` characters on one line, with "…" where it was cut."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
-
-
-def percent(share: float | None) -> str:
-    return "–" if share is None else f"{round(share * 100)} %"
 
 
 def decimal(value: float | None, digits: int = 1, unit: str = "") -> str:

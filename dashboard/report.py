@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable, Mapping
 
 from dashboard.format import clock, day, percent
-from feedback.labels import METRICS, SPEAKER_METRICS, TONES, balance_note, interruptions_note, kind_label
-from medlyt.summary import metric_value, speaker_value
+from feedback.labels import (METRICS, SPEAKER_METRICS, TONES, balance_note, interruptions_note, kind_label, metric_value,
+                             speaker_value)
 from meetings.records import (
     ROLE_LABELS,
     Analysis,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from feedback.conversation import Conversation
-from feedback.labels import minutes
+from feedback.labels import minutes, number, percent
 from feedback.lexicon import Lexicon
 from feedback.metrics import Interruption, interruptions, silences, window_shares
 from feedback.utterances import Utterance, confidence, tokens_of
@@ -28,15 +28,6 @@ class Stretch:
     end: float
     level_db: float
     median_db: float
-
-
-def number(value: float, digits: int = 0) -> str:
-    """Danish decimal comma."""
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
-def percent(value: float) -> str:
-    return f"{round(value * 100)} %"
 
 
 def confidence_note(value: float | None, low: float) -> str:

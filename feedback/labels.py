@@ -26,6 +26,16 @@ def count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def number(value: float, digits: int = 0) -> str:
+    """Danish decimal comma: number(2.25, 1) is "2,2"."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def percent(share: float | None) -> str:
+    """A share as whole percent ("38 %"), "–" when there is none."""
+    return "–" if share is None else f"{round(share * 100)} %"
+
+
 def clock(seconds: float) -> str:
     """A time in a meeting as mm:ss, or t:mm:ss from an hour on."""
     minutes, secs = divmod(int(round(seconds)), 60)
@@ -37,7 +47,7 @@ def minutes(seconds: float) -> str:
     """A configured window in minutes: "1 minut", "5 minutter", and "1,5 minutter" for 90 s
     rather than a rounded "2 minutter"."""
     value = seconds / 60
-    return f"{_n(value, 0 if value.is_integer() else 1)} {'minut' if value == 1 else 'minutter'}"
+    return f"{number(value, 0 if value.is_integer() else 1)} {'minut' if value == 1 else 'minutter'}"
 
 
 # Talk shares on one microphone, measured on the built dialogues (README, "Hvem talte hvornår"):
@@ -163,6 +173,27 @@ SPEAKER_METRICS = {
 }
 
 
+def metric_value(key: str, value) -> str:
+    """A key figure of METRICS as it is shown: "1,8/min", "2,6 s", "3", or "–"."""
+    if value is None:
+        return "–"
+    if key == "interactivity_per_min":
+        return f"{number(value, 1)}/min"
+    if key == "interruptions":
+        return str(value)
+    return f"{number(value, 1)} s"
+
+
+def speaker_value(key: str, m: dict) -> str:
+    """One voice's figure of SPEAKER_METRICS as it is shown."""
+    if key == "questions":
+        share = m.get("open_question_share")
+        return f"{m['questions_open']} åbne/{m['questions_closed']} lukkede" + (f" ({percent(share)} åbne)" if share is not None else "")
+    if key == "words_per_min":
+        return f"{number(m['words_per_min'])} ord/min" if m.get("words_per_min") is not None else "–"
+    return f"{number(m['loudness_db'])} dBFS" if m.get("loudness_db") is not None else "–"
+
+
 def kind_label(kind: str) -> str:
     return FLAG_KINDS.get(kind, kind)
 
@@ -170,14 +201,6 @@ def kind_label(kind: str) -> str:
 # ---- a flag's evidence as sentences -------------------------------------------------------------
 # The evidence a rule stored (numbers and the words it found) as short Danish sentences, so a
 # reader sees why the moment was flagged without reading the rule's own keys.
-
-def _n(value, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
-def _pct(value) -> str:
-    return f"{round(value * 100)} %"
-
 
 def _words(words) -> str:
     return ", ".join(f"«{w}»" for w in words)
@@ -195,38 +218,38 @@ def evidence_lines(kind: str, evidence: dict, labels: dict | None = None) -> lis
     if kind == "caseworker_dominance" and has("share", "threshold"):
         where = (f"i {minutes(e['window_s'])} ad gangen" if e.get("scope") == "vindue" and has("window_s")
                  else "i hele mødet")
-        out.append(f"Andel af taletiden {where}: {_pct(e['share'])} (grænsen er {_pct(e['threshold'])}).")
+        out.append(f"Andel af taletiden {where}: {percent(e['share'])} (grænsen er {percent(e['threshold'])}).")
     elif kind in ("long_monologue", "citizen_story") and has("turn_s", "threshold_s"):
-        out.append(f"Turen varede {_n(e['turn_s'])} s (grænsen er {_n(e['threshold_s'])} s).")
+        out.append(f"Turen varede {number(e['turn_s'], 1)} s (grænsen er {number(e['threshold_s'], 1)} s).")
     elif kind == "long_silence" and has("silence_s", "threshold_s"):
-        out.append(f"Stilheden varede {_n(e['silence_s'])} s (grænsen er {_n(e['threshold_s'])} s).")
+        out.append(f"Stilheden varede {number(e['silence_s'], 1)} s (grænsen er {number(e['threshold_s'], 1)} s).")
     elif kind == "interruption" and has("overlap_s"):
         who = f" med {name(e['interrupted'])}" if e.get("interrupted") else ""
-        out.append(f"Samtidig tale{who}: {_n(e['overlap_s'])} s"
-                   + (f" (grænsen er {_n(e['threshold_s'])} s)." if has("threshold_s") else "."))
+        out.append(f"Samtidig tale{who}: {number(e['overlap_s'], 1)} s"
+                   + (f" (grænsen er {number(e['threshold_s'], 1)} s)." if has("threshold_s") else "."))
     elif kind == "closed_question_streak" and has("count"):
         out.append(f"{e['count']} lukkede spørgsmål i træk"
                    + (f" (grænsen er {e['threshold']})." if has("threshold") else "."))
         out += [f"Spørgsmål: «{q}»" for q in e.get("questions") or []]
     elif kind == "raised_voice" and has("above_db"):
-        out.append(f"Stemmen lå {_n(e['above_db'])} dB over talerens sædvanlige niveau"
-                   + (f" i {_n(e['duration_s'])} s" if has("duration_s") else "")
-                   + (f" (grænsen er {_n(e['threshold_db'])} dB)." if has("threshold_db") else "."))
+        out.append(f"Stemmen lå {number(e['above_db'], 1)} dB over talerens sædvanlige niveau"
+                   + (f" i {number(e['duration_s'], 1)} s" if has("duration_s") else "")
+                   + (f" (grænsen er {number(e['threshold_db'], 1)} dB)." if has("threshold_db") else "."))
     elif kind == "calm_response" and has("pause_s"):
-        out.append(f"Svaret kom efter {_n(e['pause_s'])} s"
-                   + (f", i et niveau på {_n(e['level_db'])} dBFS mod sædvanligt {_n(e['median_db'])} dBFS."
+        out.append(f"Svaret kom efter {number(e['pause_s'], 1)} s"
+                   + (f", i et niveau på {number(e['level_db'], 1)} dBFS mod sædvanligt {number(e['median_db'], 1)} dBFS."
                       if has("level_db", "median_db") else "."))
     elif kind == "open_question" and has("question"):
         out.append(f"Spørgsmålet: «{e['question']}»")
         if has("story_s"):
-            out.append(f"Borgeren fortalte derefter i {_n(e['story_s'])} s.")
+            out.append(f"Borgeren fortalte derefter i {number(e['story_s'], 1)} s.")
     elif kind == "lexicon" and e.get("words"):
         out.append(f"Ord fra listen »{e.get('category_label') or e.get('category', '')}«: {_words(e['words'])}.")
     elif kind == "bookmark" and has("at_s"):
         whole, seconds = divmod(int(round(e["at_s"])), 60)
         out.append(f"Bogmærket blev sat ved {whole:02d}:{seconds:02d}" + (f" af {e['by']}." if e.get("by") else "."))
     if e.get("confidence") is not None:
-        out.append(f"Whisper var i gennemsnit {_pct(e['confidence'])} sikker på ordene her.")
+        out.append(f"Whisper var i gennemsnit {percent(e['confidence'])} sikker på ordene her.")
     return out
 
 

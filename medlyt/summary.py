@@ -2,9 +2,8 @@
 
 Personal data a flag's message may quote (an observer's note, say) is masked (meetings.redaction)."""
 
-from feedback.flags import number, percent
 from feedback.labels import (METRICS, SPEAKER_METRICS, TONES, balance_note, clock, count, day_time,
-                             interruptions_note, kind_label)
+                             interruptions_note, kind_label, metric_value, number, percent, speaker_value)
 from meetings.records import Analysis, Meeting, Speaker, named_voices, voices_heard
 from meetings.redaction import redact
 
@@ -62,22 +61,3 @@ def flag_heading(analysis: Analysis) -> str:
     strengths, concerns, infos = (sum(1 for f in analysis.flags if f.tone == tone) for tone in TONES)
     return (f"Markeringer: {strengths} styrke{'r' if strengths != 1 else ''} (+), {concerns} "
             f"opmærksomhedspunkt{'er' if concerns != 1 else ''} (!), {infos} til info (·)")
-
-
-def metric_value(key: str, value) -> str:
-    if value is None:
-        return "–"
-    if key == "interactivity_per_min":
-        return f"{number(value, 1)}/min"
-    if key == "interruptions":
-        return str(value)
-    return f"{number(value, 1)} s"
-
-
-def speaker_value(key: str, m: dict) -> str:
-    if key == "questions":
-        share = m.get("open_question_share")
-        return f"{m['questions_open']} åbne/{m['questions_closed']} lukkede" + (f" ({percent(share)} åbne)" if share is not None else "")
-    if key == "words_per_min":
-        return f"{number(m['words_per_min'])} ord/min" if m.get("words_per_min") is not None else "–"
-    return f"{number(m['loudness_db'])} dBFS" if m.get("loudness_db") is not None else "–"

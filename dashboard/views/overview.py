@@ -15,10 +15,9 @@ from dashboard.data import meeting_for, store
 from dashboard.format import WARNING_COLOUR, clock, clock_ticks, coloured, count, day_time, escape, model_note, percent
 from dashboard.moment import evidence, header_and_sound, said_around
 from dashboard.status import SPEAKERS, meeting_state
-from feedback.labels import (METRICS, SPEAKER_METRICS, TONES, balance_note, interruptions_note, kind_label, uncertain,
-                             voices_note)
+from feedback.labels import (METRICS, SPEAKER_METRICS, TONES, balance_note, interruptions_note, kind_label, metric_value,
+                             speaker_value, uncertain, voices_note)
 from feedback.metrics import turns
-from medlyt.summary import metric_value, speaker_value
 from meetings.access import can_choose_moments
 from meetings.records import REVIEW_STATUSES, named_voices, review_key, voices_heard
 from meetings.redaction import redact, redact_segments, redact_speakers
