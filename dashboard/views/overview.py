@@ -76,7 +76,7 @@ def render() -> None:
         st.subheader("Hvem talte hvornår")
         st.altair_chart(timeline_chart(speech or segments, analysis.flags, labels, thresholds["turn_gap_s"],
                                        analysis.metrics["duration_s"]),
-                        width="stretch", height=chart_height(len(labels)) + 40)  # room for the legend
+                        width="stretch", height=chart_height(len(labels)) + (40 if analysis.flags else 0))  # the legend
     if not analysis.metrics.get("roles_known") and fewer is None:
         state = meeting_state(meeting, has_analysis=True, roles_known=False)
         st.warning(f"{state.explanation} {state.next_step}")
@@ -130,7 +130,8 @@ def timeline_chart(spans, flags, labels: dict, gap_s: float, duration_s: float) 
     moments = alt.Chart(pd.DataFrame(marks, columns=["start", "Markering", "Tid", "Tone", "farve"])).mark_rule(strokeWidth=2, opacity=0.8).encode(
         x="start:Q", tooltip=["Tid:N", "Markering:N", "Tone:N"],
         color=alt.Color("Tone:N", scale=alt.Scale(domain=[n for n, _ in tones], range=[c for _, c in tones]),
-                        legend=alt.Legend(title="Markeringer", orient="bottom", direction="horizontal")))
+                        # Without flags there is no mark for a legend to explain.
+                        legend=alt.Legend(title="Markeringer", orient="bottom", direction="horizontal") if marks else None))
     return alt.layer(speech, moments).resolve_scale(color="independent")
 
 

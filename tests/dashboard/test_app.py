@@ -119,6 +119,20 @@ def test_the_timeline_spans_the_meeting_with_round_clock_times(dashboard_home):
     assert start == 0 and x["axis"]["values"] == clock_ticks(end) == [0, 10, 20, 30]
 
 
+def test_the_timeline_explains_its_flag_marks_only_when_it_has_some():
+    from dashboard.views.overview import timeline_chart
+    from meetings.records import Flag, Segment
+
+    spans = [Segment(0.0, 5.0, "Hvordan går det?", speaker="S1"), Segment(5.5, 40.0, "Godt.", speaker="S2")]
+    story = Flag("citizen_story", 5.5, 40.0, "S2", "Borger fortalte i 34 s i træk.", tone="strength")
+
+    def legend(flags):
+        return timeline_chart(spans, flags, {"S1": "Sagsbehandler", "S2": "Borger"}, 0.5, 40.0) \
+            .to_dict()["layer"][1]["encoding"]["color"]["legend"]
+    assert legend([story])["title"] == "Markeringer"
+    assert legend([]) is None
+
+
 def test_the_balance_says_how_far_to_trust_it_on_one_microphone_and_not_with_one_each(dashboard_home, danish_dir,
                                                                                       tmp_path):
     """On one microphone a short "ja" under the other's speech is not always heard, so the
