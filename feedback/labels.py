@@ -246,8 +246,7 @@ def evidence_lines(kind: str, evidence: dict, labels: dict | None = None) -> lis
     elif kind == "lexicon" and e.get("words"):
         out.append(f"Ord fra listen »{e.get('category_label') or e.get('category', '')}«: {_words(e['words'])}.")
     elif kind == "bookmark" and has("at_s"):
-        whole, seconds = divmod(int(round(e["at_s"])), 60)
-        out.append(f"Bogmærket blev sat ved {whole:02d}:{seconds:02d}" + (f" af {e['by']}." if e.get("by") else "."))
+        out.append(f"Bogmærket blev sat ved {clock(e['at_s'])}" + (f" af {e['by']}." if e.get("by") else "."))
     if e.get("confidence") is not None:
         out.append(f"Whisper var i gennemsnit {percent(e['confidence'])} sikker på ordene her.")
     return out

@@ -15,7 +15,7 @@ from dashboard import recorder, sessions
 from dashboard.auth import cookie_token, current_user, token
 from dashboard.choice import pick_meeting
 from dashboard.data import meeting_for, meetings_for, store
-from dashboard.format import ACCENT_COLOUR, channel_list, escape, text_font_face
+from dashboard.format import ACCENT_COLOUR, channel_list, clock, escape, text_font_face
 from dashboard.processing import offer
 from dashboard.upload import FILENAME_HEADER, UPLOAD_PATH, megabytes
 from feedback.labels import channels_note
@@ -178,8 +178,7 @@ def follow_recording(meeting_id: str) -> None:
         return
     level = read_level(recorder.level_path(home, meeting_id))
     if level is not None:
-        minutes, seconds = divmod(int(level.seconds), 60)
-        st.progress(level.fraction, text=f"Optager · {minutes:02d}:{seconds:02d} · lydniveau {level.peak_db:.0f} dB")
+        st.progress(level.fraction, text=f"Optager · {clock(int(level.seconds))} · lydniveau {level.peak_db:.0f} dB")
         if level.quiet:
             st.warning("Mikrofonen hører næsten ingenting. Tjek at den er tændt, ikke slået fra og tæt nok på.")
     elif recorder.running(meeting_id):

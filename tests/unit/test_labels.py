@@ -2,7 +2,7 @@
 dashboard and the report write a time in a meeting the same way."""
 
 from dashboard import format as dashboard_format
-from feedback.labels import clock, metric_value, number, percent, speaker_value
+from feedback.labels import clock, evidence_lines, metric_value, number, percent, speaker_value
 from medlyt import summary
 
 
@@ -10,6 +10,7 @@ def test_a_time_in_a_meeting_is_minutes_and_seconds_and_hours_from_an_hour_on():
     assert [clock(s) for s in (0, 9.4, 59.6, 754, 3599.4, 3725)] == \
         ["00:00", "00:09", "01:00", "12:34", "59:59", "1:02:05"]
     assert dashboard_format.clock is clock and summary.clock is clock
+    assert evidence_lines("bookmark", {"at_s": 3725.2, "by": "olga"}) == ["Bogmærket blev sat ved 1:02:05 af olga."]
 
 
 def test_numbers_have_a_decimal_comma_and_shares_are_whole_percent_everywhere():
