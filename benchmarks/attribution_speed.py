@@ -107,23 +107,17 @@ print(vad_s, attribution_s, len(result.turns), len(result.speakers), resource.ge
 """
 
 
-def write_wav(samples: np.ndarray, path: Path) -> None:
-    import wave
-
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1), out.setsampwidth(2), out.setframerate(RATE)
-        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-
-
 def main() -> None:
     import tempfile
+
+    from tests.audio_files import write_wav
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=60.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="medlyt-attr-") as tmp:
         wav = Path(tmp) / "meeting.wav"
-        write_wav(build_meeting(args.minutes), wav)
+        write_wav(wav, np.clip(build_meeting(args.minutes), -1, 1) * 32767, RATE)
         first = subprocess.run([sys.executable, "-c", MEASURED, str(wav), "first"], cwd=REPO, capture_output=True,
                                text=True, check=True)
         no_overlap = subprocess.run([sys.executable, "-c", MEASURED, str(wav), "no-overlap"], cwd=REPO,
