@@ -80,7 +80,7 @@ test-latest: system-deps $(AXE)
 	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
 	$(LATEST)/bin/python -m pip install --quiet --upgrade -e '.[test]'
 	@echo "Afviger fra låsen:"; $(LATEST)/bin/python scripts/lock_diff.py $(LOCK)
-	MEDLYT_UNLOCKED=1 $(LATEST)/bin/python -m pytest
+	MEDLYT_UNLOCKED=1 $(LATEST)/bin/python -m pytest --numprocesses $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 # axe-core, which the browser tests inject into every page (WCAG 2.1 AA), exactly as
 # tests/browser/axe/package-lock.json pins it: `npm ci` checks its integrity hash. Installed here,
